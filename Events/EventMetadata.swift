@@ -1,0 +1,55 @@
+/// Who and what caused an event: the actor, and the ids that tie it to a workflow and a trace.
+///
+/// All fields are optional. In the stored envelope they form the `metadata` object, with
+/// absent fields left out: `{"actor":"ci","correlation_id":"run-81"}`.
+public struct EventMetadata: Hashable, Sendable {
+    /// The longest value accepted for any metadata field, in UTF-8 bytes.
+    public static let maximumLength = 512
+
+    /// Who appended the event: a person, an agent, a CI job.
+    public var actor: String?
+    /// Groups the events of one workflow (a CI run, a remediation round).
+    public var correlationID: String?
+    /// The event id or request that caused this one.
+    public var causationID: String?
+    /// A distributed-tracing id (W3C trace context or the harness's own).
+    public var traceID: String?
+
+    public init(actor: String? = nil, correlationID: String? = nil, causationID: String? = nil, traceID: String? = nil) {
+        self.actor = actor
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.traceID = traceID
+    }
+
+    /// Checks every present field: non-empty, bounded, no control characters.
+    ///
+    /// - Throws: ``EventError`` with code `.invalidMetadata`, naming the field.
+    public func validate() throws {
+        for (name, value) in [("actor", actor), ("correlation_id", correlationID), ("causation_id", causationID), ("trace_id", traceID)] {
+            guard let value else { continue }
+            if value.isEmpty { throw EventError(.invalidMetadata, "\(name) is empty; leave it out instead") }
+            if value.utf8.count > Self.maximumLength {
+                throw EventError(.invalidMetadata, "\(name) is longer than \(Self.maximumLength) bytes")
+            }
+            if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw EventError(.invalidMetadata, "\(name) \(StreamName.quoted(value)) contains a control character")
+            }
+        }
+    }
+
+    /// Appends the canonical `metadata` object (keys sorted, absent fields left out).
+    public func appendCanonical(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in [("actor", actor), ("causation_id", causationID), ("correlation_id", correlationID), ("trace_id", traceID)] {
+            guard let value else { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            CanonicalJSON.appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            CanonicalJSON.appendString(value, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "remedy",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "remedy", targets: ["remedy"]),
+        .library(name: "Events", targets: ["Events"]),
+        .library(name: "LedgerStore", targets: ["LedgerStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // The event vocabulary: envelope, canonical JSON, stream names. No I/O.
+        .target(name: "Events", path: "Events", exclude: ["README.md"]),
+
+        // The system SQLite (libsqlite3-dev); only LedgerStore imports it.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+
+        // The append-only event store: schema, migrations, append, read, integrity tree.
+        .target(
+            name: "LedgerStore",
+            dependencies: [
+                "Events",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The CLI: argument parsing and printing, nothing else.
+        .executableTarget(
+            name: "remedy",
+            dependencies: [
+                "Events",
+                "LedgerStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Benchmarks and generators.
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: ["Events", "LedgerStore"],
+            path: "Tools/ledger-bench"
+        ),
+
+        .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(
+            name: "LedgerStoreTests",
+            dependencies: ["LedgerStore", "Events"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "RemedyCLITests",
+            dependencies: ["remedy", "LedgerStore", "Events"]
+        ),
+    ]
+)

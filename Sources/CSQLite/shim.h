@@ -1,0 +1,4 @@
+#ifndef REMEDY_CSQLITE_SHIM_H
+#define REMEDY_CSQLITE_SHIM_H
+#include <sqlite3.h>
+#endif

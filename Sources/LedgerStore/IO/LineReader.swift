@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+
+/// Reads newline-separated lines from a file descriptor in large chunks, with a bound on the
+/// length of a line, so a batch of any size is read in constant memory.
+public final class LineReader {
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let name: String
+    private let maximumLineLength: Int
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var reachedEnd = false
+    /// The number of the line last returned, from 1.
+    public private(set) var lineNumber = 0
+
+    private static let chunkSize = 1 << 18
+
+    /// Reads from an open descriptor (standard input is 0), which the reader does not close.
+    public init(fileDescriptor: Int32, name: String, maximumLineLength: Int = BatchLine.maximumLineSize) {
+        self.descriptor = fileDescriptor
+        self.ownsDescriptor = false
+        self.name = name
+        self.maximumLineLength = maximumLineLength
+        self.buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+    }
+
+    /// Opens a file to read.
+    ///
+    /// - Throws: ``LedgerError`` with code `.invalidEvent` when the file cannot be opened.
+    public init(path: String, maximumLineLength: Int = BatchLine.maximumLineSize) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw LedgerError(.invalidEvent, "cannot read \(path): \(errnoMessage())")
+        }
+        self.descriptor = fd
+        self.ownsDescriptor = true
+        self.name = path
+        self.maximumLineLength = maximumLineLength
+        self.buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+    }
+
+    deinit {
+        if ownsDescriptor { close(descriptor) }
+    }
+
+    /// The next line without its `\n` (or `\r\n`), or nil at the end of the input.
+    ///
+    /// - Throws: ``LedgerError`` (`.invalidEvent`) for a line over the limit or a read error.
+    public func nextLine() throws -> ArraySlice<UInt8>? {
+        var searchFrom = start
+        while true {
+            if let newline = buffer[searchFrom..<end].firstIndex(of: UInt8(ascii: "\n")) {
+                lineNumber += 1
+                var lineEnd = newline
+                if lineEnd > start && buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                try checkLength(lineEnd - start)
+                let line = buffer[start..<lineEnd]
+                start = newline + 1
+                return line
+            }
+            try checkLength(end - start)
+            if reachedEnd {
+                guard start < end else { return nil }
+                lineNumber += 1
+                let line = buffer[start..<end]
+                start = end
+                return line
+            }
+            searchFrom = end
+            try fill()
+            searchFrom = min(searchFrom, end)
+        }
+    }
+
+    private func checkLength(_ length: Int) throws {
+        if length > maximumLineLength {
+            throw LedgerError(EventError(.tooLarge, "the line is longer than \(maximumLineLength) bytes, the limit for one event"),
+                              at: "\(name): line \(lineNumber + 1)")
+        }
+    }
+
+    /// Moves the unread bytes to the front and reads more after them.
+    private func fill() throws {
+        if start > 0 {
+            let remaining = end - start
+            if remaining > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    _ = memmove(raw.baseAddress!, raw.baseAddress! + start, remaining)
+                }
+            }
+            end = remaining
+            start = 0
+        }
+        if buffer.count - end < Self.chunkSize / 2 {
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+        }
+        while true {
+            let count = buffer.withUnsafeMutableBytes { raw in
+                read(descriptor, raw.baseAddress! + end, raw.count - end)
+            }
+            if count > 0 { end += count; return }
+            if count == 0 { reachedEnd = true; return }
+            if errno == EINTR { continue }
+            throw LedgerError(.invalidEvent, "cannot read \(name): \(errnoMessage())")
+        }
+    }
+}

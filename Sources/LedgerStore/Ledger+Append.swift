@@ -1,0 +1,214 @@
+import Events
+
+/// What one append did: where the event is, and whether it was already there.
+public struct AppendResult: Sendable, Equatable {
+    /// The event's global position (the original one for a duplicate).
+    public var position: Int
+    public var id: EventID
+    public var stream: StreamName
+    public var streamVersion: Int
+    /// True when an event with this id and identical content existed: nothing was written.
+    public var isDuplicate: Bool
+}
+
+/// What one batch append did.
+public struct BatchResult: Sendable, Equatable {
+    /// Events written by this batch.
+    public var appended: Int = 0
+    /// Events whose id and content were already in the ledger: skipped, not written again.
+    public var duplicates: Int = 0
+    /// Positions of the first and last event written (nil when nothing new was written).
+    public var firstPosition: Int?
+    public var lastPosition: Int?
+    /// The tree head after the batch.
+    public var treeHead: TreeHead
+}
+
+extension Ledger {
+    /// Appends one event, idempotently.
+    ///
+    /// An event whose id exists already with identical content is not written again: the
+    /// result reports the original position with `isDuplicate` set.
+    ///
+    /// - Throws: ``LedgerError`` with code `.wrongExpectedVersion`, `.idConflict`, `.busy`,
+    ///   `.readOnly` or `.storage`; the ledger is unchanged.
+    @discardableResult
+    public func append(_ event: ProposedEvent) throws -> AppendResult {
+        var result: AppendResult?
+        var delivered = false
+        _ = try append(batch: {
+            if delivered { return nil }
+            delivered = true
+            return (event, nil)
+        }, onEach: { result = $0 })
+        return result!
+    }
+
+    /// Appends a batch of events to any streams in one transaction: all of them, or none.
+    ///
+    /// `next` supplies events one at a time (nil when done) with an optional context such as
+    /// `line 12` that errors are prefixed with. Events are written as they arrive, so memory
+    /// does not grow with the batch; `onEach` sees each result.
+    ///
+    /// - Throws: ``LedgerError`` (`.invalidEvent` with code `.emptyBatch` when `next` supplies
+    ///   nothing), or whatever `next` throws; nothing is written.
+    @discardableResult
+    public func append(
+        batch next: () throws -> (ProposedEvent, context: String?)?,
+        onEach: (AppendResult) -> Void = { _ in }
+    ) throws -> BatchResult {
+        guard mode == .readWrite else {
+            throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
+        }
+        return try mapErrors("append to") {
+            try transaction {
+                var session = try AppendSession(ledger: self)
+                var sawAny = false
+                while let (event, context) = try next() {
+                    sawAny = true
+                    do {
+                        onEach(try session.append(event))
+                    } catch let error as LedgerError {
+                        throw context.map { LedgerError(error.code, "\($0): \(error.message)", eventError: error.eventError) } ?? error
+                    }
+                }
+                guard sawAny else {
+                    throw LedgerError(EventError(.emptyBatch, "the batch is empty: no events to append"))
+                }
+                return try session.finish()
+            }
+        }
+    }
+}
+
+/// The state of one append transaction: the next position, the tree's right edge, the
+/// streams' versions seen so far and the prepared statements.
+struct AppendSession {
+    private let ledger: Ledger
+    private let insert: SQLiteStatement
+    private let findID: SQLiteStatement
+    private let streamVersion: SQLiteStatement
+    private var range: CompactRange
+    private var nextPosition: Int
+    private let recordedAt: Timestamp
+    private let recordedAtText: String
+    private var versions: [StreamName: Int] = [:]
+    private var body: [UInt8] = []
+    private var result: BatchResult
+
+    /// Bounds the stream-version cache so a batch over millions of streams stays small.
+    private static let versionCacheLimit = 50_000
+
+    init(ledger: Ledger) throws {
+        self.ledger = ledger
+        let connection = ledger.connection
+        insert = try connection.cachedStatement("""
+            INSERT INTO events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        findID = try connection.cachedStatement(
+            "SELECT position, stream_version, recorded_at, body FROM events WHERE event_id = ?")
+        streamVersion = try connection.cachedStatement(
+            "SELECT max(stream_version) FROM events WHERE stream = ?")
+
+        let tail = try connection.cachedStatement("SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        defer { tail.reset() }
+        let lastPosition = try tail.step() ? tail.int(0) : 0
+        let lastRecordedAt = lastPosition > 0 ? try Timestamp(parsing: tail.text(1)) : Timestamp(millisecondsSinceEpoch: 0)
+
+        range = try ledger.storedRange()
+        guard range.size == lastPosition else {
+            throw LedgerError(.corrupt, "the ledger \(ledger.location.path) has \(lastPosition) events but its tree state covers \(range.size); run `remedy verify`")
+        }
+        nextPosition = lastPosition + 1
+        // Time never runs backwards in the ledger, whatever the system clock does.
+        recordedAt = max(Timestamp.now(), lastRecordedAt)
+        recordedAtText = recordedAt.description
+        result = BatchResult(treeHead: TreeHead(size: range.size, root: range.root))
+    }
+
+    mutating func append(_ event: ProposedEvent) throws -> AppendResult {
+        if let id = event.id, let existing = try existingEvent(id) {
+            body.removeAll(keepingCapacity: true)
+            EventEnvelope.appendCanonical(
+                data: event.data, id: id, metadata: event.metadata, position: existing.position,
+                recordedAt: existing.recordedAt, schemaVersion: event.schemaVersion, stream: event.stream,
+                streamVersion: existing.streamVersion, type: event.type, to: &body)
+            guard body == existing.body else {
+                throw LedgerError(.idConflict, "event id \(id) already exists at position \(existing.position) with different content; use a new id for a new event")
+            }
+            result.duplicates += 1
+            return AppendResult(position: existing.position, id: id, stream: event.stream,
+                                streamVersion: existing.streamVersion, isDuplicate: true)
+        }
+
+        let current = try version(of: event.stream)
+        if let required = event.expectedVersion.required, required != current {
+            throw LedgerError.wrongExpectedVersion(expected: required, stream: event.stream, current: current)
+        }
+        let id = event.id ?? ledger.idGenerator.next(millis: recordedAt.millisecondsSinceEpoch)
+        let position = nextPosition
+        let version = current + 1
+
+        body.removeAll(keepingCapacity: true)
+        EventEnvelope.appendCanonical(
+            data: event.data, id: id, metadata: event.metadata, position: position,
+            recordedAt: recordedAtText, schemaVersion: event.schemaVersion, stream: event.stream,
+            streamVersion: version, type: event.type, to: &body)
+        let leaf = MerkleTree.leafHash(body)
+
+        insert.reset()
+        insert.bind(position, at: 1)
+        insert.bind(id.rawValue, at: 2)
+        insert.bind(event.stream.rawValue, at: 3)
+        insert.bind(version, at: 4)
+        insert.bind(event.type.rawValue, at: 5)
+        insert.bind(recordedAtText, at: 6)
+        insert.bind(blob: body, at: 7)
+        insert.bind(blob: leaf, at: 8)
+        try insert.run()
+
+        range.append(leaf)
+        if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
+        versions[event.stream] = version
+        nextPosition += 1
+        result.appended += 1
+        if result.firstPosition == nil { result.firstPosition = position }
+        result.lastPosition = position
+        return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
+    }
+
+    /// Records the new tree head and range; returns the batch's summary.
+    mutating func finish() throws -> BatchResult {
+        let head = TreeHead(size: range.size, root: range.root)
+        if result.appended > 0 {
+            let connection = ledger.connection
+            let recordHead = try connection.cachedStatement("INSERT INTO tree_heads (size, root, recorded_at) VALUES (?, ?, ?)")
+            recordHead.bind(head.size, at: 1)
+            recordHead.bind(blob: head.root, at: 2)
+            recordHead.bind(recordedAtText, at: 3)
+            try recordHead.run()
+            let saveRange = try connection.cachedStatement("UPDATE tree_state SET size = ?, range = ? WHERE id = 1")
+            saveRange.bind(range.size, at: 1)
+            saveRange.bind(blob: range.serialized, at: 2)
+            try saveRange.run()
+        }
+        result.treeHead = head
+        return result
+    }
+
+    private func existingEvent(_ id: EventID) throws -> (position: Int, streamVersion: Int, recordedAt: String, body: [UInt8])? {
+        findID.reset()
+        findID.bind(id.rawValue, at: 1)
+        guard try findID.step() else { return nil }
+        return (findID.int(0), findID.int(1), findID.text(2), findID.blob(3))
+    }
+
+    private func version(of stream: StreamName) throws -> Int {
+        if let cached = versions[stream] { return cached }
+        streamVersion.reset()
+        streamVersion.bind(stream.rawValue, at: 1)
+        _ = try streamVersion.step()
+        return streamVersion.isNull(0) ? 0 : streamVersion.int(0)
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+
+/// One stored event as read from the ledger: its indexed columns and its exact stored bytes.
+public struct StoredEvent: Sendable, Equatable {
+    public var position: Int
+    public var id: String
+    public var stream: String
+    public var streamVersion: Int
+    public var type: String
+    public var recordedAt: String
+    /// The canonical envelope, byte for byte as appended and hashed.
+    public var body: [UInt8]
+    public var leafHash: [UInt8]
+}
+
+extension Ledger {
+    static let storedEventColumns = "position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash"
+
+    /// Calls `body` with the stored bytes of each matching event, in global order, without
+    /// copying them: the buffer is valid only during the call. Return false to stop.
+    ///
+    /// This is the fast path behind `remedy events`; memory does not grow with the ledger.
+    ///
+    /// - Returns: the position of the last event passed to `body`, or nil if none matched.
+    /// - Throws: ``LedgerError``, or what `body` throws.
+    @discardableResult
+    public func forEachEventBody(
+        _ query: EventQuery, after: Int? = nil, _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws -> Int? {
+        try mapErrors("read") {
+            let (whereClause, bindings) = query.sql(afterPosition: after)
+            let limit = query.limit.map { " LIMIT \($0)" } ?? ""
+            let statement = try connection.prepare("SELECT position, body FROM events \(whereClause) ORDER BY position\(limit)")
+            try statement.bind(bindings)
+            var last: Int?
+            while try statement.step() {
+                let position = statement.int(0)
+                last = position
+                if try !body(position, statement.blobBuffer(1)) { break }
+            }
+            return last
+        }
+    }
+
+    /// The matching events, in global order.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func events(_ query: EventQuery) throws -> [StoredEvent] {
+        try mapErrors("read") {
+            let (whereClause, bindings) = query.sql(afterPosition: nil)
+            let limit = query.limit.map { " LIMIT \($0)" } ?? ""
+            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events \(whereClause) ORDER BY position\(limit)")
+            try statement.bind(bindings)
+            var events: [StoredEvent] = []
+            while try statement.step() { events.append(Self.storedEvent(statement)) }
+            return events
+        }
+    }
+
+    /// The event at `position`, or with event id `id`.
+    ///
+    /// - Throws: ``LedgerError`` with code `.eventNotFound` when there is none.
+    public func event(position: Int) throws -> StoredEvent {
+        try mapErrors("read") {
+            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events WHERE position = ?")
+            statement.bind(position, at: 1)
+            guard try statement.step() else {
+                throw LedgerError(.eventNotFound, "no event at position \(position) in \(location.path)")
+            }
+            return Self.storedEvent(statement)
+        }
+    }
+
+    /// The event with id `id` (any letter case).
+    ///
+    /// - Throws: ``LedgerError`` with code `.eventNotFound` when there is none.
+    public func event(id: EventID) throws -> StoredEvent {
+        try mapErrors("read") {
+            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events WHERE event_id = ?")
+            statement.bind(id.rawValue, at: 1)
+            guard try statement.step() else {
+                throw LedgerError(.eventNotFound, "no event with id \(id) in \(location.path)")
+            }
+            return Self.storedEvent(statement)
+        }
+    }
+
+    /// Follows the ledger like `tail -f`: calls `body` with each matching event, first those
+    /// already stored, then new ones as they are committed, until `body` returns false or
+    /// `shouldContinue` does.
+    ///
+    /// New events are found by polling every `pollInterval` milliseconds on this read-only
+    /// connection; each poll is one indexed range query, so following costs next to nothing.
+    ///
+    /// - Throws: ``LedgerError``, or what `body` throws.
+    public func follow(
+        _ query: EventQuery, pollInterval milliseconds: Int = 200,
+        shouldContinue: () -> Bool = { true },
+        _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        var after: Int? = nil
+        var remaining = query.limit
+        var stopped = false
+        while !stopped && shouldContinue() {
+            var page = query
+            page.limit = remaining
+            let last = try forEachEventBody(page, after: after) { position, bytes in
+                if let count = remaining { remaining = count - 1 }
+                if try !body(position, bytes) || remaining == 0 { stopped = true; return false }
+                return true
+            }
+            if let last { after = last } else if after == nil {
+                after = 0
+            }
+            if !stopped { usleep(UInt32(milliseconds) * 1000) }
+        }
+    }
+
+    private static func storedEvent(_ statement: SQLiteStatement) -> StoredEvent {
+        StoredEvent(position: statement.int(0), id: statement.text(1), stream: statement.text(2),
+                    streamVersion: statement.int(3), type: statement.text(4), recordedAt: statement.text(5),
+                    body: statement.blob(6), leafHash: statement.blob(7))
+    }
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A summary of a ledger: what `remedy status` prints.
+public struct LedgerStatus: Sendable, Equatable {
+    public var path: String
+    public var schemaVersion: Int
+    public var eventCount: Int
+    public var streamCount: Int
+    /// Bytes on disk: the database file plus its write-ahead log.
+    public var fileSize: Int
+    public var treeHead: TreeHead
+    /// The newest event, nil for an empty ledger.
+    public var lastEvent: StoredEvent?
+}
+
+extension Ledger {
+    /// Counts, size, tree head and the last event.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func status() throws -> LedgerStatus {
+        try mapErrors("read") {
+            // One read transaction, so the numbers agree with each other.
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            let head = try treeHead()
+            let streams = try connection.scalarInt("SELECT count(*) FROM (SELECT DISTINCT stream FROM events)") ?? 0
+            let last = head.size > 0 ? try event(position: head.size) : nil
+            return LedgerStatus(
+                path: location.path, schemaVersion: try schemaVersion(), eventCount: head.size,
+                streamCount: streams, fileSize: Self.fileSize(location.path) + Self.fileSize(location.path + "-wal"),
+                treeHead: head, lastEvent: last)
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+}

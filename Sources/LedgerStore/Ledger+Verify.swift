@@ -1,0 +1,128 @@
+import Events
+
+/// The outcome of `remedy verify`: the verified tree head, or the first position that fails.
+public struct VerificationReport: Sendable, Equatable {
+    /// The first problem found: where, and what.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The position of the first event that does not match (nil for file-level problems).
+        public var position: Int?
+        public var message: String
+
+        public var description: String {
+            position.map { "position \($0): \(message)" } ?? message
+        }
+    }
+
+    /// Events checked and found consistent (all of them when `problem` is nil).
+    public var verifiedSize: Int
+    /// The root recomputed over the verified events.
+    public var root: TreeHash
+    public var problem: Problem?
+
+    public var isValid: Bool { problem == nil }
+}
+
+extension Ledger {
+    /// Re-checks the whole ledger from its stored bytes.
+    ///
+    /// For every event in position order: the position follows the one before; the leaf hash
+    /// is SHA-256(0x00 ‖ stored bytes); the stored bytes are an envelope that names the same
+    /// position, id, stream, stream version, type and time as the row; the stream version
+    /// follows the stream's previous one; time does not run backwards. The recomputed root
+    /// must equal every tree head recorded at a commit and the saved tree state, and SQLite's
+    /// own integrity check must pass. The report names the first position that fails.
+    ///
+    /// - Parameter progress: called now and then with the number of events checked.
+    /// - Throws: ``LedgerError`` when the ledger cannot be read at all.
+    public func verify(progress: (Int) -> Void = { _ in }) throws -> VerificationReport {
+        try mapErrors("verify") {
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            var verifier = EventVerifier()
+
+            let heads = try connection.prepare("SELECT size, root FROM tree_heads ORDER BY size")
+            var nextHead: (size: Int, root: [UInt8])? = try heads.step() ? (heads.int(0), heads.blob(1)) : nil
+
+            let rows = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events ORDER BY position")
+            while try rows.step() {
+                let problem = verifier.check(
+                    position: rows.int(0), id: rows.text(1), stream: rows.text(2), streamVersion: rows.int(3),
+                    type: rows.text(4), recordedAt: rows.text(5), body: rows.blobBuffer(6), leafHash: rows.blobBuffer(7))
+                if let problem { return verifier.report(problem) }
+                while let head = nextHead, head.size <= verifier.range.size {
+                    if head.size == verifier.range.size && head.root != verifier.range.root.bytes {
+                        return verifier.report(.init(position: head.size, message: "the tree head recorded at size \(head.size) does not match the events up to it"))
+                    }
+                    if head.size < verifier.range.size {
+                        return verifier.report(.init(position: head.size, message: "a tree head is recorded for size \(head.size) but that event is missing"))
+                    }
+                    nextHead = try heads.step() ? (heads.int(0), heads.blob(1)) : nil
+                }
+                if verifier.range.size % 65_536 == 0 { progress(verifier.range.size) }
+            }
+            if let head = nextHead {
+                return verifier.report(.init(position: head.size, message: "a tree head is recorded for size \(head.size) but the ledger has only \(verifier.range.size) events"))
+            }
+            let saved = try? storedRange()
+            if saved != verifier.range {
+                return verifier.report(.init(position: nil, message: "the saved tree state does not match the events (\(saved?.size ?? 0) saved, \(verifier.range.size) events)"))
+            }
+            let check = try connection.prepare("PRAGMA quick_check")
+            var messages: [String] = []
+            while try check.step() { messages.append(check.text(0)) }
+            if messages != ["ok"] {
+                return verifier.report(.init(position: nil, message: "SQLite's integrity check failed: \(messages.prefix(3).joined(separator: "; "))"))
+            }
+            progress(verifier.range.size)
+            return verifier.report(nil)
+        }
+    }
+}
+
+/// The per-event checks of ``Ledger/verify(progress:)``, in the order events are stored.
+struct EventVerifier {
+    private(set) var range = CompactRange()
+    private var streamVersions: [String: Int] = [:]
+    private var lastRecordedAt = ""
+
+    mutating func check(
+        position: Int, id: String, stream: String, streamVersion: Int, type: String, recordedAt: String,
+        body: UnsafeRawBufferPointer, leafHash: UnsafeRawBufferPointer
+    ) -> VerificationReport.Problem? {
+        let expected = range.size + 1
+        func problem(_ message: String) -> VerificationReport.Problem { .init(position: position, message: message) }
+        if position != expected {
+            return .init(position: expected, message: "position \(expected) is missing (the next stored event is at \(position))")
+        }
+        let leaf = MerkleTree.leafHash(body)
+        guard let stored = TreeHash(bytes: leafHash), stored == leaf else {
+            return problem("the stored bytes do not match the event's leaf hash")
+        }
+        let previous = streamVersions[stream] ?? 0
+        if streamVersion != previous + 1 {
+            return problem("stream \(stream) jumps from version \(previous) to \(streamVersion)")
+        }
+        if recordedAt < lastRecordedAt {
+            return problem("recorded_at \(recordedAt) is earlier than the event before (\(lastRecordedAt))")
+        }
+        guard let envelope = try? EventEnvelope(decoding: body) else {
+            return problem("the stored bytes are not a valid event envelope")
+        }
+        if envelope.canonicalBytes != Array(body) {
+            return problem("the stored bytes are not in canonical form")
+        }
+        if envelope.position != position || envelope.id.rawValue != id || envelope.stream.rawValue != stream
+            || envelope.streamVersion != streamVersion || envelope.type.rawValue != type
+            || envelope.recordedAt.description != recordedAt {
+            return problem("the row's columns do not match its stored bytes")
+        }
+        streamVersions[stream] = streamVersion
+        lastRecordedAt = recordedAt
+        range.append(leaf)
+        return nil
+    }
+
+    func report(_ problem: VerificationReport.Problem?) -> VerificationReport {
+        VerificationReport(verifiedSize: range.size, root: range.root, problem: problem)
+    }
+}

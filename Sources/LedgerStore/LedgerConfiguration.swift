@@ -1,0 +1,25 @@
+/// How a ledger connection behaves: durability, waiting for other writers, memory.
+public struct LedgerConfiguration: Sendable, Equatable {
+    /// SQLite's `synchronous` setting. See <https://www.sqlite.org/pragma.html#pragma_synchronous>.
+    public enum Synchronous: String, Sendable {
+        /// Every commit is fsynced: a committed append survives power loss. The default.
+        case full = "FULL"
+        /// WAL commits are fsynced at checkpoints only: faster, and a power loss may undo the
+        /// last commits (never corrupt the file).
+        case normal = "NORMAL"
+    }
+
+    public var synchronous: Synchronous
+    /// How long a writer waits for another writer's transaction before giving up.
+    public var busyTimeoutMilliseconds: Int32
+    /// SQLite's page cache per connection, in KiB.
+    public var cacheSizeKiB: Int
+
+    public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384) {
+        self.synchronous = synchronous
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.cacheSizeKiB = cacheSizeKiB
+    }
+
+    public static let `default` = LedgerConfiguration()
+}

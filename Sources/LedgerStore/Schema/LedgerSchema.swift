@@ -1,0 +1,63 @@
+/// The ledger's schema: numbered migrations, each recorded in the file when applied.
+///
+/// A migration is never edited once released; a change is a new migration. A file whose
+/// highest recorded migration is above ``latestVersion`` was written by a newer remedy and is
+/// refused rather than misread.
+enum LedgerSchema {
+    /// SQLite's `application_id` header field for remedy ledgers: "REMD".
+    /// See <https://www.sqlite.org/pragma.html#pragma_application_id>.
+    static let applicationID = 0x5245_4D44
+
+    /// The migrations, in order; a migration's version is its index + 1.
+    static let migrations: [(name: String, sql: String)] = [
+        ("create events, tree heads and append-only triggers", """
+        CREATE TABLE events (
+            position       INTEGER PRIMARY KEY,
+            event_id       TEXT    NOT NULL UNIQUE,
+            stream         TEXT    NOT NULL,
+            stream_version INTEGER NOT NULL,
+            type           TEXT    NOT NULL,
+            recorded_at    TEXT    NOT NULL,
+            body           BLOB    NOT NULL,
+            leaf_hash      BLOB    NOT NULL,
+            UNIQUE (stream, stream_version)
+        ) STRICT;
+
+        -- The root after every commit: appended with the events, never changed.
+        CREATE TABLE tree_heads (
+            size        INTEGER PRIMARY KEY,
+            root        BLOB    NOT NULL,
+            recorded_at TEXT    NOT NULL
+        ) STRICT;
+
+        -- The compact range after the last commit, so the next append goes on from it.
+        -- A cache of what the events determine; `remedy verify` recomputes and checks it.
+        CREATE TABLE tree_state (
+            id    INTEGER PRIMARY KEY CHECK (id = 1),
+            size  INTEGER NOT NULL,
+            range BLOB    NOT NULL
+        ) STRICT;
+        INSERT INTO tree_state (id, size, range) VALUES (1, 0, x'');
+
+        CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: events cannot be updated'); END;
+        CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: events cannot be deleted'); END;
+        CREATE TRIGGER tree_heads_are_append_only_update BEFORE UPDATE ON tree_heads
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: tree heads cannot be updated'); END;
+        CREATE TRIGGER tree_heads_are_append_only_delete BEFORE DELETE ON tree_heads
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: tree heads cannot be deleted'); END;
+        """),
+    ]
+
+    static var latestVersion: Int { migrations.count }
+
+    /// Creates the migrations table itself; idempotent.
+    static let bootstrap = """
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+    ) STRICT;
+    """
+}
