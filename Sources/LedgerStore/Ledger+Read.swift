@@ -91,33 +91,33 @@ extension Ledger {
     }
 
     /// Follows the ledger like `tail -f`: calls `body` with each matching event, first those
-    /// already stored, then new ones as they are committed, until `body` returns false or
-    /// `shouldContinue` does.
+    /// already stored, then new ones as they are committed, until `body` or `afterEachPoll`
+    /// returns false (or the process is interrupted).
     ///
     /// New events are found by polling every `pollInterval` milliseconds on this read-only
     /// connection; each poll is one indexed range query, so following costs next to nothing.
+    /// `afterEachPoll` runs after each round, the place to flush output.
     ///
     /// - Throws: ``LedgerError``, or what `body` throws.
     public func follow(
         _ query: EventQuery, pollInterval milliseconds: Int = 200,
-        shouldContinue: () -> Bool = { true },
-        _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+        _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool,
+        afterEachPoll: () -> Bool = { true }
     ) throws {
-        var after: Int? = nil
+        var after = 0
         var remaining = query.limit
-        var stopped = false
-        while !stopped && shouldContinue() {
+        while remaining != 0 {
             var page = query
             page.limit = remaining
+            var stopped = false
             let last = try forEachEventBody(page, after: after) { position, bytes in
-                if let count = remaining { remaining = count - 1 }
-                if try !body(position, bytes) || remaining == 0 { stopped = true; return false }
-                return true
+                remaining = remaining.map { $0 - 1 }
+                if try !body(position, bytes) { stopped = true }
+                return !stopped && remaining != 0
             }
-            if let last { after = last } else if after == nil {
-                after = 0
-            }
-            if !stopped { usleep(UInt32(milliseconds) * 1000) }
+            if let last { after = last }
+            if stopped || !afterEachPoll() || remaining == 0 { return }
+            usleep(UInt32(milliseconds) * 1000)
         }
     }
 

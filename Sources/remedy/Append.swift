@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Events
+import LedgerStore
+
+extension Remedy {
+    /// `remedy append`: one event from flags, or a batch from NDJSON.
+    struct Append: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append one event, or a batch of events from NDJSON, and print the position.",
+            discussion: """
+            One event: --stream and --type, with the payload from --data JSON, --data @FILE or standard input.
+            A batch: --ndjson FILE (or - for standard input), one {"stream", "type", "data", ...} object a line,
+            appended all or nothing. Re-appending an existing event id with identical content changes nothing
+            and prints the original position.
+            """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Option(help: "The stream, category-id (e.g. fix-42).") var stream: String?
+        @Option(help: "The event type (e.g. FixProposed).") var type: String?
+        @Option(help: ArgumentHelp("The payload: a JSON object, or @FILE to read one.", valueName: "json|@file")) var data: String?
+        @Option(help: ArgumentHelp("The event id (a UUID); generated when absent.", valueName: "uuid")) var id: String?
+        @Option(help: "Who appends: a person, agent or CI job.") var actor: String?
+        @Option(name: .customLong("correlation-id"), help: "Groups the events of one workflow.") var correlationID: String?
+        @Option(name: .customLong("causation-id"), help: "The event or request that caused this one.") var causationID: String?
+        @Option(name: .customLong("trace-id"), help: "A distributed-tracing id.") var traceID: String?
+        @Option(name: .customLong("expect-version"), help: ArgumentHelp("Append only if the stream's current version is N (0: no events).", valueName: "n")) var expectVersion: Int?
+        @Flag(name: .customLong("expect-new"), help: "Append only if the stream has no events yet.") var expectNew = false
+        @Option(name: .customLong("schema-version"), help: "The payload's schema version.") var schemaVersion: Int = ProposedEvent.defaultSchemaVersion
+        @Option(help: ArgumentHelp("Append a batch: one JSON event a line, from FILE or - (standard input).", valueName: "file|-")) var ndjson: String?
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func validate() throws {
+            if ndjson != nil {
+                let single: [String?] = [stream, type, data, id, actor, correlationID, causationID, traceID]
+                if single.contains(where: { $0 != nil }) || expectVersion != nil || expectNew {
+                    throw ValidationError("--ndjson takes its events from the batch; per-event options go in each line")
+                }
+                return
+            }
+            if stream == nil { throw ValidationError("missing --stream (or use --ndjson for a batch)") }
+            if type == nil { throw ValidationError("missing --type") }
+            if expectNew && expectVersion != nil { throw ValidationError("use --expect-new or --expect-version, not both") }
+            if let expectVersion, expectVersion < 0 { throw ValidationError("--expect-version must be 0 or more") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let ledger = try Ledger.open(LedgerPath.resolve(explicit: options.ledger), mode: .readWrite)
+                if let ndjson {
+                    let reader = ndjson == "-" ? LineReader(fileDescriptor: 0, name: "standard input") : try LineReader(path: ndjson)
+                    let result = try ledger.appendNDJSON(from: reader)
+                    printBatch(result)
+                } else {
+                    let result = try ledger.append(try proposedEvent())
+                    printSingle(result)
+                }
+                StandardOutput.shared.flush()
+            }
+        }
+
+        private func proposedEvent() throws -> ProposedEvent {
+            let expected: ExpectedVersion = expectNew ? .noStream : expectVersion.map { .exactly($0) } ?? .any
+            return try ProposedEvent(
+                stream: try StreamName(stream!), type: try EventType(type!), json: try payload(),
+                id: try id.map { try EventID($0) },
+                metadata: EventMetadata(actor: actor, correlationID: correlationID, causationID: causationID, traceID: traceID),
+                expectedVersion: expected, schemaVersion: schemaVersion)
+        }
+
+        /// The payload bytes from --data, --data @FILE or standard input, bounded in size.
+        private func payload() throws -> [UInt8] {
+            let limit = ProposedEvent.maximumPayloadSize
+            let reader: LineReader
+            let source: String
+            if let data, !data.hasPrefix("@") {
+                return Array(data.utf8)
+            } else if let data {
+                source = String(data.dropFirst())
+                reader = try LineReader(path: source, maximumLineLength: limit)
+            } else {
+                guard isatty(0) == 0 else {
+                    throw EventError(.notAnObject, "no payload: pass --data JSON, --data @FILE, or pipe a JSON object on standard input")
+                }
+                source = "standard input"
+                reader = LineReader(fileDescriptor: 0, name: source, maximumLineLength: limit)
+            }
+            var bytes = [UInt8]()
+            while let line = try reader.nextLine() {
+                bytes.append(contentsOf: line)
+                bytes.append(0x0A)
+                if bytes.count > limit {
+                    throw EventError(.tooLarge, "the payload in \(source) is over \(limit) bytes")
+                }
+            }
+            return bytes
+        }
+
+        private func printSingle(_ result: AppendResult) {
+            if json {
+                StandardOutput.shared.writeLine(JSONText.object([
+                    ("position", .int(result.position)), ("id", .string(result.id.rawValue)),
+                    ("stream", .string(result.stream.rawValue)), ("stream_version", .int(result.streamVersion)),
+                    ("duplicate", .bool(result.isDuplicate)),
+                ]))
+            } else {
+                StandardOutput.shared.writeLine(String(result.position))
+            }
+        }
+
+        private func printBatch(_ result: BatchResult) {
+            if json {
+                StandardOutput.shared.writeLine(JSONText.object([
+                    ("appended", .int(result.appended)), ("duplicates", .int(result.duplicates)),
+                    ("first_position", result.firstPosition.map { .int($0) } ?? .null),
+                    ("last_position", result.lastPosition.map { .int($0) } ?? .null),
+                    ("tree_size", .int(result.treeHead.size)), ("root", .string(result.treeHead.root.hex)),
+                ]))
+            } else if let first = result.firstPosition, let last = result.lastPosition {
+                StandardOutput.shared.writeLine("appended \(result.appended) events at positions \(first)-\(last), \(result.duplicates) already present")
+            } else {
+                StandardOutput.shared.writeLine("appended 0 events, \(result.duplicates) already present")
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Events
+import LedgerStore
+
+/// The exit codes of every remedy command: a contract for CI scripts, documented in README.
+enum RemedyExitCode: Int32, CaseIterable {
+    case success = 0
+    /// `remedy verify` found an event that does not match.
+    case verificationFailed = 1
+    /// Bad input: malformed JSON, an invalid event or batch line, an empty batch, a bad time.
+    case invalidInput = 2
+    /// `--expect-version`/`--expect-new` did not match the stream.
+    case wrongExpectedVersion = 3
+    /// An event id that exists already with different content.
+    case idConflict = 4
+    /// The ledger cannot be used as asked: missing, not a ledger, newer schema, read-only,
+    /// missing folder, or no such event.
+    case ledgerUnavailable = 5
+    /// Another writer held the ledger past the busy timeout: retry.
+    case busy = 6
+    /// The disk is full, an I/O error, or a damaged file.
+    case storage = 7
+    /// The command line itself is wrong (swift-argument-parser's usage code).
+    case usage = 64
+
+    init(_ code: LedgerError.Code) {
+        switch code {
+        case .invalidEvent: self = .invalidInput
+        case .wrongExpectedVersion: self = .wrongExpectedVersion
+        case .idConflict: self = .idConflict
+        case .ledgerNotFound, .missingFolder, .notALedger, .newerSchema, .readOnly, .eventNotFound: self = .ledgerUnavailable
+        case .busy: self = .busy
+        case .storage, .corrupt: self = .storage
+        }
+    }
+}
+
+/// Runs a command body, turning library errors into one stderr line and a stable exit code.
+///
+/// Only the CLI maps errors to exit codes; the libraries throw typed errors.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as LedgerError {
+        fail(error.message, RemedyExitCode(error.code))
+    } catch let error as EventError {
+        fail(error.message, .invalidInput)
+    }
+}
+
+/// Prints `remedy: error: MESSAGE` on stderr and exits with `code`.
+func fail(_ message: String, _ code: RemedyExitCode) -> Never {
+    let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+    StandardError.write("remedy: error: \(line)\n")
+    StandardOutput.shared.flush()
+    exit(code.rawValue)
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The `remedy` command: an append-only, verifiable ledger of the remediation loop.
+@main
+struct Remedy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remedy",
+        abstract: "The remediation ledger: an append-only, verifiable record of every eval run, failure, fix and gate decision.",
+        discussion: """
+        The ledger is one SQLite file: --ledger PATH, else $REMEDY_LEDGER, else .remedy/ledger.db.
+        Exit codes: 0 ok, 1 verification failed, 2 invalid input, 3 wrong expected version,
+        4 event id conflict, 5 ledger unavailable, 6 ledger busy, 7 storage error, 64 usage.
+        """,
+        version: "0.1.0",
+        subcommands: [Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self]
+    )
+}
+
+/// The option every command that touches a ledger takes.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger file (default: $REMEDY_LEDGER, else .remedy/ledger.db).", valueName: "path"))
+    var ledger: String?
+}
