@@ -56,10 +56,10 @@ public final class LineReader {
         var searchFrom = start
         while true {
             if let newline = buffer[searchFrom..<end].firstIndex(of: UInt8(ascii: "\n")) {
-                lineNumber += 1
                 var lineEnd = newline
                 if lineEnd > start && buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
                 try checkLength(lineEnd - start)
+                lineNumber += 1
                 let line = buffer[start..<lineEnd]
                 start = newline + 1
                 return line
