@@ -50,12 +50,11 @@ public enum CanonicalJSON {
             var parser = CanonicalJSONParser(buffer)
             var out: [UInt8] = []
             out.reserveCapacity(buffer.count)
-            parser.skipWhitespace()
-            if requireObject, let first = parser.peek(), first != UInt8(ascii: "{") {
-                throw EventError(.notAnObject, "the payload must be a JSON object, not \(describeValueStart(first))")
-            }
             try parser.parseValue(into: &out)
             try parser.expectEnd()
+            if requireObject, let first = out.first, first != UInt8(ascii: "{") {
+                throw EventError(.notAnObject, "the payload must be a JSON object, not \(describeValueStart(first))")
+            }
             return out
         }.mapError { $0 as! EventError }
     }

@@ -72,9 +72,10 @@ public final class LineReader {
                 start = end
                 return line
             }
-            searchFrom = end
+            // Only the newly read bytes need searching; `fill` may move the unread ones.
+            let scanned = end - start
             try fill()
-            searchFrom = min(searchFrom, end)
+            searchFrom = start + scanned
         }
     }
 

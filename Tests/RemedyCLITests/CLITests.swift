@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+
+/// The commands' normal output, for people and for machines.
+final class CLITests: XCTestCase {
+    func testDemoBuildsAndVerifiesALedgerInATemporaryFolder() throws {
+        let result = try Remedy.run(["demo"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("appended 12 events"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("verified 12 events; root "), result.stdout)
+        let path = try XCTUnwrap(result.stdoutLines.first?.replacingOccurrences(of: "demo ledger: ", with: ""))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
+
+    func testDefaultLedgerIsCreatedUnderTheCurrentDirectoryAndTheEnvironmentOverridesIt() throws {
+        let folder = TemporaryFolder()
+        let appended = try Remedy.run(["append", "--stream", "fix-1", "--type", "A", "--data", "{}"], directory: folder.path)
+        XCTAssertEqual(appended.stdout, "1\n", appended.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file(".remedy/ledger.db")))
+
+        let other = folder.file("other.db")
+        XCTAssertEqual(try Remedy.run(["append", "--stream", "fix-1", "--type", "A", "--data", "{}"],
+                                      environment: ["REMEDY_LEDGER": other], directory: folder.path).stdout, "1\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other))
+        XCTAssertEqual(try Remedy.run(["status", "--json"], directory: folder.path).stdout.contains(#""events":1"#), true)
+    }
+
+    func testAppendReadsThePayloadFromDataFileOrStdinAndPrintsThePosition() throws {
+        let folder = TemporaryFolder()
+        let ledger = folder.file("l.db")
+        let file = folder.write("payload.json", #"{"from":"file"}"#)
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "a-1", "--type", "A", "--data", #"{"from":"flag"}"#]).stdout, "1\n")
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "a-1", "--type", "A", "--data", "@" + file]).stdout, "2\n")
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "a-1", "--type", "A"], input: Data("{\n \"from\": \"stdin\"\n}\n".utf8)).stdout, "3\n")
+        let json = try Remedy.run(["append", "--ledger", ledger, "--stream", "a-2", "--type", "A", "--data", "{}", "--actor", "ci",
+                                   "--correlation-id", "c-1", "--causation-id", "x-1", "--trace-id", "t-1", "--expect-new", "--json"])
+        XCTAssertTrue(json.stdout.hasPrefix(#"{"position":4,"id":""#), json.stdout)
+        XCTAssertTrue(json.stdout.hasSuffix(#","stream":"a-2","stream_version":1,"duplicate":false}"# + "\n"), json.stdout)
+
+        let events = try Remedy.run(["events", "--ledger", ledger]).stdoutLines
+        XCTAssertEqual(events.count, 4)
+        XCTAssertTrue(events[0].hasPrefix(#"{"data":{"from":"flag"},"id":"#))
+        XCTAssertTrue(events[1].hasPrefix(#"{"data":{"from":"file"},"#))
+        XCTAssertTrue(events[2].hasPrefix(#"{"data":{"from":"stdin"},"#))
+        XCTAssertTrue(events[3].contains(#""metadata":{"actor":"ci","causation_id":"x-1","correlation_id":"c-1","trace_id":"t-1"}"#), events[3])
+    }
+
+    func testBatchAppendFromStdinAndEventFilters() throws {
+        let folder = TemporaryFolder()
+        let ledger = folder.file("l.db")
+        let batch = (1...30).map { #"{"stream":"\#($0 % 2 == 0 ? "fix" : "run")-\#($0 % 3)","type":"\#($0 % 5 == 0 ? "B" : "A")","data":{"n":\#($0)}}"# }
+            .joined(separator: "\n")
+        let appended = try Remedy.run(["append", "--ledger", ledger, "--ndjson", "-", "--json"], input: Data(batch.utf8))
+        XCTAssertEqual(appended.status, 0, appended.stderr)
+        XCTAssertTrue(appended.stdout.hasPrefix(#"{"appended":30,"duplicates":0,"first_position":1,"last_position":30,"tree_size":30,"root":""#), appended.stdout)
+        let again = try Remedy.run(["append", "--ledger", ledger, "--ndjson", "-"], input: Data(batch.utf8))
+        XCTAssertEqual(again.stdout, "appended 30 events at positions 31-60, 0 already present\n", "no ids: new events")
+
+        func count(_ filters: [String]) throws -> Int { try Remedy.run(["events", "--ledger", ledger] + filters).stdoutLines.count }
+        XCTAssertEqual(try count([]), 60)
+        XCTAssertEqual(try count(["--category", "fix"]), 30)
+        XCTAssertEqual(try count(["--stream", "fix-0", "--stream", "run-1"]), 20)
+        XCTAssertEqual(try count(["--type", "B"]), 12)
+        XCTAssertEqual(try count(["--from", "10", "--to", "19"]), 10)
+        XCTAssertEqual(try count(["--limit", "7"]), 7)
+        XCTAssertEqual(try count(["--since", "2000-01-01", "--until", "2999-01-01"]), 60)
+        XCTAssertEqual(try count(["--since", "2999-01-01"]), 0)
+        let badTime = try Remedy.run(["events", "--ledger", ledger, "--since", "last tuesday"])
+        XCTAssertEqual(badTime.status, 2)
+        XCTAssertTrue(badTime.stderr.contains("invalid time 'last tuesday'"), badTime.stderr)
+    }
+
+    func testShowAndStatus() throws {
+        let folder = TemporaryFolder()
+        let ledger = folder.file("l.db")
+        XCTAssertEqual(try Remedy.run(["demo", "--ledger", ledger]).status, 0)
+        let show = try Remedy.run(["show", "5", "--ledger", ledger])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        let lines = show.stdout.split(separator: "\n").map(String.init)
+        for (key, value) in [("position ", " 5"), ("stream ", " failure-1 (version 1)"), ("type ", " FailureDetected (schema 1)"),
+                             ("causation id ", " 01936a52-0000-7000-8000-000000000002")] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix(key) && $0.hasSuffix(value) }, "\(show.stdout) lacks \(key)...\(value)")
+        }
+        XCTAssertTrue(show.stdout.contains("data\n  {\n    \"case\": \"golden/alerts/heart-rate-danger\","), show.stdout)
+        let byID = try Remedy.run(["show", "01936A52-0000-7000-8000-000000000005", "--ledger", ledger, "--json"])
+        XCTAssertEqual(byID.stdout, try Remedy.run(["events", "--ledger", ledger, "--from", "5", "--limit", "1"]).stdout)
+
+        let status = try Remedy.run(["status", "--ledger", ledger, "--json"])
+        XCTAssertTrue(status.stdout.contains(#""events":12,"streams":3,"#), status.stdout)
+        XCTAssertTrue(status.stdout.contains(#""last_event":{"position":12,"#), status.stdout)
+        let verify = try Remedy.run(["verify", "--ledger", ledger, "--json"])
+        XCTAssertTrue(status.stdout.contains(#""tree_head":{"size":12,"root":""#))
+        let root = try XCTUnwrap(verify.stdout.components(separatedBy: #""root":""#).dropFirst().first?.prefix(64))
+        XCTAssertTrue(status.stdout.contains(String(root)), "status and verify agree on the root")
+        let text = try Remedy.run(["status", "--ledger", ledger]).stdout
+        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("events ") && $0.hasSuffix(" 12") }, text)
+    }
+
+    /// `remedy events --follow` as a real process: it prints what is there, then what arrives.
+    func testFollowPrintsNewEventsAsTheyArrive() throws {
+        let folder = TemporaryFolder()
+        let ledger = folder.file("l.db")
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "fix-1", "--type", "A", "--data", "{}"]).status, 0)
+        let (follower, output) = try Remedy.start(["events", "--follow", "--category", "fix", "--ledger", ledger])
+        defer { if follower.isRunning { follower.terminate() } }
+        XCTAssertTrue(waitUntil(seconds: 10) { output.text.split(separator: "\n").count == 1 })
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "run-1", "--type", "A", "--data", "{}"]).status, 0)
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "fix-2", "--type", "A", "--data", #"{"late":1}"#]).status, 0)
+        XCTAssertTrue(waitUntil(seconds: 10) { output.text.split(separator: "\n").count == 2 }, output.text)
+        XCTAssertTrue(output.text.split(separator: "\n")[1].hasPrefix(#"{"data":{"late":1}"#))
+        XCTAssertTrue(follower.isRunning, "following keeps going until interrupted")
+        follower.interrupt()
+        follower.waitUntilExit()
+    }
+}
