@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `ledger-bench`: the ledger core's four figures, measured on the release `remedy` binary.
+///
+/// ```
+/// swift build -c release --static-swift-stdlib
+/// .build/release/ledger-bench [--events 1000000] [--runs 3] [--appends 41] [--dir /tmp/remedy-bench]
+/// ```
+///
+/// Every figure is the median of several runs of a real `remedy` process, timed from spawn to
+/// exit, with the child's peak RSS from wait4(2).
+@main
+struct LedgerBenchmark {
+    static func main() {
+        var options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        options.resolveBinaries()
+        let dir = options.directory
+        mkdir(dir, 0o755)
+        let batch = dir + "/events.ndjson"
+        log("generating \(options.events) events into \(batch)")
+        let (bytes, seconds) = generate(count: options.events, to: batch)
+        log("  \(fixed(Double(bytes) / 1e6, 1)) MB, \(bytes / max(1, options.events)) bytes a line, in \(fixed(seconds, 1)) s")
+
+        // 1. One `remedy append` process, start to durable commit, beside sqlite3 doing the same.
+        let single = dir + "/single.db"
+        removeLedger(single)
+        _ = ChildProcess.measure([options.remedy, "append", "--ledger", single, "--stream", "warm-1", "--type", "A", "--data", "{}"])
+        let floorDB = dir + "/floor.db"
+        removeLedger(floorDB)
+        _ = ChildProcess.measure([options.sqlite3, floorDB, "PRAGMA journal_mode=WAL; CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, stream TEXT, stream_version INTEGER, body BLOB, UNIQUE (stream, stream_version));"])
+        var appendTimes: [Double] = [], floorTimes: [Double] = []
+        let payload = #"{"case":"golden/alerts/heart-rate-danger","status":"fail","score":"0.41"}"#
+        for n in 0..<options.appends {
+            let remedy = ChildProcess.measure([options.remedy, "append", "--ledger", single, "--stream", "fix-\(n % 5)", "--type", "FixProposed", "--data", payload])
+            check(remedy, "remedy append")
+            appendTimes.append(remedy.seconds)
+            let floor = ChildProcess.measure([options.sqlite3, "-cmd", "PRAGMA synchronous=FULL", floorDB,
+                                              "INSERT INTO events (event_id, stream, stream_version, body) VALUES (hex(randomblob(16)), 'fix-\(n % 5)', \(n / 5 + 1), '\(payload)');"])
+            check(floor, "sqlite3")
+            floorTimes.append(floor.seconds)
+        }
+
+        // 2-4. The bulk figures, each on a fresh ledger per run.
+        var appendRuns: [Measurement] = [], readRuns: [Measurement] = [], verifyRuns: [Measurement] = []
+        let bulk = dir + "/bulk.db"
+        for run in 1...options.runs {
+            removeLedger(bulk)
+            log("run \(run)/\(options.runs): append --ndjson")
+            let append = ChildProcess.measure([options.remedy, "append", "--ledger", bulk, "--ndjson", batch])
+            check(append, "remedy append --ndjson")
+            appendRuns.append(append)
+            log("run \(run)/\(options.runs): events > /dev/null")
+            let read = ChildProcess.measure([options.remedy, "events", "--ledger", bulk])
+            check(read, "remedy events")
+            readRuns.append(read)
+            log("run \(run)/\(options.runs): verify")
+            let verify = ChildProcess.measure([options.remedy, "verify", "--ledger", bulk])
+            check(verify, "remedy verify")
+            verifyRuns.append(verify)
+        }
+
+        let n = Double(options.events)
+        print("remedy ledger benchmark: \(options.events) events (\(bytes / options.events) bytes a line), median of \(options.runs) runs; single appends: median of \(options.appends)")
+        print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
+        row("remedy append, one process to durable commit", fixed(median(appendTimes) * 1000, 2) + " ms", "<= 6 ms", nil)
+        row("sqlite3 appending one row (the floor)", fixed(median(floorTimes) * 1000, 2) + " ms", "", nil)
+        row("remedy append --ndjson", rate(n, appendRuns), ">= 100000/s", peak(appendRuns))
+        row("remedy events > /dev/null", rate(n, readRuns), ">= 500000/s", peak(readRuns))
+        row("remedy verify", rate(n, verifyRuns), ">= 500000/s", peak(verifyRuns))
+        removeLedger(bulk)
+        removeLedger(single)
+        removeLedger(floorDB)
+        unlink(batch)
+    }
+
+    static func row(_ name: String, _ value: String, _ target: String, _ rss: Int?) {
+        let rssText = rss.map { fixed(Double($0) / 1_048_576, 1) + " MB" } ?? ""
+        print(name.padding(44) + " " + value.leftPadding(14) + " " + target.leftPadding(12) + " " + rssText.leftPadding(10))
+    }
+
+    static func rate(_ events: Double, _ runs: [Measurement]) -> String {
+        String(Int((events / median(runs.map(\.seconds))).rounded())) + "/s"
+    }
+
+    /// `value` with `digits` decimals, without Foundation.
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int((value * scale).rounded())
+        let whole = scaled / Int(scale), fraction = abs(scaled % Int(scale))
+        guard digits > 0 else { return String(whole) }
+        let text = String(fraction)
+        return "\(whole).\(String(repeating: "0", count: digits - text.count))\(text)"
+    }
+
+    static func peak(_ runs: [Measurement]) -> Int { runs.map(\.peakRSSBytes).max() ?? 0 }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    static func check(_ measurement: Measurement, _ what: String) {
+        if measurement.status != 0 {
+            log("\(what) failed with status \(measurement.status)")
+            exit(1)
+        }
+    }
+
+    static func generate(count: Int, to path: String) -> (Int, Double) {
+        let start = ChildProcess.monotonicSeconds()
+        guard let file = fopen(path, "w") else { log("cannot write \(path)"); exit(1) }
+        defer { fclose(file) }
+        var generator = EventGenerator()
+        var bytes = 0
+        for _ in 0..<count {
+            var line = generator.next() + "\n"
+            line.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+            bytes += line.utf8.count
+        }
+        return (bytes, ChildProcess.monotonicSeconds() - start)
+    }
+
+    static func removeLedger(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+    }
+
+    static func log(_ text: String) {
+        let line = text + "\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+}
+
+struct Options {
+    var events = 1_000_000
+    var runs = 3
+    var appends = 41
+    var directory = "/tmp/remedy-bench"
+    var remedy = ""
+    var sqlite3 = "/usr/bin/sqlite3"
+
+    init(arguments: [String]) {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--events": events = Int(iterator.next() ?? "") ?? events
+            case "--runs": runs = Int(iterator.next() ?? "") ?? runs
+            case "--appends": appends = Int(iterator.next() ?? "") ?? appends
+            case "--dir": directory = iterator.next() ?? directory
+            case "--remedy": remedy = iterator.next() ?? remedy
+            case "--sqlite3": sqlite3 = iterator.next() ?? sqlite3
+            default:
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH]")
+                exit(64)
+            }
+        }
+    }
+
+    /// The `remedy` built beside this tool, unless --remedy names one.
+    mutating func resolveBinaries() {
+        if remedy.isEmpty {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            let me = count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+            remedy = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/remedy"
+        }
+        for binary in [remedy, sqlite3] where access(binary, X_OK) != 0 {
+            LedgerBenchmark.log("cannot run \(binary): build remedy first (swift build -c release --static-swift-stdlib) and install sqlite3")
+            exit(1)
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    func leftPadding(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
