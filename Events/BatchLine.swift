@@ -15,7 +15,14 @@ public enum BatchLine {
     /// The longest line accepted, in bytes, newline excluded (1 MiB).
     public static let maximumLineSize = 1 << 20
 
+    /// The fields a line may have.
+    static let fields = ["stream", "type", "data", "id", "expect_version", "schema_version",
+                         "actor", "correlation_id", "causation_id", "trace_id"]
+
     /// Decodes one line.
+    ///
+    /// Each field is parsed straight into what it becomes (the payload into its canonical
+    /// bytes), in one pass over the line.
     ///
     /// - Throws: ``EventError`` naming the field or JSON problem (callers prefix the line number).
     public static func decode(_ line: some Collection<UInt8>) throws -> ProposedEvent {
@@ -26,38 +33,50 @@ public enum BatchLine {
         var expected = ExpectedVersion.any
         var schemaVersion = ProposedEvent.defaultSchemaVersion
         var metadata = EventMetadata()
+        var seen: UInt32 = 0
 
-        func string(_ key: String, _ value: [UInt8]) throws -> String {
-            guard let text = try CanonicalJSON.decodeString(value) else {
-                throw EventError(.invalidBatchLine, "\"\(key)\" must be a string")
-            }
-            return text
-        }
-        func integer(_ key: String, _ value: [UInt8]) throws -> Int {
-            guard let number = Int(String(decoding: value, as: UTF8.self)), number >= 0 else {
-                throw EventError(.invalidBatchLine, "\"\(key)\" must be a non-negative integer")
-            }
-            return number
-        }
-
-        try CanonicalJSON.forEachMember(of: line) { key, value in
-            switch key {
-            case "stream": stream = try string(key, value)
-            case "type": type = try string(key, value)
-            case "data":
-                guard value.first == UInt8(ascii: "{") else {
-                    throw EventError(.notAnObject, "\"data\" must be a JSON object, not \(CanonicalJSON.describeValueStart(value.first ?? 0))")
+        try CanonicalJSON.withParser(line) { parser in
+            try parser.walkObject { parser, keyBytes in
+                let key = String(decoding: keyBytes, as: UTF8.self)
+                guard let field = fields.firstIndex(of: key) else {
+                    throw EventError(.invalidBatchLine, "unknown field \"\(key)\" (expected \(fields.joined(separator: ", ")))")
                 }
-                data = value
-            case "id": id = try string(key, value)
-            case "expect_version": expected = .exactly(try integer(key, value))
-            case "schema_version": schemaVersion = try integer(key, value)
-            case "actor": metadata.actor = try string(key, value)
-            case "correlation_id": metadata.correlationID = try string(key, value)
-            case "causation_id": metadata.causationID = try string(key, value)
-            case "trace_id": metadata.traceID = try string(key, value)
-            default:
-                throw EventError(.invalidBatchLine, "unknown field \"\(key)\" (expected stream, type, data, id, expect_version, schema_version, actor, correlation_id, causation_id, trace_id)")
+                guard seen & (1 << field) == 0 else {
+                    throw EventError(.malformedJSON, "malformed JSON: duplicate key \"\(key)\" in an object")
+                }
+                seen |= 1 << field
+                func string() throws -> String {
+                    guard let text = try parser.parseStringValue() else {
+                        throw EventError(.invalidBatchLine, "\"\(key)\" must be a string")
+                    }
+                    return text
+                }
+                func count() throws -> Int {
+                    guard let number = try parser.parseIntegerValue(), number >= 0 else {
+                        throw EventError(.invalidBatchLine, "\"\(key)\" must be a non-negative integer")
+                    }
+                    return number
+                }
+                switch key {
+                case "stream": stream = try string()
+                case "type": type = try string()
+                case "data":
+                    if let first = parser.peek(), first != UInt8(ascii: "{") {
+                        throw EventError(.notAnObject, "\"data\" must be a JSON object, not \(CanonicalJSON.describeValueStart(first))")
+                    }
+                    var payload = [UInt8]()
+                    payload.reserveCapacity(line.count)
+                    try parser.parseValue(into: &payload)
+                    data = payload
+                case "id": id = try string()
+                case "expect_version": expected = .exactly(try count())
+                case "schema_version": schemaVersion = try count()
+                case "actor": metadata.actor = try string()
+                case "correlation_id": metadata.correlationID = try string()
+                case "causation_id": metadata.causationID = try string()
+                case "trace_id": metadata.traceID = try string()
+                default: break
+                }
             }
         }
         guard let stream else { throw EventError(.invalidBatchLine, "missing \"stream\"") }

@@ -35,41 +35,32 @@ extension CanonicalJSON {
     public static func forEachMember(
         of bytes: some Collection<UInt8>, _ body: (String, [UInt8]) throws -> Void
     ) throws {
-        let array = Array(bytes)
-        try array.withUnsafeBufferPointer { buffer in
-            var parser = CanonicalJSONParser(buffer)
-            parser.skipWhitespace()
-            if let first = parser.peek(), first != UInt8(ascii: "{") {
-                throw EventError(.notAnObject, "expected a JSON object, not \(describeValueStart(first))")
-            }
-            try parser.expect(UInt8(ascii: "{"), "expected a JSON object")
+        try withParser(bytes) { parser in
             var seen = Set<String>()
-            parser.skipWhitespace()
-            if parser.peek() == UInt8(ascii: "}") {
-                try parser.expect(UInt8(ascii: "}"), "")
-                try parser.expectEnd()
-                return
-            }
-            var key = [UInt8](), value = [UInt8]()
-            while true {
-                parser.skipWhitespace()
-                guard parser.peek() == UInt8(ascii: "\"") else { throw parser.unexpected("expected a string key") }
-                key.removeAll(keepingCapacity: true)
-                value.removeAll(keepingCapacity: true)
-                try parser.parseString(decodedInto: &key)
-                try parser.expect(UInt8(ascii: ":"), "expected ':' after an object key")
-                try parser.parseValue(into: &value)
+            try parser.walkObject { parser, key in
                 let name = String(decoding: key, as: UTF8.self)
                 guard seen.insert(name).inserted else {
                     throw EventError(.malformedJSON, "malformed JSON: duplicate key \"\(name)\" in an object")
                 }
+                var value = [UInt8]()
+                try parser.parseValue(into: &value)
                 try body(name, value)
-                parser.skipWhitespace()
-                if parser.peek() == UInt8(ascii: ",") { try parser.expect(UInt8(ascii: ","), ""); continue }
-                try parser.expect(UInt8(ascii: "}"), "expected ',' or '}' in an object")
-                break
             }
-            try parser.expectEnd()
         }
+    }
+
+    /// Runs `body` with a parser over `bytes` (copying only if they are not contiguous), and
+    /// requires that it consumes the whole document.
+    static func withParser<T>(_ bytes: some Collection<UInt8>, _ body: (inout CanonicalJSONParser) throws -> T) throws -> T {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<T, any Error> {
+            Result {
+                var parser = CanonicalJSONParser(buffer)
+                let result = try body(&parser)
+                try parser.expectEnd()
+                return result
+            }
+        }
+        let result = bytes.withContiguousStorageIfAvailable(run) ?? Array(bytes).withUnsafeBufferPointer(run)
+        return try result.get()
     }
 }

@@ -63,6 +63,64 @@ struct CanonicalJSONParser {
         if index < bytes.count { throw unexpected("expected the end of the document") }
     }
 
+    // MARK: - Objects member by member
+
+    /// Walks the members of an object, letting `body` parse each value; `body` gets this
+    /// parser and the member's decoded key, and must consume exactly one value.
+    ///
+    /// This is how structured documents (batch lines, envelopes) are read without building an
+    /// intermediate object: each field is parsed straight into what it becomes.
+    mutating func walkObject(_ body: (inout CanonicalJSONParser, _ key: [UInt8]) throws -> Void) throws {
+        skipWhitespace()
+        if let first = peek(), first != UInt8(ascii: "{") {
+            throw EventError(.notAnObject, "expected a JSON object, not \(CanonicalJSON.describeValueStart(first))")
+        }
+        try expect(UInt8(ascii: "{"), "expected a JSON object")
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { index += 1; return }
+        var key = [UInt8]()
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw unexpected("expected a string key") }
+            key.removeAll(keepingCapacity: true)
+            try parseString(decodedInto: &key)
+            try expect(UInt8(ascii: ":"), "expected ':' after an object key")
+            skipWhitespace()
+            try body(&self, key)
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            if peek() == UInt8(ascii: "}") { index += 1; return }
+            throw unexpected("expected ',' or '}' in an object")
+        }
+    }
+
+    /// Parses a string value and returns it, or nil (consuming nothing) if the next value is
+    /// not a string.
+    mutating func parseStringValue() throws -> String? {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { return nil }
+        var decoded = [UInt8]()
+        swap(&decoded, &scratch)
+        defer { swap(&decoded, &scratch) }
+        decoded.removeAll(keepingCapacity: true)
+        try parseString(decodedInto: &decoded)
+        return String(decoding: decoded, as: UTF8.self)
+    }
+
+    /// Parses an integer value and returns it, or nil (consuming nothing) if the next value
+    /// is not a number.
+    mutating func parseIntegerValue() throws -> Int? {
+        skipWhitespace()
+        guard let first = peek(), first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return nil }
+        var ignored = [UInt8]()
+        return try parseInteger(into: &ignored)
+    }
+
+    /// The bytes from `start` to the current index (for values kept exactly as written).
+    func bytes(from start: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[start..<index])
+    }
+
     // MARK: - Values
 
     /// Parses one value and appends its canonical form to `out`.

@@ -26,15 +26,21 @@ public struct EventMetadata: Hashable, Sendable {
     ///
     /// - Throws: ``EventError`` with code `.invalidMetadata`, naming the field.
     public func validate() throws {
-        for (name, value) in [("actor", actor), ("correlation_id", correlationID), ("causation_id", causationID), ("trace_id", traceID)] {
-            guard let value else { continue }
-            if value.isEmpty { throw EventError(.invalidMetadata, "\(name) is empty; leave it out instead") }
-            if value.utf8.count > Self.maximumLength {
-                throw EventError(.invalidMetadata, "\(name) is longer than \(Self.maximumLength) bytes")
-            }
-            if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                throw EventError(.invalidMetadata, "\(name) \(StreamName.quoted(value)) contains a control character")
-            }
+        try Self.validate("actor", actor)
+        try Self.validate("correlation_id", correlationID)
+        try Self.validate("causation_id", causationID)
+        try Self.validate("trace_id", traceID)
+    }
+
+    private static func validate(_ name: String, _ value: String?) throws {
+        guard let value else { return }
+        if value.isEmpty { throw EventError(.invalidMetadata, "\(name) is empty; leave it out instead") }
+        if value.utf8.count > maximumLength {
+            throw EventError(.invalidMetadata, "\(name) is longer than \(maximumLength) bytes")
+        }
+        // A byte below 0x80 in UTF-8 is always a whole ASCII character.
+        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw EventError(.invalidMetadata, "\(name) \(StreamName.quoted(value)) contains a control character")
         }
     }
 

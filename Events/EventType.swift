@@ -13,7 +13,7 @@ public struct EventType: Hashable, Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``EventError`` with code `.invalidEventType`.
     public init(_ rawValue: String) throws {
-        let utf8 = Array(rawValue.utf8)
+        let utf8 = rawValue.utf8
         func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
         func isAllowed(_ b: UInt8) -> Bool {
             isLetter(b) || (0x30...0x39).contains(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")

@@ -20,9 +20,13 @@ public struct StreamName: Hashable, Sendable, CustomStringConvertible, Comparabl
         }
         guard !utf8.isEmpty else { throw invalid("it is empty") }
         guard utf8.count <= Self.maximumLength else { throw invalid("it is longer than \(Self.maximumLength) bytes") }
-        for scalar in rawValue.unicodeScalars {
-            if scalar.properties.isWhitespace { throw invalid("it contains whitespace") }
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { throw invalid("it contains a control character") }
+        if utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            // Printable ASCII, the common case: nothing more to check.
+        } else {
+            for scalar in rawValue.unicodeScalars {
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { throw invalid("it contains a control character") }
+                if scalar.properties.isWhitespace { throw invalid("it contains whitespace") }
+            }
         }
         guard let dash = utf8.firstIndex(of: UInt8(ascii: "-")) else { throw invalid("it has no '-' between category and id") }
         guard dash != utf8.startIndex else { throw invalid("the category before '-' is empty") }

@@ -46,8 +46,8 @@ extension Ledger {
             let rows = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events ORDER BY position")
             while try rows.step() {
                 let problem = verifier.check(
-                    position: rows.int(0), id: rows.text(1), stream: rows.text(2), streamVersion: rows.int(3),
-                    type: rows.text(4), recordedAt: rows.text(5), body: rows.blobBuffer(6), leafHash: rows.blobBuffer(7))
+                    position: rows.int(0), id: rows.textBuffer(1), stream: rows.textBuffer(2), streamVersion: rows.int(3),
+                    type: rows.textBuffer(4), recordedAt: rows.textBuffer(5), body: rows.blobBuffer(6), leafHash: rows.blobBuffer(7))
                 if let problem { return verifier.report(problem) }
                 while let head = nextHead, head.size <= verifier.range.size {
                     if head.size == verifier.range.size && head.root != verifier.range.root.bytes {
@@ -80,13 +80,18 @@ extension Ledger {
 }
 
 /// The per-event checks of ``Ledger/verify(progress:)``, in the order events are stored.
+///
+/// Columns arrive as raw bytes straight from SQLite, so a check allocates nothing but the
+/// stream-version map's keys.
 struct EventVerifier {
     private(set) var range = CompactRange()
     private var streamVersions: [String: Int] = [:]
-    private var lastRecordedAt = ""
+    private var lastRecordedAt: [UInt8] = []
+    private var layout = EnvelopeLayoutChecker()
 
     mutating func check(
-        position: Int, id: String, stream: String, streamVersion: Int, type: String, recordedAt: String,
+        position: Int, id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, streamVersion: Int,
+        type: UnsafeRawBufferPointer, recordedAt: UnsafeRawBufferPointer,
         body: UnsafeRawBufferPointer, leafHash: UnsafeRawBufferPointer
     ) -> VerificationReport.Problem? {
         let expected = range.size + 1
@@ -98,26 +103,21 @@ struct EventVerifier {
         guard let stored = TreeHash(bytes: leafHash), stored == leaf else {
             return problem("the stored bytes do not match the event's leaf hash")
         }
-        let previous = streamVersions[stream] ?? 0
+        let streamName = String(decoding: stream, as: UTF8.self)
+        let previous = streamVersions[streamName] ?? 0
         if streamVersion != previous + 1 {
-            return problem("stream \(stream) jumps from version \(previous) to \(streamVersion)")
+            return problem("stream \(streamName) jumps from version \(previous) to \(streamVersion)")
         }
-        if recordedAt < lastRecordedAt {
-            return problem("recorded_at \(recordedAt) is earlier than the event before (\(lastRecordedAt))")
+        if recordedAt.lexicographicallyPrecedes(lastRecordedAt) {
+            return problem("recorded_at \(String(decoding: recordedAt, as: UTF8.self)) is earlier than the event before (\(String(decoding: lastRecordedAt, as: UTF8.self)))")
         }
-        guard let envelope = try? EventEnvelope(decoding: body) else {
-            return problem("the stored bytes are not a valid event envelope")
-        }
-        if envelope.canonicalBytes != Array(body) {
-            return problem("the stored bytes are not in canonical form")
-        }
-        if envelope.position != position || envelope.id.rawValue != id || envelope.stream.rawValue != stream
-            || envelope.streamVersion != streamVersion || envelope.type.rawValue != type
-            || envelope.recordedAt.description != recordedAt {
+        guard layout.matches(body, id: id, position: position, recordedAt: recordedAt, stream: stream,
+                             streamVersion: streamVersion, type: type) else {
             return problem("the row's columns do not match its stored bytes")
         }
-        streamVersions[stream] = streamVersion
-        lastRecordedAt = recordedAt
+        streamVersions[streamName] = streamVersion
+        lastRecordedAt.removeAll(keepingCapacity: true)
+        lastRecordedAt.append(contentsOf: recordedAt)
         range.append(leaf)
         return nil
     }

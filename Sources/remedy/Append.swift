@@ -51,7 +51,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try Ledger.open(LedgerPath.resolve(explicit: options.ledger), mode: .readWrite)
+                let ledger = try options.open(.readWrite)
                 if let ndjson {
                     let reader = ndjson == "-" ? LineReader(fileDescriptor: 0, name: "standard input") : try LineReader(path: ndjson)
                     let result = try ledger.appendNDJSON(from: reader)

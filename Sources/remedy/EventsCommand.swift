@@ -32,7 +32,7 @@ extension Remedy {
         func run() throws {
             try reportingErrors {
                 let query = try makeQuery()
-                let ledger = try Ledger.open(LedgerPath.resolve(explicit: options.ledger), mode: .readOnly)
+                let ledger = try options.open(.readOnly)
                 let output = StandardOutput.shared
                 let newline: [UInt8] = [0x0A]
                 if follow {

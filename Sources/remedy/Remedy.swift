@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerStore
 
 /// The `remedy` command: an append-only, verifiable ledger of the remediation loop.
 @main
@@ -16,8 +17,23 @@ struct Remedy: ParsableCommand {
     )
 }
 
-/// The option every command that touches a ledger takes.
+/// The options every command that touches a ledger takes.
 struct LedgerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger file (default: $REMEDY_LEDGER, else .remedy/ledger.db).", valueName: "path"))
     var ledger: String?
+
+    @Option(name: .customLong("busy-timeout"), help: ArgumentHelp("How long to wait for another writer, in seconds.", valueName: "seconds"))
+    var busyTimeout: Double = 60
+
+    func validate() throws {
+        guard busyTimeout >= 0, busyTimeout <= 86_400 else {
+            throw ValidationError("--busy-timeout must be between 0 and 86400 seconds")
+        }
+    }
+
+    /// Opens the ledger these options name.
+    func open(_ mode: Ledger.AccessMode) throws -> Ledger {
+        let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
+        return try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, configuration: configuration)
+    }
 }

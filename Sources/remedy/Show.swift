@@ -13,7 +13,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try Ledger.open(LedgerPath.resolve(explicit: options.ledger), mode: .readOnly)
+                let ledger = try options.open(.readOnly)
                 let stored: StoredEvent
                 if let position = Int(event) {
                     stored = try ledger.event(position: position)

@@ -11,7 +11,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try Ledger.open(LedgerPath.resolve(explicit: options.ledger), mode: .readOnly)
+                let ledger = try options.open(.readOnly)
                 let status = try ledger.status()
                 StandardOutput.shared.write(json ? Self.json(status) + "\n" : Self.text(status))
                 StandardOutput.shared.flush()

@@ -13,7 +13,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try Ledger.open(LedgerPath.resolve(explicit: options.ledger), mode: .readOnly)
+                let ledger = try options.open(.readOnly)
                 let showProgress = StandardError.isTerminal
                 let report = try ledger.verify { checked in
                     if showProgress { StandardError.write("\rverifying: \(checked) events") }

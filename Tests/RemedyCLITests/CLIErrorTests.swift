@@ -5,7 +5,7 @@ import XCTest
 /// Every fault in the issue gets one stderr line, its documented exit code, and an unchanged ledger.
 final class CLIErrorTests: XCTestCase {
     private var folder: TemporaryFolder!
-    private var ledger: String!
+    var ledger: String!
 
     override func setUpWithError() throws {
         folder = TemporaryFolder()
@@ -16,7 +16,7 @@ final class CLIErrorTests: XCTestCase {
     }
 
     /// Everything a reader can see of the ledger: every stored byte, in order.
-    private func snapshot() throws -> String {
+    func snapshot() throws -> String {
         try Remedy.run(["events", "--ledger", ledger]).stdout
     }
 
@@ -126,5 +126,20 @@ final class CLIErrorTests: XCTestCase {
         XCTAssertEqual(json.status, 1)
         XCTAssertTrue(json.stdout.contains(#""valid":false,"verified_size":1"#), json.stdout)
         XCTAssertTrue(json.stdout.contains(#""first_bad_position":2"#), json.stdout)
+    }
+}
+
+extension CLIErrorTests {
+    /// A writer that cannot get the ledger within its busy timeout exits 6 and writes nothing.
+    func testABusyLedgerExitsSixAfterTheTimeout() throws {
+        let holder = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite)
+        try holder.connection.execute("BEGIN IMMEDIATE")
+        let before = try snapshot()
+        let result = try Remedy.run(["append", "--ledger", ledger!, "--busy-timeout", "0.2", "--stream", "a-1", "--type", "A", "--data", "{}"])
+        XCTAssertEqual(result.status, 6, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("remedy: error: the ledger \(ledger!) is busy: another writer held it for more than 0.2 s"), result.stderr)
+        try holder.connection.execute("ROLLBACK")
+        XCTAssertEqual(try snapshot(), before)
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"]).stdout, "14\n")
     }
 }

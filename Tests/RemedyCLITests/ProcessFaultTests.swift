@@ -52,6 +52,49 @@ final class ProcessFaultTests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "after-1", "--type", "A", "--data", "{}"]).stdout, "13\n")
     }
 
+    /// A full disk fails the append with exit 7 and a clear message, and leaves the ledger as
+    /// it was. The disk is a 2 MiB tmpfs where the machine allows mounting one; elsewhere a file
+    /// size limit (RLIMIT_FSIZE) makes the same writes fail.
+    func testAFullDiskLeavesTheLedgerAsItWas() throws {
+        let folder = TemporaryFolder()
+        let mountPoint = folder.file("small")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = shell("mount -t tmpfs -o size=2m tmpfs '\(mountPoint)'") == 0
+        defer { if mounted { _ = shell("umount '\(mountPoint)'") } }
+        let ledger = mountPoint + "/ledger.db"
+        XCTAssertEqual(try Remedy.run(["demo", "--ledger", ledger]).status, 0)
+        let before = try Remedy.run(["events", "--ledger", ledger]).stdout
+
+        let payload = String(repeating: "x", count: 400)
+        let batch = folder.write("big.ndjson", (1...20_000).map { #"{"stream":"disk-\#($0 % 9)","type":"A","data":{"p":"\#(payload)"}}"# }.joined(separator: "\n"))
+        let command = "'\(Remedy.binary.path)' append --ledger '\(ledger)' --ndjson '\(batch)'"
+        let result = try runShell(mounted ? command : "ulimit -f 1024; trap '' XFSZ; exec \(command)")
+        XCTAssertEqual(result.status, 7, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("remedy: error: cannot append to the ledger"), result.stderr)
+        XCTAssertTrue(result.stderr.contains(mounted ? "the disk is full; nothing was written" : "I/O error"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1)
+        XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger]).stdout, before)
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
+
+    @discardableResult
+    private func shell(_ command: String) -> Int32 {
+        (try? runShell(command).status) ?? -1
+    }
+
+    private func runShell(_ command: String) throws -> Remedy.Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", command]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Remedy.Output(status: process.terminationStatus, stdout: "", stderr: String(decoding: err, as: UTF8.self))
+    }
+
     /// Eight `remedy append --ndjson` processes started together on a ledger that does not
     /// exist yet, each appending 500 events to a shared stream and to its own.
     func testEightBatchWritersRacingOnANewLedger() throws {

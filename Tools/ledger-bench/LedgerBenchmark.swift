@@ -17,6 +17,11 @@ import Darwin
 struct LedgerBenchmark {
     static func main() {
         var options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        if let path = options.generateOnly {
+            let (bytes, _) = generate(count: options.events, to: path)
+            log("wrote \(options.events) events (\(bytes) bytes) to \(path)")
+            return
+        }
         options.resolveBinaries()
         let dir = options.directory
         mkdir(dir, 0o755)
@@ -142,6 +147,8 @@ struct Options {
     var directory = "/tmp/remedy-bench"
     var remedy = ""
     var sqlite3 = "/usr/bin/sqlite3"
+    /// Only write the generated events to this file (for profiling or other tools).
+    var generateOnly: String?
 
     init(arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -153,8 +160,9 @@ struct Options {
             case "--dir": directory = iterator.next() ?? directory
             case "--remedy": remedy = iterator.next() ?? remedy
             case "--sqlite3": sqlite3 = iterator.next() ?? sqlite3
+            case "--generate": generateOnly = iterator.next()
             default:
-                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH]")
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE")
                 exit(64)
             }
         }

@@ -102,3 +102,10 @@ protocol BlobBytes {
 
 extension Array: BlobBytes where Element == UInt8 {}
 extension ArraySlice: BlobBytes where Element == UInt8 {}
+
+extension SQLiteStatement {
+    /// The column's text bytes without making a String, valid until the next step or reset.
+    func textBuffer(_ column: Int32) -> UnsafeRawBufferPointer {
+        blobBuffer(column)
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Checks stored envelope bytes against the columns stored beside them, without decoding.
+///
+/// `remedy verify` runs this on every event after the leaf hash matched, so it must not
+/// allocate per event: it walks the canonical layout (`{"data":...,"id":...,"metadata":...,
+/// "position":...}`) with a byte scanner, compares the header fields byte for byte, and skips
+/// the payload and metadata without parsing them (the hash already vouches for their bytes).
+public struct EnvelopeLayoutChecker {
+    private var expected: [UInt8] = []
+
+    private static let idKey = Array(#","id":"#.utf8)
+    private static let metadataKey = Array(#","metadata":"#.utf8)
+    private static let positionKey = Array(#","position":"#.utf8)
+    private static let recordedAtKey = Array(#","recorded_at":"#.utf8)
+    private static let schemaVersionKey = Array(#","schema_version":"#.utf8)
+    private static let streamKey = Array(#","stream":"#.utf8)
+    private static let streamVersionKey = Array(#","stream_version":"#.utf8)
+    private static let typeKey = Array(#","type":"#.utf8)
+
+    public init() {
+        expected.reserveCapacity(512)
+    }
+
+    /// True when `body` is an envelope naming exactly these header values.
+    public mutating func matches(
+        _ body: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, position: Int, recordedAt: UnsafeRawBufferPointer,
+        stream: UnsafeRawBufferPointer, streamVersion: Int, type: UnsafeRawBufferPointer
+    ) -> Bool {
+        let bytes = body.bindMemory(to: UInt8.self)
+        var index = 0
+        func literal(_ text: StaticString) -> Bool {
+            text.withUTF8Buffer { want in
+                guard index + want.count <= bytes.count,
+                      memcmp(bytes.baseAddress! + index, want.baseAddress!, want.count) == 0 else { return false }
+                index += want.count
+                return true
+            }
+        }
+        func same(_ want: [UInt8]) -> Bool {
+            guard index + want.count <= bytes.count else { return false }
+            let equal = want.withUnsafeBufferPointer { memcmp(bytes.baseAddress! + index, $0.baseAddress!, want.count) == 0 }
+            index += want.count
+            return equal
+        }
+
+        guard bytes.count > 2, literal(#"{"data":"#), skipValue(bytes, &index) else { return false }
+        expected.removeAll(keepingCapacity: true)
+        expected.append(contentsOf: Self.idKey)
+        CanonicalJSON.appendString(utf8: id.bindMemory(to: UInt8.self), to: &expected)
+        expected.append(contentsOf: Self.metadataKey)
+        guard same(expected), skipValue(bytes, &index) else { return false }
+
+        expected.removeAll(keepingCapacity: true)
+        expected.append(contentsOf: Self.positionKey)
+        CanonicalJSON.appendInteger(position, to: &expected)
+        expected.append(contentsOf: Self.recordedAtKey)
+        CanonicalJSON.appendString(utf8: recordedAt.bindMemory(to: UInt8.self), to: &expected)
+        expected.append(contentsOf: Self.schemaVersionKey)
+        guard same(expected) else { return false }
+        let digitsStart = index
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        guard index > digitsStart, bytes[digitsStart] != UInt8(ascii: "0") else { return false }
+
+        expected.removeAll(keepingCapacity: true)
+        expected.append(contentsOf: Self.streamKey)
+        CanonicalJSON.appendString(utf8: stream.bindMemory(to: UInt8.self), to: &expected)
+        expected.append(contentsOf: Self.streamVersionKey)
+        CanonicalJSON.appendInteger(streamVersion, to: &expected)
+        expected.append(contentsOf: Self.typeKey)
+        CanonicalJSON.appendString(utf8: type.bindMemory(to: UInt8.self), to: &expected)
+        expected.append(UInt8(ascii: "}"))
+        return same(expected) && index == bytes.count
+    }
+
+    /// Skips one JSON value whose bytes are trusted to be well-formed (strings and nesting
+    /// tracked, nothing validated). Returns false if the input ends first.
+    private func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Bool {
+        var depth = 0
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if inString {
+                if byte == UInt8(ascii: "\\") { index += 1 } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    if depth == 0 { return true }
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return true }
+                if depth < 0 { return false }
+            case UInt8(ascii: ","):
+                if depth == 0 { index -= 1; return true }
+            default:
+                if depth == 0, index < bytes.count, bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "}") { return true }
+            }
+        }
+        return false
+    }
+}
