@@ -46,13 +46,14 @@ let package = Package(
         ),
 
         // Benchmarks and generators.
+        .target(name: "EventGenerator", path: "Tools/event-generator"),
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["Events", "LedgerStore"],
+            dependencies: ["EventGenerator"],
             path: "Tools/ledger-bench"
         ),
 
-        .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "EventGenerator"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "Events"],

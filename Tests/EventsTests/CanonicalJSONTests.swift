@@ -1,4 +1,5 @@
 import XCTest
+import EventGenerator
 @testable import Events
 
 final class CanonicalJSONTests: XCTestCase {
@@ -95,7 +96,7 @@ final class CanonicalJSONTests: XCTestCase {
     /// Canonicalizing canonical JSON changes nothing, and reordering members of the input does
     /// not change the output: checked over many generated documents.
     func testCanonicalFormIsStableOverGeneratedDocuments() throws {
-        var random = SeededRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         for _ in 0..<500 {
             let value = GeneratedJSON.value(depth: 0, random: &random)
             let once = try CanonicalJSON.canonicalize(Array(value.render(shuffled: false, random: &random).utf8))
@@ -111,30 +112,17 @@ final class CanonicalJSONTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so generated tests repeat exactly.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random JSON documents with escapes, non-ASCII keys and nesting.
 indirect enum GeneratedJSON {
     case integer(Int), string(String), literal(String), array([GeneratedJSON]), object([(String, GeneratedJSON)])
 
     static let alphabet: [String] = ["a", "b", "Z", "0", "é", "€", "😀", "\u{FB33}", "\\", "\"", "\n", "\u{1}", "/", " "]
 
-    static func string(random: inout SeededRandom) -> String {
+    static func string(random: inout SplitMix64) -> String {
         (0..<Int.random(in: 0...6, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
     }
 
-    static func value(depth: Int, random: inout SeededRandom) -> GeneratedJSON {
+    static func value(depth: Int, random: inout SplitMix64) -> GeneratedJSON {
         switch Int.random(in: 0..<(depth > 3 ? 3 : 5), using: &random) {
         case 0: return .integer(Int.random(in: -9_007_199_254_740_991...9_007_199_254_740_991, using: &random))
         case 1: return .string(string(random: &random))
@@ -147,7 +135,7 @@ indirect enum GeneratedJSON {
         }
     }
 
-    func render(shuffled: Bool, random: inout SeededRandom) -> String {
+    func render(shuffled: Bool, random: inout SplitMix64) -> String {
         switch self {
         case .integer(let n): return String(n)
         case .literal(let text): return text

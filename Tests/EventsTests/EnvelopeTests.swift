@@ -1,4 +1,5 @@
 import XCTest
+import EventGenerator
 @testable import Events
 
 final class EnvelopeTests: XCTestCase {
@@ -48,7 +49,7 @@ final class EnvelopeTests: XCTestCase {
         for bad in ["", "2025-13-01", "2025-11-25T09:40", "yesterday", "2025-11-25T09:40:35", "2025-11-25T09:40:35Zjunk"] {
             XCTAssertThrowsError(try Timestamp(parsing: bad), bad) { XCTAssertEqual(($0 as? EventError)?.code, .invalidTimestamp) }
         }
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<1000 {
             let ms = Int64.random(in: 0...4_102_444_800_000, using: &random)
             XCTAssertEqual(try Timestamp(parsing: Timestamp(millisecondsSinceEpoch: ms).description).millisecondsSinceEpoch, ms)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EventGenerator
 
 /// `ledger-bench`: the ledger core's four figures, measured on the release `remedy` binary.
 ///

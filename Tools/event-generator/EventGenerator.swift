@@ -4,7 +4,7 @@
 /// (about 300-byte payloads: case key, skill, status, score, duration, message, trace id),
 /// and completes; failing cases get detected, diagnosed, fixed, verified, gated and merged
 /// now and then. The same seed gives the same bytes on every machine.
-struct EventGenerator {
+public struct EventGenerator {
     private var random: SplitMix64
     private let cases: [(key: String, skill: String)]
     private var run = 0
@@ -12,7 +12,7 @@ struct EventGenerator {
     private var pending: [String] = []
     private var failureCount = 0
 
-    init(seed: UInt64 = 20_261_125, caseCount: Int = 2_000, skillCount: Int = 40) {
+    public init(seed: UInt64 = 20_261_125, caseCount: Int = 2_000, skillCount: Int = 40) {
         random = SplitMix64(seed: seed)
         let areas = ["alerts", "summaries", "triage", "dosage", "billing", "search", "intake", "coding"]
         cases = (0..<caseCount).map { index in
@@ -22,7 +22,7 @@ struct EventGenerator {
     }
 
     /// The next line (without a newline).
-    mutating func next() -> String {
+    public mutating func next() -> String {
         if pending.isEmpty { refill() }
         return pending.removeFirst()
     }
@@ -67,11 +67,11 @@ struct EventGenerator {
     }
 }
 
-/// SplitMix64: small, fast and the same everywhere.
-struct SplitMix64 {
+/// SplitMix64: small, fast and the same everywhere, for generated tests and benchmarks.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
