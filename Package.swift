@@ -35,6 +35,9 @@ let package = Package(
             ]
         ),
 
+        // Reading test and eval reports: streaming XML, JUnit family, promptfoo, inspect_ai.
+        .target(name: "Ingest", dependencies: ["Events"]),
+
         // The CLI: argument parsing and printing, nothing else.
         .executableTarget(
             name: "remedy",
@@ -57,6 +60,11 @@ let package = Package(
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "Events"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -1,0 +1,80 @@
+/// The result of one attempt at one case, as a report states it.
+///
+/// Reports can hold the same case several times (reruns, data providers, a test that fails
+/// and then errors in teardown): each occurrence is its own attempt, numbered in report order,
+/// never collapsed. A failure (an assertion did not hold) and an error (the harness or the
+/// infrastructure broke) stay distinct.
+public struct CaseOutcome: Sendable, Equatable {
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case pass, fail, error, skip
+    }
+
+    /// The stable identity of the case within its suite (see ``CaseKey``).
+    public var key: String
+    /// 1 for the first occurrence of `key` in the report, 2 for the next, ...
+    public var attempt: Int = 1
+    public var status: Status
+    /// Decimal score and threshold as text ("0.85"), when the harness gives numbers.
+    public var score: String?
+    public var threshold: String?
+    public var durationMilliseconds: Int?
+    /// The failure, error or skip message, bounded to ``maximumMessageLength`` bytes.
+    public var message: String?
+    public var traceID: String?
+    /// The skill or component the case exercises, from its properties or the mapping file.
+    public var skill: String?
+    public var properties: [String: String] = [:]
+
+    /// The longest message kept; longer ones are cut (and say so).
+    public static let maximumMessageLength = 4096
+
+    public init(key: String, status: Status) {
+        self.key = key
+        self.status = status
+    }
+
+    /// Cuts a message to the kept length at a character boundary.
+    static func bounded(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        guard text.utf8.count > maximumMessageLength else { return text }
+        var cut = ""
+        for character in text {
+            if cut.utf8.count + character.utf8.count > maximumMessageLength - 3 { break }
+            cut.append(character)
+        }
+        return cut + "..."
+    }
+}
+
+/// What a report adds up to, counted by the rules of its format (see `Tests/Fixtures/reports/README.md`).
+public struct ReportCounts: Sendable, Equatable {
+    public var tests = 0
+    public var failures = 0
+    public var errors = 0
+    public var skipped = 0
+    /// Occurrences of a case key already seen earlier in the same report.
+    public var duplicates = 0
+
+    public init(tests: Int = 0, failures: Int = 0, errors: Int = 0, skipped: Int = 0, duplicates: Int = 0) {
+        self.tests = tests
+        self.failures = failures
+        self.errors = errors
+        self.skipped = skipped
+        self.duplicates = duplicates
+    }
+}
+
+/// What a parsed report says about itself beyond its cases.
+public struct ReportFacts: Sendable, Equatable {
+    public var format: ReportFormat
+    public var counts = ReportCounts()
+    /// The totals the file declares, when they differ from its elements (the elements win).
+    public var declaredMismatch: String?
+    /// The producing tool and version, when the report says.
+    public var producer: String?
+    public var producerVersion: String?
+
+    public init(format: ReportFormat) {
+        self.format = format
+    }
+}

@@ -1,0 +1,206 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// promptfoo's `-o results.json` (results version 3): one case per entry of `results.results`.
+///
+/// A case's key is `description [provider] #prompt` (the test's description, or `test N`), so
+/// the same test against two providers or prompts is two cases. `failureReason` 1 is an
+/// assertion failure (fail), 2 a provider or runtime error (error); scores are kept as text.
+struct PromptfooReportParser {
+    let name: String
+
+    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let file: PromptfooFile
+        do {
+            file = try JSONDecoder().decode(PromptfooFile.self, from: data)
+        } catch {
+            throw IngestError(.malformed, "\(name): not a valid promptfoo result file: \(JSONReportError.describe(error))")
+        }
+        guard file.results.version == nil || file.results.version == 3 else {
+            throw IngestError(.unsupported, "\(name): promptfoo results version \(file.results.version!) (remedy reads version 3)")
+        }
+        var facts = ReportFacts(format: .promptfoo)
+        facts.producer = "promptfoo"
+        var seen = Set<String>()
+        for result in file.results.results {
+            let description = result.testCase?.description ?? "test \(result.testIdx ?? 0)"
+            let provider = result.provider?.label.flatMap { $0.isEmpty ? nil : $0 } ?? result.provider?.id ?? "provider"
+            let key = "\(description) [\(provider)] #\(result.promptIdx ?? 0)"
+            let status: CaseOutcome.Status = result.success == true ? .pass : result.failureReason == 2 ? .error : .fail
+            var outcome = CaseOutcome(key: key, status: status)
+            outcome.score = result.score.map(JSONReportError.decimalText)
+            outcome.durationMilliseconds = result.latencyMs.map { Int($0.rounded()) }
+            outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
+            if let metadata = result.testCase?.metadata {
+                outcome.properties = metadata
+                outcome.skill = metadata["skill"] ?? metadata["component"]
+            }
+            facts.counts.tests += 1
+            if status == .fail { facts.counts.failures += 1 }
+            if status == .error { facts.counts.errors += 1 }
+            if !seen.insert(key).inserted { facts.counts.duplicates += 1 }
+            try sink(outcome)
+        }
+        return facts
+    }
+}
+
+/// inspect_ai's JSON eval log: one case per sample (and epoch) in the file.
+///
+/// A sample scored `I` (incorrect) by its first scorer fails, one with an `error` errors,
+/// the rest pass. A case's key is `task/sample-id` (with `#epoch` after the first epoch).
+struct InspectReportParser {
+    let name: String
+
+    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let log: InspectLog
+        do {
+            log = try JSONDecoder().decode(InspectLog.self, from: data)
+        } catch {
+            throw IngestError(.malformed, "\(name): not a valid inspect_ai log: \(JSONReportError.describe(error))")
+        }
+        var facts = ReportFacts(format: .inspect)
+        facts.producer = "inspect_ai"
+        let task = log.eval.task ?? "task"
+        var seen = Set<String>()
+        for sample in log.samples ?? [] {
+            let epoch = sample.epoch ?? 1
+            let key = "\(task)/\(sample.id?.text ?? "?")" + (epoch > 1 ? "#\(epoch)" : "")
+            let firstScore = sample.scores?.sorted { $0.key < $1.key }.first?.value
+            let status: CaseOutcome.Status
+            if sample.error != nil {
+                status = .error
+            } else if firstScore?.value?.text == "I" {
+                status = .fail
+            } else {
+                status = .pass
+            }
+            var outcome = CaseOutcome(key: key, status: status)
+            outcome.score = firstScore?.value?.text
+            outcome.message = CaseOutcome.bounded(sample.error?.message ?? (status == .fail ? firstScore?.explanation : nil))
+            facts.counts.tests += 1
+            if status == .fail { facts.counts.failures += 1 }
+            if status == .error { facts.counts.errors += 1 }
+            if !seen.insert(key).inserted { facts.counts.duplicates += 1 }
+            try sink(outcome)
+        }
+        if let declared = log.eval.dataset?.samples, log.samples?.isEmpty ?? true, declared > 0 {
+            facts.declaredMismatch = "the log declares \(declared) samples but holds \(facts.counts.tests); the samples present are counted"
+        }
+        return facts
+    }
+}
+
+enum JSONReportError {
+    /// A decoding error as one line.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            return "malformed JSON (\(context.debugDescription.split(separator: "\n").first ?? ""))"
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing \"\(key.stringValue)\" at \(path(context))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "unexpected value at \(path(context))"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+
+    /// A score as short decimal text ("0.85", "1").
+    static func decimalText(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+}
+
+// MARK: - The parts of the files remedy reads
+
+private struct PromptfooFile: Decodable {
+    struct Results: Decodable {
+        var version: Int?
+        var results: [Result]
+    }
+    struct Result: Decodable {
+        var success: Bool?
+        var failureReason: Int?
+        var score: Double?
+        var latencyMs: Double?
+        var error: String?
+        var testIdx: Int?
+        var promptIdx: Int?
+        var testCase: TestCase?
+        var provider: Provider?
+        var gradingResult: Grading?
+    }
+    struct TestCase: Decodable {
+        var description: String?
+        var metadata: [String: String]?
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            description = try? container.decodeIfPresent(String.self, forKey: .description)
+            metadata = try? container.decodeIfPresent([String: String].self, forKey: .metadata)
+        }
+        enum CodingKeys: String, CodingKey { case description, metadata }
+    }
+    struct Provider: Decodable {
+        var id: String?
+        var label: String?
+    }
+    struct Grading: Decodable {
+        var reason: String?
+    }
+    var results: Results
+}
+
+private struct InspectLog: Decodable {
+    struct Eval: Decodable {
+        var task: String?
+        var dataset: Dataset?
+    }
+    struct Dataset: Decodable {
+        var samples: Int?
+    }
+    struct Sample: Decodable {
+        var id: Scalar?
+        var epoch: Int?
+        var scores: [String: Score]?
+        var error: SampleError?
+    }
+    struct Score: Decodable {
+        var value: Scalar?
+        var explanation: String?
+    }
+    struct SampleError: Decodable {
+        var message: String?
+    }
+    var eval: Eval
+    var samples: [Sample]?
+}
+
+/// A JSON string or number (sample ids and score values can be either).
+private struct Scalar: Decodable {
+    var text: String
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else if let integer = try? container.decode(Int.self) {
+            text = String(integer)
+        } else if let number = try? container.decode(Double.self) {
+            text = JSONReportError.decimalText(number)
+        } else if let flag = try? container.decode(Bool.self) {
+            text = String(flag)
+        } else {
+            text = ""
+        }
+    }
+}

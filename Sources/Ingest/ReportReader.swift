@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+let systemRead = Glibc.read
+#elseif canImport(Darwin)
+import Darwin
+let systemRead = Darwin.read
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reads one report file of any supported format, calling a sink with every case attempt.
+///
+/// XML is streamed in constant memory; JSON reports (eval-harness logs, small by nature) are
+/// read whole, up to ``maximumJSONSize``. Either way the caller sees cases as they are parsed
+/// and must treat the run as incomplete until `read` returns: a report that turns out to be
+/// malformed halfway throws after some cases were delivered.
+public enum ReportReader {
+    /// The largest JSON report read.
+    public static let maximumJSONSize = 256 << 20
+
+    /// Parses `path`, in `format` or the detected one.
+    ///
+    /// - Throws: ``IngestError`` naming the file (and, for XML, the line).
+    public static func read(path: String, format: ReportFormat? = nil, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            throw IngestError(.unreadable, "cannot read \(path): it is a folder")
+        }
+        var head = [UInt8](repeating: 0, count: 4096)
+        let headCount = pread(descriptor, &head, head.count, 0)
+        guard headCount >= 0 else { throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        head.removeSubrange(headCount...)
+        let chosen = try format ?? ReportFormat.detect(head: head, name: path)
+        switch chosen {
+        case .junit:
+            let reader = try XMLReader.open(path: path, descriptor: descriptor)
+            var parser = JUnitReportParser(reader: reader, name: path)
+            return try parser.parse(sink)
+        case .promptfoo:
+            return try PromptfooReportParser(name: path).parse(try readAll(descriptor, path), sink)
+        case .inspect:
+            return try InspectReportParser(name: path).parse(try readAll(descriptor, path), sink)
+        }
+    }
+
+    private static func readAll(_ descriptor: Int32, _ path: String) throws -> Data {
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = systemRead(descriptor, &chunk, chunk.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > maximumJSONSize {
+                throw IngestError(.unsupported, "\(path): a JSON report over \(maximumJSONSize >> 20) MiB")
+            }
+        }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw IngestError(.notAReport, "\(path): the report is empty")
+        }
+        return Data(bytes)
+    }
+}

@@ -1,0 +1,521 @@
+/// One thing the XML reader found.
+enum XMLToken: Equatable {
+    /// A start tag; an empty-element tag (`<a/>`) comes as a start then an end.
+    case start(name: String, attributes: [XMLAttribute])
+    case end(name: String)
+    /// Character data or CDATA, possibly in several pieces; only when ``XMLReader/keepsText``.
+    case text(String)
+}
+
+struct XMLAttribute: Equatable {
+    var name: String
+    var value: String
+}
+
+/// A streaming, non-validating XML 1.0 reader for test reports: strict, bounded and fast.
+///
+/// It reads a file in chunks and hands out start tags, end tags and (on request) text, so a
+/// report of any size is read in constant memory. It enforces well-formedness as XML 1.0
+/// defines it (one root, matching tags, quoted attributes, no `<` or bare `&` in values, only
+/// legal characters, valid UTF-8) and stops at the first violation with its line number: a
+/// truncated, concatenated or corrupted report is an error, never a partial result.
+///
+/// It never processes a DTD: a `<!DOCTYPE` is refused, and so is any entity other than the
+/// five predefined ones and character references. That closes entity-expansion bombs and
+/// external-entity reads (XXE) by construction. UTF-16 (with a BOM) and ISO-8859-1 are
+/// transcoded to UTF-8 as declared.
+///
+/// Why not FoundationXML's `XMLParser`: on Linux it reports success for empty and truncated
+/// documents, delivers elements before noticing a later error, and builds objects for every
+/// callback; a report ingester needs the opposite on all three counts.
+/// See <https://www.w3.org/TR/xml/>.
+final class XMLReader {
+    /// The largest single tag, comment or processing instruction accepted.
+    static let maximumMarkupLength = 4 << 20
+
+    private var source: any ByteSource
+    private let name: String
+    private var buffer: [UInt8]
+    private var position = 0
+    private var end = 0
+    private var atEndOfInput = false
+    /// Newlines in bytes already discarded from the buffer, for line numbers.
+    private var discardedLines = 1
+    private var openElements: [String] = []
+    private var sawRoot = false
+    private var pendingEnd: String?
+    private var started = false
+    /// True until the first byte after an optional BOM is consumed: where a declaration may be.
+    private var atDocumentStart = true
+
+    /// Whether text content is returned (else it is checked and skipped).
+    var keepsText = false
+
+    /// The deepest the element tree is the reader's to track; deeper is refused.
+    static let maximumDepth = 1_000_000
+
+    init(source: any ByteSource, name: String) {
+        self.source = source
+        self.name = name
+        self.buffer = [UInt8](repeating: 0, count: 1 << 18)
+    }
+
+    /// The current line, from 1.
+    var line: Int {
+        var count = discardedLines
+        for i in 0..<min(position, end) where buffer[i] == 0x0A { count += 1 }
+        return count
+    }
+
+    func error(_ message: String) -> IngestError {
+        IngestError(.malformed, "\(name): line \(line): \(message)")
+    }
+
+    // MARK: - Buffer
+
+    /// Makes at least `count` bytes available from `position`; false at the end of input.
+    private func ensure(_ count: Int) throws -> Bool {
+        while end - position < count {
+            if atEndOfInput { return false }
+            try refill()
+        }
+        return true
+    }
+
+    private func refill() throws {
+        if position > 0 {
+            for i in 0..<position where buffer[i] == 0x0A { discardedLines += 1 }
+            let remaining = end - position
+            if remaining > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    raw.baseAddress!.copyMemory(from: raw.baseAddress! + position, byteCount: remaining)
+                }
+            }
+            end = remaining
+            position = 0
+        }
+        if buffer.count - end < (1 << 16) {
+            guard buffer.count < Self.maximumMarkupLength * 2 else {
+                throw error("a single tag or comment longer than \(Self.maximumMarkupLength) bytes")
+            }
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+        }
+        let count = try buffer.withUnsafeMutableBytes { raw in
+            try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]))
+        }
+        if count == 0 { atEndOfInput = true } else { end += count }
+    }
+
+    /// Finds `terminator` at or after `from`, reading more as needed; returns its index.
+    private func find(_ terminator: [UInt8], from: Int, what: String) throws -> Int {
+        var searchFrom = from
+        while true {
+            if let index = search(terminator, in: searchFrom..<end) { return index }
+            if atEndOfInput { throw error("the document ends inside \(what) (truncated?)") }
+            if end - position > Self.maximumMarkupLength { throw error("\(what) longer than \(Self.maximumMarkupLength) bytes") }
+            // Resume where a terminator split across the old end could start; offsets are
+            // kept relative to `position`, which `refill` may move.
+            let resume = max(searchFrom, end - terminator.count + 1) - position
+            try refill()
+            searchFrom = position + resume
+        }
+    }
+
+    private func search(_ needle: [UInt8], in range: Range<Int>) -> Int? {
+        guard range.count >= needle.count, let first = needle.first else { return nil }
+        var i = range.lowerBound
+        let last = range.upperBound - needle.count
+        while i <= last {
+            if buffer[i] == first {
+                var matched = true
+                for k in 1..<needle.count where buffer[i + k] != needle[k] { matched = false; break }
+                if matched { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    // MARK: - Tokens
+
+    /// The next token, or nil at the end of a well-formed document.
+    ///
+    /// - Throws: ``IngestError`` naming the line of the first well-formedness violation.
+    func next() throws -> XMLToken? {
+        if let name = pendingEnd {
+            pendingEnd = nil
+            return .end(name: name)
+        }
+        if !started {
+            started = true
+            try skipByteOrderMark()
+        }
+        while true {
+            guard try ensure(1) else {
+                if !openElements.isEmpty { throw error("the document ends inside <\(openElements.last!)> (truncated?)") }
+                if !sawRoot {
+                    throw IngestError(atDocumentStart ? .notAReport : .malformed, "\(name): \(atDocumentStart ? "the report is empty" : "no root element")")
+                }
+                return nil
+            }
+            defer { atDocumentStart = false }
+            if buffer[position] == UInt8(ascii: "<") {
+                guard try ensure(2) else { throw error("the document ends inside a tag (truncated?)") }
+                switch buffer[position + 1] {
+                case UInt8(ascii: "?"): try processingInstruction()
+                case UInt8(ascii: "!"):
+                    if let text = try bang() { if keepsText { return .text(text) } }
+                case UInt8(ascii: "/"): return try endTag()
+                default: return try startTag()
+                }
+            } else if openElements.isEmpty {
+                let byte = buffer[position]
+                guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else {
+                    throw error(sawRoot ? "text after the root element (two documents, or junk at the end)" : "text before the root element")
+                }
+                position += 1
+            } else if let text = try characterData(), keepsText {
+                return .text(text)
+            }
+        }
+    }
+
+    private func skipByteOrderMark() throws {
+        if try ensure(3), buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+    }
+
+    /// `<?...?>`: the XML declaration (only first) or a processing instruction (skipped).
+    private func processingInstruction() throws {
+        let close = try find([UInt8(ascii: "?"), UInt8(ascii: ">")], from: position + 2, what: "a processing instruction")
+        let body = buffer[(position + 2)..<close]
+        let isDeclaration = body.starts(with: Array("xml".utf8)) && (body.count == 3 || [0x20, 0x09, 0x0A, 0x0D].contains(body[body.startIndex + 3]))
+        if isDeclaration {
+            guard atDocumentStart else {
+                throw error(sawRoot ? "a second XML declaration (two documents concatenated?)" : "the XML declaration is not at the start")
+            }
+            try checkDeclaration(Array(body))
+        }
+        try validateText(position..<close)
+        position = close + 2
+    }
+
+    /// Checks `version="1.x"` and the pseudo-attributes' quoting.
+    private func checkDeclaration(_ body: [UInt8]) throws {
+        let text = String(decoding: body.dropFirst(3), as: UTF8.self)
+        var rest = Substring(text)
+        var sawVersion = false
+        while true {
+            rest = rest.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+            if rest.isEmpty { break }
+            guard let equals = rest.firstIndex(of: "=") else { throw error("the XML declaration is not well-formed") }
+            let key = rest[..<equals].trimmingCharacters()
+            rest = rest[rest.index(after: equals)...].drop(while: { $0 == " " })
+            guard let quote = rest.first, quote == "\"" || quote == "'",
+                  let close = rest.dropFirst().firstIndex(of: quote) else {
+                throw error("the XML declaration is not well-formed (values must be quoted)")
+            }
+            if key == "version" { sawVersion = true }
+            guard ["version", "encoding", "standalone"].contains(key) else {
+                throw error("the XML declaration is not well-formed (unknown '\(key)')")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        if !sawVersion { throw error("the XML declaration has no version") }
+    }
+
+    /// `<!--...-->`, `<![CDATA[...]]>` or a refused `<!DOCTYPE`. Returns CDATA text.
+    private func bang() throws -> String? {
+        guard try ensure(4) else { throw error("the document ends inside markup (truncated?)") }
+        if buffer[position + 2] == UInt8(ascii: "-") && buffer[position + 3] == UInt8(ascii: "-") {
+            let close = try find(Array("-->".utf8), from: position + 4, what: "a comment")
+            try validateText((position + 4)..<close)
+            position = close + 3
+            return nil
+        }
+        guard try ensure(9) else { throw error("the document ends inside markup (truncated?)") }
+        if buffer[position..<(position + 9)].elementsEqual("<![CDATA[".utf8) {
+            guard !openElements.isEmpty else { throw error("CDATA outside the root element") }
+            return try cdata()
+        }
+        if buffer[position..<(position + 9)].elementsEqual("<!DOCTYPE".utf8) {
+            throw error("a DOCTYPE (DTD) is not accepted in a test report: entities and external references are never processed")
+        }
+        throw error("unknown markup '<!'")
+    }
+
+    /// CDATA content, streamed in pieces so a section of any size needs no more than the buffer.
+    private func cdata() throws -> String? {
+        position += 9
+        var out: [UInt8] = []
+        while true {
+            if let close = search(Self.cdataEnd, in: position..<end) {
+                try validateText(position..<close)
+                if keepsText { out.append(contentsOf: buffer[position..<close]) }
+                position = close + 3
+                return keepsText ? String(decoding: out, as: UTF8.self) : nil
+            }
+            if atEndOfInput { throw error("the document ends inside a CDATA section (truncated?)") }
+            // Keep the last two bytes (a split "]]>") and any split UTF-8 sequence for later.
+            let safeEnd = Self.characterBoundary(in: buffer, before: max(position, end - 2), from: position)
+            try validateText(position..<safeEnd)
+            if keepsText && out.count < Self.maximumTextPiece { out.append(contentsOf: buffer[position..<safeEnd]) }
+            position = safeEnd
+            try refill()
+        }
+    }
+
+    private static let cdataEnd = Array("]]>".utf8)
+    /// The most text kept from one CDATA section or run of character data.
+    static let maximumTextPiece = 1 << 20
+
+    /// `limit`, or the start of a UTF-8 sequence that `limit` would split.
+    static func characterBoundary(in bytes: [UInt8], before limit: Int, from start: Int) -> Int {
+        var lead = limit - 1
+        var steps = 0
+        while lead >= start && steps < 3 && bytes[lead] & 0xC0 == 0x80 { lead -= 1; steps += 1 }
+        guard lead >= start else { return limit }
+        let byte = bytes[lead]
+        let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+        return lead + length > limit ? lead : limit
+    }
+
+    /// Text up to the next `<`, with references resolved, streamed through the buffer.
+    private func characterData() throws -> String? {
+        var out: [UInt8] = []
+        while true {
+            if position == end {
+                if try !ensure(1) { return keepsText ? String(decoding: out, as: UTF8.self) : nil }
+            }
+            var runEnd = position
+            while runEnd < end {
+                let byte = buffer[runEnd]
+                if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") { break }
+                runEnd += 1
+            }
+            let safeEnd = runEnd == end && !atEndOfInput ? Self.characterBoundary(in: buffer, before: runEnd, from: position) : runEnd
+            try validateText(position..<safeEnd)
+            if keepsText && out.count < Self.maximumTextPiece { out.append(contentsOf: buffer[position..<safeEnd]) }
+            position = safeEnd
+            if position < end && buffer[position] == UInt8(ascii: "<") {
+                return keepsText ? String(decoding: out, as: UTF8.self) : nil
+            }
+            if position < end && buffer[position] == UInt8(ascii: "&") {
+                let decoded = try reference()
+                if keepsText && out.count < Self.maximumTextPiece { out.append(contentsOf: decoded) }
+            } else if position < end || !atEndOfInput {
+                try refill()
+            }
+        }
+    }
+
+    /// Resolves `&...;` at `position`: the five predefined entities and character references.
+    private func reference() throws -> [UInt8] {
+        // A reference is short: look for its ';' within a few bytes, else the '&' is bare.
+        _ = try ensure(12)
+        guard let close = search([UInt8(ascii: ";")], in: (position + 1)..<min(end, position + 12)) else {
+            throw error("a bare '&' (write &amp;)")
+        }
+        let body = Array(buffer[(position + 1)..<close])
+        let decoded = try decodeReference(body)
+        position = close + 1
+        return decoded
+    }
+
+    /// The text of a reference's body (between `&` and `;`).
+    private func decodeReference(_ body: [UInt8]) throws -> [UInt8] {
+        switch body {
+        case Array("lt".utf8): return [UInt8(ascii: "<")]
+        case Array("gt".utf8): return [UInt8(ascii: ">")]
+        case Array("amp".utf8): return [UInt8(ascii: "&")]
+        case Array("apos".utf8): return [UInt8(ascii: "'")]
+        case Array("quot".utf8): return [UInt8(ascii: "\"")]
+        default:
+            guard body.first == UInt8(ascii: "#") else {
+                if body.isEmpty || body.contains(where: { $0 == 0x20 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) {
+                    throw error("a bare '&' (write &amp;)")
+                }
+                throw error("undefined entity '&\(String(decoding: body, as: UTF8.self));': only the five predefined entities are accepted")
+            }
+            let hex = body.count > 1 && (body[1] == UInt8(ascii: "x"))
+            let digits = String(decoding: body.dropFirst(hex ? 2 : 1), as: UTF8.self)
+            guard let value = UInt32(digits, radix: hex ? 16 : 10), let scalar = Unicode.Scalar(value), Self.isXMLChar(value) else {
+                throw error("the character reference '&\(String(decoding: body, as: UTF8.self));' is not a legal XML 1.0 character")
+            }
+            return Array(String(Character(scalar)).utf8)
+        }
+    }
+
+    static func isXMLChar(_ value: UInt32) -> Bool {
+        value == 0x9 || value == 0xA || value == 0xD || (0x20...0xD7FF).contains(value)
+            || (0xE000...0xFFFD).contains(value) || (0x10000...0x10FFFF).contains(value)
+    }
+
+    /// Checks that bytes are legal XML characters in valid UTF-8.
+    private func validateText(_ range: Range<Int>) throws {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let byte = buffer[i]
+            if byte >= 0x20 && byte < 0x80 { i += 1; continue }
+            if byte < 0x20 {
+                guard byte == 0x09 || byte == 0x0A || byte == 0x0D else {
+                    position = i
+                    throw error("the control character 0x\(String(byte, radix: 16, uppercase: true)) is not allowed in XML 1.0 (even in CDATA)")
+                }
+                i += 1
+                continue
+            }
+            let length = Self.utf8SequenceLength(buffer, at: i, limit: range.upperBound)
+            guard length > 0 else {
+                position = i
+                throw error("invalid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); the declared encoding does not match the bytes")
+            }
+            i += length
+        }
+    }
+
+    /// The length of the valid UTF-8 sequence at `i`, or 0 (RFC 3629 §4).
+    static func utf8SequenceLength(_ bytes: [UInt8], at i: Int, limit: Int) -> Int {
+        let lead = bytes[i]
+        var length = 0, lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F
+        default: return 0
+        }
+        guard i + length <= limit, bytes[i + 1] >= lower, bytes[i + 1] <= upper else { return 0 }
+        for k in 2..<max(2, length) where bytes[i + k] & 0xC0 != 0x80 { return 0 }
+        return length
+    }
+
+    private func endTag() throws -> XMLToken {
+        let close = try find([UInt8(ascii: ">")], from: position + 2, what: "an end tag")
+        var nameEnd = close
+        while nameEnd > position + 2, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[nameEnd - 1]) { nameEnd -= 1 }
+        let name = String(decoding: buffer[(position + 2)..<nameEnd], as: UTF8.self)
+        guard let open = openElements.last else { throw error("the end tag </\(name)> has no start tag") }
+        guard name == open else { throw error("mismatched tag: </\(name)> closes <\(open)>") }
+        openElements.removeLast()
+        position = close + 1
+        return .end(name: name)
+    }
+
+    private func startTag() throws -> XMLToken {
+        guard !(sawRoot && openElements.isEmpty) else { throw error("a second root element (two documents, or junk at the end)") }
+        // Find the tag's end, skipping '>' inside quoted values.
+        var i = position + 1
+        var quote: UInt8 = 0
+        while true {
+            if i >= end {
+                if atEndOfInput { throw error("the document ends inside a tag (truncated?)") }
+                if end - position > Self.maximumMarkupLength { throw error("a tag longer than \(Self.maximumMarkupLength) bytes") }
+                let offset = i - position
+                try refill()
+                i = position + offset
+                continue
+            }
+            let byte = buffer[i]
+            if quote != 0 {
+                if byte == quote { quote = 0 } else if byte == UInt8(ascii: "<") {
+                    position = i
+                    throw error("'<' inside an attribute value (write &lt;)")
+                }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+            } else if byte == UInt8(ascii: ">") {
+                break
+            }
+            i += 1
+        }
+        let close = i
+        let selfClosing = buffer[close - 1] == UInt8(ascii: "/")
+        let tagEnd = selfClosing ? close - 1 : close
+        var cursor = position + 1
+        let name = try xmlName(&cursor, limit: tagEnd)
+        var attributes: [XMLAttribute] = []
+        while true {
+            let beforeSpace = cursor
+            while cursor < tagEnd, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[cursor]) { cursor += 1 }
+            if cursor == tagEnd { break }
+            guard cursor > beforeSpace else { throw error("attributes must be separated by white space in <\(name)>") }
+            let attributeName = try xmlName(&cursor, limit: tagEnd)
+            while cursor < tagEnd, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[cursor]) { cursor += 1 }
+            guard cursor < tagEnd, buffer[cursor] == UInt8(ascii: "=") else { throw error("attribute '\(attributeName)' in <\(name)> has no value") }
+            cursor += 1
+            while cursor < tagEnd, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[cursor]) { cursor += 1 }
+            guard cursor < tagEnd, buffer[cursor] == UInt8(ascii: "\"") || buffer[cursor] == UInt8(ascii: "'") else {
+                throw error("the value of '\(attributeName)' in <\(name)> is not quoted")
+            }
+            let quoteChar = buffer[cursor]
+            let valueStart = cursor + 1
+            var valueEnd = valueStart
+            while valueEnd < tagEnd && buffer[valueEnd] != quoteChar { valueEnd += 1 }
+            guard valueEnd < tagEnd else { throw error("unterminated value of '\(attributeName)' in <\(name)>") }
+            let value = try attributeValue(valueStart..<valueEnd)
+            if attributes.contains(where: { $0.name == attributeName }) {
+                throw error("attribute '\(attributeName)' appears twice in <\(name)>")
+            }
+            attributes.append(XMLAttribute(name: attributeName, value: value))
+            cursor = valueEnd + 1
+        }
+        position = close + 1
+        sawRoot = true
+        guard openElements.count < Self.maximumDepth else { throw error("elements nested deeper than \(Self.maximumDepth)") }
+        if selfClosing { pendingEnd = name } else { openElements.append(name) }
+        return .start(name: name, attributes: attributes)
+    }
+
+    private func xmlName(_ cursor: inout Int, limit: Int) throws -> String {
+        let start = cursor
+        while cursor < limit {
+            let byte = buffer[cursor]
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "/") { break }
+            if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                position = cursor
+                throw error("'\(Character(Unicode.Scalar(byte)))' is not allowed in a name")
+            }
+            cursor += 1
+        }
+        guard cursor > start else { position = start; throw error("a tag or attribute without a name") }
+        let first = buffer[start]
+        if first == UInt8(ascii: "-") || first == UInt8(ascii: ".") || (0x30...0x39).contains(first) {
+            position = start
+            throw error("a name may not start with '\(Character(Unicode.Scalar(first)))'")
+        }
+        try validateText(start..<cursor)
+        return String(decoding: buffer[start..<cursor], as: UTF8.self)
+    }
+
+    /// An attribute value with references resolved and white space normalized (XML 1.0 §3.3.3).
+    private func attributeValue(_ range: Range<Int>) throws -> String {
+        try validateText(range)
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let byte = buffer[i]
+            if byte == UInt8(ascii: "&") {
+                guard let semicolon = buffer[i..<range.upperBound].firstIndex(of: UInt8(ascii: ";")), semicolon - i <= 12 else {
+                    position = i
+                    throw error("a bare '&' in an attribute value (write &amp;)")
+                }
+                out.append(contentsOf: try decodeReference(Array(buffer[(i + 1)..<semicolon])))
+                i = semicolon + 1
+                continue
+            }
+            out.append(byte == 0x09 || byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters() -> String {
+        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
