@@ -42,7 +42,7 @@ public enum BatchLine {
                     throw EventError(.invalidBatchLine, "unknown field \"\(key)\" (expected \(fields.joined(separator: ", ")))")
                 }
                 guard seen & (1 << field) == 0 else {
-                    throw EventError(.malformedJSON, "malformed JSON: duplicate key \"\(key)\" in an object")
+                    throw EventError.duplicateKey(key)
                 }
                 seen |= 1 << field
                 func string() throws -> String {

@@ -40,7 +40,7 @@ extension CanonicalJSON {
             try parser.walkObject { parser, key in
                 let name = String(decoding: key, as: UTF8.self)
                 guard seen.insert(name).inserted else {
-                    throw EventError(.malformedJSON, "malformed JSON: duplicate key \"\(name)\" in an object")
+                    throw EventError.duplicateKey(name)
                 }
                 var value = [UInt8]()
                 try parser.parseValue(into: &value)

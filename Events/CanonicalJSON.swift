@@ -113,7 +113,8 @@ public enum CanonicalJSON {
         out.append(contentsOf: digits.reversed())
     }
 
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+    /// A lowercase hex digit for a nibble.
+    public static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }

@@ -240,7 +240,7 @@ struct CanonicalJSONParser {
 
     private func duplicateKey(_ member: (start: Int, end: Int, keyStart: Int, keyEnd: Int)) -> EventError {
         let key = String(decoding: keys[member.keyStart..<member.keyEnd], as: UTF8.self)
-        return EventError(.malformedJSON, "malformed JSON: duplicate key \"\(key)\" in an object")
+        return EventError.duplicateKey(key)
     }
 
     /// Orders keys by UTF-16 code units, as RFC 8785 §3.2.3 requires.

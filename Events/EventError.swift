@@ -48,8 +48,8 @@ public struct EventError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// The same error with a prefix naming where it happened (`line 12: ...`).
-    public func prefixed(_ context: String) -> EventError {
-        EventError(code, "\(context): \(message)")
+    /// A JSON object that names the same key twice (I-JSON, RFC 7493 §2.3, forbids it).
+    static func duplicateKey(_ key: String) -> EventError {
+        EventError(.malformedJSON, "malformed JSON: duplicate key \"\(key)\" in an object")
     }
 }

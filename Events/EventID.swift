@@ -35,7 +35,8 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = String(decoding: normalized, as: UTF8.self)
     }
 
-    private init(trusted: String) { rawValue = trusted }
+    /// Wraps text already known to be a lowercase UUID (the generator's own output).
+    init(uncheckedLowercase text: String) { rawValue = text }
 
     public var description: String { rawValue }
 }
@@ -87,10 +88,6 @@ public struct EventIDGenerator: Sendable {
         hex(low & 0xFFFF_FFFF_FFFF, digits: 12)
         return EventID(uncheckedLowercase: String(decoding: bytes, as: UTF8.self))
     }
-}
-
-extension EventID {
-    init(uncheckedLowercase text: String) { self.init(trusted: text) }
 }
 
 /// xoshiro256** (Blackman and Vigna): a fast generator for the random bits of ids, seeded

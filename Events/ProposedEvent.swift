@@ -2,7 +2,7 @@
 ///
 /// Stream versions count from 1: a stream's version is the `stream_version` of its last
 /// event, and a stream with no events has version 0.
-public enum ExpectedVersion: Hashable, Sendable {
+public enum ExpectedVersion: Sendable {
     /// Append whatever the stream's version.
     case any
     /// The stream must have no events yet (the same as `.exactly(0)`).
@@ -10,7 +10,8 @@ public enum ExpectedVersion: Hashable, Sendable {
     /// The stream's current version must be exactly this.
     case exactly(Int)
 
-    /// The version this expectation requires, or nil for `.any`.
+    /// The version this expectation requires, or nil for `.any`. Two expectations are equal
+    /// when they require the same (`.noStream` equals `.exactly(0)`).
     public var required: Int? {
         switch self {
         case .any: return nil
@@ -18,6 +19,11 @@ public enum ExpectedVersion: Hashable, Sendable {
         case .exactly(let version): return version
         }
     }
+}
+
+extension ExpectedVersion: Hashable {
+    public static func == (lhs: ExpectedVersion, rhs: ExpectedVersion) -> Bool { lhs.required == rhs.required }
+    public func hash(into hasher: inout Hasher) { hasher.combine(required) }
 }
 
 /// An event a caller asks the ledger to append: everything but what the ledger assigns
@@ -53,8 +59,10 @@ public struct ProposedEvent: Sendable, Equatable {
 
     /// Creates a proposed event from a payload that is already canonical JSON.
     ///
+    /// Internal: only this module's own parsers produce canonical bytes it can trust.
+    ///
     /// - Throws: ``EventError`` when the payload is too large or the metadata is invalid.
-    public init(
+    init(
         stream: StreamName, type: EventType, canonicalData: [UInt8], id: EventID? = nil,
         metadata: EventMetadata = EventMetadata(), expectedVersion: ExpectedVersion = .any,
         schemaVersion: Int = ProposedEvent.defaultSchemaVersion

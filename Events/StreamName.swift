@@ -36,7 +36,8 @@ public struct StreamName: Hashable, Sendable, CustomStringConvertible, Comparabl
 
     /// The part before the first `-`: `fix` in `fix-42`.
     public var category: String {
-        String(rawValue[..<rawValue.firstIndex(of: "-")!])
+        let utf8 = rawValue.utf8
+        return String(decoding: utf8[..<utf8.firstIndex(of: UInt8(ascii: "-"))!], as: UTF8.self)
     }
 
     public var description: String { rawValue }

@@ -66,14 +66,16 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         let year = try number(4); try literal(UInt8(ascii: "-"))
         let month = try number(2); try literal(UInt8(ascii: "-"))
         let day = try number(2)
-        guard (1...12).contains(month), (1...31).contains(day) else { throw invalid }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthLengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(month), (1...monthLengths[Int(month) - 1]).contains(day) else { throw invalid }
         var ms = Self.days(year: year, month: month, day: day) * 86_400_000
         if i < b.count {
             try literal(UInt8(ascii: "T"))
             let hour = try number(2); try literal(UInt8(ascii: ":"))
             let minute = try number(2); try literal(UInt8(ascii: ":"))
             let second = try number(2)
-            guard hour < 24, minute < 60, second < 61 else { throw invalid }
+            guard hour < 24, minute < 60, second < 60 else { throw invalid }
             ms += hour * 3_600_000 + minute * 60_000 + second * 1000
             if i < b.count, b[i] == UInt8(ascii: ".") {
                 i += 1
@@ -92,6 +94,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
                 i += 1
                 let oh = try number(2); try literal(UInt8(ascii: ":"))
                 let om = try number(2)
+                guard oh < 24, om < 60 else { throw invalid }
                 ms -= sign * (oh * 3_600_000 + om * 60_000)
             default: throw invalid
             }

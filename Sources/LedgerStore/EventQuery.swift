@@ -26,6 +26,15 @@ public struct EventQuery: Sendable, Equatable {
 
     public init() {}
 
+    /// Checks the filters a caller could get wrong: categories must be bare (no `-`).
+    ///
+    /// - Throws: ``LedgerError`` (`.invalidEvent`) naming the bad category.
+    func validate() throws {
+        for category in categories {
+            do { try StreamName.validateCategory(category) } catch let error as EventError { throw LedgerError(error) }
+        }
+    }
+
     /// The WHERE clause and its bindings, events after `afterPosition` only.
     func sql(afterPosition: Int?) -> (whereClause: String, bindings: [SQLiteValue]) {
         var conditions: [String] = []

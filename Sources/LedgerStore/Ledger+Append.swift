@@ -114,7 +114,13 @@ struct AppendSession {
         let tail = try connection.cachedStatement("SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1")
         defer { tail.reset() }
         let lastPosition = try tail.step() ? tail.int(0) : 0
-        let lastRecordedAt = lastPosition > 0 ? try Timestamp(parsing: tail.text(1)) : Timestamp(millisecondsSinceEpoch: 0)
+        var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
+        if lastPosition > 0 {
+            guard let parsed = try? Timestamp(parsing: tail.text(1)) else {
+                throw LedgerError(.corrupt, "the last event of \(ledger.location.path) has an unreadable recorded_at; run `remedy verify`")
+            }
+            lastRecordedAt = parsed
+        }
 
         range = try ledger.storedRange()
         guard range.size == lastPosition else {
@@ -199,6 +205,8 @@ struct AppendSession {
 
     private func existingEvent(_ id: EventID) throws -> (position: Int, streamVersion: Int, recordedAt: String, body: [UInt8])? {
         findID.reset()
+        // Reset after reading: a statement left on a row keeps a read transaction open.
+        defer { findID.reset() }
         findID.bind(id.rawValue, at: 1)
         guard try findID.step() else { return nil }
         return (findID.int(0), findID.int(1), findID.text(2), findID.blob(3))
@@ -207,6 +215,7 @@ struct AppendSession {
     private func version(of stream: StreamName) throws -> Int {
         if let cached = versions[stream] { return cached }
         streamVersion.reset()
+        defer { streamVersion.reset() }
         streamVersion.bind(stream.rawValue, at: 1)
         _ = try streamVersion.step()
         return streamVersion.isNull(0) ? 0 : streamVersion.int(0)

@@ -8,16 +8,13 @@ extension Ledger {
     /// - Throws: ``LedgerError``.
     @discardableResult
     public func appendDemoEvents() throws -> BatchResult {
-        var lines = DemoEvents.ndjson.split(separator: "\n").makeIterator()
-        var number = 0
+        var lines = DemoEvents.ndjson.split(separator: "\n").enumerated().makeIterator()
         return try append(batch: {
-            guard let line = lines.next() else { return nil }
-            number += 1
-            do {
-                return (try BatchLine.decode(Array(line.utf8)), "demo line \(number)")
-            } catch let error as EventError {
-                throw LedgerError(error, at: "demo line \(number)")
+            while let (index, line) = lines.next() {
+                let context = "demo line \(index + 1)"
+                if let event = try BatchLine.decodeUnlessBlank(Array(line.utf8), at: context) { return (event, context) }
             }
+            return nil
         })
     }
 }

@@ -32,7 +32,8 @@ extension Ledger {
     public func forEachEventBody(
         _ query: EventQuery, after: Int? = nil, _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool
     ) throws -> Int? {
-        try mapErrors("read") {
+        try query.validate()
+        return try mapErrors("read") {
             let (whereClause, bindings) = query.sql(afterPosition: after)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT position, body FROM events \(whereClause) ORDER BY position\(limit)")
@@ -51,7 +52,8 @@ extension Ledger {
     ///
     /// - Throws: ``LedgerError``.
     public func events(_ query: EventQuery) throws -> [StoredEvent] {
-        try mapErrors("read") {
+        try query.validate()
+        return try mapErrors("read") {
             let (whereClause, bindings) = query.sql(afterPosition: nil)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events \(whereClause) ORDER BY position\(limit)")

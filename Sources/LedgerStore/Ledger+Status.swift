@@ -28,7 +28,12 @@ extension Ledger {
             defer { try? connection.execute("COMMIT") }
             let head = try treeHead()
             let streams = try connection.scalarInt("SELECT count(*) FROM (SELECT DISTINCT stream FROM events)") ?? 0
-            let last = head.size > 0 ? try event(position: head.size) : nil
+            var last: StoredEvent?
+            if head.size > 0 {
+                do { last = try event(position: head.size) } catch let error as LedgerError where error.code == .eventNotFound {
+                    throw LedgerError(.corrupt, "the ledger \(location.path) records \(head.size) events but event \(head.size) is missing; run `remedy verify`")
+                }
+            }
             return LedgerStatus(
                 path: location.path, schemaVersion: try schemaVersion(), eventCount: head.size,
                 streamCount: streams, fileSize: Self.fileSize(location.path) + Self.fileSize(location.path + "-wal"),

@@ -46,8 +46,8 @@ extension Ledger {
             let rows = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events ORDER BY position")
             while try rows.step() {
                 let problem = verifier.check(
-                    position: rows.int(0), id: rows.textBuffer(1), stream: rows.textBuffer(2), streamVersion: rows.int(3),
-                    type: rows.textBuffer(4), recordedAt: rows.textBuffer(5), body: rows.blobBuffer(6), leafHash: rows.blobBuffer(7))
+                    position: rows.int(0), id: rows.blobBuffer(1), stream: rows.blobBuffer(2), streamVersion: rows.int(3),
+                    type: rows.blobBuffer(4), recordedAt: rows.blobBuffer(5), body: rows.blobBuffer(6), leafHash: rows.blobBuffer(7))
                 if let problem { return verifier.report(problem) }
                 while let head = nextHead, head.size <= verifier.range.size {
                     if head.size == verifier.range.size && head.root != verifier.range.root.bytes {
@@ -62,6 +62,11 @@ extension Ledger {
             }
             if let head = nextHead {
                 return verifier.report(.init(position: head.size, message: "a tree head is recorded for size \(head.size) but the ledger has only \(verifier.range.size) events"))
+            }
+            // Every commit that appends records its head, so the last head covers every event.
+            let lastHead = try connection.scalarInt("SELECT max(size) FROM tree_heads") ?? 0
+            if lastHead != verifier.range.size {
+                return verifier.report(.init(position: lastHead + 1, message: "events from position \(lastHead + 1) on were added without a tree head"))
             }
             let saved = try? storedRange()
             if saved != verifier.range {

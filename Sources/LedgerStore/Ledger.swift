@@ -109,7 +109,9 @@ public final class Ledger {
             throw LedgerError(.missingFolder, "cannot create the ledger \(location.path): the folder \(folder) does not exist (create it, or choose another --ledger path)")
         }
         if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-            throw LedgerError(.storage, "cannot create the folder \(folder): \(errnoMessage())")
+            let code = errno
+            throw LedgerError(code == EACCES || code == EROFS || code == EPERM ? .readOnly : .storage,
+                              "cannot create the folder \(folder): \(errnoMessage(code))")
         }
     }
 

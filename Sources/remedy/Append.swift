@@ -31,14 +31,14 @@ extension Remedy {
         @Option(name: .customLong("trace-id"), help: "A distributed-tracing id.") var traceID: String?
         @Option(name: .customLong("expect-version"), help: ArgumentHelp("Append only if the stream's current version is N (0: no events).", valueName: "n")) var expectVersion: Int?
         @Flag(name: .customLong("expect-new"), help: "Append only if the stream has no events yet.") var expectNew = false
-        @Option(name: .customLong("schema-version"), help: "The payload's schema version.") var schemaVersion: Int = ProposedEvent.defaultSchemaVersion
+        @Option(name: .customLong("schema-version"), help: "The payload's schema version (default 1).") var schemaVersion: Int?
         @Option(help: ArgumentHelp("Append a batch: one JSON event a line, from FILE or - (standard input).", valueName: "file|-")) var ndjson: String?
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
             if ndjson != nil {
                 let single: [String?] = [stream, type, data, id, actor, correlationID, causationID, traceID]
-                if single.contains(where: { $0 != nil }) || expectVersion != nil || expectNew {
+                if single.contains(where: { $0 != nil }) || expectVersion != nil || expectNew || schemaVersion != nil {
                     throw ValidationError("--ndjson takes its events from the batch; per-event options go in each line")
                 }
                 return
@@ -51,14 +51,17 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readWrite)
+                // Input first: bad input must fail before the ledger is created or touched.
                 if let ndjson {
-                    let reader = ndjson == "-" ? LineReader(fileDescriptor: 0, name: "standard input") : try LineReader(path: ndjson)
-                    let result = try ledger.appendNDJSON(from: reader)
-                    printBatch(result)
+                    let reader = ndjson == "-"
+                        ? try InputFile.spooledBatch(fileDescriptor: 0, name: "standard input")
+                        : try LineReader(path: ndjson)
+                    let ledger = try options.open(.readWrite)
+                    printBatch(try ledger.appendNDJSON(from: reader))
                 } else {
-                    let result = try ledger.append(try proposedEvent())
-                    printSingle(result)
+                    let event = try proposedEvent()
+                    let ledger = try options.open(.readWrite)
+                    printSingle(try ledger.append(event))
                 }
                 StandardOutput.shared.flush()
             }
@@ -66,39 +69,22 @@ extension Remedy {
 
         private func proposedEvent() throws -> ProposedEvent {
             let expected: ExpectedVersion = expectNew ? .noStream : expectVersion.map { .exactly($0) } ?? .any
-            return try ProposedEvent(
-                stream: try StreamName(stream!), type: try EventType(type!), json: try payload(),
-                id: try id.map { try EventID($0) },
-                metadata: EventMetadata(actor: actor, correlationID: correlationID, causationID: causationID, traceID: traceID),
-                expectedVersion: expected, schemaVersion: schemaVersion)
-        }
-
-        /// The payload bytes from --data, --data @FILE or standard input, bounded in size.
-        private func payload() throws -> [UInt8] {
-            let limit = ProposedEvent.maximumPayloadSize
-            let reader: LineReader
-            let source: String
+            let json: [UInt8]
             if let data, !data.hasPrefix("@") {
-                return Array(data.utf8)
+                json = Array(data.utf8)
             } else if let data {
-                source = String(data.dropFirst())
-                reader = try LineReader(path: source, maximumLineLength: limit)
+                json = try InputFile.readPayload(path: String(data.dropFirst()))
             } else {
                 guard isatty(0) == 0 else {
                     throw EventError(.notAnObject, "no payload: pass --data JSON, --data @FILE, or pipe a JSON object on standard input")
                 }
-                source = "standard input"
-                reader = LineReader(fileDescriptor: 0, name: source, maximumLineLength: limit)
+                json = try InputFile.readPayload(path: nil)
             }
-            var bytes = [UInt8]()
-            while let line = try reader.nextLine() {
-                bytes.append(contentsOf: line)
-                bytes.append(0x0A)
-                if bytes.count > limit {
-                    throw EventError(.tooLarge, "the payload in \(source) is over \(limit) bytes")
-                }
-            }
-            return bytes
+            return try ProposedEvent(
+                stream: try StreamName(stream!), type: try EventType(type!), json: json,
+                id: try id.map { try EventID($0) },
+                metadata: EventMetadata(actor: actor, correlationID: correlationID, causationID: causationID, traceID: traceID),
+                expectedVersion: expected, schemaVersion: schemaVersion ?? ProposedEvent.defaultSchemaVersion)
         }
 
         private func printSingle(_ result: AppendResult) {

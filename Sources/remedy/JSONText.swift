@@ -9,8 +9,6 @@ enum JSONText {
         case bool(Bool)
         case null
         case object([(String, Value)])
-        /// Already-serialized JSON, inserted as is (a stored event body, say).
-        case raw([UInt8])
     }
 
     /// One line of JSON for an object whose members keep the given order.
@@ -26,7 +24,6 @@ enum JSONText {
         case .string(let text): CanonicalJSON.appendString(text, to: &out)
         case .bool(let flag): out.append(contentsOf: Array((flag ? "true" : "false").utf8))
         case .null: out.append(contentsOf: Array("null".utf8))
-        case .raw(let bytes): out.append(contentsOf: bytes)
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             for (index, (key, member)) in members.enumerated() {

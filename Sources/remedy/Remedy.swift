@@ -4,6 +4,18 @@ import LedgerStore
 /// The `remedy` command: an append-only, verifiable ledger of the remediation loop.
 @main
 struct Remedy: ParsableCommand {
+    /// Refuses arguments that are not valid UTF-8 before parsing them: Swift's
+    /// `CommandLine.arguments` would silently replace the bad bytes, and the ledger would store
+    /// text the caller never sent.
+    static func main() {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[index], String(validatingCString: raw) != nil else {
+                fail("argument \(index) is not valid UTF-8", .invalidInput)
+            }
+        }
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "remedy",
         abstract: "The remediation ledger: an append-only, verifiable record of every eval run, failure, fix and gate decision.",

@@ -32,7 +32,9 @@ extension Remedy {
 
         /// The readable form: envelope fields as a table, then the payload indented.
         static func describe(_ stored: StoredEvent) throws -> String {
-            let envelope = try EventEnvelope(decoding: stored.body)
+            guard let envelope = try? EventEnvelope(decoding: stored.body) else {
+                throw LedgerError(.corrupt, "the stored bytes of event \(stored.position) are not a valid envelope; run `remedy verify`")
+            }
             var rows: [(String, String)] = [
                 ("position", String(envelope.position)),
                 ("id", envelope.id.rawValue),

@@ -46,7 +46,9 @@ final class EnvelopeTests: XCTestCase {
         XCTAssertEqual(try Timestamp(parsing: "2025-11-25T09:40:35.123Z").millisecondsSinceEpoch, 1_764_063_635_123)
         XCTAssertEqual(try Timestamp(parsing: "2025-11-25T10:40:35.1+01:00").millisecondsSinceEpoch, 1_764_063_635_100)
         XCTAssertEqual(try Timestamp(parsing: "2025-11-25").description, "2025-11-25T00:00:00.000Z")
-        for bad in ["", "2025-13-01", "2025-11-25T09:40", "yesterday", "2025-11-25T09:40:35", "2025-11-25T09:40:35Zjunk"] {
+        XCTAssertEqual(try Timestamp(parsing: "2024-02-29").description, "2024-02-29T00:00:00.000Z")
+        for bad in ["", "2025-13-01", "2025-11-25T09:40", "yesterday", "2025-11-25T09:40:35", "2025-11-25T09:40:35Zjunk",
+                    "2026-02-31", "2025-02-29", "2025-04-31", "2025-11-25T09:40:60Z", "2025-11-25T24:00:00Z", "2025-11-25T09:40:35+99:99"] {
             XCTAssertThrowsError(try Timestamp(parsing: bad), bad) { XCTAssertEqual(($0 as? EventError)?.code, .invalidTimestamp) }
         }
         var random = SplitMix64(seed: 7)

@@ -120,3 +120,71 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(try folder.openLedger("empty.db").append(event("fix-1")).position, 1)
     }
 }
+
+/// The review's findings, each pinned by a test.
+final class AppendOnlyHardeningTests: XCTestCase {
+    func testReplaceCannotRewriteHistory() throws {
+        let folder = TemporaryFolder()
+        let ledger = try folder.openLedger()
+        try ledger.append(event("fix-1"))
+        try ledger.append(event("fix-1"))
+        let before = try ledger.events(EventQuery())
+        for sql in [
+            "INSERT OR REPLACE INTO events SELECT position, event_id, stream, stream_version, 'Forged', recorded_at, body, leaf_hash FROM events WHERE position = 1",
+            "REPLACE INTO events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash) SELECT 9, event_id, 'x-1', 1, type, recorded_at, body, leaf_hash FROM events WHERE position = 2",
+            "REPLACE INTO tree_heads (size, root, recorded_at) VALUES (1, x'00', 'x')",
+            "UPDATE tree_state SET size = 0, range = x''",
+            "DELETE FROM tree_state",
+        ] {
+            XCTAssertThrowsError(try ledger.connection.execute(sql), sql) { XCTAssertTrue("\($0)".contains("append-only"), "\($0)") }
+        }
+        XCTAssertEqual(try ledger.events(EventQuery()), before)
+        XCTAssertTrue(try ledger.verify().isValid)
+    }
+
+    func testVerifyRefusesEventsAddedWithoutATreeHead() throws {
+        let folder = TemporaryFolder()
+        let ledger = try folder.openLedger()
+        try ledger.append(event("fix-1"))
+        // Forge a well-formed third-party insert that also advances the saved tree state.
+        var envelope = try EventEnvelope(decoding: try ledger.event(position: 1).body)
+        envelope.position = 2
+        envelope.streamVersion = 2
+        envelope.id = try EventID("0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11")
+        let body = envelope.canonicalBytes
+        let leaf = MerkleTree.leafHash(body)
+        let insert = try ledger.connection.prepare("INSERT INTO events VALUES (2, ?, 'fix-1', 2, ?, ?, ?, ?)")
+        try insert.bind([.text(envelope.id.rawValue), .text(envelope.type.rawValue), .text(envelope.recordedAt.description), .blob(body), .blob(leaf.bytes)])
+        try insert.run()
+        var range = try ledger.storedRange()
+        range.append(leaf)
+        let save = try ledger.connection.prepare("UPDATE tree_state SET size = ?, range = ?")
+        try save.bind([.int(range.size), .blob(range.serialized)])
+        try save.run()
+        let report = try ledger.verify()
+        XCTAssertEqual(report.problem?.position, 2)
+        XCTAssertTrue(report.problem?.message.contains("without a tree head") ?? false, "\(String(describing: report.problem))")
+    }
+
+    /// One `Ledger` appending again after another process committed in between.
+    func testALedgerKeepsAppendingWhileOthersWrite() throws {
+        let folder = TemporaryFolder()
+        let first = try folder.openLedger()
+        let second = try folder.openLedger()
+        for round in 0..<5 {
+            try first.append(event("fix-1", id: nil))
+            try second.append(event("fix-2"))
+            XCTAssertEqual(try first.append(event("fix-1", id: "0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a1\(round)")).isDuplicate, false)
+        }
+        XCTAssertEqual(try first.treeHead().size, 15)
+        XCTAssertTrue(try second.verify().isValid)
+    }
+
+    func testLibraryCallersCannotPassACategoryWithADash() throws {
+        let folder = TemporaryFolder()
+        let ledger = try folder.openLedger()
+        var query = EventQuery()
+        query.categories = ["fix-1"]
+        assertLedgerError(.invalidEvent, "a category has no '-'") { try ledger.events(query) }
+    }
+}

@@ -143,3 +143,48 @@ extension CLIErrorTests {
         XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"]).stdout, "14\n")
     }
 }
+
+extension CLIErrorTests {
+    /// Arguments with invalid UTF-8 are refused, not silently repaired into U+FFFD.
+    func testInvalidUTF8InArgumentsIsRefused() throws {
+        let before = try snapshot()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "exec '\(Remedy.binary.path)' append --ledger '\(ledger!)' --stream a-1 --type A --data \"$(printf '{\"n\":\"caf\\351\"}')\""]
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 2, message)
+        XCTAssertEqual(message, "remedy: error: argument 9 is not valid UTF-8\n")
+        XCTAssertEqual(try snapshot(), before)
+    }
+
+    /// Bad input fails before a ledger is created.
+    func testBadInputCreatesNoLedger() throws {
+        let fresh = folder.file("fresh.db")
+        let result = try Remedy.run(["append", "--ledger", fresh, "--stream", "a-1", "--type", "A", "--data", "{oops"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
+        let batch = try Remedy.run(["append", "--ledger", fresh, "--ndjson", folder.file("missing.ndjson")])
+        XCTAssertEqual(batch.status, 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", fresh, "--ndjson", "-", "--schema-version", "2"]).status, 64)
+    }
+
+    /// A batch still arriving on standard input does not hold the write lock: others append.
+    func testASlowBatchOnStandardInputDoesNotBlockOtherWriters() throws {
+        let input = Pipe()
+        let (slow, _) = try Remedy.start(["append", "--ledger", ledger!, "--ndjson", "-"], stdin: input)
+        input.fileHandleForWriting.write(Data(#"{"stream":"slow-1","type":"A","data":{}}"#.utf8 + [0x0A]))
+        usleep(300_000)
+        let quick = try Remedy.run(["append", "--ledger", ledger!, "--busy-timeout", "1", "--stream", "quick-1", "--type", "A", "--data", "{}"])
+        XCTAssertEqual(quick.status, 0, quick.stderr)
+        XCTAssertEqual(quick.stdout, "14\n")
+        try input.fileHandleForWriting.close()
+        slow.waitUntilExit()
+        XCTAssertEqual(slow.terminationStatus, 0)
+        XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger!, "--stream", "slow-1"]).stdoutLines.count, 1)
+    }
+}

@@ -22,9 +22,12 @@ final class BatchDecoder: @unchecked Sendable {
     }
 
     private let reader: LineReader
-    private var mutex = pthread_mutex_t()
-    private var changed = pthread_cond_t()
-    private var chunks: [[Item]] = []
+    /// Allocated once, so their addresses never move (Swift does not promise that for stored
+    /// properties passed with `&`).
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var chunks: [(items: [Item], bytes: Int)] = []
+    private var queuedBytes = 0
     private var finished = false
     private var cancelled = false
     private var thread: pthread_t?
@@ -34,19 +37,24 @@ final class BatchDecoder: @unchecked Sendable {
     private var current: [Item] = []
     private var cursor = 0
 
+    /// A chunk is handed over at this many events or bytes of payload, whichever comes first.
     private static let chunkSize = 512
-    private static let maximumQueuedChunks = 8
+    private static let chunkBytes = 1 << 20
+    /// The most payload bytes waiting in the queue: memory stays bounded whatever the lines hold.
+    private static let maximumQueuedBytes = 8 << 20
 
     init(reader: LineReader) {
         self.reader = reader
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(changed, nil)
     }
 
     deinit {
         stop()
-        pthread_cond_destroy(&changed)
-        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(mutex)
+        changed.deallocate()
+        mutex.deallocate()
     }
 
     /// Starts decoding on a new thread; decodes inline if no thread can be had.
@@ -82,15 +90,17 @@ final class BatchDecoder: @unchecked Sendable {
             }
         }
         while cursor == current.count {
-            pthread_mutex_lock(&mutex)
-            while chunks.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
+            pthread_mutex_lock(mutex)
+            while chunks.isEmpty && !finished { pthread_cond_wait(changed, mutex) }
             if chunks.isEmpty {
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
                 return nil
             }
-            current = chunks.removeFirst()
-            pthread_cond_broadcast(&changed)
-            pthread_mutex_unlock(&mutex)
+            let chunk = chunks.removeFirst()
+            current = chunk.items
+            queuedBytes -= chunk.bytes
+            pthread_cond_broadcast(changed)
+            pthread_mutex_unlock(mutex)
             cursor = 0
         }
         defer { cursor += 1 }
@@ -102,10 +112,10 @@ final class BatchDecoder: @unchecked Sendable {
 
     /// Stops the decoding thread (if the caller gives up early) and waits for it.
     func stop() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         cancelled = true
-        pthread_cond_broadcast(&changed)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(mutex)
         if let thread {
             pthread_join(thread, nil)
             self.thread = nil
@@ -115,31 +125,31 @@ final class BatchDecoder: @unchecked Sendable {
     /// The decoding loop: decode, hand over in chunks, until the end or the first error.
     private func produce() {
         var chunk: [Item] = []
+        var bytes = 0
         chunk.reserveCapacity(Self.chunkSize)
         while let item = decodeNext() {
             chunk.append(item)
+            if case .event(let event, _) = item { bytes += event.data.count }
             if case .failure = item { break }
-            if chunk.count == Self.chunkSize {
-                if !hand(over: chunk) { return }
+            if chunk.count == Self.chunkSize || bytes >= Self.chunkBytes {
+                if !hand(over: chunk, bytes: bytes) { return }
                 chunk.removeAll(keepingCapacity: true)
+                bytes = 0
             }
         }
-        if !chunk.isEmpty && !hand(over: chunk) { return }
-        pthread_mutex_lock(&mutex)
+        if !chunk.isEmpty && !hand(over: chunk, bytes: bytes) { return }
+        pthread_mutex_lock(mutex)
         finished = true
-        pthread_cond_broadcast(&changed)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(mutex)
     }
 
     /// Reads and decodes the next non-blank line: nil at the end of the input.
     private func decodeNext() -> Item? {
         do {
             while let line = try reader.nextLine() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                do {
-                    return .event(try BatchLine.decode(line), line: reader.lineNumber)
-                } catch let error as EventError {
-                    throw LedgerError(error, at: "line \(reader.lineNumber)")
+                if let event = try BatchLine.decodeUnlessBlank(line, at: "line \(reader.lineNumber)") {
+                    return .event(event, line: reader.lineNumber)
                 }
             }
             return nil
@@ -149,13 +159,14 @@ final class BatchDecoder: @unchecked Sendable {
     }
 
     /// Queues a chunk, waiting while the queue is full. False when the consumer stopped.
-    private func hand(over chunk: [Item]) -> Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while chunks.count >= Self.maximumQueuedChunks && !cancelled { pthread_cond_wait(&changed, &mutex) }
+    private func hand(over chunk: [Item], bytes: Int) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !chunks.isEmpty && queuedBytes + bytes > Self.maximumQueuedBytes && !cancelled { pthread_cond_wait(changed, mutex) }
         if cancelled { return false }
-        chunks.append(chunk)
-        pthread_cond_broadcast(&changed)
+        chunks.append((chunk, bytes))
+        queuedBytes += bytes
+        pthread_cond_broadcast(changed)
         return true
     }
 }

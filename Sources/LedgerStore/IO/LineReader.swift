@@ -30,6 +30,15 @@ public final class LineReader {
         self.buffer = [UInt8](repeating: 0, count: Self.chunkSize)
     }
 
+    /// Reads from a descriptor this reader closes when done.
+    init(ownedFileDescriptor: Int32, name: String, maximumLineLength: Int = BatchLine.maximumLineSize) {
+        self.descriptor = ownedFileDescriptor
+        self.ownsDescriptor = true
+        self.name = name
+        self.maximumLineLength = maximumLineLength
+        self.buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+    }
+
     /// Opens a file to read.
     ///
     /// - Throws: ``LedgerError`` with code `.invalidEvent` when the file cannot be opened.
@@ -64,7 +73,8 @@ public final class LineReader {
                 start = newline + 1
                 return line
             }
-            try checkLength(end - start)
+            // A '\r' at the end may be half of a CRLF whose '\n' is not read yet.
+            try checkLength(end - start - (end > start && buffer[end - 1] == UInt8(ascii: "\r") ? 1 : 0))
             if reachedEnd {
                 guard start < end else { return nil }
                 lineNumber += 1

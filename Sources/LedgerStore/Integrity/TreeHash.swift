@@ -1,4 +1,5 @@
 import Crypto
+import Events
 
 /// A 32-byte SHA-256 hash in the integrity tree: a leaf, a node or a root.
 ///
@@ -47,8 +48,8 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
         out.reserveCapacity(64)
         withUnsafeBytes { raw in
             for byte in raw {
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0x0F))
+                out.append(CanonicalJSON.hexDigit(byte >> 4))
+                out.append(CanonicalJSON.hexDigit(byte & 0x0F))
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -65,8 +66,5 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-private func hexDigit(_ nibble: UInt8) -> UInt8 {
-    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-}
 
 extension TreeHash: BlobBytes {}

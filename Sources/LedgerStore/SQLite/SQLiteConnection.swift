@@ -27,9 +27,6 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
-    /// Whether the file was opened read-only (by request, or because it could not be written).
-    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
-
     func error(_ rc: Int32) -> SQLiteError {
         SQLiteError(code: rc & 0xFF, extendedCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
     }
@@ -79,6 +76,4 @@ final class SQLiteConnection {
     func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(handle, milliseconds)
     }
-
-    var totalChanges: Int { Int(sqlite3_total_changes64(handle)) }
 }

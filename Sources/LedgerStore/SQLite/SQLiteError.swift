@@ -11,6 +11,4 @@ struct SQLiteError: Error, CustomStringConvertible {
     let message: String
 
     var description: String { "\(message) (SQLite code \(extendedCode))" }
-
-    var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 }

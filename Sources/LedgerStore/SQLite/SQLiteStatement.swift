@@ -85,7 +85,8 @@ final class SQLiteStatement {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    /// The column's bytes, valid only until the next step or reset: the zero-copy read path.
+    /// The column's bytes (blob or text), valid only until the next step or reset: the
+    /// zero-copy read path.
     func blobBuffer(_ column: Int32) -> UnsafeRawBufferPointer {
         let pointer = sqlite3_column_blob(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
@@ -102,10 +103,3 @@ protocol BlobBytes {
 
 extension Array: BlobBytes where Element == UInt8 {}
 extension ArraySlice: BlobBytes where Element == UInt8 {}
-
-extension SQLiteStatement {
-    /// The column's text bytes without making a String, valid until the next step or reset.
-    func textBuffer(_ column: Int32) -> UnsafeRawBufferPointer {
-        blobBuffer(column)
-    }
-}

@@ -43,6 +43,22 @@ enum LedgerSchema {
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: events cannot be updated'); END;
         CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: events cannot be deleted'); END;
+        -- REPLACE would delete a conflicting row without firing the delete trigger (SQLite
+        -- fires delete triggers for REPLACE only with recursive_triggers on): refuse any
+        -- insert that collides, whatever its conflict clause.
+        CREATE TRIGGER events_are_append_only_replace BEFORE INSERT ON events
+        WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+          OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+          OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND stream_version = NEW.stream_version)
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: an event with this position, id or stream version exists'); END;
+        CREATE TRIGGER tree_heads_are_append_only_replace BEFORE INSERT ON tree_heads
+        WHEN EXISTS (SELECT 1 FROM tree_heads WHERE size = NEW.size)
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: tree heads cannot be replaced'); END;
+        CREATE TRIGGER tree_state_only_grows BEFORE UPDATE ON tree_state
+        WHEN NEW.size < OLD.size OR NEW.id != OLD.id
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: the tree cannot shrink'); END;
+        CREATE TRIGGER tree_state_is_kept BEFORE DELETE ON tree_state
+        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: the tree state cannot be deleted'); END;
         CREATE TRIGGER tree_heads_are_append_only_update BEFORE UPDATE ON tree_heads
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: tree heads cannot be updated'); END;
         CREATE TRIGGER tree_heads_are_append_only_delete BEFORE DELETE ON tree_heads

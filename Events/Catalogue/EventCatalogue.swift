@@ -1,0 +1,341 @@
+/// The event types of the remediation loop, their schema versions and payloads.
+///
+/// Every payload is a `Codable` struct whose JSON field names are the contract (snake_case);
+/// its JSON Schema and an example live in `Events/Catalogue/schemas/` and `examples/`, listed
+/// on `Events/Catalogue/README.md`. Decimal numbers (scores, confidences) are strings, as the
+/// canonical form requires.
+///
+/// Upcasting: a payload change that old readers cannot ignore bumps the type's schema version;
+/// the envelope records the version it was written with, and readers upcast old payloads to the
+/// newest shape when they decode (``LoopEventType/schemaVersion``). Stored bytes never change.
+public enum LoopEventType: String, CaseIterable, Sendable {
+    case evalRunStarted = "EvalRunStarted"
+    case caseOutcomeRecorded = "CaseOutcomeRecorded"
+    case evalRunCompleted = "EvalRunCompleted"
+    case failureDetected = "FailureDetected"
+    case regressionDetected = "RegressionDetected"
+    case failureResolved = "FailureResolved"
+    case diagnosisRecorded = "DiagnosisRecorded"
+    case fixProposed = "FixProposed"
+    case fixVerified = "FixVerified"
+    case gateDecided = "GateDecided"
+    case reviewRecorded = "ReviewRecorded"
+    case fixMerged = "FixMerged"
+    case fixReverted = "FixReverted"
+    case guardRetired = "GuardRetired"
+    case caseAliased = "CaseAliased"
+    case policyAdopted = "PolicyAdopted"
+    case datasetDeclared = "DatasetDeclared"
+    case quarantineStarted = "QuarantineStarted"
+    case quarantineEnded = "QuarantineEnded"
+
+    /// The schema version payloads of this type are written with today.
+    public var schemaVersion: Int { 1 }
+}
+
+/// A run of a suite began: what ran, on what, and from which report.
+public struct EvalRunStarted: Codable, Sendable, Equatable {
+    public var suite: String
+    public var runID: String
+    public var kind: String
+    public var format: String
+    public var commit: String?
+    public var dirty: Bool?
+    public var datasetVersion: String?
+    public var trigger: String?
+    public var producer: String?
+    public var producerVersion: String?
+    /// Each report file's name and SHA-256, in the order given.
+    public var reports: [ReportFile]
+    /// The fix this run verifies, when it is a verification run.
+    public var verifies: String?
+
+    public struct ReportFile: Codable, Sendable, Equatable {
+        public var file: String
+        public var sha256: String
+        public init(file: String, sha256: String) { self.file = file; self.sha256 = sha256 }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case suite, runID = "run_id", kind, format, commit, dirty, datasetVersion = "dataset_version", trigger
+        case producer, producerVersion = "producer_version", reports, verifies
+    }
+
+    public init(suite: String, runID: String, kind: String, format: String, reports: [ReportFile]) {
+        self.suite = suite
+        self.runID = runID
+        self.kind = kind
+        self.format = format
+        self.reports = reports
+    }
+}
+
+/// One attempt at one case in a run.
+public struct CaseOutcomeRecorded: Codable, Sendable, Equatable {
+    public var `case`: String
+    public var attempt: Int
+    /// pass, fail (an assertion), error (the harness or infrastructure), skip.
+    public var status: String
+    public var score: String?
+    public var threshold: String?
+    public var durationMS: Int?
+    public var message: String?
+    public var traceID: String?
+    public var skill: String?
+    public var properties: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case `case`, attempt, status, score, threshold, durationMS = "duration_ms", message, traceID = "trace_id", skill, properties
+    }
+
+    public init(case key: String, attempt: Int, status: String) {
+        self.case = key
+        self.attempt = attempt
+        self.status = status
+    }
+}
+
+/// A run's totals (counted by the report format's rules) and what detection found.
+public struct EvalRunCompleted: Codable, Sendable, Equatable {
+    public var suite: String
+    public var runID: String
+    public var tests: Int
+    public var failures: Int
+    public var errors: Int
+    public var skipped: Int
+    public var duplicates: Int
+    public var cases: Int
+    public var newFailures: Int
+    public var stillFailing: Int
+    public var fixed: Int
+    public var regressions: Int
+    public var flaky: Int
+    public var declaredMismatch: String?
+
+    enum CodingKeys: String, CodingKey {
+        case suite, runID = "run_id", tests, failures, errors, skipped, duplicates, cases
+        case newFailures = "new_failures", stillFailing = "still_failing", fixed, regressions, flaky
+        case declaredMismatch = "declared_mismatch"
+    }
+
+    public init(suite: String, runID: String) {
+        self.suite = suite
+        self.runID = runID
+        tests = 0; failures = 0; errors = 0; skipped = 0; duplicates = 0; cases = 0
+        newFailures = 0; stillFailing = 0; fixed = 0; regressions = 0; flaky = 0
+    }
+}
+
+/// A case started failing (or a guarded case failed again, kind `regression`).
+public struct FailureDetected: Codable, Sendable, Equatable {
+    public var failure: String
+    /// lint, type, test, eval or regression.
+    public var kind: String
+    public var suite: String
+    public var `case`: String
+    public var runID: String
+    public var firstFailingRun: String
+    /// fail or error, as the failing attempt said.
+    public var status: String
+    /// Whether the case passed in an earlier run (an eval regression when kind is eval).
+    public var passedBefore: Bool
+    public var skill: String?
+    public var message: String?
+
+    enum CodingKeys: String, CodingKey {
+        case failure, kind, suite, `case`, runID = "run_id", firstFailingRun = "first_failing_run", status
+        case passedBefore = "passed_before", skill, message
+    }
+
+    public init(failure: String, kind: String, suite: String, case key: String, runID: String, status: String, passedBefore: Bool) {
+        self.failure = failure
+        self.kind = kind
+        self.suite = suite
+        self.case = key
+        self.runID = runID
+        self.firstFailingRun = runID
+        self.status = status
+        self.passedBefore = passedBefore
+    }
+}
+
+/// A regression guard failed: the ratchet slipped.
+public struct RegressionDetected: Codable, Sendable, Equatable {
+    public var failure: String
+    public var suite: String
+    public var `case`: String
+    public var runID: String
+    /// The failure and fix that made the case a guard.
+    public var guardFailure: String
+    public var guardFix: String?
+    public var lastPassingRun: String?
+
+    enum CodingKeys: String, CodingKey {
+        case failure, suite, `case`, runID = "run_id", guardFailure = "guard_failure", guardFix = "guard_fix"
+        case lastPassingRun = "last_passing_run"
+    }
+}
+
+/// A failing case passed again; with a merged fix it becomes a regression guard.
+public struct FailureResolved: Codable, Sendable, Equatable {
+    public var failure: String
+    public var suite: String
+    public var `case`: String
+    public var runID: String
+    public var fix: String?
+    public var becameGuard: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case failure, suite, `case`, runID = "run_id", fix, becameGuard = "became_guard"
+    }
+}
+
+/// Which lever to pull for a failure, and why.
+public struct DiagnosisRecorded: Codable, Sendable, Equatable {
+    public var failure: String
+    /// code, threshold or skill.
+    public var lever: String
+    public var target: String
+    public var evidence: [String]
+    public var confidence: String?
+    public var by: String
+}
+
+/// A fix proposed for one or more failures.
+public struct FixProposed: Codable, Sendable, Equatable {
+    public var fix: String
+    public var failures: [String]
+    public var lever: String
+    public var target: String?
+    public var change: String
+    /// agent or human.
+    public var origin: String
+    /// low, medium or high.
+    public var blastRadius: String
+    public var reversible: Bool
+    public var by: String
+
+    enum CodingKeys: String, CodingKey {
+        case fix, failures, lever, target, change, origin, blastRadius = "blast_radius", reversible, by
+    }
+}
+
+/// A verification run of a fix over the golden dataset, with its flip matrix.
+public struct FixVerified: Codable, Sendable, Equatable {
+    public var fix: String
+    public var suite: String
+    public var runID: String
+    public var datasetVersion: String?
+    /// "declared" or "last-complete-run": where the golden set came from.
+    public var datasetSource: String
+    public var goldenCases: Int
+    public var casesCovered: Int
+    public var missingCases: [String]
+    public var guardsTotal: Int
+    public var guardsFailed: [String]
+    public var failToPass: [String]
+    public var passToFail: [String]
+    public var stillFailing: [String]
+    /// Whether the run covered the whole golden set and every guard, with no guard failing
+    /// and no case flipping from pass to fail.
+    public var clean: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case fix, suite, runID = "run_id", datasetVersion = "dataset_version", datasetSource = "dataset_source"
+        case goldenCases = "golden_cases", casesCovered = "cases_covered", missingCases = "missing_cases"
+        case guardsTotal = "guards_total", guardsFailed = "guards_failed", failToPass = "fail_to_pass"
+        case passToFail = "pass_to_fail", stillFailing = "still_failing", clean
+    }
+}
+
+/// What the gate decided for a fix, under which policy, and why.
+public struct GateDecided: Codable, Sendable, Equatable {
+    public var fix: String
+    /// auto-merge, review or block.
+    public var decision: String
+    public var policySHA256: String
+    /// The matching rule's name, or the invariant that overrode it.
+    public var rule: String
+    public var rulesConsidered: [String]
+    public var invariant: String?
+    public var facts: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case fix, decision, policySHA256 = "policy_sha256", rule, rulesConsidered = "rules_considered", invariant, facts
+    }
+}
+
+/// A person's review of a fix.
+public struct ReviewRecorded: Codable, Sendable, Equatable {
+    public var fix: String
+    /// approve or reject.
+    public var verdict: String
+    public var by: String
+    public var comment: String?
+}
+
+/// A fix landed.
+public struct FixMerged: Codable, Sendable, Equatable {
+    public var fix: String
+    public var commit: String
+    public var by: String?
+}
+
+/// A merged fix was taken back.
+public struct FixReverted: Codable, Sendable, Equatable {
+    public var fix: String
+    public var reason: String
+    public var by: String?
+}
+
+/// A person retired a regression guard, saying why.
+public struct GuardRetired: Codable, Sendable, Equatable {
+    public var suite: String
+    public var `case`: String
+    public var reason: String
+    public var by: String
+}
+
+/// A case was renamed: its history carries over to the new key.
+public struct CaseAliased: Codable, Sendable, Equatable {
+    public var suite: String
+    public var from: String
+    public var to: String
+    public var by: String?
+}
+
+/// An autonomy policy came into force: its full text and content hash.
+public struct PolicyAdopted: Codable, Sendable, Equatable {
+    public var policySHA256: String
+    public var text: String
+    public var format: String
+    public var by: String?
+
+    enum CodingKeys: String, CodingKey {
+        case policySHA256 = "policy_sha256", text, format, by
+    }
+}
+
+/// A suite's golden dataset was declared: the cases a verification run must cover.
+public struct DatasetDeclared: Codable, Sendable, Equatable {
+    public var suite: String
+    public var version: String
+    public var cases: [String]
+    public var sha256: String
+}
+
+/// A case was quarantined: its failures do not block, until an owner's expiry.
+public struct QuarantineStarted: Codable, Sendable, Equatable {
+    public var suite: String
+    public var `case`: String
+    public var owner: String
+    public var until: String
+    public var reason: String?
+}
+
+/// A quarantine ended.
+public struct QuarantineEnded: Codable, Sendable, Equatable {
+    public var suite: String
+    public var `case`: String
+    public var by: String?
+}
