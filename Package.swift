@@ -15,7 +15,10 @@ let package = Package(
     ],
     targets: [
         // The event vocabulary: envelope, canonical JSON, stream names. No I/O.
-        .target(name: "Events", path: "Events", exclude: ["README.md"]),
+        .target(
+            name: "Events", path: "Events",
+            exclude: ["README.md", "Catalogue/README.md", "Catalogue/schemas", "Catalogue/examples"]
+        ),
 
         // The system SQLite (libsqlite3-dev); only LedgerStore imports it.
         .systemLibrary(

@@ -131,7 +131,7 @@ final class AppendOnlyHardeningTests: XCTestCase {
         let before = try ledger.events(EventQuery())
         for sql in [
             "INSERT OR REPLACE INTO events SELECT position, event_id, stream, stream_version, 'Forged', recorded_at, body, leaf_hash FROM events WHERE position = 1",
-            "REPLACE INTO events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash) SELECT 9, event_id, 'x-1', 1, type, recorded_at, body, leaf_hash FROM events WHERE position = 2",
+            "REPLACE INTO events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash) SELECT 1, 'x', 'x-1', 1, type, recorded_at, body, leaf_hash FROM events WHERE position = 2",
             "REPLACE INTO tree_heads (size, root, recorded_at) VALUES (1, x'00', 'x')",
             "UPDATE tree_state SET size = 0, range = x''",
             "DELETE FROM tree_state",
@@ -140,6 +140,10 @@ final class AppendOnlyHardeningTests: XCTestCase {
         }
         XCTAssertEqual(try ledger.events(EventQuery()), before)
         XCTAssertTrue(try ledger.verify().isValid)
+        // A REPLACE at the tail that collides on an older event's id removes that event, and
+        // verify names the gap it leaves.
+        try ledger.connection.execute("REPLACE INTO events SELECT 3, event_id, 'x-1', 1, type, recorded_at, body, leaf_hash FROM events WHERE position = 1")
+        XCTAssertEqual(try ledger.verify().problem?.position, 1)
     }
 
     func testVerifyRefusesEventsAddedWithoutATreeHead() throws {

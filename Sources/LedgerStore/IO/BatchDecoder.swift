@@ -39,9 +39,9 @@ final class BatchDecoder: @unchecked Sendable {
 
     /// A chunk is handed over at this many events or bytes of payload, whichever comes first.
     private static let chunkSize = 512
-    private static let chunkBytes = 1 << 20
+    private static let chunkBytes = 256 << 10
     /// The most payload bytes waiting in the queue: memory stays bounded whatever the lines hold.
-    private static let maximumQueuedBytes = 8 << 20
+    private static let maximumQueuedBytes = 2 << 20
 
     init(reader: LineReader) {
         self.reader = reader

@@ -11,16 +11,20 @@ enum LedgerSchema {
     /// The migrations, in order; a migration's version is its index + 1.
     static let migrations: [(name: String, sql: String)] = [
         ("create events, tree heads and append-only triggers", """
+        -- ON CONFLICT FAIL throughout: a failed insert has written nothing (constraints are
+        -- checked before the row), and without any ABORT clause SQLite keeps no statement
+        -- journal of every insert's pages, which the append-only triggers would otherwise
+        -- force (it halved bulk appends). The append transaction rolls back on any error.
         CREATE TABLE events (
-            position       INTEGER PRIMARY KEY,
-            event_id       TEXT    NOT NULL UNIQUE,
-            stream         TEXT    NOT NULL,
-            stream_version INTEGER NOT NULL,
-            type           TEXT    NOT NULL,
-            recorded_at    TEXT    NOT NULL,
-            body           BLOB    NOT NULL,
-            leaf_hash      BLOB    NOT NULL,
-            UNIQUE (stream, stream_version)
+            position       INTEGER PRIMARY KEY ON CONFLICT FAIL,
+            event_id       TEXT    NOT NULL ON CONFLICT FAIL UNIQUE ON CONFLICT FAIL,
+            stream         TEXT    NOT NULL ON CONFLICT FAIL,
+            stream_version INTEGER NOT NULL ON CONFLICT FAIL,
+            type           TEXT    NOT NULL ON CONFLICT FAIL,
+            recorded_at    TEXT    NOT NULL ON CONFLICT FAIL,
+            body           BLOB    NOT NULL ON CONFLICT FAIL,
+            leaf_hash      BLOB    NOT NULL ON CONFLICT FAIL,
+            UNIQUE (stream, stream_version) ON CONFLICT FAIL
         ) STRICT;
 
         -- The root after every commit: appended with the events, never changed.
@@ -43,14 +47,14 @@ enum LedgerSchema {
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: events cannot be updated'); END;
         CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: events cannot be deleted'); END;
-        -- REPLACE would delete a conflicting row without firing the delete trigger (SQLite
-        -- fires delete triggers for REPLACE only with recursive_triggers on): refuse any
-        -- insert that collides, whatever its conflict clause.
+        -- REPLACE deletes a conflicting row without firing the delete trigger (SQLite fires
+        -- delete triggers for REPLACE only with recursive_triggers on). Inserts must go at the
+        -- tail, so no REPLACE can overwrite a position; one that collides on an id or a stream
+        -- version still removes that older row, which leaves a gap `remedy verify` names.
+        -- FAIL, not ABORT, for the reason above: the trigger runs before the row is written.
         CREATE TRIGGER events_are_append_only_replace BEFORE INSERT ON events
-        WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
-          OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
-          OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND stream_version = NEW.stream_version)
-        BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: an event with this position, id or stream version exists'); END;
+        WHEN NEW.position <= (SELECT max(position) FROM events)
+        BEGIN SELECT RAISE(FAIL, 'remedy ledger is append-only: events go at the end'); END;
         CREATE TRIGGER tree_heads_are_append_only_replace BEFORE INSERT ON tree_heads
         WHEN EXISTS (SELECT 1 FROM tree_heads WHERE size = NEW.size)
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: tree heads cannot be replaced'); END;

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+@testable import Events
+
+/// The catalogue's schemas and examples agree with the Swift payload types.
+final class CatalogueTests: XCTestCase {
+    private let catalogue = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Events/Catalogue")
+
+    /// Decodes an example into its payload type and encodes it back, canonically.
+    private func roundTrip(_ type: LoopEventType, _ data: Data) throws -> [UInt8] {
+        func trip<T: Codable>(_: T.Type) throws -> [UInt8] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return try CanonicalJSON.canonicalize(Array(try encoder.encode(try JSONDecoder().decode(T.self, from: data))))
+        }
+        switch type {
+        case .evalRunStarted: return try trip(EvalRunStarted.self)
+        case .caseOutcomeRecorded: return try trip(CaseOutcomeRecorded.self)
+        case .evalRunCompleted: return try trip(EvalRunCompleted.self)
+        case .failureDetected: return try trip(FailureDetected.self)
+        case .regressionDetected: return try trip(RegressionDetected.self)
+        case .failureResolved: return try trip(FailureResolved.self)
+        case .diagnosisRecorded: return try trip(DiagnosisRecorded.self)
+        case .fixProposed: return try trip(FixProposed.self)
+        case .fixVerified: return try trip(FixVerified.self)
+        case .gateDecided: return try trip(GateDecided.self)
+        case .reviewRecorded: return try trip(ReviewRecorded.self)
+        case .fixMerged: return try trip(FixMerged.self)
+        case .fixReverted: return try trip(FixReverted.self)
+        case .guardRetired: return try trip(GuardRetired.self)
+        case .caseAliased: return try trip(CaseAliased.self)
+        case .policyAdopted: return try trip(PolicyAdopted.self)
+        case .datasetDeclared: return try trip(DatasetDeclared.self)
+        case .quarantineStarted: return try trip(QuarantineStarted.self)
+        case .quarantineEnded: return try trip(QuarantineEnded.self)
+        }
+    }
+
+    func testEveryTypeHasASchemaAndACanonicalExampleThatRoundTrips() throws {
+        let page = try String(contentsOf: catalogue.appendingPathComponent("README.md"), encoding: .utf8)
+        for type in LoopEventType.allCases {
+            XCTAssertNoThrow(try EventType(type.rawValue))
+            XCTAssertTrue(page.contains("`\(type.rawValue)`") || page.contains(type.rawValue), "\(type) is listed")
+            let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: catalogue.appendingPathComponent("schemas/\(type.rawValue).schema.json"))) as! [String: Any]
+            XCTAssertEqual(schema["title"] as? String, type.rawValue)
+            let example = try Data(contentsOf: catalogue.appendingPathComponent("examples/\(type.rawValue).json"))
+            let text = Array(example).dropLast(example.last == 0x0A ? 1 : 0)
+            XCTAssertEqual(try CanonicalJSON.canonicalizeObject(text), Array(text), "\(type): the example is canonical")
+            XCTAssertEqual(try roundTrip(type, example), Array(text), "\(type): the example round-trips through its Swift type")
+            // Every required field of the schema is a field the example has.
+            let required = schema["required"] as? [String] ?? []
+            let object = try JSONSerialization.jsonObject(with: example) as! [String: Any]
+            XCTAssertTrue(Set(required).isSubset(of: Set(object.keys)), "\(type)")
+        }
+    }
+}
