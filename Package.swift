@@ -41,12 +41,20 @@ let package = Package(
         // Reading test and eval reports: streaming XML, JUnit family, promptfoo, inspect_ai.
         .target(name: "Ingest", dependencies: ["Events"]),
 
+        // The remediation loop: state, detection, the loop's steps, policy and gate.
+        .target(
+            name: "RemediationLoop",
+            dependencies: ["Events", "LedgerStore", "Ingest", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         // The CLI: argument parsing and printing, nothing else.
         .executableTarget(
             name: "remedy",
             dependencies: [
                 "Events",
                 "LedgerStore",
+                "Ingest",
+                "RemediationLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +76,11 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: ["Ingest"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "RemediationLoopTests",
+            dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

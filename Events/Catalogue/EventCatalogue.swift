@@ -174,6 +174,16 @@ public struct RegressionDetected: Codable, Sendable, Equatable {
         case failure, suite, `case`, runID = "run_id", guardFailure = "guard_failure", guardFix = "guard_fix"
         case lastPassingRun = "last_passing_run"
     }
+
+    public init(failure: String, suite: String, `case`: String, runID: String, guardFailure: String, guardFix: String? = nil, lastPassingRun: String? = nil) {
+        self.failure = failure
+        self.suite = suite
+        self.`case` = `case`
+        self.runID = runID
+        self.guardFailure = guardFailure
+        self.guardFix = guardFix
+        self.lastPassingRun = lastPassingRun
+    }
 }
 
 /// A failing case passed again; with a merged fix it becomes a regression guard.
@@ -188,6 +198,15 @@ public struct FailureResolved: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case failure, suite, `case`, runID = "run_id", fix, becameGuard = "became_guard"
     }
+
+    public init(failure: String, suite: String, `case`: String, runID: String, fix: String? = nil, becameGuard: Bool) {
+        self.failure = failure
+        self.suite = suite
+        self.`case` = `case`
+        self.runID = runID
+        self.fix = fix
+        self.becameGuard = becameGuard
+    }
 }
 
 /// Which lever to pull for a failure, and why.
@@ -199,6 +218,15 @@ public struct DiagnosisRecorded: Codable, Sendable, Equatable {
     public var evidence: [String]
     public var confidence: String?
     public var by: String
+
+    public init(failure: String, lever: String, target: String, evidence: [String], confidence: String? = nil, by: String) {
+        self.failure = failure
+        self.lever = lever
+        self.target = target
+        self.evidence = evidence
+        self.confidence = confidence
+        self.by = by
+    }
 }
 
 /// A fix proposed for one or more failures.
@@ -217,6 +245,18 @@ public struct FixProposed: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case fix, failures, lever, target, change, origin, blastRadius = "blast_radius", reversible, by
+    }
+
+    public init(fix: String, failures: [String], lever: String, target: String? = nil, change: String, origin: String, blastRadius: String, reversible: Bool, by: String) {
+        self.fix = fix
+        self.failures = failures
+        self.lever = lever
+        self.target = target
+        self.change = change
+        self.origin = origin
+        self.blastRadius = blastRadius
+        self.reversible = reversible
+        self.by = by
     }
 }
 
@@ -246,6 +286,23 @@ public struct FixVerified: Codable, Sendable, Equatable {
         case guardsTotal = "guards_total", guardsFailed = "guards_failed", failToPass = "fail_to_pass"
         case passToFail = "pass_to_fail", stillFailing = "still_failing", clean
     }
+
+    public init(fix: String, suite: String, runID: String, datasetVersion: String? = nil, datasetSource: String, goldenCases: Int, casesCovered: Int, missingCases: [String], guardsTotal: Int, guardsFailed: [String], failToPass: [String], passToFail: [String], stillFailing: [String], clean: Bool) {
+        self.fix = fix
+        self.suite = suite
+        self.runID = runID
+        self.datasetVersion = datasetVersion
+        self.datasetSource = datasetSource
+        self.goldenCases = goldenCases
+        self.casesCovered = casesCovered
+        self.missingCases = missingCases
+        self.guardsTotal = guardsTotal
+        self.guardsFailed = guardsFailed
+        self.failToPass = failToPass
+        self.passToFail = passToFail
+        self.stillFailing = stillFailing
+        self.clean = clean
+    }
 }
 
 /// What the gate decided for a fix, under which policy, and why.
@@ -263,6 +320,16 @@ public struct GateDecided: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case fix, decision, policySHA256 = "policy_sha256", rule, rulesConsidered = "rules_considered", invariant, facts
     }
+
+    public init(fix: String, decision: String, policySHA256: String, rule: String, rulesConsidered: [String], invariant: String? = nil, facts: [String: String]) {
+        self.fix = fix
+        self.decision = decision
+        self.policySHA256 = policySHA256
+        self.rule = rule
+        self.rulesConsidered = rulesConsidered
+        self.invariant = invariant
+        self.facts = facts
+    }
 }
 
 /// A person's review of a fix.
@@ -272,6 +339,13 @@ public struct ReviewRecorded: Codable, Sendable, Equatable {
     public var verdict: String
     public var by: String
     public var comment: String?
+
+    public init(fix: String, verdict: String, by: String, comment: String? = nil) {
+        self.fix = fix
+        self.verdict = verdict
+        self.by = by
+        self.comment = comment
+    }
 }
 
 /// A fix landed.
@@ -279,6 +353,12 @@ public struct FixMerged: Codable, Sendable, Equatable {
     public var fix: String
     public var commit: String
     public var by: String?
+
+    public init(fix: String, commit: String, by: String? = nil) {
+        self.fix = fix
+        self.commit = commit
+        self.by = by
+    }
 }
 
 /// A merged fix was taken back.
@@ -286,6 +366,12 @@ public struct FixReverted: Codable, Sendable, Equatable {
     public var fix: String
     public var reason: String
     public var by: String?
+
+    public init(fix: String, reason: String, by: String? = nil) {
+        self.fix = fix
+        self.reason = reason
+        self.by = by
+    }
 }
 
 /// A person retired a regression guard, saying why.
@@ -294,6 +380,13 @@ public struct GuardRetired: Codable, Sendable, Equatable {
     public var `case`: String
     public var reason: String
     public var by: String
+
+    public init(suite: String, `case`: String, reason: String, by: String) {
+        self.suite = suite
+        self.`case` = `case`
+        self.reason = reason
+        self.by = by
+    }
 }
 
 /// A case was renamed: its history carries over to the new key.
@@ -302,6 +395,13 @@ public struct CaseAliased: Codable, Sendable, Equatable {
     public var from: String
     public var to: String
     public var by: String?
+
+    public init(suite: String, from: String, to: String, by: String? = nil) {
+        self.suite = suite
+        self.from = from
+        self.to = to
+        self.by = by
+    }
 }
 
 /// An autonomy policy came into force: its full text and content hash.
@@ -314,6 +414,13 @@ public struct PolicyAdopted: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case policySHA256 = "policy_sha256", text, format, by
     }
+
+    public init(policySHA256: String, text: String, format: String, by: String? = nil) {
+        self.policySHA256 = policySHA256
+        self.text = text
+        self.format = format
+        self.by = by
+    }
 }
 
 /// A suite's golden dataset was declared: the cases a verification run must cover.
@@ -322,6 +429,13 @@ public struct DatasetDeclared: Codable, Sendable, Equatable {
     public var version: String
     public var cases: [String]
     public var sha256: String
+
+    public init(suite: String, version: String, cases: [String], sha256: String) {
+        self.suite = suite
+        self.version = version
+        self.cases = cases
+        self.sha256 = sha256
+    }
 }
 
 /// A case was quarantined: its failures do not block, until an owner's expiry.
@@ -331,6 +445,14 @@ public struct QuarantineStarted: Codable, Sendable, Equatable {
     public var owner: String
     public var until: String
     public var reason: String?
+
+    public init(suite: String, `case`: String, owner: String, until: String, reason: String? = nil) {
+        self.suite = suite
+        self.`case` = `case`
+        self.owner = owner
+        self.until = until
+        self.reason = reason
+    }
 }
 
 /// A quarantine ended.
@@ -338,4 +460,10 @@ public struct QuarantineEnded: Codable, Sendable, Equatable {
     public var suite: String
     public var `case`: String
     public var by: String?
+
+    public init(suite: String, `case`: String, by: String? = nil) {
+        self.suite = suite
+        self.`case` = `case`
+        self.by = by
+    }
 }

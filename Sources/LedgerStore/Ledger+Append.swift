@@ -212,7 +212,7 @@ struct AppendSession {
         return (findID.int(0), findID.int(1), findID.text(2), findID.blob(3))
     }
 
-    private func version(of stream: StreamName) throws -> Int {
+    func version(of stream: StreamName) throws -> Int {
         if let cached = versions[stream] { return cached }
         streamVersion.reset()
         defer { streamVersion.reset() }

@@ -56,3 +56,20 @@ final class CatalogueTests: XCTestCase {
         }
     }
 }
+
+extension CatalogueTests {
+    /// The hand-written case-outcome writer gives exactly what the generic encoder gives.
+    func testCaseOutcomeWriterMatchesTheEncoder() throws {
+        var outcome = CaseOutcomeRecorded(case: "a::b \"q\" é", attempt: 2, status: "fail")
+        XCTAssertEqual(outcome.canonicalBytes, try LoopPayload.encode(outcome))
+        outcome.score = "0.41"
+        outcome.threshold = "0.8"
+        outcome.durationMS = 1840
+        outcome.message = "expected 56\n\tgot 54 </failure>"
+        outcome.traceID = "tr-1"
+        outcome.skill = "date-normalizer"
+        outcome.properties = ["z": "1", "a": "2", "\u{20AC}": "euro", "\u{1F600}": "grin"]
+        XCTAssertEqual(outcome.canonicalBytes, try LoopPayload.encode(outcome))
+        XCTAssertEqual(try LoopPayload.decode(CaseOutcomeRecorded.self, from: outcome.canonicalBytes), outcome)
+    }
+}

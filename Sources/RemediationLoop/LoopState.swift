@@ -1,0 +1,217 @@
+import Events
+import LedgerStore
+
+/// A case within its suite: the identity the loop tracks.
+public struct SuiteCase: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var suite: String
+    public var key: String
+
+    public init(suite: String, key: String) {
+        self.suite = suite
+        self.key = key
+    }
+
+    public var description: String { "\(suite) \(key)" }
+
+    public static func < (lhs: SuiteCase, rhs: SuiteCase) -> Bool {
+        (lhs.suite, lhs.key) < (rhs.suite, rhs.key)
+    }
+}
+
+/// What the loop knows now: cases, failures, fixes, guards, policy and datasets.
+///
+/// A pure fold over the loop's events in ledger order (``apply(type:data:stream:)``): the same
+/// events always give the same state, which is what makes detection and gate decisions
+/// reproducible. Commands fold it inside their write transaction, decide, and append.
+public struct LoopState: Sendable {
+    public struct CaseState: Sendable, Equatable {
+        /// The final status in the last regular run that ran the case (skips leave it alone).
+        public var lastStatus: String?
+        public var lastRun: String?
+        public var lastPassingRun: String?
+        public var everPassed = false
+    }
+
+    public struct Failure: Sendable, Equatable {
+        public var id: String
+        public var detected: FailureDetected
+        public var diagnoses: [DiagnosisRecorded] = []
+        public var fixes: [String] = []
+        public var resolved: FailureResolved?
+        public var isOpen: Bool { resolved == nil }
+    }
+
+    public struct Fix: Sendable, Equatable {
+        public var id: String
+        public var proposal: FixProposed
+        public var verification: FixVerified?
+        public var gate: GateDecided?
+        public var reviews: [ReviewRecorded] = []
+        public var merged: FixMerged?
+        public var reverted: FixReverted?
+
+        /// Merged and not reverted.
+        public var isInForce: Bool { merged != nil && reverted == nil }
+    }
+
+    public struct Guard: Sendable, Equatable {
+        public var suiteCase: SuiteCase
+        public var failure: String
+        public var fix: String?
+        public var sinceRun: String
+        public var retired: GuardRetired?
+        public var isHolding: Bool { retired == nil }
+    }
+
+    public struct Run: Sendable, Equatable {
+        public var started: EvalRunStarted
+        public var completed: EvalRunCompleted?
+        /// The final status of each case in the run.
+        public var finalStatus: [String: String] = [:]
+    }
+
+    public var cases: [SuiteCase: CaseState] = [:]
+    public var failures: [String: Failure] = [:]
+    public var failureCount = 0
+    public var openFailureByCase: [SuiteCase: String] = [:]
+    public var fixes: [String: Fix] = [:]
+    public var guards: [SuiteCase: Guard] = [:]
+    /// Runs by stream name.
+    public var runs: [String: Run] = [:]
+    /// The last completed regular (non-verification) run of each suite, by stream name.
+    public var lastCompleteRun: [String: String] = [:]
+    public var policy: PolicyAdopted?
+    public var datasets: [String: DatasetDeclared] = [:]
+    public var quarantines: [SuiteCase: QuarantineStarted] = [:]
+
+    public init() {}
+
+    /// The event types this fold reads; the rest it ignores.
+    public static let categories = ["run", "failure", "fix", "case", "policy", "dataset"]
+
+    /// Folds one event.
+    ///
+    /// - Throws: when a loop event's payload does not decode (a damaged or foreign event).
+    public mutating func apply(type: String, data: [UInt8], stream: String) throws {
+        guard let known = LoopEventType(rawValue: type) else { return }
+        switch known {
+        case .evalRunStarted:
+            runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data))
+        case .caseOutcomeRecorded:
+            guard var run = runs[stream] else { return }
+            let outcome = try LoopPayload.decode(CaseOutcomeRecorded.self, from: data)
+            if outcome.status != "skip" { run.finalStatus[outcome.case] = outcome.status }
+            runs[stream] = run
+        case .evalRunCompleted:
+            guard var run = runs[stream] else { return }
+            run.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
+            runs[stream] = run
+            if run.started.verifies == nil {
+                lastCompleteRun[run.started.suite] = stream
+                for (key, status) in run.finalStatus {
+                    let id = SuiteCase(suite: run.started.suite, key: key)
+                    var state = cases[id] ?? CaseState()
+                    state.lastStatus = status
+                    state.lastRun = run.started.runID
+                    if status == "pass" {
+                        state.everPassed = true
+                        state.lastPassingRun = run.started.runID
+                    }
+                    cases[id] = state
+                }
+            }
+        case .failureDetected:
+            let detected = try LoopPayload.decode(FailureDetected.self, from: data)
+            failures[detected.failure] = Failure(id: detected.failure, detected: detected)
+            failureCount += 1
+            openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
+        case .regressionDetected:
+            break
+        case .failureResolved:
+            let resolved = try LoopPayload.decode(FailureResolved.self, from: data)
+            failures[resolved.failure]?.resolved = resolved
+            let id = SuiteCase(suite: resolved.suite, key: resolved.case)
+            if openFailureByCase[id] == resolved.failure { openFailureByCase[id] = nil }
+            if resolved.becameGuard {
+                guards[id] = Guard(suiteCase: id, failure: resolved.failure, fix: resolved.fix, sinceRun: resolved.runID)
+            }
+        case .diagnosisRecorded:
+            let diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: data)
+            failures[diagnosis.failure]?.diagnoses.append(diagnosis)
+        case .fixProposed:
+            let proposal = try LoopPayload.decode(FixProposed.self, from: data)
+            fixes[proposal.fix] = Fix(id: proposal.fix, proposal: proposal)
+            for failure in proposal.failures { failures[failure]?.fixes.append(proposal.fix) }
+        case .fixVerified:
+            let verification = try LoopPayload.decode(FixVerified.self, from: data)
+            fixes[verification.fix]?.verification = verification
+        case .gateDecided:
+            let gate = try LoopPayload.decode(GateDecided.self, from: data)
+            fixes[gate.fix]?.gate = gate
+        case .reviewRecorded:
+            let review = try LoopPayload.decode(ReviewRecorded.self, from: data)
+            fixes[review.fix]?.reviews.append(review)
+        case .fixMerged:
+            let merged = try LoopPayload.decode(FixMerged.self, from: data)
+            fixes[merged.fix]?.merged = merged
+        case .fixReverted:
+            let reverted = try LoopPayload.decode(FixReverted.self, from: data)
+            fixes[reverted.fix]?.reverted = reverted
+        case .guardRetired:
+            let retired = try LoopPayload.decode(GuardRetired.self, from: data)
+            guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retired = retired
+        case .caseAliased:
+            let alias = try LoopPayload.decode(CaseAliased.self, from: data)
+            let from = SuiteCase(suite: alias.suite, key: alias.from), to = SuiteCase(suite: alias.suite, key: alias.to)
+            if let state = cases.removeValue(forKey: from) { cases[to] = state }
+            if let open = openFailureByCase.removeValue(forKey: from) { openFailureByCase[to] = open }
+            if var carried = guards.removeValue(forKey: from) {
+                carried.suiteCase = to
+                guards[to] = carried
+            }
+        case .policyAdopted:
+            policy = try LoopPayload.decode(PolicyAdopted.self, from: data)
+        case .datasetDeclared:
+            let dataset = try LoopPayload.decode(DatasetDeclared.self, from: data)
+            datasets[dataset.suite] = dataset
+        case .quarantineStarted:
+            let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: data)
+            quarantines[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = quarantine
+        case .quarantineEnded:
+            let ended = try LoopPayload.decode(QuarantineEnded.self, from: data)
+            quarantines[SuiteCase(suite: ended.suite, key: ended.case)] = nil
+        }
+    }
+
+    /// The failures that merged fix `fix` addressed and that are still open.
+    public func openFailures(addressedBy fix: String) -> [String] {
+        (fixes[fix]?.proposal.failures ?? []).filter { failures[$0]?.isOpen ?? false }
+    }
+
+    /// The fix in force (merged, not reverted) for a failure, if any.
+    public func fixInForce(for failure: String) -> String? {
+        failures[failure]?.fixes.last { fixes[$0]?.isInForce ?? false }
+    }
+}
+
+extension LoopState {
+    /// Folds the loop's events from a ledger (inside a write transaction, for decisions).
+    ///
+    /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
+    ///   event is damaged.
+    public static func fold(_ writer: LedgerWriter) throws -> LoopState {
+        var query = EventQuery()
+        query.categories = categories
+        var state = LoopState()
+        try writer.forEachEventBody(query) { position, bytes in
+            do {
+                let envelope = try EventEnvelope(decoding: bytes)
+                try state.apply(type: envelope.type.rawValue, data: envelope.data, stream: envelope.stream.rawValue)
+            } catch {
+                throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type (\(error)); run `remedy verify`")
+            }
+            return true
+        }
+        return state
+    }
+}

@@ -1,0 +1,43 @@
+import Crypto
+import Events
+
+/// The stream names of the loop's entities (see `Events/Catalogue/README.md`).
+public enum LoopStreams {
+    /// `run-<suite>/<run>`: a run's start, its case outcomes and its completion.
+    public static func run(suite: String, run: String) throws -> StreamName {
+        try named("run-\(suite)/\(run)", what: "suite '\(suite)' and run '\(run)'")
+    }
+
+    /// `failure-<n>`.
+    public static func failure(_ number: Int) -> StreamName {
+        try! StreamName("failure-\(number)")
+    }
+
+    /// `fix-<id>`, for the id given to `remedy propose`.
+    public static func fix(_ id: String) throws -> StreamName {
+        try named(id.hasPrefix("fix-") ? id : "fix-\(id)", what: "fix id '\(id)'")
+    }
+
+    /// `case-<16 hex digits>`: case keys may hold spaces, so their streams are named by hash.
+    public static func `case`(suite: String, key: String) -> StreamName {
+        let digest = SHA256.hash(data: Array("\(suite)\n\(key)".utf8))
+        let hex = digest.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return try! StreamName("case-\(hex)")
+    }
+
+    /// `dataset-<suite>`.
+    public static func dataset(suite: String) throws -> StreamName {
+        try named("dataset-\(suite)", what: "suite '\(suite)'")
+    }
+
+    /// `policy-autonomy`.
+    public static let policy = try! StreamName("policy-autonomy")
+
+    private static func named(_ name: String, what: String) throws -> StreamName {
+        do {
+            return try StreamName(name)
+        } catch let error as EventError {
+            throw LoopError(.invalidArgument, "\(what) cannot name a stream: \(error.message)")
+        }
+    }
+}

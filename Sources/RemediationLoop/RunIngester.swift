@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import Events
+import Ingest
+import LedgerStore
+
+/// What `remedy ingest` is asked to record.
+public struct IngestRequest: Sendable {
+    public var files: [String]
+    public var suite: String
+    public var run: String
+    public var commit: String?
+    public var format: ReportFormat?
+    /// lint, type, test or eval; by default test for JUnit and eval for eval-harness logs.
+    public var kind: String?
+    /// The fix this run verifies: its outcomes become the fix's verification, not detections.
+    public var verifies: String?
+    public var skills: SkillMap?
+    public var actor: String
+
+    public init(files: [String], suite: String, run: String, actor: String = "ci") {
+        self.files = files
+        self.suite = suite
+        self.run = run
+        self.actor = actor
+    }
+
+    public static let kinds = ["lint", "type", "test", "eval"]
+}
+
+/// What an ingest recorded (or, for a repeated ingest, had recorded the first time).
+public struct IngestSummary: Sendable, Equatable {
+    public var suite: String
+    public var run: String
+    /// False when this run was recorded before from the same reports: nothing new was written.
+    public var recorded: Bool
+    public var counts: ReportCounts
+    public var cases: Int
+    public var newFailures: [String] = []
+    public var stillFailing = 0
+    public var fixed: [String] = []
+    public var regressions: [String] = []
+    public var flaky = 0
+    public var declaredMismatches: [String] = []
+    public var verification: FixVerified?
+}
+
+/// Records a whole run from its report files, atomically and idempotently, and detects what
+/// changed against the ledger's state.
+///
+/// Everything happens in one write transaction: the run's start, one event per case attempt
+/// (written as the report streams by, so memory does not grow with the report), the
+/// detections, and the run's completion. A report that turns out malformed halfway rolls it
+/// all back. Ingesting the same run from the same reports again records nothing; from
+/// different reports it is refused.
+public enum RunIngester {
+    /// Ingests `request` into `ledger`.
+    ///
+    /// - Throws: ``IngestError`` (the file and line), ``LoopError`` (`.conflict`,
+    ///   `.notFound`, `.invalidArgument`), or ``LedgerError``; nothing is written then.
+    public static func ingest(_ request: IngestRequest, into ledger: Ledger) throws -> IngestSummary {
+        guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
+        if let kind = request.kind, !IngestRequest.kinds.contains(kind) {
+            throw LoopError(.invalidArgument, "unknown kind '\(kind)' (expected lint, type, test or eval)")
+        }
+        let runStream = try LoopStreams.run(suite: request.suite, run: request.run)
+        // Hash first: it decides whether this run is new, and goes into the run's start.
+        let reports = try request.files.map { EvalRunStarted.ReportFile(file: $0, sha256: try sha256(ofFile: $0)) }
+
+        return try ledger.write { writer in
+            if try writer.version(of: runStream) > 0 {
+                return try previousSummary(of: runStream, reports: reports, request: request, writer: writer)
+            }
+            let state = try LoopState.fold(writer)
+            if let fix = request.verifies, state.fixes[fix] == nil {
+                throw LoopError(.notFound, "no fix '\(fix)' to verify: propose it first (remedy propose ... --fix \(fix))")
+            }
+            var session = try RunRecording(request: request, stream: runStream, state: state, writer: writer)
+            try session.start(reports: reports)
+            for file in request.files {
+                try session.record(file: file)
+            }
+            return try session.complete()
+        }
+    }
+
+    /// The summary of a run recorded before, or a conflict if its reports differ.
+    private static func previousSummary(
+        of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: LedgerWriter
+    ) throws -> IngestSummary {
+        var query = EventQuery()
+        query.streams = [stream]
+        var started: EvalRunStarted?
+        var completed: EvalRunCompleted?
+        for event in try writer.events(query) {
+            let envelope = try EventEnvelope(decoding: event.body)
+            if envelope.type.rawValue == LoopEventType.evalRunStarted.rawValue {
+                started = try LoopPayload.decode(EvalRunStarted.self, from: envelope.data)
+            } else if envelope.type.rawValue == LoopEventType.evalRunCompleted.rawValue {
+                completed = try LoopPayload.decode(EvalRunCompleted.self, from: envelope.data)
+            }
+        }
+        guard let started, let completed else {
+            throw LoopError(.invalidState, "run \(request.run) of suite \(request.suite) is recorded but incomplete; run `remedy verify`")
+        }
+        guard started.reports.map(\.sha256) == reports.map(\.sha256) else {
+            throw LoopError(.conflict, "run \(request.run) of suite \(request.suite) was already recorded from different reports (sha256 \(started.reports.map { String($0.sha256.prefix(12)) }.joined(separator: ", "))); use a new run id")
+        }
+        var summary = IngestSummary(
+            suite: request.suite, run: request.run, recorded: false,
+            counts: ReportCounts(tests: completed.tests, failures: completed.failures, errors: completed.errors,
+                                 skipped: completed.skipped, duplicates: completed.duplicates),
+            cases: completed.cases)
+        summary.stillFailing = completed.stillFailing
+        summary.flaky = completed.flaky
+        summary.declaredMismatches = completed.declaredMismatch.map { [$0] } ?? []
+        // The ids of what was detected are in the loop's own events.
+        var failuresQuery = EventQuery()
+        failuresQuery.categories = ["failure"]
+        for event in try writer.events(failuresQuery) {
+            let envelope = try EventEnvelope(decoding: event.body)
+            switch envelope.type.rawValue {
+            case LoopEventType.failureDetected.rawValue:
+                let detected = try LoopPayload.decode(FailureDetected.self, from: envelope.data)
+                if detected.suite == request.suite && detected.runID == request.run {
+                    summary.newFailures.append(detected.failure)
+                    if detected.kind == "regression" { summary.regressions.append(detected.failure) }
+                }
+            case LoopEventType.failureResolved.rawValue:
+                let resolved = try LoopPayload.decode(FailureResolved.self, from: envelope.data)
+                if resolved.suite == request.suite && resolved.runID == request.run { summary.fixed.append(resolved.failure) }
+            default: break
+            }
+        }
+        return summary
+    }
+
+    /// SHA-256 of a file, read in chunks.
+    static func sha256(ofFile path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        while true {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return hasher.finalize().map { byte in
+            let text = String(byte, radix: 16)
+            return text.count == 1 ? "0" + text : text
+        }.joined()
+    }
+}

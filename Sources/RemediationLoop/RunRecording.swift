@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+import Ingest
+import LedgerStore
+
+/// One run being recorded inside an ingest's transaction: its events, then its detections.
+struct RunRecording {
+    private let request: IngestRequest
+    private let stream: StreamName
+    private let state: LoopState
+    private let writer: LedgerWriter
+    private let metadata: EventMetadata
+
+    private var attempts: [String: Int] = [:]
+    /// Per case key: the final status (skips do not count) and whether attempts disagreed.
+    private var finalStatus: [String: String] = [:]
+    private var sawPass = Set<String>()
+    private var sawFailure = Set<String>()
+    private var skills: [String: String] = [:]
+    private var messages: [String: String] = [:]
+    private var counts = ReportCounts()
+    private var mismatches: [String] = []
+    private var format: ReportFormat?
+
+    init(request: IngestRequest, stream: StreamName, state: LoopState, writer: LedgerWriter) throws {
+        self.request = request
+        self.stream = stream
+        self.state = state
+        self.writer = writer
+        self.metadata = EventMetadata(actor: request.actor, correlationID: stream.rawValue)
+    }
+
+    private var kind: String {
+        request.kind ?? (format ?? .junit).defaultKind
+    }
+
+    mutating func start(reports: [EvalRunStarted.ReportFile]) throws {
+        // The format and kind are known once the first file is read; peek at it now.
+        let head = try Self.head(of: request.files[0])
+        format = try request.format ?? ReportFormat.detect(head: head, name: request.files[0])
+        var started = EvalRunStarted(suite: request.suite, runID: request.run, kind: kind, format: format!.rawValue, reports: reports)
+        started.commit = request.commit
+        started.verifies = request.verifies
+        try append(stream, .evalRunStarted, try LoopPayload.encode(started), expect: .noStream)
+    }
+
+    mutating func record(file: String) throws {
+        let facts = try ReportReader.read(path: file, format: request.format) { outcome in
+            try self.record(outcome)
+        }
+        counts.tests += facts.counts.tests
+        counts.failures += facts.counts.failures
+        counts.errors += facts.counts.errors
+        counts.skipped += facts.counts.skipped
+        counts.duplicates += facts.counts.duplicates
+        if let mismatch = facts.declaredMismatch { mismatches.append("\(file): \(mismatch)") }
+    }
+
+    private mutating func record(_ outcome: CaseOutcome) throws {
+        let attempt = (attempts[outcome.key] ?? 0) + 1
+        attempts[outcome.key] = attempt
+        var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status.rawValue)
+        payload.score = outcome.score
+        payload.threshold = outcome.threshold
+        payload.durationMS = outcome.durationMilliseconds
+        payload.message = outcome.message
+        payload.traceID = outcome.traceID
+        payload.skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
+        payload.properties = outcome.properties.isEmpty ? nil : outcome.properties
+        try append(stream, .caseOutcomeRecorded, payload.canonicalBytes)
+
+        if let skill = payload.skill { skills[outcome.key] = skill }
+        switch outcome.status {
+        case .skip: break
+        case .pass:
+            finalStatus[outcome.key] = "pass"
+            sawPass.insert(outcome.key)
+        case .fail, .error:
+            finalStatus[outcome.key] = outcome.status.rawValue
+            sawFailure.insert(outcome.key)
+            if let message = outcome.message { messages[outcome.key] = message }
+        }
+    }
+
+    /// Detects what changed (or, for a verification run, what the fix flipped), and completes the run.
+    mutating func complete() throws -> IngestSummary {
+        var summary = IngestSummary(suite: request.suite, run: request.run, recorded: true, counts: counts, cases: attempts.count)
+        summary.flaky = sawPass.intersection(sawFailure).count
+        summary.declaredMismatches = mismatches
+        if let fix = request.verifies {
+            summary.verification = try verify(fix: fix)
+        } else {
+            try detect(into: &summary)
+        }
+        var completed = EvalRunCompleted(suite: request.suite, runID: request.run)
+        completed.tests = counts.tests
+        completed.failures = counts.failures
+        completed.errors = counts.errors
+        completed.skipped = counts.skipped
+        completed.duplicates = counts.duplicates
+        completed.cases = attempts.count
+        completed.newFailures = summary.newFailures.count
+        completed.stillFailing = summary.stillFailing
+        completed.fixed = summary.fixed.count
+        completed.regressions = summary.regressions.count
+        completed.flaky = summary.flaky
+        completed.declaredMismatch = mismatches.isEmpty ? nil : mismatches.joined(separator: "; ")
+        try append(stream, .evalRunCompleted, try LoopPayload.encode(completed))
+        return summary
+    }
+
+    /// New failures, cases still failing, fixed cases and regressions, in case-key order.
+    private func detect(into summary: inout IngestSummary) throws {
+        var nextFailure = state.failureCount + 1
+        for key in finalStatus.keys.sorted() {
+            let status = finalStatus[key]!
+            let id = SuiteCase(suite: request.suite, key: key)
+            let open = state.openFailureByCase[id]
+            if status == "pass" {
+                guard let failure = open else { continue }
+                let fix = state.fixInForce(for: failure)
+                let resolved = FailureResolved(failure: failure, suite: request.suite, case: key, runID: request.run,
+                                               fix: fix, becameGuard: fix != nil)
+                try append(LoopStreams.failure(Int(failure.dropFirst("failure-".count)) ?? 0), .failureResolved, try LoopPayload.encode(resolved))
+                summary.fixed.append(failure)
+                continue
+            }
+            if open != nil {
+                summary.stillFailing += 1
+                continue
+            }
+            let failure = "failure-\(nextFailure)"
+            let stream = LoopStreams.failure(nextFailure)
+            nextFailure += 1
+            let guarded = state.guards[id].flatMap { $0.isHolding ? $0 : nil }
+            var detected = FailureDetected(failure: failure, kind: guarded != nil ? "regression" : kind, suite: request.suite,
+                                           case: key, runID: request.run, status: status,
+                                           passedBefore: state.cases[id]?.everPassed ?? false)
+            detected.skill = skills[key]
+            detected.message = messages[key]
+            try append(stream, .failureDetected, try LoopPayload.encode(detected), expect: .noStream)
+            summary.newFailures.append(failure)
+            if let guarded {
+                let regression = RegressionDetected(failure: failure, suite: request.suite, case: key, runID: request.run,
+                                                    guardFailure: guarded.failure, guardFix: guarded.fix,
+                                                    lastPassingRun: state.cases[id]?.lastPassingRun)
+                try append(stream, .regressionDetected, try LoopPayload.encode(regression))
+                summary.regressions.append(failure)
+            }
+        }
+    }
+
+    /// The fix's verification: coverage of the golden dataset and the guards, and the flips.
+    private func verify(fix: String) throws -> FixVerified {
+        let suite = request.suite
+        let golden: [String]
+        let source: String
+        if let declared = state.datasets[suite] {
+            golden = declared.cases
+            source = "declared"
+        } else {
+            let last = state.lastCompleteRun[suite].flatMap { state.runs[$0] }
+            golden = (last?.finalStatus.keys).map { Array($0).sorted() } ?? []
+            source = "last-complete-run"
+        }
+        let ran = Set(attempts.keys)
+        let guards = state.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key).sorted()
+        var failToPass: [String] = [], passToFail: [String] = [], stillFailing: [String] = []
+        for key in finalStatus.keys.sorted() {
+            let before = state.cases[SuiteCase(suite: suite, key: key)]?.lastStatus
+            let now = finalStatus[key]!
+            if now == "pass" && (before == "fail" || before == "error") { failToPass.append(key) }
+            if now != "pass" && before == "pass" { passToFail.append(key) }
+            if now != "pass" && before != nil && before != "pass" { stillFailing.append(key) }
+        }
+        let missing = (golden + guards).filter { !ran.contains($0) }
+        let guardsFailed = guards.filter { finalStatus[$0].map { $0 != "pass" } ?? false }
+        let verified = FixVerified(
+            fix: fix, suite: suite, runID: request.run, datasetVersion: state.datasets[suite]?.version, datasetSource: source,
+            goldenCases: golden.count, casesCovered: golden.filter { ran.contains($0) }.count,
+            missingCases: Array(Set(missing)).sorted(), guardsTotal: guards.count, guardsFailed: guardsFailed,
+            failToPass: failToPass, passToFail: passToFail, stillFailing: stillFailing,
+            clean: missing.isEmpty && guardsFailed.isEmpty && passToFail.isEmpty && !golden.isEmpty)
+        try append(try LoopStreams.fix(fix), .fixVerified, try LoopPayload.encode(verified))
+        return verified
+    }
+
+    private func append(_ stream: StreamName, _ type: LoopEventType, _ data: [UInt8], expect: ExpectedVersion = .any) throws {
+        try writer.append(try ProposedEvent(stream: stream, type: try EventType(type.rawValue), json: data,
+                                            metadata: metadata, expectedVersion: expect, schemaVersion: type.schemaVersion))
+    }
+
+    private static func head(of path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let count = fread(&bytes, 1, bytes.count, file)
+        return Array(bytes[0..<count])
+    }
+}
