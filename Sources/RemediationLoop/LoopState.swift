@@ -38,6 +38,8 @@ public struct LoopState: Sendable {
         public var diagnoses: [DiagnosisRecorded] = []
         public var fixes: [String] = []
         public var resolved: FailureResolved?
+        /// The ledger position of the detection, for ordering by age.
+        public var position = 0
         public var isOpen: Bool { resolved == nil }
     }
 
@@ -49,6 +51,8 @@ public struct LoopState: Sendable {
         public var reviews: [ReviewRecorded] = []
         public var merged: FixMerged?
         public var reverted: FixReverted?
+        /// The ledger position of the fix's latest event, for ordering by age.
+        public var position = 0
 
         /// Merged and not reverted.
         public var isInForce: Bool { merged != nil && reverted == nil }
@@ -83,6 +87,8 @@ public struct LoopState: Sendable {
     public var policy: PolicyAdopted?
     public var datasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
+    /// The position of the last event folded.
+    public var position = 0
 
     public init() {}
 
@@ -92,8 +98,9 @@ public struct LoopState: Sendable {
     /// Folds one event.
     ///
     /// - Throws: when a loop event's payload does not decode (a damaged or foreign event).
-    public mutating func apply(type: String, data: [UInt8], stream: String) throws {
+    public mutating func apply(type: String, data: [UInt8], stream: String, position: Int) throws {
         guard let known = LoopEventType(rawValue: type) else { return }
+        self.position = position
         switch known {
         case .evalRunStarted:
             runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data))
@@ -122,7 +129,7 @@ public struct LoopState: Sendable {
             }
         case .failureDetected:
             let detected = try LoopPayload.decode(FailureDetected.self, from: data)
-            failures[detected.failure] = Failure(id: detected.failure, detected: detected)
+            failures[detected.failure] = Failure(id: detected.failure, detected: detected, position: position)
             failureCount += 1
             openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
         case .regressionDetected:
@@ -140,23 +147,28 @@ public struct LoopState: Sendable {
             failures[diagnosis.failure]?.diagnoses.append(diagnosis)
         case .fixProposed:
             let proposal = try LoopPayload.decode(FixProposed.self, from: data)
-            fixes[proposal.fix] = Fix(id: proposal.fix, proposal: proposal)
+            fixes[proposal.fix] = Fix(id: proposal.fix, proposal: proposal, position: position)
             for failure in proposal.failures { failures[failure]?.fixes.append(proposal.fix) }
         case .fixVerified:
             let verification = try LoopPayload.decode(FixVerified.self, from: data)
             fixes[verification.fix]?.verification = verification
+            fixes[verification.fix]?.position = position
         case .gateDecided:
             let gate = try LoopPayload.decode(GateDecided.self, from: data)
             fixes[gate.fix]?.gate = gate
+            fixes[gate.fix]?.position = position
         case .reviewRecorded:
             let review = try LoopPayload.decode(ReviewRecorded.self, from: data)
             fixes[review.fix]?.reviews.append(review)
+            fixes[review.fix]?.position = position
         case .fixMerged:
             let merged = try LoopPayload.decode(FixMerged.self, from: data)
             fixes[merged.fix]?.merged = merged
+            fixes[merged.fix]?.position = position
         case .fixReverted:
             let reverted = try LoopPayload.decode(FixReverted.self, from: data)
             fixes[reverted.fix]?.reverted = reverted
+            fixes[reverted.fix]?.position = position
         case .guardRetired:
             let retired = try LoopPayload.decode(GuardRetired.self, from: data)
             guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retired = retired
@@ -200,13 +212,26 @@ extension LoopState {
     /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
     ///   event is damaged.
     public static func fold(_ writer: LedgerWriter) throws -> LoopState {
+        try fold { query, body in try writer.forEachEventBody(query, body) }
+    }
+
+    /// Folds the loop's events from a ledger opened for reading.
+    ///
+    /// - Throws: as ``fold(_:)-(LedgerWriter)`` does.
+    public static func fold(_ ledger: Ledger) throws -> LoopState {
+        try fold { query, body in try ledger.forEachEventBody(query, body) }
+    }
+
+    private static func fold(
+        _ read: (EventQuery, (Int, UnsafeRawBufferPointer) throws -> Bool) throws -> Void
+    ) throws -> LoopState {
         var query = EventQuery()
         query.categories = categories
         var state = LoopState()
-        try writer.forEachEventBody(query) { position, bytes in
+        try read(query) { position, bytes in
             do {
                 let envelope = try EventEnvelope(decoding: bytes)
-                try state.apply(type: envelope.type.rawValue, data: envelope.data, stream: envelope.stream.rawValue)
+                try state.apply(type: envelope.type.rawValue, data: envelope.data, stream: envelope.stream.rawValue, position: position)
             } catch {
                 throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type (\(error)); run `remedy verify`")
             }

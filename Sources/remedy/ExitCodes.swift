@@ -5,7 +5,9 @@ import Darwin
 #endif
 import ArgumentParser
 import Events
+import Ingest
 import LedgerStore
+import RemediationLoop
 
 /// The exit codes of every remedy command: a contract for CI scripts, documented in README.
 enum RemedyExitCode: Int32, CaseIterable {
@@ -25,6 +27,9 @@ enum RemedyExitCode: Int32, CaseIterable {
     case busy = 6
     /// The disk is full, an I/O error, or a damaged file.
     case storage = 7
+    /// The loop refused the step: an unknown failure or fix, or one not in the state the step
+    /// needs (merging a fix awaiting review, diagnosing a resolved failure, ...).
+    case loopRefused = 8
     /// The command line itself is wrong (swift-argument-parser's usage code).
     case usage = 64
 
@@ -50,6 +55,14 @@ func reportingErrors(_ body: () throws -> Void) throws {
         fail(error.message, RemedyExitCode(error.code))
     } catch let error as EventError {
         fail(error.message, .invalidInput)
+    } catch let error as IngestError {
+        fail(error.message, .invalidInput)
+    } catch let error as LoopError {
+        switch error.code {
+        case .invalidArgument: fail(error.message, .invalidInput)
+        case .conflict: fail(error.message, .idConflict)
+        case .notFound, .invalidState: fail(error.message, .loopRefused)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ enum JSONText {
         case bool(Bool)
         case null
         case object([(String, Value)])
+        case array([Value])
     }
 
     /// One line of JSON for an object whose members keep the given order.
@@ -24,6 +25,13 @@ enum JSONText {
         case .string(let text): CanonicalJSON.appendString(text, to: &out)
         case .bool(let flag): out.append(contentsOf: Array((flag ? "true" : "false").utf8))
         case .null: out.append(contentsOf: Array("null".utf8))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                append(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             for (index, (key, member)) in members.enumerated() {

@@ -29,6 +29,10 @@ import LedgerStore
         return try RunIngester.ingest(request, into: ledger)
     }
 
+    func queue() throws -> [QueueItem] {
+        NextQueue.items(try LoopState.fold(ledger), now: Timestamp.now())
+    }
+
     @Test func theDateFormatStory() throws {
         // Run 1: the new golden case fails.
         let first = try ingest("run-1", run: "1")
@@ -36,6 +40,8 @@ import LedgerStore
         #expect(first.counts == ReportCounts(tests: 5, failures: 1))
         #expect(first.newFailures == ["failure-1"])
         #expect(first.stillFailing == 0 && first.fixed.isEmpty && first.regressions.isEmpty)
+
+        #expect(try queue().map(\.kind) == [.diagnose])
 
         // Ingesting the same run again records nothing and reports the same.
         let before = try ledger.treeHead()
@@ -52,15 +58,20 @@ import LedgerStore
         let diagnosis = try steps.diagnose("forecast.bulletins::slf-date-format", lever: "skill", target: "date-normalizer",
                                            evidence: ["tr-run-1"], confidence: "0.9", by: "agent:triage")
         #expect(diagnosis.failure == "failure-1")
+        #expect(try queue().map(\.kind) == [.propose])
         let proposal = try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "https://git.example/pr/7",
                                          blastRadius: "low", by: "agent:fixer")
         #expect(proposal.lever == "skill" && proposal.target == "date-normalizer" && proposal.origin == "agent")
+        let verify = try #require(try queue().first)
+        #expect(verify.kind == .verify && verify.subject == "date-normalizer")
+        #expect(verify.mustInclude.count == 5 && verify.mustInclude.contains("forecast.bulletins::slf-date-format"))
         let verification = try ingest("verify-date-normalizer", run: "v1", verifies: "date-normalizer")
         #expect(verification.newFailures.isEmpty, "a verification run detects nothing on main")
         let verified = try #require(verification.verification)
         #expect(verified.clean)
         #expect(verified.failToPass == ["forecast.bulletins::slf-date-format"])
         #expect(verified.goldenCases == 5 && verified.casesCovered == 5 && verified.datasetSource == "last-complete-run")
+        #expect(try queue().map(\.kind) == [.gate])
         #expect(throws: LoopError.self) { try steps.merged(fix: "date-normalizer", commit: "8a3b7c2") }
         try steps.review(fix: "date-normalizer", approve: true, by: "dana@example.com")
         try steps.merged(fix: "date-normalizer", commit: "8a3b7c2", by: "ci")
@@ -74,6 +85,8 @@ import LedgerStore
         let third = try ingest("run-3", run: "3")
         #expect(third.newFailures == ["failure-2"])
         #expect(third.regressions == ["failure-2"])
+        let top = try #require(try queue().first)
+        #expect(top.kind == .regression && top.subject == "failure-2" && top.case == "forecast.bulletins::slf-date-format")
         #expect(try ledger.verify().isValid)
     }
 

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// The loop's commands as CI and people call them.
+final class LoopCLITests: XCTestCase {
+    private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("RemediationLoopTests/Fixtures/avalanche")
+    private static let reports = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("IngestTests/Fixtures/reports")
+
+    private func report(_ name: String) -> String { Self.fixtures.appendingPathComponent(name + ".xml").path }
+
+    func testIngestPrintsTheCountsAndDetectionsAsJSON() throws {
+        let folder = TemporaryFolder()
+        let ledger = folder.file("l.db")
+        let result = try Remedy.run(["ingest", Self.reports.appendingPathComponent("gen-pytest-9.2.0-xunit2-dateutil.xml").path,
+                                     "--suite", "dateutil", "--run", "81", "--commit", "4f2c9e1", "--json", "--ledger", ledger])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["tests"] as? Int, 26)
+        XCTAssertEqual(object["failures"] as? Int, 5)
+        XCTAssertEqual(object["errors"] as? Int, 3)
+        XCTAssertEqual(object["skipped"] as? Int, 4)
+        XCTAssertEqual(object["new_failures"] as? Int, (object["new_failure_ids"] as? [String])?.count)
+        for field in ["still_failing", "fixed", "regressions", "flaky"] { XCTAssertNotNil(object[field] as? Int, field) }
+        XCTAssertEqual(object["recorded"] as? Bool, true)
+
+        let again = try Remedy.run(["ingest", Self.reports.appendingPathComponent("gen-pytest-9.2.0-xunit2-dateutil.xml").path,
+                                    "--suite", "dateutil", "--run", "81", "--json", "--ledger", ledger])
+        XCTAssertEqual(again.status, 0)
+        XCTAssertTrue(again.stdout.contains(#""recorded":false"#))
+        XCTAssertTrue(again.stdout.contains(#""tests":26,"failures":5,"errors":3,"skipped":4"#), again.stdout)
+    }
+
+    func testIngestRefusalsExitWithTheirCodesAndWriteNothing() throws {
+        let folder = TemporaryFolder()
+        let ledger = folder.file("l.db")
+        XCTAssertEqual(try Remedy.run(["ingest", report("run-1"), "--suite", "s", "--run", "1", "--ledger", ledger]).status, 0)
+        let before = try Remedy.run(["events", "--ledger", ledger]).stdout
+        let cases: [([String], Int32, String)] = [
+            ([Self.reports.appendingPathComponent("bad/xml-bomb-billion-laughs.xml").path, "--suite", "s", "--run", "2"], 2, "DOCTYPE"),
+            ([report("run-2"), Self.reports.appendingPathComponent("bad/empty.xml").path, "--suite", "s", "--run", "2"], 2, "the report is empty"),
+            ([report("run-2"), "--suite", "s", "--run", "1"], 4, "already recorded from different reports"),
+            ([report("run-2"), "--suite", "s", "--run", "2", "--verifies", "nope"], 8, "no fix 'nope'"),
+            ([report("run-2"), "--suite", "has space", "--run", "2"], 2, "cannot name a stream"),
+            ([report("run-2"), "--suite", "s", "--run", "2", "--kind", "vibes"], 2, "unknown kind"),
+        ]
+        for (arguments, status, fragment) in cases {
+            let result = try Remedy.run(["ingest"] + arguments + ["--ledger", ledger])
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("remedy: error: ") && result.stderr.contains(fragment), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1)
+        }
+        XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger]).stdout, before)
+    }
+
+    func testTheLoopStepsAndTheQueue() throws {
+        let folder = TemporaryFolder()
+        let ledger = ["--ledger", folder.file("l.db")]
+        XCTAssertEqual(try Remedy.run(["ingest", report("run-1"), "--suite", "avalanche-golden", "--run", "1"] + ledger).status, 0)
+        XCTAssertTrue(try Remedy.run(["next"] + ledger).stdout.hasPrefix("diagnose          failure-1"))
+        let refused = try Remedy.run(["propose", "failure-1", "--fix", "f", "--change", "c", "--blast-radius", "low", "--by", "agent:x"] + ledger)
+        XCTAssertEqual(refused.status, 8)
+        XCTAssertTrue(refused.stderr.contains("has no diagnosis"), refused.stderr)
+        XCTAssertEqual(try Remedy.run(["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:triage"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["propose", "failure-1", "--fix", "f", "--change", "c", "--blast-radius", "low", "--by", "agent:x"] + ledger).status, 0)
+        let queue = try Remedy.run(["next", "--json"] + ledger)
+        XCTAssertTrue(queue.stdout.hasPrefix(#"{"items":[{"kind":"verify","subject":"f","#), queue.stdout)
+        XCTAssertEqual(try Remedy.run(["review", "f", "--approve", "--by", "agent:bot"] + ledger).status, 2)
+        XCTAssertEqual(try Remedy.run(["review", "f", "--approve", "--reject", "--by", "dana"] + ledger).status, 64)
+        XCTAssertEqual(try Remedy.run(["review", "f", "--approve", "--by", "dana", "--comment", "ok"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["merged", "f", "--commit", "8a3b7c2"] + ledger).stdout, "merged f at 8a3b7c2\n")
+        XCTAssertEqual(try Remedy.run(["reverted", "f", "--reason", "broke the maps"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["reverted", "f", "--reason", "again"] + ledger).status, 8)
+        XCTAssertEqual(try Remedy.run(["guard", "retire", "x::y", "--suite", "avalanche-golden", "--reason", "r", "--by", "dana"] + ledger).status, 8)
+        XCTAssertEqual(try Remedy.run(["verify"] + ledger).status, 0)
+    }
+}
