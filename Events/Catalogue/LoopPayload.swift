@@ -62,3 +62,14 @@ extension CaseOutcomeRecorded {
         return out
     }
 }
+
+extension ProposedEvent {
+    /// A case-outcome event, its payload written canonically by construction (no re-parse).
+    ///
+    /// - Throws: ``EventError`` when the metadata is invalid or the payload too large.
+    public init(stream: StreamName, outcome: CaseOutcomeRecorded, metadata: EventMetadata) throws {
+        try self.init(stream: stream, type: try EventType(LoopEventType.caseOutcomeRecorded.rawValue),
+                      canonicalData: outcome.canonicalBytes, metadata: metadata,
+                      schemaVersion: LoopEventType.caseOutcomeRecorded.schemaVersion)
+    }
+}

@@ -81,9 +81,7 @@ public enum RunIngester {
             }
             var session = try RunRecording(request: request, stream: runStream, state: state, writer: writer)
             try session.start(reports: reports)
-            for file in request.files {
-                try session.record(file: file)
-            }
+            try session.recordFiles()
             return try session.complete()
         }
     }

@@ -15,13 +15,9 @@ struct RunRecording {
     private let writer: LedgerWriter
     private let metadata: EventMetadata
 
-    private var attempts: [String: Int] = [:]
-    /// Per case key: the final status (skips do not count) and whether attempts disagreed.
-    private var finalStatus: [String: String] = [:]
-    private var sawPass = Set<String>()
-    private var sawFailure = Set<String>()
-    private var skills: [String: String] = [:]
-    private var messages: [String: String] = [:]
+    /// What the run said of each case so far: one dictionary, so each attempt costs one lookup.
+    private var tallies: [String: CaseTally] = [:]
+    private let outcomeType = try! EventType(LoopEventType.caseOutcomeRecorded.rawValue)
     private var counts = ReportCounts()
     private var mismatches: [String] = []
     private var format: ReportFormat?
@@ -38,6 +34,21 @@ struct RunRecording {
         request.kind ?? (format ?? .junit).defaultKind
     }
 
+    /// One case's attempts in this run.
+    struct CaseTally {
+        var attempts = 0
+        /// The last non-skip status; nil when every attempt was skipped.
+        var finalStatus: String?
+        var sawPass = false
+        var sawFailure = false
+        var skill: String?
+        /// The last failure's message, shortened: it goes into FailureDetected.
+        var message: String?
+    }
+
+    /// The longest failure message carried into a detection.
+    static let detectionMessageLength = 512
+
     mutating func start(reports: [EvalRunStarted.ReportFile]) throws {
         // The format and kind are known once the first file is read; peek at it now.
         let head = try Self.head(of: request.files[0])
@@ -48,21 +59,47 @@ struct RunRecording {
         try append(stream, .evalRunStarted, try LoopPayload.encode(started), expect: .noStream)
     }
 
-    mutating func record(file: String) throws {
-        let facts = try ReportReader.read(path: file, format: request.format) { outcome in
-            try self.record(outcome)
+    /// Records every case of every report file, parsing on a second thread while this one
+    /// writes (see ``Handoff``).
+    mutating func recordFiles() throws {
+        let files = request.files, format = request.format
+        let parsed = Handoff<ParsedItem> { emit in
+            for file in files {
+                var stopped = false
+                let facts = try ReportReader.read(path: file, format: format) { outcome in
+                    if !stopped && !emit(.outcome(outcome)) { stopped = true }
+                }
+                if stopped || !emit(.facts(file, facts)) { return }
+            }
         }
-        counts.tests += facts.counts.tests
-        counts.failures += facts.counts.failures
-        counts.errors += facts.counts.errors
-        counts.skipped += facts.counts.skipped
-        counts.duplicates += facts.counts.duplicates
-        if let mismatch = facts.declaredMismatch { mismatches.append("\(file): \(mismatch)") }
+        parsed.start()
+        defer { parsed.stop() }
+        while let item = try parsed.next() {
+            switch item {
+            case .outcome(let outcome):
+                try record(outcome)
+            case .facts(let file, let facts):
+                counts.tests += facts.counts.tests
+                counts.failures += facts.counts.failures
+                counts.errors += facts.counts.errors
+                counts.skipped += facts.counts.skipped
+                counts.duplicates += facts.counts.duplicates
+                if let mismatch = facts.declaredMismatch { mismatches.append("\(file): \(mismatch)") }
+            }
+        }
+    }
+
+    /// What the parsing thread hands over: case attempts, then each file's totals.
+    enum ParsedItem: Sendable {
+        case outcome(CaseOutcome)
+        case facts(String, ReportFacts)
     }
 
     private mutating func record(_ outcome: CaseOutcome) throws {
-        let attempt = (attempts[outcome.key] ?? 0) + 1
-        attempts[outcome.key] = attempt
+        var tally = tallies.removeValue(forKey: outcome.key) ?? CaseTally()
+        defer { tallies[outcome.key] = tally }
+        tally.attempts += 1
+        let attempt = tally.attempts
         var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status.rawValue)
         payload.score = outcome.score
         payload.threshold = outcome.threshold
@@ -71,25 +108,25 @@ struct RunRecording {
         payload.traceID = outcome.traceID
         payload.skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
         payload.properties = outcome.properties.isEmpty ? nil : outcome.properties
-        try append(stream, .caseOutcomeRecorded, payload.canonicalBytes)
+        try writer.append(try ProposedEvent(stream: stream, outcome: payload, metadata: metadata))
 
-        if let skill = payload.skill { skills[outcome.key] = skill }
+        if let skill = payload.skill { tally.skill = skill }
         switch outcome.status {
         case .skip: break
         case .pass:
-            finalStatus[outcome.key] = "pass"
-            sawPass.insert(outcome.key)
+            tally.finalStatus = "pass"
+            tally.sawPass = true
         case .fail, .error:
-            finalStatus[outcome.key] = outcome.status.rawValue
-            sawFailure.insert(outcome.key)
-            if let message = outcome.message { messages[outcome.key] = message }
+            tally.finalStatus = outcome.status.rawValue
+            tally.sawFailure = true
+            if let message = outcome.message { tally.message = String(message.prefix(Self.detectionMessageLength)) }
         }
     }
 
     /// Detects what changed (or, for a verification run, what the fix flipped), and completes the run.
     mutating func complete() throws -> IngestSummary {
-        var summary = IngestSummary(suite: request.suite, run: request.run, recorded: true, counts: counts, cases: attempts.count)
-        summary.flaky = sawPass.intersection(sawFailure).count
+        var summary = IngestSummary(suite: request.suite, run: request.run, recorded: true, counts: counts, cases: tallies.count)
+        summary.flaky = tallies.values.filter { $0.sawPass && $0.sawFailure }.count
         summary.declaredMismatches = mismatches
         if let fix = request.verifies {
             summary.verification = try verify(fix: fix)
@@ -102,7 +139,7 @@ struct RunRecording {
         completed.errors = counts.errors
         completed.skipped = counts.skipped
         completed.duplicates = counts.duplicates
-        completed.cases = attempts.count
+        completed.cases = tallies.count
         completed.newFailures = summary.newFailures.count
         completed.stillFailing = summary.stillFailing
         completed.fixed = summary.fixed.count
@@ -116,8 +153,8 @@ struct RunRecording {
     /// New failures, cases still failing, fixed cases and regressions, in case-key order.
     private func detect(into summary: inout IngestSummary) throws {
         var nextFailure = state.failureCount + 1
-        for key in finalStatus.keys.sorted() {
-            let status = finalStatus[key]!
+        for key in tallies.keys.sorted() {
+            guard let status = tallies[key]!.finalStatus else { continue }
             let id = SuiteCase(suite: request.suite, key: key)
             let open = state.openFailureByCase[id]
             if status == "pass" {
@@ -140,8 +177,8 @@ struct RunRecording {
             var detected = FailureDetected(failure: failure, kind: guarded != nil ? "regression" : kind, suite: request.suite,
                                            case: key, runID: request.run, status: status,
                                            passedBefore: state.cases[id]?.everPassed ?? false)
-            detected.skill = skills[key]
-            detected.message = messages[key]
+            detected.skill = tallies[key]!.skill
+            detected.message = tallies[key]!.message
             try append(stream, .failureDetected, try LoopPayload.encode(detected), expect: .noStream)
             summary.newFailures.append(failure)
             if let guarded {
@@ -167,7 +204,8 @@ struct RunRecording {
             golden = (last?.finalStatus.keys).map { Array($0).sorted() } ?? []
             source = "last-complete-run"
         }
-        let ran = Set(attempts.keys)
+        let ran = Set(tallies.keys)
+        let finalStatus = tallies.compactMapValues(\.finalStatus)
         let guards = state.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key).sorted()
         var failToPass: [String] = [], passToFail: [String] = [], stillFailing: [String] = []
         for key in finalStatus.keys.sorted() {

@@ -18,6 +18,10 @@ import EventGenerator
 struct LedgerBenchmark {
     static func main() {
         var options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        if options.ingest {
+            ingestBenchmark(options)
+            return
+        }
         if let path = options.generateOnly {
             let (bytes, _) = generate(count: options.events, to: path)
             log("wrote \(options.events) events (\(bytes) bytes) to \(path)")
@@ -81,6 +85,41 @@ struct LedgerBenchmark {
         removeLedger(single)
         removeLedger(floorDB)
         unlink(batch)
+    }
+
+    /// Ingest of a generated JUnit report: MB/s, cases/s and peak RSS of `remedy ingest`.
+    static func ingestBenchmark(_ options: Options) {
+        var options = options
+        options.resolveBinaries()
+        mkdir(options.directory, 0o755)
+        let report = options.directory + "/junit.xml"
+        guard let file = fopen(report, "w") else { log("cannot write \(report)"); exit(1) }
+        var generator = JUnitReportGenerator()
+        var bytes = 0
+        generator.generate(cases: options.cases) { piece in
+            var piece = piece
+            piece.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+            bytes += piece.utf8.count
+        }
+        fclose(file)
+        log("generated \(options.cases) cases, \(fixed(Double(bytes) / 1e6, 1)) MB, in \(report)")
+        var runs: [Measurement] = []
+        let ledger = options.directory + "/ingest.db"
+        for run in 1...options.runs {
+            removeLedger(ledger)
+            log("run \(run)/\(options.runs): ingest")
+            let measurement = ChildProcess.measure([options.remedy, "ingest", report, "--suite", "bench", "--run", "1", "--ledger", ledger])
+            check(measurement, "remedy ingest")
+            runs.append(measurement)
+        }
+        let seconds = median(runs.map(\.seconds))
+        print("remedy ingest benchmark: a generated JUnit report of \(fixed(Double(bytes) / 1e6, 1)) MB, \(options.cases) cases; median of \(options.runs) runs")
+        print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
+        row("remedy ingest, MB/s", fixed(Double(bytes) / 1e6 / seconds, 1) + " MB/s", ">= 50 MB/s", peak(runs))
+        row("remedy ingest, cases/s", String(Int((Double(options.cases) / seconds).rounded())) + "/s", "", nil)
+        row("remedy ingest, wall time", fixed(seconds, 2) + " s", "", nil)
+        removeLedger(ledger)
+        if !options.keep { unlink(report) }
     }
 
     static func row(_ name: String, _ value: String, _ target: String, _ rss: Int?) {
@@ -150,6 +189,11 @@ struct Options {
     var sqlite3 = "/usr/bin/sqlite3"
     /// Only write the generated events to this file (for profiling or other tools).
     var generateOnly: String?
+    /// Measure ingest of a generated JUnit report instead of the ledger figures.
+    var ingest = false
+    /// Keep the generated report (for profiling).
+    var keep = false
+    var cases = 70_000
 
     init(arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -162,8 +206,11 @@ struct Options {
             case "--remedy": remedy = iterator.next() ?? remedy
             case "--sqlite3": sqlite3 = iterator.next() ?? sqlite3
             case "--generate": generateOnly = iterator.next()
+            case "--ingest": ingest = true
+            case "--keep": keep = true
+            case "--cases": cases = Int(iterator.next() ?? "") ?? cases
             default:
-                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE")
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N]")
                 exit(64)
             }
         }

@@ -345,6 +345,11 @@ final class XMLReader {
         }
     }
 
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+    }
+
     static func isXMLChar(_ value: UInt32) -> Bool {
         value == 0x9 || value == 0xA || value == 0xD || (0x20...0xD7FF).contains(value)
             || (0xE000...0xFFFD).contains(value) || (0x10000...0x10FFFF).contains(value)
@@ -395,7 +400,7 @@ final class XMLReader {
     private func endTag() throws -> XMLToken {
         let close = try find([UInt8(ascii: ">")], from: position + 2, what: "an end tag")
         var nameEnd = close
-        while nameEnd > position + 2, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[nameEnd - 1]) { nameEnd -= 1 }
+        while nameEnd > position + 2, Self.isSpace(buffer[nameEnd - 1]) { nameEnd -= 1 }
         let name = String(decoding: buffer[(position + 2)..<nameEnd], as: UTF8.self)
         guard let open = openElements.last else { throw error("the end tag </\(name)> has no start tag") }
         guard name == open else { throw error("mismatched tag: </\(name)> closes <\(open)>") }
@@ -439,14 +444,14 @@ final class XMLReader {
         var attributes: [XMLAttribute] = []
         while true {
             let beforeSpace = cursor
-            while cursor < tagEnd, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[cursor]) { cursor += 1 }
+            while cursor < tagEnd, Self.isSpace(buffer[cursor]) { cursor += 1 }
             if cursor == tagEnd { break }
             guard cursor > beforeSpace else { throw error("attributes must be separated by white space in <\(name)>") }
             let attributeName = try xmlName(&cursor, limit: tagEnd)
-            while cursor < tagEnd, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[cursor]) { cursor += 1 }
+            while cursor < tagEnd, Self.isSpace(buffer[cursor]) { cursor += 1 }
             guard cursor < tagEnd, buffer[cursor] == UInt8(ascii: "=") else { throw error("attribute '\(attributeName)' in <\(name)> has no value") }
             cursor += 1
-            while cursor < tagEnd, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[cursor]) { cursor += 1 }
+            while cursor < tagEnd, Self.isSpace(buffer[cursor]) { cursor += 1 }
             guard cursor < tagEnd, buffer[cursor] == UInt8(ascii: "\"") || buffer[cursor] == UInt8(ascii: "'") else {
                 throw error("the value of '\(attributeName)' in <\(name)> is not quoted")
             }
