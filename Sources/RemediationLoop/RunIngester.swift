@@ -137,6 +137,14 @@ public enum RunIngester {
         return summary
     }
 
+    /// SHA-256 of bytes, as lowercase hex.
+    static func sha256(of bytes: [UInt8]) throws -> String {
+        SHA256.hash(data: bytes).map { byte in
+            let text = String(byte, radix: 16)
+            return text.count == 1 ? "0" + text : text
+        }.joined()
+    }
+
     /// SHA-256 of a file, read in chunks.
     static func sha256(ofFile path: String) throws -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

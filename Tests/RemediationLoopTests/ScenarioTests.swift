@@ -33,14 +33,13 @@ import LedgerStore
         NextQueue.items(try LoopState.fold(ledger), now: Timestamp.now())
     }
 
-    @Test func theDateFormatStory() throws {
-        // Run 1: the new golden case fails.
+    @Test func theAvalancheStory() throws {
+        // Run 1: a new golden case for one center's bulletins fails: its date format is misparsed.
         let first = try ingest("run-1", run: "1")
         #expect(first.recorded)
         #expect(first.counts == ReportCounts(tests: 5, failures: 1))
         #expect(first.newFailures == ["failure-1"])
         #expect(first.stillFailing == 0 && first.fixed.isEmpty && first.regressions.isEmpty)
-
         #expect(try queue().map(\.kind) == [.diagnose])
 
         // Ingesting the same run again records nothing and reports the same.
@@ -49,14 +48,14 @@ import LedgerStore
         #expect(!again.recorded)
         #expect(again.newFailures == ["failure-1"] && again.counts == first.counts)
         #expect(try ledger.treeHead() == before)
-
         // A different report for the same run is a conflict; nothing is written.
         #expect(throws: LoopError.self) { try ingest("run-2", run: "1") }
         #expect(try ledger.treeHead() == before)
 
-        // Diagnose by case key, propose, verify, approve, merge.
+        // An agent diagnoses the skill lever (by case key), proposes a fix, verifies it on the
+        // whole golden set; the gate auto-merges under the default policy.
         let diagnosis = try steps.diagnose("forecast.bulletins::slf-date-format", lever: "skill", target: "date-normalizer",
-                                           evidence: ["tr-run-1"], confidence: "0.9", by: "agent:triage")
+                                           evidence: ["tr-run-1-slf-date"], confidence: "0.9", by: "agent:triage")
         #expect(diagnosis.failure == "failure-1")
         #expect(try queue().map(\.kind) == [.propose])
         let proposal = try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "https://git.example/pr/7",
@@ -72,21 +71,45 @@ import LedgerStore
         #expect(verified.failToPass == ["forecast.bulletins::slf-date-format"])
         #expect(verified.goldenCases == 5 && verified.casesCovered == 5 && verified.datasetSource == "last-complete-run")
         #expect(try queue().map(\.kind) == [.gate])
-        #expect(throws: LoopError.self) { try steps.merged(fix: "date-normalizer", commit: "8a3b7c2") }
-        try steps.review(fix: "date-normalizer", approve: true, by: "dana@example.com")
+        let autoMerge = try steps.gate(fix: "date-normalizer")
+        #expect(autoMerge.decision == "auto-merge")
+        #expect(autoMerge.rule == "reversible, low-risk skill refinements verified clean merge themselves")
+        #expect(autoMerge.policySHA256 == DefaultPolicy.policy.sha256)
+        #expect(autoMerge.facts["dataset_source"] == "last-complete-run")
+        #expect(autoMerge.rulesConsidered.count == 6)
         try steps.merged(fix: "date-normalizer", commit: "8a3b7c2", by: "ci")
 
-        // Run 2: the case passes: resolved, and a regression guard now.
+        // Run 2: the date case passes and becomes a guard; a danger-rating case fails.
         let second = try ingest("run-2", run: "2")
         #expect(second.fixed == ["failure-1"])
-        #expect(second.newFailures.isEmpty)
+        #expect(second.newFailures == ["failure-2"])
+        try steps.diagnose("failure-2", lever: "threshold", target: "alerts.danger.new_snow_cm", by: "agent:triage")
+        try steps.propose(failures: ["failure-2"], fix: "danger-threshold", change: "https://git.example/pr/8", blastRadius: "low", by: "agent:fixer")
+        #expect(try ingest("verify-danger-threshold", run: "v2", verifies: "danger-threshold").verification?.clean == true)
+        // Raising a danger-rating threshold is high-stakes: the gate queues it for a person.
+        let review = try steps.gate(fix: "danger-threshold")
+        #expect(review.decision == "review" && review.rule == "high-stakes targets need a person")
+        #expect(try queue().map(\.kind) == [.review])
+        #expect(throws: LoopError.self) { try steps.merged(fix: "danger-threshold", commit: "9b4c8d3") }
+        try steps.review(fix: "danger-threshold", approve: true, comment: "matches the forecasters' 60 cm", by: "dana@example.com")
+        try steps.merged(fix: "danger-threshold", commit: "9b4c8d3", by: "dana@example.com")
 
-        // Run 3: the guarded case fails again: a regression.
+        // Run 3: a later change breaks the guarded date case: a regression, first in the queue.
         let third = try ingest("run-3", run: "3")
-        #expect(third.newFailures == ["failure-2"])
-        #expect(third.regressions == ["failure-2"])
+        #expect(third.fixed == ["failure-2"])
+        #expect(third.newFailures == ["failure-3"])
+        #expect(third.regressions == ["failure-3"])
         let top = try #require(try queue().first)
-        #expect(top.kind == .regression && top.subject == "failure-2" && top.case == "forecast.bulletins::slf-date-format")
+        #expect(top.kind == .regression && top.subject == "failure-3" && top.case == "forecast.bulletins::slf-date-format")
+
+        // Under a stricter policy, the auto-merge would have gone to review.
+        let strict = try AutonomyPolicy(text: #"{"rules": [{"name": "a person reviews everything", "when": {}, "decide": "review"}]}"#)
+        let changes = try Gate.whatIf(strict, ledger: ledger)
+        #expect(changes == [WhatIfChange(fix: "date-normalizer", recorded: "auto-merge",
+                                         recordedRule: "reversible, low-risk skill refinements verified clean merge themselves",
+                                         wouldBe: "review", wouldBeRule: "a person reviews everything")])
+        // Replaying the ledger gives the same decisions.
+        #expect(try Gate.whatIf(DefaultPolicy.policy, ledger: ledger).isEmpty)
         #expect(try ledger.verify().isValid)
     }
 
@@ -103,6 +126,7 @@ import LedgerStore
         #expect(throws: LoopError.self) { try steps.reverted(fix: "f1", reason: "broke prod") }
         try steps.review(fix: "f1", approve: false, by: "dana")
         #expect(throws: LoopError.self) { try steps.merged(fix: "f1", commit: "abc1234") }
+        #expect(throws: LoopError.self) { try steps.gate(fix: "nope") }
         // A resolved failure cannot be diagnosed.
         _ = try ingest("run-2", run: "2")
         #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: "code", target: "x", by: "agent:a") }
@@ -133,5 +157,55 @@ import LedgerStore
         #expect(map.skill(for: "forecast.maps::tiles") == "forecasting")
         #expect(map.skill(for: "alerts.danger::x") == nil)
         #expect(throws: LoopError.self) { try SkillMap(text: "onlyaglob") }
+    }
+}
+
+/// The gate's invariants hold whatever a policy says.
+@Suite struct GateInvariantTests {
+    let permissive = try! AutonomyPolicy(text: #"{"rules": [{"name": "merge everything", "when": {}, "decide": "auto-merge"}]}"#)
+
+    func facts(verified: Bool = true, covered: Bool = true, guardsFailed: Int = 0, passToFail: Int = 0) -> GateFacts {
+        GateFacts(kind: "eval", lever: "skill", target: "x", blastRadius: "low", origin: "agent", reversible: true,
+                  passedBefore: false, verified: verified, verifiedClean: verified && covered && guardsFailed == 0 && passToFail == 0,
+                  goldenCovered: covered, guardsCovered: covered, guardsFailed: guardsFailed, passToFail: passToFail,
+                  datasetSource: "declared")
+    }
+
+    @Test func cleanVerificationLetsTheRuleDecide() {
+        #expect(Gate.decide(facts(), policy: permissive).decision == "auto-merge")
+        #expect(Gate.decide(facts(), policy: permissive).invariant == nil)
+    }
+
+    @Test func noAutoMergeWithoutAFullVerification() {
+        #expect(Gate.decide(facts(verified: false), policy: permissive) ==
+                Gate.Decision(decision: "review", rule: "merge everything", considered: ["merge everything"], invariant: "no verification run: no auto-merge"))
+        #expect(Gate.decide(facts(covered: false), policy: permissive).decision == "review")
+    }
+
+    @Test func aFailedGuardOrABrokenCaseBlocks() {
+        #expect(Gate.decide(facts(guardsFailed: 1), policy: permissive).decision == "block")
+        #expect(Gate.decide(facts(passToFail: 2), policy: permissive).decision == "block")
+        #expect(Gate.decide(facts(passToFail: 2), policy: permissive).invariant?.contains("pass to fail") == true)
+    }
+
+    @Test func recordedFactsRoundTrip() {
+        let original = facts(guardsFailed: 1)
+        #expect(GateFacts(recorded: original.recorded) == original)
+    }
+
+    @Test(arguments: [
+        (#"{"rules": []}"#, "non-empty list"),
+        (#"{"rules": [{"name": "r", "decide": "maybe"}]}"#, "rule 1 (r): \"decide\" must be auto-merge, review or block"),
+        (#"{"rules": [{"name": "r", "when": {"colour": ["red"]}, "decide": "review"}]}"#, "rule 1 (r): unknown condition \"colour\""),
+        (#"{"rules": [{"name": "r", "when": {"kind": ["vibes"]}, "decide": "review"}]}"#, "rule 1 (r): when.kind: unknown value \"vibes\""),
+        (#"{"rules": [{"name": "r", "when": {"reversible": "yes"}, "decide": "review"}]}"#, "when.reversible must be true or false"),
+        (#"{"rules": [{"name": "ok", "decide": "review"}, {"decide": "review"}]}"#, "rule 2: \"name\" must be"),
+        (#"{"ruels": []}"#, "unknown field \"ruels\""),
+        ("not json", "not valid JSON"),
+    ])
+    func invalidPoliciesNameTheRuleAndField(text: String, fragment: String) {
+        let error = #expect(throws: LoopError.self) { try AutonomyPolicy(text: text, name: "p.json") }
+        #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
+        #expect(error?.message.hasPrefix("p.json") == true)
     }
 }

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Crypto
+
+/// The autonomy slider as a file people edit: ordered rules that map a fix's facts to
+/// `auto-merge`, `review` or `block`. The first rule whose conditions all hold decides.
+///
+/// ```json
+/// {"high_stakes": ["alerts.*"],
+///  "rules": [{"name": "lint fixes merge themselves", "when": {"kind": ["lint"]}, "decide": "auto-merge"},
+///            {"name": "everything else", "when": {}, "decide": "review"}]}
+/// ```
+///
+/// Conditions (all optional; a rule with none matches everything): `kind` (lint, type, test,
+/// eval, regression), `lever`, `target` (globs), `blast_radius`, `origin` (lists of values),
+/// `reversible`, `high_stakes`, `verified_clean`, `passed_before` (booleans). `high_stakes`
+/// lists target globs that are high-stakes.
+public struct AutonomyPolicy: Sendable, Equatable {
+    public struct Rule: Sendable, Equatable, Codable {
+        public var name: String
+        public var when: Conditions
+        public var decide: String
+    }
+
+    public struct Conditions: Sendable, Equatable, Codable {
+        public var kind: [String]?
+        public var lever: [String]?
+        public var target: [String]?
+        public var blastRadius: [String]?
+        public var origin: [String]?
+        public var reversible: Bool?
+        public var highStakes: Bool?
+        public var verifiedClean: Bool?
+        public var passedBefore: Bool?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, lever, target, blastRadius = "blast_radius", origin, reversible
+            case highStakes = "high_stakes", verifiedClean = "verified_clean", passedBefore = "passed_before"
+        }
+    }
+
+    public var highStakes: [String]
+    public var rules: [Rule]
+    /// The exact text adopted, and its SHA-256: what decisions cite.
+    public var text: String
+    public var sha256: String
+
+    public static let decisions = ["auto-merge", "review", "block"]
+
+    /// Parses and validates a policy.
+    ///
+    /// - Throws: ``LoopError`` (`.invalidArgument`) naming the rule and the field at fault.
+    public init(text: String, name: String = "policy") throws {
+        let object: Any
+        do {
+            object = try Self.jsonObject(text)
+        } catch {
+            throw LoopError(.invalidArgument, "\(name): not valid JSON: \(error)")
+        }
+        guard let root = object as? [String: Any] else { throw LoopError(.invalidArgument, "\(name): the policy must be a JSON object") }
+        for key in root.keys where !["high_stakes", "rules", "name", "description"].contains(key) {
+            throw LoopError(.invalidArgument, "\(name): unknown field \"\(key)\" (expected name, description, high_stakes, rules)")
+        }
+        highStakes = try Self.strings(root["high_stakes"], "\(name): high_stakes") ?? []
+        guard let rawRules = root["rules"] as? [Any], !rawRules.isEmpty else {
+            throw LoopError(.invalidArgument, "\(name): \"rules\" must be a non-empty list")
+        }
+        rules = []
+        for (index, raw) in rawRules.enumerated() {
+            let label = "\(name): rule \(index + 1)"
+            guard let rule = raw as? [String: Any] else { throw LoopError(.invalidArgument, "\(label) is not an object") }
+            for key in rule.keys where !["name", "when", "decide"].contains(key) {
+                throw LoopError(.invalidArgument, "\(label): unknown field \"\(key)\" (expected name, when, decide)")
+            }
+            guard let ruleName = rule["name"] as? String, !ruleName.isEmpty else { throw LoopError(.invalidArgument, "\(label): \"name\" must be a non-empty string") }
+            let named = "\(name): rule \(index + 1) (\(ruleName))"
+            guard let decide = rule["decide"] as? String, Self.decisions.contains(decide) else {
+                throw LoopError(.invalidArgument, "\(named): \"decide\" must be auto-merge, review or block")
+            }
+            let when = rule["when"] as? [String: Any] ?? [:]
+            if rule["when"] != nil && rule["when"] as? [String: Any] == nil { throw LoopError(.invalidArgument, "\(named): \"when\" must be an object") }
+            let fields = Conditions.CodingKeys.allCases.map(\.rawValue)
+            for key in when.keys where !fields.contains(key) {
+                throw LoopError(.invalidArgument, "\(named): unknown condition \"\(key)\" (expected \(fields.joined(separator: ", ")))")
+            }
+            var conditions = Conditions()
+            conditions.kind = try Self.strings(when["kind"], "\(named): when.kind", allowed: ["lint", "type", "test", "eval", "regression"])
+            conditions.lever = try Self.strings(when["lever"], "\(named): when.lever", allowed: LoopSteps.levers)
+            conditions.target = try Self.strings(when["target"], "\(named): when.target")
+            conditions.blastRadius = try Self.strings(when["blast_radius"], "\(named): when.blast_radius", allowed: LoopSteps.blastRadii)
+            conditions.origin = try Self.strings(when["origin"], "\(named): when.origin", allowed: ["agent", "human"])
+            conditions.reversible = try Self.bool(when["reversible"], "\(named): when.reversible")
+            conditions.highStakes = try Self.bool(when["high_stakes"], "\(named): when.high_stakes")
+            conditions.verifiedClean = try Self.bool(when["verified_clean"], "\(named): when.verified_clean")
+            conditions.passedBefore = try Self.bool(when["passed_before"], "\(named): when.passed_before")
+            rules.append(Rule(name: ruleName, when: conditions, decide: decide))
+        }
+        self.text = text
+        self.sha256 = SHA256.hash(data: Array(text.utf8)).map { String(format2: $0) }.joined()
+    }
+
+    /// The first rule that matches `facts`, and the names of every rule considered up to it.
+    public func firstMatch(_ facts: GateFacts) -> (rule: Rule?, considered: [String]) {
+        var considered: [String] = []
+        for rule in rules {
+            considered.append(rule.name)
+            if rule.when.matches(facts, highStakes: highStakes) { return (rule, considered) }
+        }
+        return (nil, considered)
+    }
+
+    /// The document as plain values (`[String: Any]`, `[Any]`, `String`, `Bool`, `Double`).
+    private static func jsonObject(_ text: String) throws -> Any {
+        try JSONDecoder().decode(PlainJSON.self, from: Data(text.utf8)).value
+    }
+
+    private static func strings(_ value: Any?, _ label: String, allowed: [String]? = nil) throws -> [String]? {
+        guard let value else { return nil }
+        guard let list = value as? [String] else { throw LoopError(.invalidArgument, "\(label) must be a list of strings") }
+        if let allowed, let bad = list.first(where: { !allowed.contains($0) }) {
+            throw LoopError(.invalidArgument, "\(label): unknown value \"\(bad)\" (expected \(allowed.joined(separator: ", ")))")
+        }
+        return list
+    }
+
+    private static func bool(_ value: Any?, _ label: String) throws -> Bool? {
+        guard let value else { return nil }
+        guard let flag = value as? Bool else { throw LoopError(.invalidArgument, "\(label) must be true or false") }
+        return flag
+    }
+}
+
+extension AutonomyPolicy.Conditions {
+    func matches(_ facts: GateFacts, highStakes: [String]) -> Bool {
+        if let kind, !kind.contains(facts.kind) { return false }
+        if let lever, !lever.contains(facts.lever) { return false }
+        if let target, !target.contains(where: { fnmatch($0, facts.target, 0) == 0 }) { return false }
+        if let blastRadius, !blastRadius.contains(facts.blastRadius) { return false }
+        if let origin, !origin.contains(facts.origin) { return false }
+        if let reversible, reversible != facts.reversible { return false }
+        if let wanted = self.highStakes, wanted != facts.isHighStakes(highStakes) { return false }
+        if let verifiedClean, verifiedClean != facts.verifiedClean { return false }
+        if let passedBefore, passedBefore != facts.passedBefore { return false }
+        return true
+    }
+}
+
+private extension String {
+    init(format2 byte: UInt8) {
+        let text = String(byte, radix: 16)
+        self = text.count == 1 ? "0" + text : text
+    }
+}
+
+/// Any JSON value, decoded to plain Swift values for validation with precise messages.
+private struct PlainJSON: Decodable {
+    let value: Any
+
+    init(from decoder: Decoder) throws {
+        if var array = try? decoder.unkeyedContainer() {
+            var items: [Any] = []
+            while !array.isAtEnd { items.append(try array.decode(PlainJSON.self).value) }
+            value = items
+        } else if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            var members: [String: Any] = [:]
+            for key in object.allKeys { members[key.stringValue] = try object.decode(PlainJSON.self, forKey: key).value }
+            value = members
+        } else {
+            let single = try decoder.singleValueContainer()
+            if let flag = try? single.decode(Bool.self) { value = flag }
+            else if let number = try? single.decode(Double.self) { value = number }
+            else if let text = try? single.decode(String.self) { value = text }
+            else { value = Optional<Any>.none as Any }
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

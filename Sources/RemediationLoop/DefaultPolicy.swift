@@ -1,0 +1,28 @@
+/// The policy in force until one is adopted: the loop's rule of thumb.
+///
+/// Deterministic failures get deterministic fixes; judgment-dependent ones get a person.
+/// Rules are tried in order; the first that matches decides.
+public enum DefaultPolicy {
+    public static let text = """
+    {
+      "name": "default",
+      "description": "Deterministic failures get deterministic fixes; judgment-dependent ones get a person.",
+      "high_stakes": ["alerts*", "alerts/*", "alerts.*"],
+      "rules": [
+        {"name": "a guard that regressed is blocked until a person decides", "when": {"kind": ["regression"]}, "decide": "block"},
+        {"name": "high-stakes targets need a person", "when": {"high_stakes": true}, "decide": "review"},
+        {"name": "lint fixes merge themselves", "when": {"kind": ["lint"]}, "decide": "auto-merge"},
+        {"name": "type fixes of low blast radius merge themselves", "when": {"kind": ["type"], "blast_radius": ["low"]}, "decide": "auto-merge"},
+        {"name": "other type fixes need review", "when": {"kind": ["type"]}, "decide": "review"},
+        {"name": "reversible, low-risk skill refinements verified clean merge themselves",
+         "when": {"lever": ["skill"], "reversible": true, "blast_radius": ["low"], "verified_clean": true}, "decide": "auto-merge"},
+        {"name": "test failures need review", "when": {"kind": ["test"]}, "decide": "review"},
+        {"name": "eval regressions (a case that passed before) need review", "when": {"kind": ["eval"], "passed_before": true}, "decide": "review"},
+        {"name": "anything else needs review", "when": {}, "decide": "review"}
+      ]
+    }
+
+    """
+
+    public static let policy: AutonomyPolicy = try! AutonomyPolicy(text: text, name: "the default policy")
+}

@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+import LedgerStore
+
+/// What the gate knows about a fix when it decides: recorded with the decision, so replaying
+/// a decision (or re-deciding it under another policy) needs nothing but these facts.
+public struct GateFacts: Sendable, Equatable {
+    public var kind: String
+    public var lever: String
+    public var target: String
+    public var blastRadius: String
+    public var origin: String
+    public var reversible: Bool
+    public var passedBefore: Bool
+    /// Whether a verification run exists at all.
+    public var verified: Bool
+    public var verifiedClean: Bool
+    public var goldenCovered: Bool
+    public var guardsCovered: Bool
+    public var guardsFailed: Int
+    public var passToFail: Int
+    /// Where the golden dataset came from: declared, or last-complete-run.
+    public var datasetSource: String
+
+    func isHighStakes(_ globs: [String]) -> Bool {
+        globs.contains { fnmatch($0, target, 0) == 0 }
+    }
+
+    /// The facts as recorded in `GateDecided.facts`.
+    public var recorded: [String: String] {
+        ["kind": kind, "lever": lever, "target": target, "blast_radius": blastRadius, "origin": origin,
+         "reversible": String(reversible), "passed_before": String(passedBefore), "verified": String(verified),
+         "verified_clean": String(verifiedClean), "golden_covered": String(goldenCovered),
+         "guards_covered": String(guardsCovered), "guards_failed": String(guardsFailed),
+         "pass_to_fail": String(passToFail), "dataset_source": datasetSource]
+    }
+
+    /// Facts read back from a recorded decision.
+    public init?(recorded facts: [String: String]) {
+        guard let kind = facts["kind"], let lever = facts["lever"], let target = facts["target"],
+              let blastRadius = facts["blast_radius"], let origin = facts["origin"] else { return nil }
+        self.init(kind: kind, lever: lever, target: target, blastRadius: blastRadius, origin: origin,
+                  reversible: facts["reversible"] == "true", passedBefore: facts["passed_before"] == "true",
+                  verified: facts["verified"] == "true", verifiedClean: facts["verified_clean"] == "true",
+                  goldenCovered: facts["golden_covered"] == "true", guardsCovered: facts["guards_covered"] == "true",
+                  guardsFailed: Int(facts["guards_failed"] ?? "") ?? 0, passToFail: Int(facts["pass_to_fail"] ?? "") ?? 0,
+                  datasetSource: facts["dataset_source"] ?? "")
+    }
+
+    public init(kind: String, lever: String, target: String, blastRadius: String, origin: String, reversible: Bool,
+                passedBefore: Bool, verified: Bool, verifiedClean: Bool, goldenCovered: Bool, guardsCovered: Bool,
+                guardsFailed: Int, passToFail: Int, datasetSource: String) {
+        self.kind = kind; self.lever = lever; self.target = target; self.blastRadius = blastRadius; self.origin = origin
+        self.reversible = reversible; self.passedBefore = passedBefore; self.verified = verified
+        self.verifiedClean = verifiedClean; self.goldenCovered = goldenCovered; self.guardsCovered = guardsCovered
+        self.guardsFailed = guardsFailed; self.passToFail = passToFail; self.datasetSource = datasetSource
+    }
+
+    /// The facts of a fix in a state.
+    public init(fix: LoopState.Fix, state: LoopState) {
+        let failures = fix.proposal.failures.compactMap { state.failures[$0]?.detected }
+        let kind = failures.contains { $0.kind == "regression" } ? "regression" : failures.first?.kind ?? "test"
+        let verification = fix.verification
+        self.init(kind: kind, lever: fix.proposal.lever, target: fix.proposal.target ?? "", blastRadius: fix.proposal.blastRadius,
+                  origin: fix.proposal.origin, reversible: fix.proposal.reversible,
+                  passedBefore: failures.contains { $0.passedBefore },
+                  verified: verification != nil, verifiedClean: verification?.clean ?? false,
+                  goldenCovered: verification.map { $0.goldenCases > 0 && $0.casesCovered == $0.goldenCases } ?? false,
+                  guardsCovered: verification.map { $0.missingCases.isEmpty } ?? false,
+                  guardsFailed: verification?.guardsFailed.count ?? 0, passToFail: verification?.passToFail.count ?? 0,
+                  datasetSource: verification?.datasetSource ?? "none")
+    }
+}
+
+/// The gate: a policy's rule, then the invariants no rule can override.
+public enum Gate {
+    /// A decision before it is recorded.
+    public struct Decision: Sendable, Equatable {
+        public var decision: String
+        public var rule: String
+        public var considered: [String]
+        public var invariant: String?
+    }
+
+    /// Decides for `facts` under `policy`.
+    ///
+    /// Invariants, applied after the rule: a guard that failed in verification, or a case that
+    /// flipped from pass to fail, blocks; without a verification run that covered the whole
+    /// golden dataset and every guard, auto-merge becomes review.
+    public static func decide(_ facts: GateFacts, policy: AutonomyPolicy) -> Decision {
+        let (rule, considered) = policy.firstMatch(facts)
+        var decision = Decision(decision: rule?.decide ?? "review", rule: rule?.name ?? "no rule matched: review",
+                                considered: considered, invariant: nil)
+        if facts.guardsFailed > 0 || facts.passToFail > 0 {
+            if decision.decision != "block" {
+                decision.decision = "block"
+                decision.invariant = facts.guardsFailed > 0
+                    ? "a regression guard failed in verification: block"
+                    : "a case flipped from pass to fail in verification: block"
+            }
+        } else if decision.decision == "auto-merge" && !(facts.verified && facts.goldenCovered && facts.guardsCovered) {
+            decision.decision = "review"
+            decision.invariant = facts.verified
+                ? "verification did not cover the whole golden dataset and every guard: no auto-merge"
+                : "no verification run: no auto-merge"
+        }
+        return decision
+    }
+}
+
+extension LoopSteps {
+    /// Evaluates the policy in force for a fix and records the decision.
+    ///
+    /// - Throws: ``LoopError`` for an unknown, merged or already-decided fix.
+    @discardableResult
+    public func gate(fix: String) throws -> GateDecided {
+        try ledger.write { writer in
+            let state = try LoopState.fold(writer)
+            let current = try Self.fix(fix, in: state)
+            guard current.merged == nil else { throw LoopError(.invalidState, "fix \(fix) merged already; the gate has nothing to decide") }
+            if let gate = current.gate {
+                throw LoopError(.invalidState, "the gate decided \(gate.decision) for fix \(fix) already (\(gate.rule))")
+            }
+            let policy = try state.policy.map { try AutonomyPolicy(text: $0.text, name: "the adopted policy") } ?? DefaultPolicy.policy
+            let facts = GateFacts(fix: current, state: state)
+            let decision = Gate.decide(facts, policy: policy)
+            let decided = GateDecided(fix: fix, decision: decision.decision, policySHA256: policy.sha256, rule: decision.rule,
+                                      rulesConsidered: decision.considered, invariant: decision.invariant, facts: facts.recorded)
+            try Self.append(writer, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
+            return decided
+        }
+    }
+
+    /// Adopts a policy: its full text and hash become an event.
+    ///
+    /// - Throws: ``LoopError`` naming the rule and field of an invalid policy.
+    @discardableResult
+    public func adoptPolicy(text: String, name: String, by actor: String?) throws -> PolicyAdopted {
+        let policy = try AutonomyPolicy(text: text, name: name)
+        return try ledger.write { writer in
+            let adopted = PolicyAdopted(policySHA256: policy.sha256, text: text, format: "json", by: actor)
+            try Self.append(writer, LoopStreams.policy, .policyAdopted, adopted, actor: actor)
+            return adopted
+        }
+    }
+
+    /// Declares a suite's golden dataset: one case key a line.
+    @discardableResult
+    public func declareDataset(suite: String, version: String, text: String, by actor: String?) throws -> DatasetDeclared {
+        let cases = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !cases.isEmpty else { throw LoopError(.invalidArgument, "the dataset lists no cases (one case key a line)") }
+        let stream = try LoopStreams.dataset(suite: suite)
+        let unique = Array(Set(cases)).sorted()
+        let digest = try RunIngester.sha256(of: Array((unique.joined(separator: "\n") + "\n").utf8))
+        return try ledger.write { writer in
+            let declared = DatasetDeclared(suite: suite, version: version, cases: unique, sha256: digest)
+            try Self.append(writer, stream, .datasetDeclared, declared, actor: actor)
+            return declared
+        }
+    }
+}
+
+/// What `remedy what-if` reports: a past decision that another policy would change.
+public struct WhatIfChange: Sendable, Equatable {
+    public var fix: String
+    public var recorded: String
+    public var recordedRule: String
+    public var wouldBe: String
+    public var wouldBeRule: String
+}
+
+extension Gate {
+    /// Re-decides every recorded gate decision from its recorded facts under `policy`, and
+    /// returns those that change.
+    public static func whatIf(_ policy: AutonomyPolicy, ledger: Ledger) throws -> [WhatIfChange] {
+        var query = EventQuery()
+        query.types = [LoopEventType.gateDecided.rawValue]
+        var changes: [WhatIfChange] = []
+        try ledger.forEachEventBody(query) { _, bytes in
+            let envelope = try EventEnvelope(decoding: bytes)
+            let recorded = try LoopPayload.decode(GateDecided.self, from: envelope.data)
+            guard let facts = GateFacts(recorded: recorded.facts) else { return true }
+            let again = decide(facts, policy: policy)
+            if again.decision != recorded.decision {
+                changes.append(WhatIfChange(fix: recorded.fix, recorded: recorded.decision, recordedRule: recorded.invariant ?? recorded.rule,
+                                            wouldBe: again.decision, wouldBeRule: again.invariant ?? again.rule))
+            }
+            return true
+        }
+        return changes
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters() -> String {
+        String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
+    }
+}
