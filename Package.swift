@@ -80,12 +80,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RemediationLoopTests",
-            dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events"]
         ),
         .testTarget(
             name: "RemedyCLITests",
-            dependencies: ["remedy", "LedgerStore", "Events"]
+            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop"]
         ),
     ]
 )

@@ -6,25 +6,46 @@ import Darwin
 import ArgumentParser
 import Events
 import LedgerStore
+import RemediationLoop
 
 extension Remedy {
-    /// `remedy demo`: build a small ledger from the shipped demo events, then status and verify.
+    /// `remedy demo`: play the avalanche-forecast story into a new ledger and show the result.
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build a demo ledger from the events shipped with remedy, then print its status and verify it.",
+            abstract: "Play a remediation story from shipped reports into a new ledger; print the decisions, guards, queue, status and verification.",
             discussion: "Without --ledger the demo ledger goes in a new temporary folder, so it never touches .remedy/.")
 
-        @Option(help: ArgumentHelp("Where to build the demo ledger (default: a new temporary folder).", valueName: "path"))
+        @Option(help: ArgumentHelp("Where to build the demo ledger (a new file; default: a new temporary folder).", valueName: "path"))
         var ledger: String?
 
         func run() throws {
             try reportingErrors {
-                let location = try ledger.map { LedgerPath(path: $0) } ?? Self.temporaryLocation()
+                let folder = try Self.temporaryFolder()
+                let location = ledger.map { LedgerPath(path: $0) } ?? LedgerPath(path: folder + "/ledger.db")
                 let store = try Ledger.open(location, mode: .readWrite)
-                let result = try store.appendDemoEvents()
+                if try store.treeHead().size > 0 {
+                    throw LedgerError(.invalidEvent, "the demo needs a new ledger, and \(location.path) has events; choose another --ledger")
+                }
+                let played = try AvalancheStory.play(into: store, reportsFolder: folder)
                 let output = StandardOutput.shared
-                output.writeLine("demo ledger: \(location.path)")
-                output.writeLine("appended \(result.appended) events (\(result.duplicates) already present)\n")
+                output.writeLine("demo ledger: \(location.path)\n")
+                output.writeLine("the story (suite \(AvalancheStory.suite)):")
+                for step in played.steps { output.writeLine("  \(step)") }
+
+                let state = try LoopState.fold(store)
+                output.writeLine("\ngate decisions:")
+                for decision in played.decisions {
+                    output.writeLine("  \(decision.fix.padding(18))\(decision.decision.padding(12))\(decision.invariant ?? decision.rule)")
+                }
+                output.writeLine("\nregression guards:")
+                for guarded in state.guards.values.sorted(by: { $0.suiteCase < $1.suiteCase }) {
+                    output.writeLine("  \(guarded.suiteCase.key.padding(42))\(guarded.isHolding ? "holding" : "retired") since run \(guarded.sinceRun), fix \(guarded.fix ?? "-")")
+                }
+                output.writeLine("\nnext (remedy next):")
+                for item in NextQueue.items(state, now: Timestamp.now()) {
+                    output.writeLine("  \(item.kind.rawValue.padding(12))\(item.subject.padding(12))\(item.action)")
+                }
+                output.writeLine("")
                 output.write(Status.text(try store.status()))
                 output.writeLine("")
                 let report = try store.verify()
@@ -35,13 +56,13 @@ extension Remedy {
             }
         }
 
-        private static func temporaryLocation() throws -> LedgerPath {
+        private static func temporaryFolder() throws -> String {
             let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
             var template = Array("\(base)/remedy-demo-XXXXXX".utf8CString)
             guard let folder = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
                 throw LedgerError(.storage, "cannot create a temporary folder in \(base)")
             }
-            return LedgerPath(path: String(cString: folder) + "/ledger.db")
+            return String(cString: folder)
         }
     }
 }

@@ -30,6 +30,10 @@ enum RemedyExitCode: Int32, CaseIterable {
     /// The loop refused the step: an unknown failure or fix, or one not in the state the step
     /// needs (merging a fix awaiting review, diagnosing a resolved failure, ...).
     case loopRefused = 8
+    /// `remedy gate`: the fix waits for a person.
+    case gateReview = 10
+    /// `remedy gate`: the fix is blocked.
+    case gateBlock = 11
     /// The command line itself is wrong (swift-argument-parser's usage code).
     case usage = 64
 

@@ -103,8 +103,8 @@ final class EnvelopeTests: XCTestCase {
         XCTAssertThrowsError(try BatchLine.decode(Array(huge.utf8))) { XCTAssertEqual(($0 as? EventError)?.code, .tooLarge) }
     }
 
-    func testDemoEventsAreValidBatchLines() throws {
-        let lines = DemoEvents.ndjson.split(separator: "\n")
+    func testExampleEventsAreValidBatchLines() throws {
+        let lines = ExampleEvents.ndjson.split(separator: "\n")
         XCTAssertGreaterThanOrEqual(lines.count, 10)
         let events = try lines.map { try BatchLine.decode(Array($0.utf8)) }
         XCTAssertEqual(Set(events.compactMap(\.id)).count, lines.count, "demo ids are fixed and distinct")

@@ -55,7 +55,7 @@ final class ReadTests: XCTestCase {
         let ledger = try folder.openLedger()
         XCTAssertEqual(try ledger.status().eventCount, 0)
         XCTAssertNil(try ledger.status().lastEvent)
-        try ledger.appendDemoEvents()
+        try ledger.appendExampleEvents()
         let status = try ledger.status()
         XCTAssertEqual(status.eventCount, 12)
         XCTAssertEqual(status.streamCount, 3)
@@ -63,7 +63,7 @@ final class ReadTests: XCTestCase {
         XCTAssertEqual(status.lastEvent?.type, "FailureResolved")
         XCTAssertEqual(status.treeHead, try ledger.treeHead())
         XCTAssertGreaterThan(status.fileSize, 0)
-        XCTAssertEqual(try ledger.appendDemoEvents().appended, 0, "the demo is idempotent")
+        XCTAssertEqual(try ledger.appendExampleEvents().appended, 0, "the demo is idempotent")
     }
 
     /// Following sees the events already there, then ones committed by another connection.

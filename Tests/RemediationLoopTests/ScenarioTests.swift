@@ -18,12 +18,17 @@ import LedgerStore
         steps = LoopSteps(ledger: ledger)
     }
 
-    static func report(_ name: String) -> String {
-        Bundle.module.url(forResource: name, withExtension: "xml", subdirectory: "Fixtures/avalanche")!.path
+    /// The story's reports, written where the ingester can read them.
+    func report(_ name: String) throws -> String {
+        let path = folder + "/" + name + ".xml"
+        if !FileManager.default.fileExists(atPath: path) {
+            try AvalancheStory.reports.first { $0.name == name }!.xml.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        return path
     }
 
     func ingest(_ report: String, run: String, verifies: String? = nil) throws -> IngestSummary {
-        var request = IngestRequest(files: [Self.report(report)], suite: "avalanche-golden", run: run)
+        var request = IngestRequest(files: [try self.report(report)], suite: "avalanche-golden", run: run)
         request.commit = "4f2c9e1"
         request.verifies = verifies
         return try RunIngester.ingest(request, into: ledger)
@@ -113,6 +118,16 @@ import LedgerStore
         #expect(try ledger.verify().isValid)
     }
 
+    /// The demo plays the same story and gets the same decisions.
+    @Test func theDemoPlaysTheStory() throws {
+        let played = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        #expect(played.decisions.map(\.decision) == ["auto-merge", "review"])
+        #expect(played.steps.last == "ingest run 3: 5 cases, 1 failing; new failures [\"failure-3\"], fixed [\"failure-2\"], regressions [\"failure-3\"]")
+        let state = try LoopState.fold(ledger)
+        #expect(state.guards.keys.map(\.key).sorted() == ["alerts.danger::rating-threshold-level-4", "forecast.bulletins::slf-date-format"])
+        #expect(NextQueue.items(state, now: Timestamp.now()).first?.kind == .regression)
+    }
+
     @Test func stepsRefuseWhatTheStateDoesNotAllow() throws {
         _ = try ingest("run-1", run: "1")
         #expect(throws: LoopError.self) { try steps.diagnose("failure-9", lever: "skill", target: "x", by: "agent:a") }
@@ -135,13 +150,13 @@ import LedgerStore
 
     @Test func aFailedReportWritesNothing() throws {
         let before = try ledger.treeHead()
-        var request = IngestRequest(files: [Self.report("run-1"), folder + "/missing.xml"], suite: "s", run: "1")
+        var request = IngestRequest(files: [try report("run-1"), folder + "/missing.xml"], suite: "s", run: "1")
         request.kind = "test"
         #expect(throws: IngestError.self) { try RunIngester.ingest(request, into: ledger) }
         let truncated = folder + "/truncated.xml"
-        let text = try String(contentsOfFile: Self.report("run-1"), encoding: .utf8)
+        let text = try String(contentsOfFile: try report("run-1"), encoding: .utf8)
         try String(text.prefix(600)).write(toFile: truncated, atomically: true, encoding: .utf8)
-        request.files = [Self.report("run-1"), truncated]
+        request.files = [try report("run-1"), truncated]
         let error = #expect(throws: IngestError.self) { try RunIngester.ingest(request, into: ledger) }
         #expect(error?.message.hasPrefix(truncated) == true)
         #expect(try ledger.treeHead() == before)

@@ -10,7 +10,7 @@ final class CLIErrorTests: XCTestCase {
     override func setUpWithError() throws {
         folder = TemporaryFolder()
         ledger = folder.file("ledger.db")
-        XCTAssertEqual(try Remedy.run(["demo", "--ledger", ledger]).status, 0)
+        try Remedy.seedExampleEvents(ledger)
         XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "fix-42", "--type", "A", "--data", "{}",
                                        "--id", "0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11"]).status, 0)
     }

@@ -1,14 +1,18 @@
 import Foundation
 import XCTest
+import RemediationLoop
 
 /// The loop's commands as CI and people call them.
 final class LoopCLITests: XCTestCase {
-    private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("RemediationLoopTests/Fixtures/avalanche")
     private static let reports = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("IngestTests/Fixtures/reports")
 
-    private func report(_ name: String) -> String { Self.fixtures.appendingPathComponent(name + ".xml").path }
+    private let folder = TemporaryFolder()
+
+    /// One of the demo story's reports, written to a file.
+    private func report(_ name: String) -> String {
+        folder.write(name + ".xml", AvalancheStory.reports.first { $0.name == name }!.xml)
+    }
 
     func testIngestPrintsTheCountsAndDetectionsAsJSON() throws {
         let folder = TemporaryFolder()
@@ -74,5 +78,41 @@ final class LoopCLITests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["reverted", "f", "--reason", "again"] + ledger).status, 8)
         XCTAssertEqual(try Remedy.run(["guard", "retire", "x::y", "--suite", "avalanche-golden", "--reason", "r", "--by", "dana"] + ledger).status, 8)
         XCTAssertEqual(try Remedy.run(["verify"] + ledger).status, 0)
+    }
+}
+
+extension LoopCLITests {
+    /// `remedy gate` tells CI what to do by its exit code; policies and what-if round it off.
+    func testGateExitCodesPoliciesAndWhatIf() throws {
+        let ledger = ["--ledger", folder.file("gate.db")]
+        func run(_ arguments: [String]) throws -> Remedy.Output { try Remedy.run(arguments + ledger) }
+        XCTAssertEqual(try run(["ingest", report("run-1"), "--suite", "avalanche-golden", "--run", "1", "--kind", "eval"]).status, 0)
+        XCTAssertEqual(try run(["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:t"]).status, 0)
+        XCTAssertEqual(try run(["propose", "failure-1", "--fix", "a", "--change", "c", "--blast-radius", "low", "--by", "agent:f"]).status, 0)
+        // Not verified: the skill rule wants a clean verification, so it falls through to review (exit 10).
+        let unverified = try run(["gate", "a", "--json"])
+        XCTAssertEqual(unverified.status, 10, unverified.stderr)
+        XCTAssertTrue(unverified.stdout.contains(#""decision":"review""#) && unverified.stdout.contains(#""rule":"anything else needs review""#), unverified.stdout)
+        XCTAssertTrue(unverified.stdout.contains(#""verified":"false""#), "the facts are recorded")
+        XCTAssertEqual(try run(["gate", "a"]).status, 8, "decided already")
+
+        XCTAssertEqual(try run(["propose", "failure-1", "--fix", "b", "--change", "c", "--blast-radius", "low", "--by", "agent:f"]).status, 0)
+        XCTAssertEqual(try run(["ingest", report("verify-date-normalizer"), "--suite", "avalanche-golden", "--run", "v1", "--verifies", "b"]).status, 0)
+        let clean = try run(["gate", "b"])
+        XCTAssertEqual(clean.status, 0, clean.stderr)
+        XCTAssertEqual(clean.stdout, "auto-merge: reversible, low-risk skill refinements verified clean merge themselves\n")
+
+        let strict = folder.write("strict.json", #"{"rules": [{"name": "people decide", "when": {}, "decide": "review"}]}"#)
+        let whatIf = try run(["what-if", "--policy", strict])
+        XCTAssertEqual(whatIf.stdout, "b: auto-merge → review (people decide)\n")
+        let bad = folder.write("bad.json", #"{"rules": [{"name": "r", "when": {"colour": []}, "decide": "review"}]}"#)
+        let refused = try run(["policy", "adopt", bad])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("rule 1 (r): unknown condition \"colour\""), refused.stderr)
+        XCTAssertEqual(try run(["policy", "adopt", strict, "--by", "dana"]).status, 0)
+        XCTAssertTrue(try run(["policy", "show"]).stdout.contains("people decide"))
+        let dataset = folder.write("golden.txt", "forecast.bulletins::slf-date-format\n# comment\nnot-run::yet\n")
+        XCTAssertEqual(try run(["dataset", "declare", "--suite", "avalanche-golden", "--version", "2026.11", dataset]).status, 0)
+        XCTAssertEqual(try run(["verify"]).status, 0)
     }
 }

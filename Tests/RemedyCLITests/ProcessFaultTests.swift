@@ -12,7 +12,7 @@ final class ProcessFaultTests: XCTestCase {
     func testBatchKilledMidwayLeavesNoPartialBatch() throws {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
-        XCTAssertEqual(try Remedy.run(["demo", "--ledger", ledger]).status, 0)
+        try Remedy.seedExampleEvents(ledger)
         let before = try Remedy.run(["events", "--ledger", ledger]).stdout
 
         // 1. Killed while still reading its input: many lines sent, the end never reached.
@@ -62,7 +62,7 @@ final class ProcessFaultTests: XCTestCase {
         let mounted = shell("mount -t tmpfs -o size=2m tmpfs '\(mountPoint)'") == 0
         defer { if mounted { _ = shell("umount '\(mountPoint)'") } }
         let ledger = mountPoint + "/ledger.db"
-        XCTAssertEqual(try Remedy.run(["demo", "--ledger", ledger]).status, 0)
+        try Remedy.seedExampleEvents(ledger)
         let before = try Remedy.run(["events", "--ledger", ledger]).stdout
 
         let payload = String(repeating: "x", count: 400)

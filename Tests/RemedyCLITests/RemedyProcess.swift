@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Events
 
 /// Runs the built `remedy` binary as a real process, the way CI scripts do.
 enum Remedy {
@@ -48,6 +49,12 @@ enum Remedy {
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData.value, as: UTF8.self))
+    }
+
+    /// Appends the 12 example events (``ExampleEvents``) to a ledger through the CLI.
+    static func seedExampleEvents(_ ledger: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try run(["append", "--ledger", ledger, "--ndjson", "-"], input: Data(ExampleEvents.ndjson.utf8))
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
     }
 
     /// Starts `remedy ARGS` and returns it running, its output collected as it arrives.

@@ -63,7 +63,7 @@ public enum InputFile {
             if count == 0 { break }
             var written = 0
             while written < count {
-                let n = chunk.withUnsafeBytes { write(spool, $0.baseAddress! + written, count - written) }
+                let n = chunk.withUnsafeBytes { systemWrite(spool, $0.baseAddress! + written, count - written) }
                 if n < 0 {
                     if errno == EINTR { continue }
                     let message = errnoMessage()
@@ -80,6 +80,28 @@ public enum InputFile {
 
 #if canImport(Glibc)
 let systemRead = Glibc.read
+let systemWrite = Glibc.write
 #elseif canImport(Darwin)
 let systemRead = Darwin.read
+let systemWrite = Darwin.write
 #endif
+
+extension InputFile {
+    /// Writes bytes to a new file (replacing one that exists).
+    ///
+    /// - Throws: ``LedgerError`` (`.storage`) when the file cannot be written.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())")
+            }
+            offset += count
+        }
+    }
+}

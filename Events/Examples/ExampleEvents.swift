@@ -1,10 +1,10 @@
-/// The events `remedy demo` appends: one round of the remediation loop, from an eval run that
-/// finds a failure to a merged fix whose case becomes a regression guard.
+/// Example events: one round of the remediation loop as NDJSON batch lines (see ``BatchLine``),
+/// from an eval run that finds a failure to a merged fix whose case becomes a regression guard.
 ///
-/// They are NDJSON batch lines (see ``BatchLine``), shipped in the binary so the demo needs no
-/// files. Ids are fixed, so running the demo twice on one ledger appends nothing the second time.
-public enum DemoEvents {
-    /// The demo batch, one event a line.
+/// They show the envelope and the batch format, and give tests a small realistic ledger. Ids
+/// are fixed, so appending them twice to one ledger appends nothing the second time.
+public enum ExampleEvents {
+    /// The batch, one event a line.
     public static let ndjson: String = """
     {"stream":"run-golden-101","type":"EvalRunStarted","id":"01936a52-0000-7000-8000-000000000001","actor":"ci","correlation_id":"pipeline-101","data":{"suite":"golden","run_id":"101","commit":"4f2c9e1","dirty":false,"dataset_version":"2026.11","trigger":"push","producer":"promptfoo","producer_version":"0.120.19"}}
     {"stream":"run-golden-101","type":"CaseOutcomeRecorded","id":"01936a52-0000-7000-8000-000000000002","actor":"ci","correlation_id":"pipeline-101","data":{"case":"golden/alerts/heart-rate-danger","attempt":1,"status":"fail","score":"0.41","threshold":"0.80","duration_ms":1840,"message":"expected a danger alert at 182 bpm","trace_id":"tr-7a1","skill":"alerts"}}
