@@ -29,7 +29,7 @@ struct Remedy: ParsableCommand {
         subcommands: [
             Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
-            GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self,
+            GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
         ]
     )
 }

@@ -162,6 +162,50 @@ import LedgerStore
         #expect(try ledger.treeHead() == before)
     }
 
+    @Test func aliasesCarryHistoryAndQuarantinesExpire() throws {
+        _ = try ingest("run-1", run: "1")
+        let old = "forecast.bulletins::slf-date-format", new = "forecast.bulletins::slf-bulletin-date-format"
+        #expect(throws: LoopError.self) { try steps.alias(suite: "avalanche-golden", from: "nope::x", to: new, by: "dana") }
+        try steps.alias(suite: "avalanche-golden", from: old, to: new, by: "dana")
+        let state = try LoopState.fold(ledger)
+        #expect(state.openFailureByCase[SuiteCase(suite: "avalanche-golden", key: new)] == "failure-1")
+        #expect(state.cases[SuiteCase(suite: "avalanche-golden", key: old)] == nil)
+        // The failure can be addressed by its new key.
+        #expect(try steps.diagnose(new, lever: "skill", target: "date-normalizer", by: "agent:t").failure == "failure-1")
+
+        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "someday", reason: nil) }
+        try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2020-01-01", reason: "flaky upstream feed")
+        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2030-01-01", reason: nil) }
+        let expired = NextQueue.items(try LoopState.fold(ledger), now: try Timestamp(parsing: "2026-11-25"))
+        #expect(expired.contains { $0.kind == .quarantineExpired && $0.case == new })
+        try steps.endQuarantine(suite: "avalanche-golden", case: new, by: "dana")
+        #expect(try LoopState.fold(ledger).quarantines.isEmpty)
+        #expect(throws: LoopError.self) { try steps.endQuarantine(suite: "avalanche-golden", case: new, by: "dana") }
+    }
+
+    /// Surefire's reruns: each earlier attempt is an attempt of its own; a case that failed then
+    /// passed is flaky, not failing.
+    @Test func rerunsAreAttemptsAndFlakyCasesAreCounted() throws {
+        let path = folder + "/surefire-reruns.xml"
+        try """
+        <testsuite name="s" tests="2">
+          <testcase classname="a.B" name="flaky"><flakyFailure message="first try"/><flakyFailure message="second try"/></testcase>
+          <testcase classname="a.B" name="broken"><failure message="still"/><rerunFailure message="again"/></testcase>
+        </testsuite>
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(facts.counts == ReportCounts(tests: 2, failures: 1))
+        #expect(outcomes.map(\.status) == [.fail, .fail, .pass, .fail, .fail])
+        let summary = try RunIngester.ingest(IngestRequest(files: [path], suite: "s", run: "1"), into: ledger)
+        #expect(summary.flaky == 1)
+        #expect(summary.newFailures.count == 1)
+        var query = EventQuery()
+        query.types = ["CaseOutcomeRecorded"]
+        let attempts = try ledger.events(query).map { try LoopPayload.decode(CaseOutcomeRecorded.self, from: EventEnvelope(decoding: $0.body).data).attempt }
+        #expect(attempts == [1, 2, 3, 1, 2])
+    }
+
     @Test func skillMapsMatchTheLastRule() throws {
         let map = try SkillMap(text: """
             # glob                 skill
