@@ -104,7 +104,7 @@ public struct AutonomyPolicy: Sendable, Equatable {
             rules.append(Rule(name: ruleName, when: conditions, decide: decide))
         }
         self.text = text
-        self.sha256 = SHA256.hash(data: Array(text.utf8)).map { String(format2: $0) }.joined()
+        self.sha256 = SHA256.hash(data: Array(text.utf8)).lowercaseHex
     }
 
     /// The first rule that matches `facts`, and the names of every rule considered up to it.
@@ -153,12 +153,6 @@ extension AutonomyPolicy.Conditions {
     }
 }
 
-private extension String {
-    init(format2 byte: UInt8) {
-        let text = String(byte, radix: 16)
-        self = text.count == 1 ? "0" + text : text
-    }
-}
 
 /// Any JSON value, decoded to plain Swift values for validation with precise messages.
 private struct PlainJSON: Decodable {

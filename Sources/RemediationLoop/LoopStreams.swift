@@ -21,8 +21,7 @@ public enum LoopStreams {
     /// `case-<16 hex digits>`: case keys may hold spaces, so their streams are named by hash.
     public static func `case`(suite: String, key: String) -> StreamName {
         let digest = SHA256.hash(data: Array("\(suite)\n\(key)".utf8))
-        let hex = digest.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        return try! StreamName("case-\(hex)")
+        return try! StreamName("case-\(digest.prefix(8).lowercaseHex)")
     }
 
     /// `dataset-<suite>`.

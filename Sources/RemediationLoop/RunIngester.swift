@@ -139,10 +139,7 @@ public enum RunIngester {
 
     /// SHA-256 of bytes, as lowercase hex.
     static func sha256(of bytes: [UInt8]) throws -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let text = String(byte, radix: 16)
-            return text.count == 1 ? "0" + text : text
-        }.joined()
+        SHA256.hash(data: bytes).lowercaseHex
     }
 
     /// SHA-256 of a file, read in chunks.
@@ -161,9 +158,6 @@ public enum RunIngester {
             if count == 0 { break }
             chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
-        return hasher.finalize().map { byte in
-            let text = String(byte, radix: 16)
-            return text.count == 1 ? "0" + text : text
-        }.joined()
+        return hasher.finalize().lowercaseHex
     }
 }

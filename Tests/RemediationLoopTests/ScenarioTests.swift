@@ -162,6 +162,24 @@ import LedgerStore
         #expect(try ledger.treeHead() == before)
     }
 
+    /// A fix for a regressed guard is blocked by the default policy until a person approves it.
+    @Test func aBlockedFixCannotMergeWithoutAPerson() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        try steps.diagnose("failure-3", lever: "skill", target: "date-normalizer", by: "agent:triage")
+        try steps.propose(failures: ["failure-3"], fix: "date-normalizer-2", change: "https://git.example/pr/9", blastRadius: "low", by: "agent:fixer")
+        let blocked = try steps.gate(fix: "date-normalizer-2")
+        #expect(blocked.decision == "block" && blocked.rule == "a guard that regressed is blocked until a person decides")
+        #expect(blocked.facts["kind"] == "regression")
+        let refusal = #expect(throws: LoopError.self) { try steps.merged(fix: "date-normalizer-2", commit: "abcdef1") }
+        #expect(refusal?.message.contains("blocked by the gate") == true)
+        try steps.review(fix: "date-normalizer-2", approve: true, by: "dana@example.com")
+        try steps.merged(fix: "date-normalizer-2", commit: "abcdef1")
+        // A guard is retired only by a person, with a reason.
+        #expect(throws: LoopError.self) { try steps.retireGuard(suite: AvalancheStory.suite, case: "forecast.bulletins::slf-date-format", reason: "r", by: "agent:x") }
+        try steps.retireGuard(suite: AvalancheStory.suite, case: "alerts.danger::rating-threshold-level-4", reason: "the alert was redesigned", by: "dana@example.com")
+        #expect(try LoopState.fold(ledger).guards.values.filter(\.isHolding).count == 1)
+    }
+
     @Test func aliasesCarryHistoryAndQuarantinesExpire() throws {
         _ = try ingest("run-1", run: "1")
         let old = "forecast.bulletins::slf-date-format", new = "forecast.bulletins::slf-bulletin-date-format"
