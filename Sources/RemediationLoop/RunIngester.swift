@@ -21,6 +21,14 @@ public struct IngestRequest: Sendable {
     public var verifies: String?
     public var skills: SkillMap?
     public var actor: String
+    /// Whether the tested tree had uncommitted changes.
+    public var dirty: Bool?
+    /// What started the run: push, schedule, manual, a fix's verification...
+    public var trigger: String?
+    public var datasetVersion: String?
+    /// The harness that wrote the reports; by default the one the format names.
+    public var producer: String?
+    public var producerVersion: String?
 
     public init(files: [String], suite: String, run: String, actor: String = "ci") {
         self.files = files

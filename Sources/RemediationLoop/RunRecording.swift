@@ -56,6 +56,11 @@ struct RunRecording {
         var started = EvalRunStarted(suite: request.suite, runID: request.run, kind: kind, format: format!.rawValue, reports: reports)
         started.commit = request.commit
         started.verifies = request.verifies
+        started.dirty = request.dirty
+        started.trigger = request.trigger ?? (request.verifies != nil ? "verification" : nil)
+        started.datasetVersion = request.datasetVersion ?? state.datasets[request.suite]?.version
+        started.producer = request.producer ?? (format == .junit ? nil : format!.rawValue == "inspect" ? "inspect_ai" : format!.rawValue)
+        started.producerVersion = request.producerVersion
         try append(stream, .evalRunStarted, try LoopPayload.encode(started), expect: .noStream)
     }
 

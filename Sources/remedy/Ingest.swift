@@ -20,6 +20,11 @@ extension Remedy {
         @Option(help: "The fix this run verifies.") var verifies: String?
         @Option(help: ArgumentHelp("A CODEOWNERS-style file mapping case-key globs to skills.", valueName: "file")) var skills: String?
         @Option(help: "Who records the run.") var actor: String = "ci"
+        @Flag(help: "The tested tree had uncommitted changes.") var dirty = false
+        @Option(help: "What started the run (push, schedule, manual, ...).") var trigger: String?
+        @Option(name: .customLong("dataset-version"), help: "The golden dataset's version (default: the declared one).") var datasetVersion: String?
+        @Option(help: "The harness that wrote the reports (default: from the format).") var producer: String?
+        @Option(name: .customLong("producer-version"), help: "The harness's version.") var producerVersion: String?
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
@@ -35,6 +40,11 @@ extension Remedy {
                 request.format = ReportFormat(rawValue: format)
                 request.kind = kind
                 request.verifies = verifies
+                request.dirty = dirty
+                request.trigger = trigger
+                request.datasetVersion = datasetVersion
+                request.producer = producer
+                request.producerVersion = producerVersion
                 if let skills {
                     request.skills = try SkillMap(text: String(decoding: try InputFile.readPayload(path: skills), as: UTF8.self), name: skills)
                 }
