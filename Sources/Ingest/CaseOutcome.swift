@@ -27,19 +27,33 @@ public struct CaseOutcome: Sendable, Equatable {
 
     /// The longest message kept; longer ones are cut (and say so).
     public static let maximumMessageLength = 4096
+    /// The longest case key kept: a longer one is cut and given a hash of the whole, so keys
+    /// stay distinct and events stay small whatever a hostile report names its cases.
+    public static let maximumKeyLength = 1024
+    /// At most this many properties per case, each name and value at most this long.
+    public static let maximumProperties = 64
+    public static let maximumPropertyLength = 1024
+
+    /// A case key bounded to ``maximumKeyLength`` bytes.
+    static func caseKey(_ key: String) -> String {
+        guard key.utf8.count > maximumKeyLength else { return key }
+        var hasher = FNV1a()
+        for byte in key.utf8 { hasher.combine(byte) }
+        return (bounded(key, to: maximumKeyLength - 20) ?? "") + "#" + String(hasher.value, radix: 16)
+    }
 
     public init(key: String, status: Status) {
         self.key = key
         self.status = status
     }
 
-    /// Cuts a message to the kept length at a character boundary.
-    static func bounded(_ text: String?) -> String? {
+    /// Cuts a text to `limit` bytes at a character boundary, marking the cut.
+    static func bounded(_ text: String?, to limit: Int = maximumMessageLength) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        guard text.utf8.count > maximumMessageLength else { return text }
+        guard text.utf8.count > limit else { return text }
         var cut = ""
         for character in text {
-            if cut.utf8.count + character.utf8.count > maximumMessageLength - 3 { break }
+            if cut.utf8.count + character.utf8.count > limit - 3 { break }
             cut.append(character)
         }
         return cut + "..."
@@ -76,5 +90,13 @@ public struct ReportFacts: Sendable, Equatable {
 
     public init(format: ReportFormat) {
         self.format = format
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash (Swift's `Hasher` is seeded per process).
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func combine(_ byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
     }
 }

@@ -11,8 +11,6 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case notAReport
         /// A format remedy does not read (yet), or an encoding it does not know.
         case unsupported
-        /// The run was recorded before from a different report.
-        case conflict
         /// A command-line value that cannot be used (suite or run name, mapping file).
         case invalidArgument
     }

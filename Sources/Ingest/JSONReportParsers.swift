@@ -28,14 +28,17 @@ struct PromptfooReportParser {
         for result in file.results.results {
             let description = result.testCase?.description ?? "test \(result.testIdx ?? 0)"
             let provider = result.provider?.label.flatMap { $0.isEmpty ? nil : $0 } ?? result.provider?.id ?? "provider"
-            let key = "\(description) [\(provider)] #\(result.promptIdx ?? 0)"
+            let key = CaseOutcome.caseKey("\(description) [\(provider)] #\(result.promptIdx ?? 0)")
             let status: CaseOutcome.Status = result.success == true ? .pass : result.failureReason == 2 ? .error : .fail
             var outcome = CaseOutcome(key: key, status: status)
             outcome.score = result.score.map(JSONReportError.decimalText)
-            outcome.durationMilliseconds = result.latencyMs.map { Int($0.rounded()) }
+            outcome.durationMilliseconds = result.latencyMs.flatMap { $0.isFinite && $0 >= 0 && $0 < 31_536_000_000 ? Int($0.rounded()) : nil }
             outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
             if let metadata = result.testCase?.metadata {
-                outcome.properties = metadata
+                for (name, value) in metadata.prefix(CaseOutcome.maximumProperties) {
+                    outcome.properties[CaseOutcome.bounded(name, to: CaseOutcome.maximumPropertyLength) ?? ""] =
+                        CaseOutcome.bounded(value, to: CaseOutcome.maximumPropertyLength) ?? ""
+                }
                 outcome.skill = metadata["skill"] ?? metadata["component"]
             }
             facts.counts.tests += 1
@@ -68,7 +71,7 @@ struct InspectReportParser {
         var seen = Set<String>()
         for sample in log.samples ?? [] {
             let epoch = sample.epoch ?? 1
-            let key = "\(task)/\(sample.id?.text ?? "?")" + (epoch > 1 ? "#\(epoch)" : "")
+            let key = CaseOutcome.caseKey("\(task)/\(sample.id?.text ?? "?")" + (epoch > 1 ? "#\(epoch)" : ""))
             let firstScore = sample.scores?.sorted { $0.key < $1.key }.first?.value
             let status: CaseOutcome.Status
             if sample.error != nil {

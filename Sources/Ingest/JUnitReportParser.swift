@@ -60,8 +60,10 @@ struct JUnitReportParser {
                         default:
                             break
                         }
-                    } else if element == "property", depth == childDepth + 2, let key = attributes.value("name") {
-                        current.properties[key] = attributes.value("value") ?? ""
+                    } else if element == "property", depth == childDepth + 2, let key = attributes.value("name"),
+                              current.properties.count < CaseOutcome.maximumProperties {
+                        current.properties[CaseOutcome.bounded(key, to: CaseOutcome.maximumPropertyLength) ?? ""] =
+                            CaseOutcome.bounded(attributes.value("value"), to: CaseOutcome.maximumPropertyLength) ?? ""
                     }
                     testcase = current
                 } else if element == "testsuite" {
@@ -114,7 +116,7 @@ private struct PendingCase {
     var children: [(element: String, message: String?)] = []
     var properties: [String: String] = [:]
 
-    var key: String { "\(classname)::\(name)" }
+    var key: String { CaseOutcome.caseKey("\(classname)::\(name)") }
 
     func emit(into counts: inout ReportCounts, _ sink: (CaseOutcome) throws -> Void) throws {
         counts.tests += 1
@@ -148,9 +150,11 @@ private struct PendingCase {
         return outcome
     }
 
-    /// `time="1.234"` seconds as milliseconds; nil when absent, empty or unreadable.
+    /// `time="1.234"` seconds as milliseconds; nil when absent, empty, unreadable or absurd
+    /// (beyond a year: no test runs that long, and a hostile value must not trap).
     static func milliseconds(_ text: String?) -> Int? {
-        guard let text = text?.replacingComma(), !text.isEmpty, let seconds = Double(text), seconds.isFinite, seconds >= 0 else { return nil }
+        guard let text = text?.replacingComma(), !text.isEmpty, let seconds = Double(text), seconds.isFinite,
+              seconds >= 0, seconds < 31_536_000 else { return nil }
         return Int((seconds * 1000).rounded())
     }
 }

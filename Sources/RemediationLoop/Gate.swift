@@ -65,12 +65,20 @@ public struct GateFacts: Sendable, Equatable {
         let failures = fix.proposal.failures.compactMap { state.failures[$0]?.detected }
         let kind = failures.contains { $0.kind == "regression" } ? "regression" : failures.first?.kind ?? "test"
         let verification = fix.verification
+        // Coverage is judged against the golden set and guards as they are now: a guard made
+        // or a dataset declared after the verification ran must be covered too.
+        var goldenCovered = false, guardsCovered = false
+        if let verification, let suite = state.suite(of: fix) ?? Optional(verification.suite),
+           let run = (try? LoopStreams.run(suite: verification.suite, run: verification.runID)).flatMap({ state.runs[$0.rawValue] }) {
+            let cover = state.mustCover(suite: suite)
+            goldenCovered = !cover.golden.isEmpty && cover.golden.allSatisfy { run.finalStatus[$0] != nil }
+            guardsCovered = cover.guards.allSatisfy { run.finalStatus[$0] != nil }
+        }
         self.init(kind: kind, lever: fix.proposal.lever, target: fix.proposal.target ?? "", blastRadius: fix.proposal.blastRadius,
                   origin: fix.proposal.origin, reversible: fix.proposal.reversible,
                   passedBefore: failures.contains { $0.passedBefore },
                   verified: verification != nil, verifiedClean: verification?.clean ?? false,
-                  goldenCovered: verification.map { $0.goldenCases > 0 && $0.casesCovered == $0.goldenCases } ?? false,
-                  guardsCovered: verification.map { $0.missingCases.isEmpty } ?? false,
+                  goldenCovered: goldenCovered, guardsCovered: guardsCovered,
                   guardsFailed: verification?.guardsFailed.count ?? 0, passToFail: verification?.passToFail.count ?? 0,
                   datasetSource: verification?.datasetSource ?? "none")
     }
@@ -115,16 +123,18 @@ public enum Gate {
 extension LoopSteps {
     /// Evaluates the policy in force for a fix and records the decision.
     ///
-    /// - Throws: ``LoopError`` for an unknown, merged or already-decided fix.
+    /// Asked again before a new verification, it returns the recorded decision and records
+    /// nothing, so a retried CI step gets the same answer.
+    ///
+    /// - Throws: ``LoopError`` for an unknown or merged fix.
     @discardableResult
     public func gate(fix: String) throws -> GateDecided {
         try ledger.write { writer in
             let state = try LoopState.fold(writer)
             let current = try Self.fix(fix, in: state)
             guard current.merged == nil else { throw LoopError(.invalidState, "fix \(fix) merged already; the gate has nothing to decide") }
-            if let gate = current.gate {
-                throw LoopError(.invalidState, "the gate decided \(gate.decision) for fix \(fix) already (\(gate.rule))")
-            }
+            // Decided since the latest verification: the same answer again (CI retries), nothing new recorded.
+            if let gate = current.gate { return gate }
             let policy = try state.policy.map { try AutonomyPolicy(text: $0.text, name: "the adopted policy") } ?? DefaultPolicy.policy
             let facts = GateFacts(fix: current, state: state)
             let decision = Gate.decide(facts, policy: policy)
@@ -181,8 +191,10 @@ extension Gate {
         query.types = [LoopEventType.gateDecided.rawValue]
         var changes: [WhatIfChange] = []
         try ledger.forEachEventBody(query) { _, bytes in
-            let envelope = try EventEnvelope(decoding: bytes)
-            let recorded = try LoopPayload.decode(GateDecided.self, from: envelope.data)
+            guard let envelope = try? EventEnvelope(decoding: bytes),
+                  let recorded = try? LoopPayload.decode(GateDecided.self, from: envelope.data) else {
+                throw LoopError(.invalidState, "a recorded gate decision does not decode; run `remedy verify`")
+            }
             guard let facts = GateFacts(recorded: recorded.facts) else { return true }
             let again = decide(facts, policy: policy)
             if again.decision != recorded.decision {

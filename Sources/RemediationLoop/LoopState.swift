@@ -87,6 +87,8 @@ public struct LoopState: Sendable {
     public var policy: PolicyAdopted?
     public var datasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
+    /// Where each quarantine started, for ordering by age.
+    public var quarantinePositions: [SuiteCase: Int] = [:]
     /// The position of the last event folded.
     public var position = 0
 
@@ -152,6 +154,9 @@ public struct LoopState: Sendable {
         case .fixVerified:
             let verification = try LoopPayload.decode(FixVerified.self, from: data)
             fixes[verification.fix]?.verification = verification
+            // A new verification supersedes what was decided on the old one.
+            fixes[verification.fix]?.gate = nil
+            fixes[verification.fix]?.reviews = []
             fixes[verification.fix]?.position = position
         case .gateDecided:
             let gate = try LoopPayload.decode(GateDecided.self, from: data)
@@ -189,6 +194,7 @@ public struct LoopState: Sendable {
         case .quarantineStarted:
             let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: data)
             quarantines[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = quarantine
+            quarantinePositions[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = position
         case .quarantineEnded:
             let ended = try LoopPayload.decode(QuarantineEnded.self, from: data)
             quarantines[SuiteCase(suite: ended.suite, key: ended.case)] = nil
@@ -198,6 +204,20 @@ public struct LoopState: Sendable {
     /// The failures that merged fix `fix` addressed and that are still open.
     public func openFailures(addressedBy fix: String) -> [String] {
         (fixes[fix]?.proposal.failures ?? []).filter { failures[$0]?.isOpen ?? false }
+    }
+
+    /// The cases a verification of `suite` must cover: the golden dataset (declared, else the
+    /// suite's last complete run) and every holding guard; and where the golden set came from.
+    public func mustCover(suite: String) -> (golden: [String], guards: [String], source: String) {
+        let guards = self.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key).sorted()
+        if let declared = datasets[suite] { return (declared.cases, guards, "declared") }
+        let last = lastCompleteRun[suite].flatMap { runs[$0] }
+        return ((last?.finalStatus.keys).map { Array($0).sorted() } ?? [], guards, "last-complete-run")
+    }
+
+    /// The suite a fix's failures belong to.
+    public func suite(of fix: Fix) -> String? {
+        fix.proposal.failures.compactMap { failures[$0]?.detected.suite }.first
     }
 
     /// The fix in force (merged, not reverted) for a failure, if any.

@@ -37,13 +37,14 @@ public enum NextQueue {
                 guard let fix = state.fixes[id] else { return false }
                 return fix.reverted == nil && fix.reviews.last?.verdict != "reject"
             }
-            if detected.kind == "regression" && !hasLiveFix {
+            if hasLiveFix { continue }
+            if detected.kind == "regression" {
                 items.append(QueueItem(kind: .regression, subject: failure.id, suite: detected.suite, case: detected.case,
                                        action: "the guard \(detected.case) failed in run \(detected.runID): diagnose it", since: failure.position))
             } else if failure.diagnoses.isEmpty {
                 items.append(QueueItem(kind: .diagnose, subject: failure.id, suite: detected.suite, case: detected.case,
                                        action: "diagnose: which lever (code, threshold, skill) fixes \(detected.case)?", since: failure.position))
-            } else if !hasLiveFix {
+            } else {
                 let lever = failure.diagnoses.last!.lever
                 items.append(QueueItem(kind: .propose, subject: failure.id, suite: detected.suite, case: detected.case,
                                        action: "propose a \(lever) fix for \(failure.diagnoses.last!.target)", since: failure.position))
@@ -69,7 +70,7 @@ public enum NextQueue {
             if let until = try? Timestamp(parsing: quarantine.until), until < now {
                 items.append(QueueItem(kind: .quarantineExpired, subject: id.key, suite: id.suite, case: id.key,
                                        action: "the quarantine owned by \(quarantine.owner) expired on \(quarantine.until): fix, extend or end it",
-                                       since: state.position))
+                                       since: state.quarantinePositions[id] ?? state.position))
             }
         }
         return items.sorted {
@@ -79,9 +80,7 @@ public enum NextQueue {
 
     /// The golden dataset of a suite (declared, else its last complete run) and its guards.
     public static func mustInclude(suite: String, state: LoopState) -> [String] {
-        let golden = state.datasets[suite]?.cases
-            ?? state.lastCompleteRun[suite].flatMap { state.runs[$0] }.map { Array($0.finalStatus.keys) } ?? []
-        let guards = state.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key)
-        return Array(Set(golden + guards)).sorted()
+        let cover = state.mustCover(suite: suite)
+        return Array(Set(cover.golden + cover.guards)).sorted()
     }
 }

@@ -84,8 +84,16 @@ public enum RunIngester {
                 return try previousSummary(of: runStream, reports: reports, request: request, writer: writer)
             }
             let state = try LoopState.fold(writer)
-            if let fix = request.verifies, state.fixes[fix] == nil {
-                throw LoopError(.notFound, "no fix '\(fix)' to verify: propose it first (remedy propose ... --fix \(fix))")
+            if let fix = request.verifies {
+                guard let current = state.fixes[fix] else {
+                    throw LoopError(.notFound, "no fix '\(fix)' to verify: propose it first (remedy propose ... --fix \(fix))")
+                }
+                guard current.merged == nil else {
+                    throw LoopError(.invalidState, "fix \(fix) merged already (commit \(current.merged!.commit)); verify a new fix instead")
+                }
+                if let suite = state.suite(of: current), suite != request.suite {
+                    throw LoopError(.invalidArgument, "fix \(fix) addresses failures in suite \(suite); verify it with --suite \(suite), not \(request.suite)")
+                }
             }
             var session = try RunRecording(request: request, stream: runStream, state: state, writer: writer)
             try session.start(reports: reports)
@@ -96,6 +104,16 @@ public enum RunIngester {
 
     /// The summary of a run recorded before, or a conflict if its reports differ.
     private static func previousSummary(
+        of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: LedgerWriter
+    ) throws -> IngestSummary {
+        do {
+            return try previousSummaryUnchecked(of: stream, reports: reports, request: request, writer: writer)
+        } catch let error as DecodingError {
+            throw LoopError(.invalidState, "run \(request.run) of suite \(request.suite) is recorded with a damaged event (\(error)); run `remedy verify`")
+        }
+    }
+
+    private static func previousSummaryUnchecked(
         of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: LedgerWriter
     ) throws -> IngestSummary {
         var query = EventQuery()
@@ -113,8 +131,9 @@ public enum RunIngester {
         guard let started, let completed else {
             throw LoopError(.invalidState, "run \(request.run) of suite \(request.suite) is recorded but incomplete; run `remedy verify`")
         }
-        guard started.reports.map(\.sha256) == reports.map(\.sha256) else {
-            throw LoopError(.conflict, "run \(request.run) of suite \(request.suite) was already recorded from different reports (sha256 \(started.reports.map { String($0.sha256.prefix(12)) }.joined(separator: ", "))); use a new run id")
+        guard started.reports.map(\.sha256) == reports.map(\.sha256), started.verifies == request.verifies,
+              request.commit == nil || started.commit == request.commit, request.kind == nil || started.kind == request.kind else {
+            throw LoopError(.conflict, "run \(request.run) of suite \(request.suite) was already recorded from different reports or options (sha256 \(started.reports.map { String($0.sha256.prefix(12)) }.joined(separator: ", ")), commit \(started.commit ?? "-"), kind \(started.kind)\(started.verifies.map { ", verifying \($0)" } ?? "")); use a new run id")
         }
         var summary = IngestSummary(
             suite: request.suite, run: request.run, recorded: false,

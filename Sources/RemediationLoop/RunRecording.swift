@@ -72,17 +72,22 @@ struct RunRecording {
             for file in files {
                 var stopped = false
                 let facts = try ReportReader.read(path: file, format: format) { outcome in
-                    if !stopped && !emit(.outcome(outcome)) { stopped = true }
+                    // The writer gave up (an error of its own): stop reading at once.
+                    if stopped || !emit(.outcome(file, outcome)) { stopped = true; throw HandoffStopped() }
                 }
-                if stopped || !emit(.facts(file, facts)) { return }
+                if !emit(.facts(file, facts)) { return }
             }
         }
         parsed.start()
         defer { parsed.stop() }
         while let item = try parsed.next() {
             switch item {
-            case .outcome(let outcome):
-                try record(outcome)
+            case .outcome(let file, let outcome):
+                do {
+                    try record(outcome)
+                } catch let error as EventError {
+                    throw IngestError(.malformed, "\(file): case \(outcome.key.prefix(80)): \(error.message)")
+                }
             case .facts(let file, let facts):
                 counts.tests += facts.counts.tests
                 counts.failures += facts.counts.failures
@@ -96,9 +101,12 @@ struct RunRecording {
 
     /// What the parsing thread hands over: case attempts, then each file's totals.
     enum ParsedItem: Sendable {
-        case outcome(CaseOutcome)
+        case outcome(String, CaseOutcome)
         case facts(String, ReportFacts)
     }
+
+    /// Thrown inside the parser when the writer stopped taking items.
+    struct HandoffStopped: Error {}
 
     private mutating func record(_ outcome: CaseOutcome) throws {
         var tally = tallies.removeValue(forKey: outcome.key) ?? CaseTally()
@@ -197,21 +205,14 @@ struct RunRecording {
     }
 
     /// The fix's verification: coverage of the golden dataset and the guards, and the flips.
+    ///
+    /// A case counts as covered only if some attempt ran (skips do not); a guard counts as
+    /// failed if any attempt failed, even one a rerun later passed.
     private func verify(fix: String) throws -> FixVerified {
         let suite = request.suite
-        let golden: [String]
-        let source: String
-        if let declared = state.datasets[suite] {
-            golden = declared.cases
-            source = "declared"
-        } else {
-            let last = state.lastCompleteRun[suite].flatMap { state.runs[$0] }
-            golden = (last?.finalStatus.keys).map { Array($0).sorted() } ?? []
-            source = "last-complete-run"
-        }
-        let ran = Set(tallies.keys)
+        let cover = state.mustCover(suite: suite)
         let finalStatus = tallies.compactMapValues(\.finalStatus)
-        let guards = state.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key).sorted()
+        let ran = Set(finalStatus.keys)
         var failToPass: [String] = [], passToFail: [String] = [], stillFailing: [String] = []
         for key in finalStatus.keys.sorted() {
             let before = state.cases[SuiteCase(suite: suite, key: key)]?.lastStatus
@@ -220,16 +221,24 @@ struct RunRecording {
             if now != "pass" && before == "pass" { passToFail.append(key) }
             if now != "pass" && before != nil && before != "pass" { stillFailing.append(key) }
         }
-        let missing = (golden + guards).filter { !ran.contains($0) }
-        let guardsFailed = guards.filter { finalStatus[$0].map { $0 != "pass" } ?? false }
+        let missing = Array(Set((cover.golden + cover.guards).filter { !ran.contains($0) })).sorted()
+        let guardsFailed = cover.guards.filter { tallies[$0]?.sawFailure ?? false }
         let verified = FixVerified(
-            fix: fix, suite: suite, runID: request.run, datasetVersion: state.datasets[suite]?.version, datasetSource: source,
-            goldenCases: golden.count, casesCovered: golden.filter { ran.contains($0) }.count,
-            missingCases: Array(Set(missing)).sorted(), guardsTotal: guards.count, guardsFailed: guardsFailed,
-            failToPass: failToPass, passToFail: passToFail, stillFailing: stillFailing,
-            clean: missing.isEmpty && guardsFailed.isEmpty && passToFail.isEmpty && !golden.isEmpty)
+            fix: fix, suite: suite, runID: request.run, datasetVersion: state.datasets[suite]?.version, datasetSource: cover.source,
+            goldenCases: cover.golden.count, casesCovered: cover.golden.filter { ran.contains($0) }.count,
+            missingCases: Self.capped(missing), guardsTotal: cover.guards.count, guardsFailed: Self.capped(guardsFailed),
+            failToPass: Self.capped(failToPass), passToFail: Self.capped(passToFail), stillFailing: Self.capped(stillFailing),
+            clean: missing.isEmpty && guardsFailed.isEmpty && passToFail.isEmpty && !cover.golden.isEmpty)
         try append(try LoopStreams.fix(fix), .fixVerified, try LoopPayload.encode(verified))
         return verified
+    }
+
+    /// Lists in a verification are capped so the event stays far below the payload limit;
+    /// the counts beside them stay exact.
+    static let listCap = 1000
+
+    private static func capped(_ list: [String]) -> [String] {
+        list.count > listCap ? Array(list.prefix(listCap)) : list
     }
 
     private func append(_ stream: StreamName, _ type: LoopEventType, _ data: [UInt8], expect: ExpectedVersion = .any) throws {

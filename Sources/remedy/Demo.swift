@@ -24,7 +24,7 @@ extension Remedy {
                 let location = ledger.map { LedgerPath(path: $0) } ?? LedgerPath(path: folder + "/ledger.db")
                 let store = try Ledger.open(location, mode: .readWrite)
                 if try store.treeHead().size > 0 {
-                    throw LedgerError(.invalidEvent, "the demo needs a new ledger, and \(location.path) has events; choose another --ledger")
+                    throw LoopError(.invalidState, "the demo needs a new ledger, and \(location.path) has events; choose another --ledger")
                 }
                 let played = try AvalancheStory.play(into: store, reportsFolder: folder)
                 let output = StandardOutput.shared

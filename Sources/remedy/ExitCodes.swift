@@ -67,6 +67,11 @@ func reportingErrors(_ body: () throws -> Void) throws {
         case .conflict: fail(error.message, .idConflict)
         case .notFound, .invalidState: fail(error.message, .loopRefused)
         }
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        // Anything else is unexpected: still one line, and a code that says "storage".
+        fail("\(error)", .storage)
     }
 }
 

@@ -82,6 +82,10 @@ struct TrickleByteSource: ByteSource {
         (" <?xml version='1.0'?><a/>", "the XML declaration is not at the start"),
         ("<a><!-- never closed </a>", "ends inside a comment"),
         ("<1a/>", "may not start with '1'"),
+        ("<a>&#+65;</a>", "not a legal XML 1.0 character"),
+        ("<a><!-- a -- b --></a>", "'--' inside a comment"),
+        ("<a>\u{FFFF}</a>", "noncharacter U+FFFF"),
+        ("<a>x ]]> y</a>", "']]>' in text"),
     ])
     func malformedDocumentsAreRefusedWithTheirLine(text: String, fragment: String) {
         for step in [1, 1 << 20] {
@@ -89,6 +93,10 @@ struct TrickleByteSource: ByteSource {
             #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "no error")")
             #expect(error?.message.hasPrefix("doc.xml") == true)
         }
+    }
+
+    @Test func declarationsMayHaveWhiteSpaceAroundTheirEquals() throws {
+        #expect(try tokens("<?xml version\t=\n'1.0' encoding = \"UTF-8\"?><a/>", step: 3).count == 2)
     }
 
     @Test func invalidUTF8IsRefusedEvenWhenSplitAcrossChunks() {

@@ -180,6 +180,47 @@ import LedgerStore
         #expect(try LoopState.fold(ledger).guards.values.filter(\.isHolding).count == 1)
     }
 
+    /// A new verification supersedes the gate's decision and the reviews made on the old one.
+    @Test func reverificationSupersedesEarlierDecisions() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        try steps.diagnose("failure-3", lever: "code", target: "date-parser", by: "agent:t")
+        try steps.propose(failures: ["failure-3"], fix: "parser", change: "c", blastRadius: "low", lever: "code", by: "agent:f")
+        #expect(throws: LoopError.self) { try ingest("run-2", run: "v9", verifies: "date-normalizer") }   // merged already
+        var other = IngestRequest(files: [try report("run-2")], suite: "another-suite", run: "v9")
+        other.verifies = "parser"
+        let mismatch = #expect(throws: LoopError.self) { try RunIngester.ingest(other, into: ledger) }
+        #expect(mismatch?.message.contains("verify it with --suite avalanche-golden") == true)
+        _ = try ingest("verify-date-normalizer", run: "v3", verifies: "parser")
+        try steps.review(fix: "parser", approve: true, by: "dana@example.com")
+        let first = try steps.gate(fix: "parser")
+        #expect(try steps.gate(fix: "parser") == first, "asked again, the same decision")
+        // Verified again, and this time the guarded date case fails: earlier approval no longer counts.
+        _ = try ingest("run-3", run: "v4", verifies: "parser")
+        let state = try LoopState.fold(ledger)
+        #expect(state.fixes["parser"]?.gate == nil && state.fixes["parser"]?.reviews.isEmpty == true)
+        #expect(throws: LoopError.self) { try steps.merged(fix: "parser", commit: "abcdef2") }
+        let blocked = try steps.gate(fix: "parser")
+        #expect(blocked.decision == "block" && blocked.facts["guards_failed"] == "1")
+    }
+
+    /// Skipped cases do not cover the golden set, and hostile numbers do not trap.
+    @Test func skippedCasesDoNotCountAsCovered() throws {
+        _ = try ingest("run-1", run: "1")
+        try steps.propose(failures: ["failure-1"], fix: "f", change: "c", blastRadius: "low", lever: "skill", by: "agent:f")
+        let path = folder + "/skipped.xml"
+        try """
+        <testsuite name="avalanche-golden">
+          <testcase classname="forecast.bulletins" name="slf-date-format" time="1e300"/>
+          <testcase classname="forecast.bulletins" name="avalanche-ch-date-format"><skipped/></testcase>
+        </testsuite>
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var request = IngestRequest(files: [path], suite: "avalanche-golden", run: "v1")
+        request.verifies = "f"
+        let verified = try #require(try RunIngester.ingest(request, into: ledger).verification)
+        #expect(verified.casesCovered == 1 && verified.goldenCases == 5 && !verified.clean)
+        #expect(verified.missingCases.contains("forecast.bulletins::avalanche-ch-date-format"))
+    }
+
     @Test func aliasesCarryHistoryAndQuarantinesExpire() throws {
         _ = try ingest("run-1", run: "1")
         let old = "forecast.bulletins::slf-date-format", new = "forecast.bulletins::slf-bulletin-date-format"

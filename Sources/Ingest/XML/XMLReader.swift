@@ -100,8 +100,13 @@ final class XMLReader {
             }
             buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
-        let count = try buffer.withUnsafeMutableBytes { raw in
-            try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]))
+        let count: Int
+        do {
+            count = try buffer.withUnsafeMutableBytes { raw in
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]))
+            }
+        } catch let failure as IngestError where failure.code == .malformed {
+            throw error(failure.message)
         }
         if count == 0 { atEndOfInput = true } else { end += count }
     }
@@ -209,7 +214,7 @@ final class XMLReader {
             if rest.isEmpty { break }
             guard let equals = rest.firstIndex(of: "=") else { throw error("the XML declaration is not well-formed") }
             let key = rest[..<equals].trimmingCharacters()
-            rest = rest[rest.index(after: equals)...].drop(while: { $0 == " " })
+            rest = rest[rest.index(after: equals)...].drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
             guard let quote = rest.first, quote == "\"" || quote == "'",
                   let close = rest.dropFirst().firstIndex(of: quote) else {
                 throw error("the XML declaration is not well-formed (values must be quoted)")
@@ -228,6 +233,9 @@ final class XMLReader {
         guard try ensure(4) else { throw error("the document ends inside markup (truncated?)") }
         if buffer[position + 2] == UInt8(ascii: "-") && buffer[position + 3] == UInt8(ascii: "-") {
             let close = try find(Array("-->".utf8), from: position + 4, what: "a comment")
+            if search([UInt8(ascii: "-"), UInt8(ascii: "-")], in: (position + 4)..<close) != nil || (close > position + 4 && buffer[close - 1] == UInt8(ascii: "-")) {
+                throw error("'--' inside a comment")
+            }
             try validateText((position + 4)..<close)
             position = close + 3
             return nil
@@ -292,7 +300,16 @@ final class XMLReader {
                 if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") { break }
                 runEnd += 1
             }
-            let safeEnd = runEnd == end && !atEndOfInput ? Self.characterBoundary(in: buffer, before: runEnd, from: position) : runEnd
+            if search(Self.cdataEnd, in: position..<runEnd) != nil {
+                throw error("']]>' in text (write ]]&gt;)")
+            }
+            var safeEnd = runEnd
+            if runEnd == end && !atEndOfInput {
+                // Keep a split UTF-8 sequence, and up to two ']' of a split "]]>", for later.
+                safeEnd = Self.characterBoundary(in: buffer, before: runEnd, from: position)
+                var held = 0
+                while held < 2 && safeEnd > position && buffer[safeEnd - 1] == UInt8(ascii: "]") { safeEnd -= 1; held += 1 }
+            }
             try validateText(position..<safeEnd)
             if keepsText && out.count < Self.maximumTextPiece { out.append(contentsOf: buffer[position..<safeEnd]) }
             position = safeEnd
@@ -338,7 +355,8 @@ final class XMLReader {
             }
             let hex = body.count > 1 && (body[1] == UInt8(ascii: "x"))
             let digits = String(decoding: body.dropFirst(hex ? 2 : 1), as: UTF8.self)
-            guard let value = UInt32(digits, radix: hex ? 16 : 10), let scalar = Unicode.Scalar(value), Self.isXMLChar(value) else {
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ hex ? $0.isHexDigitByte : (0x30...0x39).contains($0) }),
+                  let value = UInt32(digits, radix: hex ? 16 : 10), let scalar = Unicode.Scalar(value), Self.isXMLChar(value) else {
                 throw error("the character reference '&\(String(decoding: body, as: UTF8.self));' is not a legal XML 1.0 character")
             }
             return Array(String(Character(scalar)).utf8)
@@ -370,6 +388,10 @@ final class XMLReader {
                 continue
             }
             let length = Self.utf8SequenceLength(buffer, at: i, limit: range.upperBound)
+            if length == 3 && byte == 0xEF && buffer[i + 1] == 0xBF && buffer[i + 2] >= 0xBE {
+                position = i
+                throw error("the noncharacter U+FFF\(buffer[i + 2] == 0xBE ? "E" : "F") is not allowed in XML 1.0")
+            }
             guard length > 0 else {
                 position = i
                 throw error("invalid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); the declared encoding does not match the bytes")
@@ -442,6 +464,7 @@ final class XMLReader {
         var cursor = position + 1
         let name = try xmlName(&cursor, limit: tagEnd)
         var attributes: [XMLAttribute] = []
+        var attributeNames = Set<String>()
         while true {
             let beforeSpace = cursor
             while cursor < tagEnd, Self.isSpace(buffer[cursor]) { cursor += 1 }
@@ -461,7 +484,7 @@ final class XMLReader {
             while valueEnd < tagEnd && buffer[valueEnd] != quoteChar { valueEnd += 1 }
             guard valueEnd < tagEnd else { throw error("unterminated value of '\(attributeName)' in <\(name)>") }
             let value = try attributeValue(valueStart..<valueEnd)
-            if attributes.contains(where: { $0.name == attributeName }) {
+            if !attributeNames.insert(attributeName).inserted {
                 throw error("attribute '\(attributeName)' appears twice in <\(name)>")
             }
             attributes.append(XMLAttribute(name: attributeName, value: value))
@@ -519,8 +542,13 @@ final class XMLReader {
     }
 }
 
+private extension UInt8 {
+    var isHexDigitByte: Bool { (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self) }
+}
+
 private extension Substring {
     func trimmingCharacters() -> String {
-        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        let space: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        return String(self.drop(while: space).reversed().drop(while: space).reversed())
     }
 }
