@@ -484,7 +484,12 @@ final class XMLReader {
             while valueEnd < tagEnd && buffer[valueEnd] != quoteChar { valueEnd += 1 }
             guard valueEnd < tagEnd else { throw error("unterminated value of '\(attributeName)' in <\(name)>") }
             let value = try attributeValue(valueStart..<valueEnd)
-            if !attributeNames.insert(attributeName).inserted {
+            // A short list is scanned; a long one (hostile, say) goes through a set, so the check stays linear.
+            let duplicate = attributes.count < 16
+                ? attributes.contains { $0.name == attributeName }
+                : !attributeNames.insert(attributeName).inserted
+            if attributes.count == 15 { attributeNames = Set(attributes.map(\.name) + [attributeName]) }
+            if duplicate {
                 throw error("attribute '\(attributeName)' appears twice in <\(name)>")
             }
             attributes.append(XMLAttribute(name: attributeName, value: value))
