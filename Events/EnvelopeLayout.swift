@@ -48,12 +48,12 @@ public struct EnvelopeLayoutChecker {
             return equal
         }
 
-        guard bytes.count > 2, literal(#"{"data":"#), skipValue(bytes, &index) else { return false }
+        guard bytes.count > 2, literal(#"{"data":"#), Self.skipValue(bytes, &index) else { return false }
         expected.removeAll(keepingCapacity: true)
         expected.append(contentsOf: Self.idKey)
         CanonicalJSON.appendString(utf8: id.bindMemory(to: UInt8.self), to: &expected)
         expected.append(contentsOf: Self.metadataKey)
-        guard same(expected), skipValue(bytes, &index) else { return false }
+        guard same(expected), Self.skipValue(bytes, &index) else { return false }
 
         expected.removeAll(keepingCapacity: true)
         expected.append(contentsOf: Self.positionKey)
@@ -79,7 +79,7 @@ public struct EnvelopeLayoutChecker {
 
     /// Skips one JSON value whose bytes are trusted to be well-formed (strings and nesting
     /// tracked, nothing validated). Returns false if the input ends first.
-    private func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Bool {
+    static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Bool {
         var depth = 0
         var inString = false
         while index < bytes.count {
@@ -106,5 +106,21 @@ public struct EnvelopeLayoutChecker {
             }
         }
         return false
+    }
+}
+
+extension EventEnvelope {
+    /// The payload's bytes inside a stored envelope, found without parsing anything else.
+    ///
+    /// The canonical envelope starts with `{"data":`, so the payload is the first value; this
+    /// is how folds read payloads at the speed of a byte scan. The stored bytes are trusted
+    /// (they are the ledger's own, and `remedy verify` checks them).
+    public static func payloadBytes(of body: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        let prefix = Array(#"{"data":"#.utf8)
+        guard body.count > prefix.count, body.starts(with: prefix) else { return nil }
+        let bytes = body.bindMemory(to: UInt8.self)
+        var index = prefix.count
+        guard EnvelopeLayoutChecker.skipValue(bytes, &index) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: body[prefix.count..<index])
     }
 }

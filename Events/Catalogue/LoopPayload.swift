@@ -73,3 +73,28 @@ extension ProposedEvent {
                       schemaVersion: LoopEventType.caseOutcomeRecorded.schemaVersion)
     }
 }
+
+extension CaseOutcomeRecorded {
+    /// The `case` and `status` of a stored case-outcome payload, read without decoding the rest:
+    /// folding the loop's state reads these two fields of every outcome in the ledger.
+    ///
+    /// - Throws: ``EventError`` when the bytes are not such a payload.
+    public static func caseAndStatus(from data: [UInt8]) throws -> (case: String, status: String) {
+        var key: String?, status: String?
+        try CanonicalJSON.withParser(data) { parser in
+            var skipped = [UInt8]()
+            try parser.walkObject { parser, name in
+                if name.elementsEqual("case".utf8) {
+                    key = try parser.parseStringValue()
+                } else if name.elementsEqual("status".utf8) {
+                    status = try parser.parseStringValue()
+                } else {
+                    skipped.removeAll(keepingCapacity: true)
+                    try parser.parseValue(into: &skipped)
+                }
+            }
+        }
+        guard let key, let status else { throw EventError(.malformedJSON, "a case outcome without \"case\" or \"status\"") }
+        return (key, status)
+    }
+}

@@ -48,6 +48,26 @@ extension Ledger {
         }
     }
 
+    /// Calls `body` with each matching event's position, type, stream and stored bytes (valid
+    /// only during the call), in global order. Return false to stop.
+    ///
+    /// - Throws: ``LedgerError``, or what `body` throws.
+    public func forEachEvent(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ type: String, _ stream: String, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try query.validate()
+        try mapErrors("read") {
+            let (whereClause, bindings) = query.sql(afterPosition: nil)
+            let limit = query.limit.map { " LIMIT \($0)" } ?? ""
+            let statement = try connection.prepare("SELECT position, type, stream, body FROM events \(whereClause) ORDER BY position\(limit)")
+            try statement.bind(bindings)
+            while try statement.step() {
+                if try !body(statement.int(0), statement.text(1), statement.text(2), statement.blobBuffer(3)) { break }
+            }
+        }
+    }
+
     /// The matching events, in global order.
     ///
     /// - Throws: ``LedgerError``.

@@ -29,6 +29,15 @@ public final class LedgerWriter {
         try ledger.forEachEventBody(query, body)
     }
 
+    /// Each matching event's position, type, stream and stored bytes, as
+    /// ``Ledger/forEachEvent(_:_:)`` gives them.
+    public func forEachEvent(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ type: String, _ stream: String, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try ledger.forEachEvent(query, body)
+    }
+
     /// The matching events.
     public func events(_ query: EventQuery) throws -> [StoredEvent] {
         try ledger.events(query)

@@ -107,15 +107,21 @@ public struct LoopState: Sendable {
         case .evalRunStarted:
             runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data))
         case .caseOutcomeRecorded:
-            guard var run = runs[stream] else { return }
-            let outcome = try LoopPayload.decode(CaseOutcomeRecorded.self, from: data)
-            if outcome.status != "skip" { run.finalStatus[outcome.case] = outcome.status }
-            runs[stream] = run
+            // The hot path of a fold: two fields read straight from the canonical bytes, and
+            // the run's map mutated in place (copying it per outcome would be quadratic).
+            guard runs[stream] != nil else { return }
+            let (key, status) = try CaseOutcomeRecorded.caseAndStatus(from: data)
+            if status != "skip" { runs[stream]!.finalStatus[key] = status }
         case .evalRunCompleted:
-            guard var run = runs[stream] else { return }
-            run.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
-            runs[stream] = run
+            guard runs[stream] != nil else { return }
+            runs[stream]!.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
+            let run = runs[stream]!
             if run.started.verifies == nil {
+                // Only the latest regular run's statuses are needed (as the fallback golden
+                // set); older ones live on in `cases`, so memory stays bounded by one run.
+                if let previous = lastCompleteRun[run.started.suite], previous != stream {
+                    runs[previous]?.finalStatus = [:]
+                }
                 lastCompleteRun[run.started.suite] = stream
                 for (key, status) in run.finalStatus {
                     let id = SuiteCase(suite: run.started.suite, key: key)
@@ -232,26 +238,27 @@ extension LoopState {
     /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
     ///   event is damaged.
     public static func fold(_ writer: LedgerWriter) throws -> LoopState {
-        try fold { query, body in try writer.forEachEventBody(query, body) }
+        try fold { query, body in try writer.forEachEvent(query, body) }
     }
 
     /// Folds the loop's events from a ledger opened for reading.
     ///
     /// - Throws: as ``fold(_:)-(LedgerWriter)`` does.
     public static func fold(_ ledger: Ledger) throws -> LoopState {
-        try fold { query, body in try ledger.forEachEventBody(query, body) }
+        try fold { query, body in try ledger.forEachEvent(query, body) }
     }
 
     private static func fold(
-        _ read: (EventQuery, (Int, UnsafeRawBufferPointer) throws -> Bool) throws -> Void
+        _ read: (EventQuery, (Int, String, String, UnsafeRawBufferPointer) throws -> Bool) throws -> Void
     ) throws -> LoopState {
         var query = EventQuery()
         query.categories = categories
         var state = LoopState()
-        try read(query) { position, bytes in
+        try read(query) { position, type, stream, bytes in
+            guard LoopEventType(rawValue: type) != nil else { return true }
             do {
-                let envelope = try EventEnvelope(decoding: bytes)
-                try state.apply(type: envelope.type.rawValue, data: envelope.data, stream: envelope.stream.rawValue, position: position)
+                guard let payload = EventEnvelope.payloadBytes(of: bytes) else { throw EventError(.malformedJSON, "no payload") }
+                try state.apply(type: type, data: Array(payload), stream: stream, position: position)
             } catch {
                 throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type (\(error)); run `remedy verify`")
             }
