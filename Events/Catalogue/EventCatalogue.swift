@@ -424,17 +424,25 @@ public struct PolicyAdopted: Codable, Sendable, Equatable {
 }
 
 /// A suite's golden dataset was declared: the cases a verification run must cover.
+///
+/// A dataset too large for one event (each is at most 1 MiB) is declared in consecutive parts,
+/// `part` 1 to `parts`, appended together; the set is in force once its last part is read.
 public struct DatasetDeclared: Codable, Sendable, Equatable {
     public var suite: String
     public var version: String
     public var cases: [String]
+    /// The SHA-256 of the whole dataset (every part's keys, sorted, one a line).
     public var sha256: String
+    public var part: Int?
+    public var parts: Int?
 
-    public init(suite: String, version: String, cases: [String], sha256: String) {
+    public init(suite: String, version: String, cases: [String], sha256: String, part: Int? = nil, parts: Int? = nil) {
         self.suite = suite
         self.version = version
         self.cases = cases
         self.sha256 = sha256
+        self.part = part
+        self.parts = parts
     }
 }
 

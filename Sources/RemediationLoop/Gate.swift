@@ -166,10 +166,24 @@ extension LoopSteps {
         let stream = try LoopStreams.dataset(suite: suite)
         let unique = Array(Set(cases)).sorted()
         let digest = try RunIngester.sha256(of: Array((unique.joined(separator: "\n") + "\n").utf8))
+        // Parts of about 256 KiB keep every event far below the payload limit.
+        var parts: [[String]] = [[]]
+        var size = 0
+        for key in unique {
+            if size + key.utf8.count + 4 > 256 << 10 && !parts[parts.count - 1].isEmpty {
+                parts.append([])
+                size = 0
+            }
+            parts[parts.count - 1].append(key)
+            size += key.utf8.count + 4
+        }
         return try ledger.write { writer in
-            let declared = DatasetDeclared(suite: suite, version: version, cases: unique, sha256: digest)
-            try Self.append(writer, stream, .datasetDeclared, declared, actor: actor)
-            return declared
+            for (index, cases) in parts.enumerated() {
+                let part = DatasetDeclared(suite: suite, version: version, cases: cases, sha256: digest,
+                                           part: parts.count > 1 ? index + 1 : nil, parts: parts.count > 1 ? parts.count : nil)
+                try Self.append(writer, stream, .datasetDeclared, part, actor: actor)
+            }
+            return DatasetDeclared(suite: suite, version: version, cases: unique, sha256: digest)
         }
     }
 }

@@ -86,6 +86,8 @@ public struct LoopState: Sendable {
     public var lastCompleteRun: [String: String] = [:]
     public var policy: PolicyAdopted?
     public var datasets: [String: DatasetDeclared] = [:]
+    /// A dataset whose parts are still being read.
+    private var pendingDatasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
     /// Where each quarantine started, for ordering by age.
     public var quarantinePositions: [SuiteCase: Int] = [:]
@@ -196,7 +198,21 @@ public struct LoopState: Sendable {
             policy = try LoopPayload.decode(PolicyAdopted.self, from: data)
         case .datasetDeclared:
             let dataset = try LoopPayload.decode(DatasetDeclared.self, from: data)
-            datasets[dataset.suite] = dataset
+            guard let parts = dataset.parts, parts > 1 else {
+                datasets[dataset.suite] = dataset
+                return
+            }
+            // Parts arrive together and in order; the set takes force with its last part.
+            var assembled = dataset.part == 1 ? dataset : (pendingDatasets[dataset.suite] ?? dataset)
+            if dataset.part != 1 { assembled.cases += dataset.cases }
+            if dataset.part == parts {
+                assembled.part = nil
+                assembled.parts = nil
+                datasets[dataset.suite] = assembled
+                pendingDatasets[dataset.suite] = nil
+            } else {
+                pendingDatasets[dataset.suite] = assembled
+            }
         case .quarantineStarted:
             let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: data)
             quarantines[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = quarantine

@@ -24,6 +24,9 @@ public struct SkillMap: Sendable, Equatable {
 
     public var rules: [Rule]
 
+    /// Where the repository keeps its mapping by default, relative to where remedy runs.
+    public static let defaultPath = ".remedy/skills"
+
     /// Parses the mapping text.
     ///
     /// - Throws: ``LoopError`` (`.invalidArgument`) naming the line of a rule without a skill.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import Ingest
 import LedgerStore
@@ -18,7 +23,7 @@ extension Remedy {
         @Option(help: "auto, junit, promptfoo or inspect.") var format: String = "auto"
         @Option(help: "lint, type, test or eval (default: test for JUnit, eval for eval logs).") var kind: String?
         @Option(help: "The fix this run verifies.") var verifies: String?
-        @Option(help: ArgumentHelp("A CODEOWNERS-style file mapping case-key globs to skills.", valueName: "file")) var skills: String?
+        @Option(help: ArgumentHelp("A CODEOWNERS-style file mapping case-key globs to skills (default: .remedy/skills when present).", valueName: "file")) var skills: String?
         @Option(help: "Who records the run.") var actor: String = "ci"
         @Flag(help: "The tested tree had uncommitted changes.") var dirty = false
         @Option(help: "What started the run (push, schedule, manual, ...).") var trigger: String?
@@ -45,8 +50,8 @@ extension Remedy {
                 request.datasetVersion = datasetVersion
                 request.producer = producer
                 request.producerVersion = producerVersion
-                if let skills {
-                    request.skills = try SkillMap(text: String(decoding: try InputFile.readPayload(path: skills), as: UTF8.self), name: skills)
+                if let path = skills ?? (access(SkillMap.defaultPath, R_OK) == 0 ? SkillMap.defaultPath : nil) {
+                    request.skills = try SkillMap(text: String(decoding: try InputFile.readPayload(path: path), as: UTF8.self), name: path)
                 }
                 let ledger = try options.open(.readWrite)
                 let summary = try RunIngester.ingest(request, into: ledger)

@@ -265,6 +265,20 @@ import LedgerStore
         #expect(attempts == [1, 2, 3, 1, 2])
     }
 
+    /// A golden dataset larger than one event is declared in parts and read back whole.
+    @Test func aLargeDatasetIsDeclaredInParts() throws {
+        let keys = (0..<40_000).map { "golden.area\($0 % 97)::case-\($0)-checks-the-forecast-bulletin" }
+        let declared = try steps.declareDataset(suite: "big", version: "v1", text: keys.joined(separator: "\n"), by: "dana")
+        #expect(declared.cases.count == 40_000)
+        var query = EventQuery()
+        query.types = ["DatasetDeclared"]
+        #expect(try ledger.events(query).count > 4)
+        let state = try LoopState.fold(ledger)
+        #expect(state.datasets["big"]?.cases.count == 40_000)
+        #expect(state.datasets["big"]?.sha256 == declared.sha256)
+        #expect(NextQueue.mustInclude(suite: "big", state: state).count == 40_000)
+    }
+
     @Test func skillMapsMatchTheLastRule() throws {
         let map = try SkillMap(text: """
             # glob                 skill

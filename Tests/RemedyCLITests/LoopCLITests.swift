@@ -36,6 +36,19 @@ final class LoopCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains(#""tests":26,"failures":5,"errors":3,"skipped":4"#), again.stdout)
     }
 
+    /// The repository's `.remedy/skills` maps cases to skills unless the report names them.
+    func testTheDefaultSkillMapIsUsed() throws {
+        let work = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: work.file(".remedy"), withIntermediateDirectories: true)
+        _ = work.write(".remedy/skills", "# glob  skill\n*::*  everything\nNUnit.Tests.Assemblies.*  nunit-fixtures\n")
+        let nunit = Self.reports.appendingPathComponent("nunit-to-junit-teamcity-2009.xml").path
+        XCTAssertEqual(try Remedy.run(["ingest", nunit, "--suite", "s", "--run", "1"], directory: work.path).status, 0)
+        let outcomes = try Remedy.run(["events", "--type", "CaseOutcomeRecorded"], directory: work.path).stdoutLines
+        XCTAssertEqual(outcomes.count, 5)
+        XCTAssertTrue(outcomes.allSatisfy { $0.contains(#""skill":"nunit-fixtures""#) || $0.contains(#""skill":"everything""#) }, outcomes.joined(separator: "\n"))
+        XCTAssertTrue(outcomes.contains { $0.contains(#""skill":"nunit-fixtures""#) })
+    }
+
     func testIngestRefusalsExitWithTheirCodesAndWriteNothing() throws {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
