@@ -41,10 +41,7 @@ struct PromptfooReportParser {
                 }
                 outcome.skill = metadata["skill"] ?? metadata["component"]
             }
-            facts.counts.tests += 1
-            if status == .fail { facts.counts.failures += 1 }
-            if status == .error { facts.counts.errors += 1 }
-            if !seen.insert(key).inserted { facts.counts.duplicates += 1 }
+            facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
         return facts
@@ -84,10 +81,7 @@ struct InspectReportParser {
             var outcome = CaseOutcome(key: key, status: status)
             outcome.score = firstScore?.value?.text
             outcome.message = CaseOutcome.bounded(sample.error?.message ?? (status == .fail ? firstScore?.explanation : nil))
-            facts.counts.tests += 1
-            if status == .fail { facts.counts.failures += 1 }
-            if status == .error { facts.counts.errors += 1 }
-            if !seen.insert(key).inserted { facts.counts.duplicates += 1 }
+            facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
         if let declared = log.eval.dataset?.samples, log.samples?.isEmpty ?? true, declared > 0 {
