@@ -60,7 +60,7 @@ extension Ledger {
         guard mode == .readWrite else {
             throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
         }
-        return try mapErrors("append to") {
+        let result = try mapErrors("append to") {
             try transaction {
                 var session = try AppendSession(ledger: self)
                 var sawAny = false
@@ -78,6 +78,8 @@ extension Ledger {
                 return try session.finish()
             }
         }
+        checkpointAfter(appended: result.appended)
+        return result
     }
 }
 

@@ -132,6 +132,10 @@ public final class Ledger {
             throw LedgerError(.notALedger, "\(location.path) is a SQLite database but not a remedy ledger")
         }
         if mode == .readWrite {
+            // A CLI process appends and exits: checkpointing at every exit would add a second
+            // fsync to every single append. Automatic checkpoints (every 1,000 pages) keep the
+            // WAL short, and large batches checkpoint what they wrote (``checkpointAfter(appended:)``).
+            _ = remedy_sqlite3_no_checkpoint_on_close(connection.handle)
             if tableCount == 0 {
                 // Only before the first table is written does the page size take effect.
                 try connection.execute("PRAGMA page_size=\(Self.pageSize)")
@@ -172,6 +176,13 @@ public final class Ledger {
     /// The schema version recorded in the file.
     public func schemaVersion() throws -> Int {
         try mapErrors("read") { try connection.scalarInt("SELECT max(version) FROM schema_migrations") ?? 0 }
+    }
+
+    /// Copies a large commit's pages from the WAL into the database before the process exits,
+    /// so the batch that wrote them pays for it, not the next single append.
+    func checkpointAfter(appended: Int) {
+        guard appended >= 10_000 else { return }
+        try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): all of it commits, or none.

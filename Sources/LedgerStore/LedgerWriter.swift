@@ -62,13 +62,16 @@ extension Ledger {
         guard mode == .readWrite else {
             throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
         }
-        return try mapErrors("append to") {
+        var appended = 0
+        let result = try mapErrors("append to") {
             try transaction {
                 let writer = try LedgerWriter(ledger: self)
                 let result = try body(writer)
-                _ = try writer.finish()
+                appended = try writer.finish().appended
                 return result
             }
         }
+        checkpointAfter(appended: appended)
+        return result
     }
 }
