@@ -23,12 +23,6 @@ public final class LedgerWriter {
         try ledger.mapErrors("append to") { try session.append(event) }
     }
 
-    /// Calls `body` with every matching event's stored bytes, in order, as
-    /// ``Ledger/forEachEventBody(_:after:_:)`` does.
-    public func forEachEventBody(_ query: EventQuery, _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool) throws {
-        try ledger.forEachEventBody(query, body)
-    }
-
     /// Each matching event's position, type, stream and stored bytes, as
     /// ``Ledger/forEachEvent(_:_:)`` gives them.
     public func forEachEvent(

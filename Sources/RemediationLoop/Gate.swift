@@ -144,48 +144,6 @@ extension LoopSteps {
             return decided
         }
     }
-
-    /// Adopts a policy: its full text and hash become an event.
-    ///
-    /// - Throws: ``LoopError`` naming the rule and field of an invalid policy.
-    @discardableResult
-    public func adoptPolicy(text: String, name: String, by actor: String?) throws -> PolicyAdopted {
-        let policy = try AutonomyPolicy(text: text, name: name)
-        return try ledger.write { writer in
-            let adopted = PolicyAdopted(policySHA256: policy.sha256, text: text, format: "json", by: actor)
-            try Self.append(writer, LoopStreams.policy, .policyAdopted, adopted, actor: actor)
-            return adopted
-        }
-    }
-
-    /// Declares a suite's golden dataset: one case key a line.
-    @discardableResult
-    public func declareDataset(suite: String, version: String, text: String, by actor: String?) throws -> DatasetDeclared {
-        let cases = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        guard !cases.isEmpty else { throw LoopError(.invalidArgument, "the dataset lists no cases (one case key a line)") }
-        let stream = try LoopStreams.dataset(suite: suite)
-        let unique = Array(Set(cases)).sorted()
-        let digest = try RunIngester.sha256(of: Array((unique.joined(separator: "\n") + "\n").utf8))
-        // Parts of about 256 KiB keep every event far below the payload limit.
-        var parts: [[String]] = [[]]
-        var size = 0
-        for key in unique {
-            if size + key.utf8.count + 4 > 256 << 10 && !parts[parts.count - 1].isEmpty {
-                parts.append([])
-                size = 0
-            }
-            parts[parts.count - 1].append(key)
-            size += key.utf8.count + 4
-        }
-        return try ledger.write { writer in
-            for (index, cases) in parts.enumerated() {
-                let part = DatasetDeclared(suite: suite, version: version, cases: cases, sha256: digest,
-                                           part: parts.count > 1 ? index + 1 : nil, parts: parts.count > 1 ? parts.count : nil)
-                try Self.append(writer, stream, .datasetDeclared, part, actor: actor)
-            }
-            return DatasetDeclared(suite: suite, version: version, cases: unique, sha256: digest)
-        }
-    }
 }
 
 /// What `remedy what-if` reports: a past decision that another policy would change.
@@ -218,11 +176,5 @@ extension Gate {
             return true
         }
         return changes
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
     }
 }

@@ -223,11 +223,6 @@ public struct LoopState: Sendable {
         }
     }
 
-    /// The failures that merged fix `fix` addressed and that are still open.
-    public func openFailures(addressedBy fix: String) -> [String] {
-        (fixes[fix]?.proposal.failures ?? []).filter { failures[$0]?.isOpen ?? false }
-    }
-
     /// The cases a verification of `suite` must cover: the golden dataset (declared, else the
     /// suite's last complete run) and every holding guard; and where the golden set came from.
     public func mustCover(suite: String) -> (golden: [String], guards: [String], source: String) {
