@@ -64,12 +64,16 @@ public struct LoopState: Sendable {
         public var fix: String?
         public var sinceRun: String
         public var retired: GuardRetired?
+        /// Where the guard was made and, if so, retired: what was guarded when.
+        public var position = 0
+        public var retiredPosition: Int?
         public var isHolding: Bool { retired == nil }
     }
 
     public struct Run: Sendable, Equatable {
         public var started: EvalRunStarted
         public var completed: EvalRunCompleted?
+        public var completedPosition: Int?
         /// The final status of each case in the run.
         public var finalStatus: [String: String] = [:]
     }
@@ -117,6 +121,7 @@ public struct LoopState: Sendable {
         case .evalRunCompleted:
             guard runs[stream] != nil else { return }
             runs[stream]!.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
+            runs[stream]!.completedPosition = position
             let run = runs[stream]!
             if run.started.verifies == nil {
                 // Only the latest regular run's statuses are needed (as the fallback golden
@@ -150,7 +155,7 @@ public struct LoopState: Sendable {
             let id = SuiteCase(suite: resolved.suite, key: resolved.case)
             if openFailureByCase[id] == resolved.failure { openFailureByCase[id] = nil }
             if resolved.becameGuard {
-                guards[id] = Guard(suiteCase: id, failure: resolved.failure, fix: resolved.fix, sinceRun: resolved.runID)
+                guards[id] = Guard(suiteCase: id, failure: resolved.failure, fix: resolved.fix, sinceRun: resolved.runID, position: position)
             }
         case .diagnosisRecorded:
             let diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: data)
@@ -185,6 +190,7 @@ public struct LoopState: Sendable {
         case .guardRetired:
             let retired = try LoopPayload.decode(GuardRetired.self, from: data)
             guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retired = retired
+            guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retiredPosition = position
         case .caseAliased:
             let alias = try LoopPayload.decode(CaseAliased.self, from: data)
             let from = SuiteCase(suite: alias.suite, key: alias.from), to = SuiteCase(suite: alias.suite, key: alias.to)

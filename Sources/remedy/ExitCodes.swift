@@ -34,6 +34,8 @@ enum RemedyExitCode: Int32, CaseIterable {
     case gateReview = 10
     /// `remedy gate`: the fix is blocked.
     case gateBlock = 11
+    /// `remedy ratchet check`: a guard failed in the run, or did not run without being retired.
+    case ratchetSlipped = 12
     /// The command line itself is wrong (swift-argument-parser's usage code).
     case usage = 64
 

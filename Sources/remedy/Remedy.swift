@@ -23,13 +23,14 @@ struct Remedy: ParsableCommand {
         The ledger is one SQLite file: --ledger PATH, else $REMEDY_LEDGER, else .remedy/ledger.db.
         Exit codes: 0 ok, 1 verification failed, 2 invalid input, 3 wrong expected version,
         4 conflict (event id, fix id, run), 5 ledger unavailable, 6 ledger busy, 7 storage error,
-        8 the loop refused the step, 10 gate: review, 11 gate: block, 64 usage.
+        8 the loop refused the step, 10 gate: review, 11 gate: block, 12 the ratchet slipped, 64 usage.
         """,
         version: "0.1.0",
         subcommands: [
             Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
+            Guards.self, Why.self, Ratchet.self,
         ]
     )
 }

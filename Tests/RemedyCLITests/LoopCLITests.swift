@@ -131,3 +131,46 @@ extension LoopCLITests {
         XCTAssertEqual(try run(["verify"]).status, 0)
     }
 }
+
+extension LoopCLITests {
+    /// Guards, their provenance, and the ratchet check CI runs after each ingest.
+    func testGuardsWhyAndTheRatchet() throws {
+        let ledger = ["--ledger", folder.file("story.db")]
+        XCTAssertEqual(try Remedy.run(["demo"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["guards", "--list"] + ledger).stdoutLines,
+                       ["alerts.danger::rating-threshold-level-4", "forecast.bulletins::slf-date-format"])
+        let json = try Remedy.run(["guards", "--json", "--suite", "avalanche-golden"] + ledger).stdout
+        XCTAssertTrue(json.contains(#""case":"forecast.bulletins::slf-date-format","state":"slipped","since_run":"2","failure":"failure-1","fix":"date-normalizer""#), json)
+        let why = try Remedy.run(["why", "forecast.bulletins::slf-date-format"] + ledger).stdout
+        for line in ["failed     run 1 as failure-1", "diagnosed  skill date-normalizer by agent:triage", "gate       auto-merge",
+                     "merged     commit 8a3b7c2", "passed     run 2: the case became a guard"] {
+            XCTAssertTrue(why.contains(line), "\(why) lacks \(line)")
+        }
+        XCTAssertEqual(try Remedy.run(["why", "no::such"] + ledger).status, 8)
+
+        let slipped = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "3"] + ledger)
+        XCTAssertEqual(slipped.status, 12)
+        XCTAssertEqual(slipped.stdout, "failed   forecast.bulletins::slf-date-format\n")
+        let held = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "2", "--json"] + ledger)
+        XCTAssertEqual(held.status, 0)
+        XCTAssertEqual(held.stdout, #"{"holds":true,"guards":1,"failed":[],"missing":[]}"# + "\n")
+        XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "9"] + ledger).status, 8)
+
+        // A run that leaves a guard out slips the ratchet too, until a person retires the guard.
+        let partial = folder.write("partial.xml", """
+            <testsuite name="avalanche-golden">
+              <testcase classname="forecast.bulletins" name="slf-date-format"/>
+            </testsuite>
+            """)
+        XCTAssertEqual(try Remedy.run(["ingest", partial, "--suite", "avalanche-golden", "--run", "4"] + ledger).status, 0)
+        let missing = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "4"] + ledger)
+        XCTAssertEqual(missing.status, 12)
+        XCTAssertEqual(missing.stdout, "missing  alerts.danger::rating-threshold-level-4 (not run, not retired)\n")
+        XCTAssertEqual(try Remedy.run(["guard", "retire", "alerts.danger::rating-threshold-level-4", "--suite", "avalanche-golden",
+                                       "--reason", "alert redesigned", "--by", "dana@example.com"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", partial, "--suite", "avalanche-golden", "--run", "5"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "5"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "4"] + ledger).status, 12,
+                       "run 4 is judged by the guards of its time")
+    }
+}
