@@ -20,6 +20,9 @@ let package = Package(
             exclude: ["README.md", "Catalogue/README.md", "Catalogue/schemas", "Catalogue/examples"]
         ),
 
+        // The read models: pure folds from events to rows, and their tables.
+        .target(name: "Projections", dependencies: ["Events"], path: "Projections", exclude: ["README.md"]),
+
         // The system SQLite (libsqlite3-dev); only LedgerStore imports it.
         .systemLibrary(
             name: "CSQLite",
@@ -33,6 +36,7 @@ let package = Package(
             name: "LedgerStore",
             dependencies: [
                 "Events",
+                "Projections",
                 "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -44,7 +48,7 @@ let package = Package(
         // The remediation loop: state, detection, the loop's steps, policy and gate.
         .target(
             name: "RemediationLoop",
-            dependencies: ["Events", "LedgerStore", "Ingest", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Events", "LedgerStore", "Ingest", "Projections", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The CLI: argument parsing and printing, nothing else.
@@ -55,6 +59,7 @@ let package = Package(
                 "LedgerStore",
                 "Ingest",
                 "RemediationLoop",
+                "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemediationLoopTests",
-            dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events"]
+            dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events", "Projections", "EventGenerator"]
         ),
         .testTarget(
             name: "RemedyCLITests",

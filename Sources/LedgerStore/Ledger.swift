@@ -157,7 +157,8 @@ public final class Ledger {
         guard current < LedgerSchema.latestVersion else { return }
         guard mode == .readWrite else {
             if current == 0 { throw LedgerError(.notALedger, "\(location.path) is not a remedy ledger (no schema)") }
-            throw LedgerError(.readOnly, "the ledger \(location.path) has schema version \(current) and needs migrating; open it for writing once (e.g. remedy status after an append)")
+            // Later migrations add derived tables only; reading works on any schema from 1 on.
+            return
         }
         try transaction {
             try connection.execute(LedgerSchema.bootstrap)

@@ -68,6 +68,14 @@ enum LedgerSchema {
         CREATE TRIGGER tree_heads_are_append_only_delete BEFORE DELETE ON tree_heads
         BEGIN SELECT RAISE(ABORT, 'remedy ledger is append-only: tree heads cannot be deleted'); END;
         """),
+        ("projection checkpoints", """
+        -- Where each projection's tables stand: derived data, rebuilt at will, not audited.
+        CREATE TABLE projection_checkpoints (
+            name     TEXT    PRIMARY KEY,
+            version  INTEGER NOT NULL,
+            position INTEGER NOT NULL
+        ) STRICT;
+        """),
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -1,0 +1,150 @@
+/// A value in a read-model row: the two SQLite types read models use, and NULL.
+public enum RowValue: Hashable, Sendable, CustomStringConvertible {
+    case integer(Int)
+    case text(String)
+    case null
+
+    public var description: String {
+        switch self {
+        case .integer(let value): return String(value)
+        case .text(let value): return value
+        case .null: return "NULL"
+        }
+    }
+
+    /// The text, or nil for anything else.
+    public var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+}
+
+/// A table a projection owns: its columns and primary key. The SQL to create it is derived
+/// here, beside the projection, so the schema people query lives with the code that fills it.
+public struct ReadModelTable: Sendable, Equatable {
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        /// `INTEGER` or `TEXT`.
+        public var type: String
+        public var documentation: String
+
+        public init(_ name: String, _ type: String, _ documentation: String) {
+            self.name = name
+            self.type = type
+            self.documentation = documentation
+        }
+    }
+
+    public var name: String
+    public var columns: [Column]
+    /// The leading columns that identify a row.
+    public var keyColumns: Int
+    public var documentation: String
+
+    public init(name: String, columns: [Column], keyColumns: Int, documentation: String) {
+        self.name = name
+        self.columns = columns
+        self.keyColumns = keyColumns
+        self.documentation = documentation
+    }
+
+    /// `CREATE TABLE` for this table under `name` (the live name, or a name to build aside).
+    public func createSQL(named name: String) -> String {
+        let columnSQL = columns.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+        let key = columns.prefix(keyColumns).map(\.name).joined(separator: ", ")
+        return "CREATE TABLE \(name) (\(columnSQL), PRIMARY KEY (\(key))) STRICT"
+    }
+}
+
+/// An event as projections see it: where it is, what it is, and its payload.
+public struct ProjectedEvent: Sendable {
+    public var position: Int
+    public var type: String
+    public var stream: String
+    public var data: [UInt8]
+
+    public init(position: Int, type: String, stream: String, data: [UInt8]) {
+        self.position = position
+        self.type = type
+        self.stream = stream
+        self.data = data
+    }
+}
+
+/// A change a projection makes to its tables.
+public enum RowWrite: Sendable, Equatable {
+    /// Insert or replace the row whose key is its leading columns.
+    case upsert(table: String, row: [RowValue])
+    case delete(table: String, key: [RowValue])
+}
+
+/// Read access to a projection's own rows, as they stand after every write so far.
+public protocol RowReader {
+    func row(_ table: String, key: [RowValue]) throws -> [RowValue]?
+}
+
+/// A read model: a pure fold from events to rows of its own tables.
+///
+/// `apply` sees one event and the projection's current rows, and returns the writes to make;
+/// it touches no clock, disk or store. The engine (in `LedgerStore`) feeds it the events of the
+/// types it declares, in ledger order, either into the live tables (catching up from a
+/// checkpoint), into tables built aside (a rebuild), or into memory (time travel). Folding the
+/// same events always gives the same rows, which is what makes the three agree.
+public protocol Projection {
+    /// The projection's name: its checkpoint's key and `remedy projections rebuild NAME`.
+    static var name: String { get }
+    /// Bump when `apply` or the tables change: the projection then rebuilds on first use.
+    static var version: Int { get }
+    /// The event types `apply` reads; the engine skips the rest before decoding anything.
+    static var eventTypes: [String] { get }
+    static var tables: [ReadModelTable] { get }
+
+    /// The writes one event makes.
+    ///
+    /// - Throws: when the event's payload does not decode (a damaged event).
+    static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite]
+}
+
+/// Rows held in memory: for time travel, and the reference the tests compare tables with.
+public final class MemoryRows: RowReader {
+    public private(set) var tables: [String: [[RowValue]: [RowValue]]] = [:]
+    private let keyColumns: [String: Int]
+
+    public init(_ projection: any Projection.Type) {
+        keyColumns = Dictionary(uniqueKeysWithValues: projection.tables.map { ($0.name, $0.keyColumns) })
+        for table in projection.tables { tables[table.name] = [:] }
+    }
+
+    public func row(_ table: String, key: [RowValue]) -> [RowValue]? {
+        tables[table]?[key]
+    }
+
+    public func apply(_ writes: [RowWrite]) {
+        for write in writes {
+            switch write {
+            case .upsert(let table, let row): tables[table, default: [:]][Array(row.prefix(keyColumns[table] ?? 1))] = row
+            case .delete(let table, let key): tables[table]?[key] = nil
+            }
+        }
+    }
+
+    /// A table's rows sorted by key: how the tests and time travel read them.
+    public func rows(_ table: String) -> [[RowValue]] {
+        (tables[table] ?? [:]).sorted { $0.key.lexicographicallyPrecedes($1.key, by: RowValue.precedes) }.map(\.value)
+    }
+}
+
+extension RowValue {
+    /// SQLite's order: NULL, then integers, then text (by bytes).
+    static func precedes(_ lhs: RowValue, _ rhs: RowValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return false
+        case (.null, _): return true
+        case (_, .null): return false
+        case (.integer(let a), .integer(let b)): return a < b
+        case (.integer, .text): return true
+        case (.text, .integer): return false
+        case (.text(let a), .text(let b)): return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        }
+    }
+}

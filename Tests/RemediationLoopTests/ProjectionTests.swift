@@ -1,0 +1,158 @@
+import Foundation
+import Synchronization
+import Testing
+import EventGenerator
+import Events
+@_spi(Testing) import LedgerStore
+import Projections
+@testable import RemediationLoop
+
+/// The projection engine: incremental catch-up, rebuilds and in-memory folds give the same rows.
+@Suite struct ProjectionTests {
+    let folder: String
+    let ledger: Ledger
+    let steps: LoopSteps
+
+    init() throws {
+        let folder = NSTemporaryDirectory() + "remedy-projections-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try self.init(folder: folder)
+    }
+
+    init(folder: String) throws {
+        self.folder = folder
+        ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite)
+        steps = LoopSteps(ledger: ledger)
+    }
+
+    static let cases = (1...6).map { "area\($0 % 2)::case-\($0)" }
+
+    /// A random history of the loop: runs with random outcomes, fixes proposed, approved and
+    /// merged, guards retired, cases renamed, with the guards caught up after every step.
+    func playRandomHistory(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        var names = Self.cases
+        for step in 0..<14 {
+            let state = try LoopState.fold(ledger)
+            switch random.next() % 6 {
+            case 0, 1, 2:
+                let cases = names.map { key -> String in
+                    let (classname, name) = (key.components(separatedBy: "::")[0], key.components(separatedBy: "::")[1])
+                    let fails = random.next() % 10 < 3
+                    return #"<testcase classname="\#(classname)" name="\#(name)">\#(fails ? "<failure message=\"no\"/>" : "")</testcase>"#
+                }
+                let path = folder + "/run-\(seed)-\(step).xml"
+                try ("<testsuite name=\"s\">" + cases.joined() + "</testsuite>").write(toFile: path, atomically: true, encoding: .utf8)
+                _ = try RunIngester.ingest(IngestRequest(files: [path], suite: "s", run: "\(step)"), into: ledger)
+            case 3:
+                guard let failure = state.failures.values.filter({ $0.isOpen && $0.fixes.isEmpty }).sorted(by: { $0.id < $1.id }).first else { continue }
+                let fix = "fix-\(step)"
+                try steps.propose(failures: [failure.id], fix: fix, change: "c", blastRadius: "low", lever: "code", by: "agent:f")
+                try steps.review(fix: fix, approve: true, by: "dana")
+                try steps.merged(fix: fix, commit: "abc\(step)")
+            case 4:
+                guard let guarded = state.guards.values.filter(\.isHolding).sorted(by: { $0.suiteCase < $1.suiteCase }).first else { continue }
+                try steps.retireGuard(suite: "s", case: guarded.suiteCase.key, reason: "r\(step)", by: "dana")
+            default:
+                let index = Int(random.next() % UInt64(names.count))
+                guard state.cases[SuiteCase(suite: "s", key: names[index])] != nil else { continue }
+                let renamed = names[index] + "-v\(step)"
+                try steps.alias(suite: "s", from: names[index], to: renamed, by: "dana")
+                names[index] = renamed
+            }
+            try ledger.catchUp(GuardsProjection.self)
+        }
+    }
+
+    @Test(arguments: 0..<24)
+    func rebuildEqualsIncrementalEqualsMemory(seed: Int) throws {
+        try playRandomHistory(seed: UInt64(seed))
+        let table = GuardsProjection.table
+        let incremental = try ledger.rows(of: table)
+        let memory = try ledger.projectInMemory(GuardsProjection.self).rows(table.name)
+        let rebuild = try ledger.rebuild(GuardsProjection.self)
+        #expect(rebuild.rebuilt)
+        let rebuilt = try ledger.rows(of: table)
+        #expect(incremental == rebuilt)
+        #expect(memory == rebuilt)
+        // The projection agrees with the loop's own state on who guards what.
+        let views = try LoopState.fold(ledger).guardViews().map { [$0.suite, $0.case, $0.state.rawValue] }
+        #expect(rebuilt.map { [$0[0].text!, $0[1].text!, $0[2].text!] } == views)
+    }
+
+    /// The random histories reach every guard state, so the comparison above means something.
+    @Test func randomHistoriesReachEveryGuardState() throws {
+        var states = Set<String>()
+        for seed in 0..<24 {
+            let folder = NSTemporaryDirectory() + "remedy-histories-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let other = try ProjectionTests(folder: folder)
+            try other.playRandomHistory(seed: UInt64(seed))
+            for row in try other.ledger.rows(of: GuardsProjection.table) { states.insert(row[2].text!) }
+        }
+        #expect(states == ["holding", "slipped", "retired"])
+    }
+
+    @Test func catchUpFoldsOnlyNewEventsAndANewVersionRebuilds() throws {
+        let played = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        #expect(played.decisions.count == 2)
+        let first = try ledger.catchUp(GuardsProjection.self)
+        #expect(first.rebuilt && first.position == 52)
+        #expect(try ledger.rows(of: GuardsProjection.table).count == 2)
+        let nothingNew = try ledger.catchUp(GuardsProjection.self)
+        #expect(!nothingNew.rebuilt && nothingNew.folded == 0)
+        try steps.retireGuard(suite: AvalancheStory.suite, case: "alerts.danger::rating-threshold-level-4", reason: "redesigned", by: "dana")
+        let one = try ledger.catchUp(GuardsProjection.self)
+        #expect(!one.rebuilt && one.folded == 1)
+        // A checkpoint written by another version of the projection: rebuilt on first use.
+        try ledger.execute("UPDATE projection_checkpoints SET version = 0")
+        #expect(try ledger.catchUp(GuardsProjection.self).rebuilt)
+    }
+
+    @Test func timeTravelAnswersFromThePastWithoutTouchingTheTables() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        try ledger.catchUp(GuardsProjection.self)
+        let live = try ledger.rows(of: GuardsProjection.table)
+        let afterRun2 = try ReadModels.position(asOf: "run:2", in: ledger)
+        let then = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: afterRun2)
+        #expect(then.map { $0[1].text! } == ["forecast.bulletins::slf-date-format"])
+        #expect(then[0][2] == .text("holding"), "before run 3, the date guard had not slipped")
+        #expect(try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: 1).isEmpty)
+        #expect(try ledger.rows(of: GuardsProjection.table) == live)
+        #expect(throws: LoopError.self) { try ReadModels.position(asOf: "run:nope", in: ledger) }
+        #expect(try ReadModels.position(asOf: "2000-01-01", in: ledger) == 0)
+    }
+
+    /// A rebuild that fails halfway leaves the previous tables as they were.
+    @Test func anInterruptedRebuildLeavesThePreviousTables() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        try ledger.catchUp(FailingProjection.self)
+        let before = try ledger.rows(of: FailingProjection.table)
+        #expect(before.count == 3)
+        FailingProjection.failAfter.withLock { $0 = 1 }
+        #expect(throws: (any Error).self) { try ledger.rebuild(FailingProjection.self) }
+        #expect(try ledger.rows(of: FailingProjection.table) == before)
+    }
+}
+
+/// Counts failures per suite, and can be told to fail partway through a fold.
+enum FailingProjection: Projection {
+    static let name = "failing"
+    static let version = 1
+    static let eventTypes = [LoopEventType.failureDetected.rawValue]
+    static let table = ReadModelTable(name: "failing_counts", columns: [.init("failure", "TEXT", "id"), .init("n", "INTEGER", "order")],
+                                      keyColumns: 1, documentation: "test")
+    static let tables = [table]
+    static let failAfter = Mutex<Int?>(nil)
+    static let seen = Mutex(0)
+
+    static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
+        let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+        if let limit = failAfter.withLock({ $0 }) {
+            let count = seen.withLock { $0 += 1; return $0 }
+            if count > limit { throw LoopError(.invalidState, "stopped partway") }
+        }
+        return [.upsert(table: table.name, row: [.text(detected.failure), .integer(event.position)])]
+    }
+}
