@@ -1,39 +1,67 @@
 import ArgumentParser
 import LedgerStore
+import Projections
 import RemediationLoop
 
 extension Remedy {
     /// `remedy guards`: every regression guard, or `--list` for the next eval run to include.
     struct Guards: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the regression guards: their state and where they came from.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the regression guards: their state and where they came from (from the guards read model).")
 
         @OptionGroup var options: LedgerOptions
         @Option(help: "Only this suite's guards.") var suite: String?
         @Flag(help: "One case key a line (holding and slipped guards), for the next eval run to include.") var list = false
         @Flag(help: "Print the guards as JSON.") var json = false
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
+        var asOf: String?
 
         func run() throws {
             try reportingErrors {
-                let views = try LoopState.fold(try options.open(.readOnly)).guardViews(suite: suite)
+                let ledger = try options.openForReadModels()
+                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let rows = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: position)
+                    .filter { suite == nil || $0[0].text == suite }
                 let output = StandardOutput.shared
+                func text(_ value: RowValue) -> JSONText.Value { value.text.map { .string($0) } ?? .null }
                 if list {
-                    for view in views where view.state != .retired { output.writeLine(view.case) }
+                    for row in rows where row[2] != .text("retired") { output.writeLine(row[1].text ?? "") }
                 } else if json {
-                    output.writeLine(JSONText.object([("guards", .array(views.map { view in
-                        .object([("suite", .string(view.suite)), ("case", .string(view.case)), ("state", .string(view.state.rawValue)),
-                                 ("since_run", .string(view.sinceRun)), ("failure", .string(view.failure)),
-                                 ("fix", view.fix.map { .string($0) } ?? .null), ("last_run", view.lastRun.map { .string($0) } ?? .null),
-                                 ("last_passing_run", view.lastPassingRun.map { .string($0) } ?? .null),
-                                 ("retired_reason", view.retiredReason.map { .string($0) } ?? .null)])
+                    output.writeLine(JSONText.object([("guards", .array(rows.map { row in
+                        .object([("suite", text(row[0])), ("case", text(row[1])), ("state", text(row[2])), ("since_run", text(row[3])),
+                                 ("failure", text(row[4])), ("fix", text(row[5])), ("slipped_failure", text(row[6])),
+                                 ("retired_reason", text(row[7])), ("retired_by", text(row[8]))])
                     }))]))
-                } else if views.isEmpty {
-                    output.writeLine("no regression guards yet")
+                } else if rows.isEmpty {
+                    output.writeLine("no regression guards\(asOf.map { " as of \($0)" } ?? "")")
                 } else {
-                    for view in views {
-                        output.writeLine("\(view.case.padding(44))\(view.state.rawValue.padding(9))since run \(view.sinceRun.padding(6))fix \((view.fix ?? "-").padding(20))last passed \(view.lastPassingRun ?? "-")")
+                    for row in rows {
+                        output.writeLine("\((row[1].text ?? "").padding(44))\((row[2].text ?? "").padding(9))since run \((row[3].text ?? "").padding(6))fix \(row[5].text ?? "-")")
                     }
                 }
                 output.flush()
+            }
+        }
+    }
+
+    /// `remedy projections rebuild [NAME]`: rebuild read models from the first event.
+    struct ProjectionsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "projections", abstract: "Manage the read models.", subcommands: [Rebuild.self])
+
+        struct Rebuild: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Rebuild read models from the first event (built aside, swapped in at once).")
+            @OptionGroup var options: LedgerOptions
+            @Argument(help: "The projection (default: all).") var name: String?
+
+            func run() throws {
+                try reportingErrors {
+                    let ledger = try options.open(.readWrite)
+                    for projection in try name.map { [try ReadModels.named($0)] } ?? ReadModels.all {
+                        let result = try ledger.rebuild(projection)
+                        StandardOutput.shared.writeLine("rebuilt \(projection.name): \(result.folded) events, through position \(result.position)")
+                    }
+                    StandardOutput.shared.flush()
+                }
             }
         }
     }

@@ -30,7 +30,7 @@ struct Remedy: ParsableCommand {
             Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
-            Guards.self, Why.self, Ratchet.self,
+            Guards.self, Why.self, Ratchet.self, ProjectionsCommand.self,
         ]
     )
 }
@@ -47,6 +47,13 @@ struct LedgerOptions: ParsableArguments {
         guard busyTimeout >= 0, busyTimeout <= 86_400 else {
             throw ValidationError("--busy-timeout must be between 0 and 86400 seconds")
         }
+    }
+
+    /// Opens an existing ledger to answer from its read models: for writing when it can be
+    /// (so the read models catch up and stay), read-only when the file is read-only.
+    func openForReadModels() throws -> Ledger {
+        let reader = try open(.readOnly)   // fails clearly for a missing or foreign file
+        do { return try open(.readWrite) } catch let error as LedgerError where error.code == .readOnly { return reader }
     }
 
     /// Opens the ledger these options name.

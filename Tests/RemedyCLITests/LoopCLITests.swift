@@ -147,6 +147,10 @@ extension LoopCLITests {
             XCTAssertTrue(why.contains(line), "\(why) lacks \(line)")
         }
         XCTAssertEqual(try Remedy.run(["why", "no::such"] + ledger).status, 8)
+        XCTAssertEqual(try Remedy.run(["guards", "--as-of", "run:2"] + ledger).stdout,
+                       "forecast.bulletins::slf-date-format         holding  since run 2     fix date-normalizer\n")
+        XCTAssertEqual(try Remedy.run(["projections", "rebuild", "guards"] + ledger).stdout, "rebuilt guards: 5 events, through position 52\n")
+        XCTAssertEqual(try Remedy.run(["projections", "rebuild", "nope"] + ledger).status, 2)
 
         let slipped = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "3"] + ledger)
         XCTAssertEqual(slipped.status, 12)
