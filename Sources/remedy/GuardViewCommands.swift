@@ -102,7 +102,45 @@ extension Remedy {
 
     /// `remedy ratchet check --run R`: the CI gate that keeps the ratchet turning one way.
     struct Ratchet: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The ratchet: checks that a run kept every guard.", subcommands: [Check.self])
+        static let configuration = CommandConfiguration(
+            abstract: "The ratchet: its history per run, and the check that a run kept every guard.",
+            subcommands: [History.self, Check.self], defaultSubcommand: History.self)
+
+        struct History: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Per run: guards total, held, slips, pass rate and the high-water mark.")
+            @OptionGroup var options: LedgerOptions
+            @Option(help: "Only this suite.") var suite: String?
+            @Flag(help: "Print the history as JSON.") var json = false
+            @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
+            var asOf: String?
+
+            func run() throws {
+                try reportingErrors {
+                    let ledger = try options.openForReadModels()
+                    let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                    let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger, asOf: position)
+                        .filter { suite == nil || $0[0].text == suite }
+                    let output = StandardOutput.shared
+                    func int(_ value: RowValue) -> Int { if case .integer(let n) = value { return n } else { return 0 } }
+                    if json {
+                        output.writeLine(JSONText.object([("runs", .array(rows.map { row in
+                            .object([("suite", .string(row[0].text ?? "")), ("run", .string(row[2].text ?? "")), ("guards_total", .int(int(row[3]))),
+                                     ("guards_held", .int(int(row[4]))), ("slips", .int(int(row[5]))), ("tests", .int(int(row[6]))),
+                                     ("pass_rate", .string(row[7].text ?? "")), ("high_water", .int(int(row[8])))])
+                        }))]))
+                    } else if rows.isEmpty {
+                        output.writeLine("no completed runs")
+                    } else {
+                        output.writeLine("suite".padding(20) + "run".padding(10) + "guards".padding(8) + "held".padding(6) + "slips".padding(7) + "pass rate".padding(11) + "high water")
+                        for row in rows {
+                            output.writeLine((row[0].text ?? "").padding(20) + (row[2].text ?? "").padding(10) + String(int(row[3])).padding(8)
+                                + String(int(row[4])).padding(6) + String(int(row[5])).padding(7) + (row[7].text ?? "").padding(11) + String(int(row[8])))
+                        }
+                    }
+                    output.flush()
+                }
+            }
+        }
 
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(

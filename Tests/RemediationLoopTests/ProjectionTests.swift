@@ -60,21 +60,23 @@ import Projections
                 try steps.alias(suite: "s", from: names[index], to: renamed, by: "dana")
                 names[index] = renamed
             }
-            try ledger.catchUp(GuardsProjection.self)
+            for projection in ReadModels.all { try ledger.catchUp(projection) }
         }
     }
 
     @Test(arguments: 0..<24)
     func rebuildEqualsIncrementalEqualsMemory(seed: Int) throws {
         try playRandomHistory(seed: UInt64(seed))
-        let table = GuardsProjection.table
-        let incremental = try ledger.rows(of: table)
-        let memory = try ledger.projectInMemory(GuardsProjection.self).rows(table.name)
-        let rebuild = try ledger.rebuild(GuardsProjection.self)
-        #expect(rebuild.rebuilt)
-        let rebuilt = try ledger.rows(of: table)
-        #expect(incremental == rebuilt)
-        #expect(memory == rebuilt)
+        for projection in ReadModels.all {
+            let incremental = try projection.tables.map { try ledger.rows(of: $0) }
+            let memory = try ledger.projectInMemory(projection)
+            let rebuild = try ledger.rebuild(projection)
+            #expect(rebuild.rebuilt)
+            let rebuilt = try projection.tables.map { try ledger.rows(of: $0) }
+            #expect(incremental == rebuilt, "\(projection.name)")
+            #expect(projection.tables.map { memory.rows($0.name) } == rebuilt, "\(projection.name)")
+        }
+        let rebuilt = try ledger.rows(of: GuardsProjection.table)
         // The projection agrees with the loop's own state on who guards what.
         let views = try LoopState.fold(ledger).guardViews().map { [$0.suite, $0.case, $0.state.rawValue] }
         #expect(rebuilt.map { [$0[0].text!, $0[1].text!, $0[2].text!] } == views)
@@ -108,6 +110,18 @@ import Projections
         // A checkpoint written by another version of the projection: rebuilt on first use.
         try ledger.execute("UPDATE projection_checkpoints SET version = 0")
         #expect(try ledger.catchUp(GuardsProjection.self).rebuilt)
+    }
+
+    @Test func theStorysRatchet() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger)
+        // run, guards total, held, slips, tests, pass rate, high water; verification runs left out.
+        #expect(rows.map { Array($0[2...]) } == [
+            [.text("1"), .integer(0), .integer(0), .integer(0), .integer(5), .text("0.8000"), .integer(0)],
+            [.text("2"), .integer(1), .integer(1), .integer(0), .integer(5), .text("0.8000"), .integer(1)],
+            [.text("3"), .integer(2), .integer(1), .integer(1), .integer(5), .text("0.8000"), .integer(1)],
+        ])
+        #expect(RatchetProjection.rate(2, of: 3) == "0.6667" && RatchetProjection.rate(0, of: 0) == "")
     }
 
     @Test func timeTravelAnswersFromThePastWithoutTouchingTheTables() throws {

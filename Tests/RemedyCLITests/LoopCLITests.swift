@@ -151,6 +151,11 @@ extension LoopCLITests {
                        "forecast.bulletins::slf-date-format         holding  since run 2     fix date-normalizer\n")
         XCTAssertEqual(try Remedy.run(["projections", "rebuild", "guards"] + ledger).stdout, "rebuilt guards: 5 events, through position 52\n")
         XCTAssertEqual(try Remedy.run(["projections", "rebuild", "nope"] + ledger).status, 2)
+        let history = try Remedy.run(["ratchet", "--suite", "avalanche-golden"] + ledger).stdoutLines
+        XCTAssertEqual(history.count, 4)
+        XCTAssertEqual(history.last, "avalanche-golden    3         2       1     1      0.8000     1")
+        XCTAssertTrue(try Remedy.run(["ratchet", "--json", "--as-of", "run:2"] + ledger).stdout.hasSuffix(
+            #"{"suite":"avalanche-golden","run":"2","guards_total":1,"guards_held":1,"slips":0,"tests":5,"pass_rate":"0.8000","high_water":1}]}"# + "\n"))
 
         let slipped = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "3"] + ledger)
         XCTAssertEqual(slipped.status, 12)

@@ -1,0 +1,140 @@
+import Events
+
+/// The ratchet's history: per regular run, how many guards there were, how many held, how
+/// many slipped, the pass rate, and the high-water mark of guards held.
+///
+/// ```sql
+/// SELECT run_id, guards_total, guards_held, slips, pass_rate, high_water
+/// FROM ratchet_runs WHERE suite = 'golden' ORDER BY position;
+/// ```
+public enum RatchetProjection: Projection {
+    public static let name = "ratchet"
+    public static let version = 1
+    public static let eventTypes = [
+        LoopEventType.evalRunStarted.rawValue, LoopEventType.evalRunCompleted.rawValue,
+        LoopEventType.failureResolved.rawValue, LoopEventType.failureDetected.rawValue,
+        LoopEventType.guardRetired.rawValue, LoopEventType.caseAliased.rawValue,
+    ]
+
+    public static let runs = ReadModelTable(
+        name: "ratchet_runs",
+        columns: [
+            .init("suite", "TEXT", "the suite"),
+            .init("position", "INTEGER", "the ledger position where the run completed (orders the runs)"),
+            .init("run_id", "TEXT", "the run"),
+            .init("guards_total", "INTEGER", "guards not retired when the run completed"),
+            .init("guards_held", "INTEGER", "of those, how many were not slipped"),
+            .init("slips", "INTEGER", "regressions the run detected"),
+            .init("tests", "INTEGER", "test cases in the run's reports"),
+            .init("pass_rate", "TEXT", "passed / (tests - skipped), four decimals, as text"),
+            .init("high_water", "INTEGER", "the most guards held in any run so far"),
+        ],
+        keyColumns: 2,
+        documentation: "One row per completed regular run (verification runs are not the ratchet's).")
+
+    /// Working state: each guard's state, and per suite the running counts.
+    public static let guardStates = ReadModelTable(
+        name: "ratchet_guards",
+        columns: [.init("suite", "TEXT", "the suite"), .init("case_key", "TEXT", "the guarded case"),
+                  .init("state", "TEXT", "holding, slipped or retired"), .init("failure", "TEXT", "the open regression, when slipped")],
+        keyColumns: 2, documentation: "The guards as the ratchet counts them.")
+
+    public static let suites = ReadModelTable(
+        name: "ratchet_suites",
+        columns: [.init("suite", "TEXT", "the suite"), .init("guards_total", "INTEGER", "guards not retired"),
+                  .init("slipped", "INTEGER", "guards slipped"), .init("high_water", "INTEGER", "most guards held in a run"),
+                  .init("verification_run", "TEXT", "the stream of a verification run in progress, if any")],
+        keyColumns: 1, documentation: "Per suite counts.")
+
+    public static let tables = [runs, guardStates, suites]
+
+    public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
+        func suiteRow(_ suite: String) throws -> [RowValue] {
+            try rows.row(suites.name, key: [.text(suite)]) ?? [.text(suite), .integer(0), .integer(0), .integer(0), .null]
+        }
+        func count(_ row: [RowValue], _ column: Int) -> Int {
+            if case .integer(let value) = row[column] { return value }
+            return 0
+        }
+        func adjust(_ suite: String, total: Int = 0, slipped: Int = 0) throws -> RowWrite {
+            var row = try suiteRow(suite)
+            row[1] = .integer(count(row, 1) + total)
+            row[2] = .integer(count(row, 2) + slipped)
+            return .upsert(table: suites.name, row: row)
+        }
+
+        switch LoopEventType(rawValue: event.type) {
+        case .evalRunStarted:
+            // Verification runs are not the ratchet's: remember their stream to skip their completion.
+            let started = try LoopPayload.decode(EvalRunStarted.self, from: event.data)
+            if started.verifies != nil {
+                var row = try suiteRow(started.suite)
+                row[4] = .text(event.stream)
+                return [.upsert(table: suites.name, row: row)]
+            }
+        case .evalRunCompleted:
+            let completed = try LoopPayload.decode(EvalRunCompleted.self, from: event.data)
+            var suite = try suiteRow(completed.suite)
+            if suite[4] == .text(event.stream) {
+                suite[4] = .null
+                return [.upsert(table: suites.name, row: suite)]
+            }
+            let total = count(suite, 1), held = total - count(suite, 2)
+            let highWater = max(count(suite, 3), held)
+            suite[3] = .integer(highWater)
+            let ran = completed.tests - completed.skipped
+            let passed = ran - completed.failures - completed.errors
+            return [
+                .upsert(table: suites.name, row: suite),
+                .upsert(table: runs.name, row: [
+                    .text(completed.suite), .integer(event.position), .text(completed.runID), .integer(total), .integer(held),
+                    .integer(completed.regressions), .integer(completed.tests), .text(Self.rate(passed, of: ran)), .integer(highWater),
+                ]),
+            ]
+        case .failureResolved:
+            let resolved = try LoopPayload.decode(FailureResolved.self, from: event.data)
+            let key: [RowValue] = [.text(resolved.suite), .text(resolved.case)]
+            let existing = try rows.row(guardStates.name, key: key)
+            if resolved.becameGuard {
+                let wasCounted = existing.map { $0[2] != .text("retired") } ?? false
+                let wasSlipped = existing?[2] == .text("slipped")
+                return [.upsert(table: guardStates.name, row: key + [.text("holding"), .null]),
+                        try adjust(resolved.suite, total: wasCounted ? 0 : 1, slipped: wasSlipped ? -1 : 0)]
+            }
+            if let existing, existing[3] == .text(resolved.failure) {
+                return [.upsert(table: guardStates.name, row: key + [.text("holding"), .null]), try adjust(resolved.suite, slipped: -1)]
+            }
+        case .failureDetected:
+            let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+            let key: [RowValue] = [.text(detected.suite), .text(detected.case)]
+            if detected.kind == "regression", let existing = try rows.row(guardStates.name, key: key), existing[2] == .text("holding") {
+                return [.upsert(table: guardStates.name, row: key + [.text("slipped"), .text(detected.failure)]),
+                        try adjust(detected.suite, slipped: 1)]
+            }
+        case .guardRetired:
+            let retired = try LoopPayload.decode(GuardRetired.self, from: event.data)
+            let key: [RowValue] = [.text(retired.suite), .text(retired.case)]
+            if let existing = try rows.row(guardStates.name, key: key), existing[2] != .text("retired") {
+                return [.upsert(table: guardStates.name, row: key + [.text("retired"), .null]),
+                        try adjust(retired.suite, total: -1, slipped: existing[2] == .text("slipped") ? -1 : 0)]
+            }
+        case .caseAliased:
+            let alias = try LoopPayload.decode(CaseAliased.self, from: event.data)
+            if let existing = try rows.row(guardStates.name, key: [.text(alias.suite), .text(alias.from)]) {
+                return [.delete(table: guardStates.name, key: [.text(alias.suite), .text(alias.from)]),
+                        .upsert(table: guardStates.name, row: [.text(alias.suite), .text(alias.to), existing[2], existing[3]])]
+            }
+        default:
+            break
+        }
+        return []
+    }
+
+    /// `part / whole` with four decimals, as text ("0.8000"); "" when nothing ran.
+    public static func rate(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "" }
+        let scaled = (part * 10_000 + whole / 2) / whole
+        let text = String(scaled % 10_000)
+        return "\(scaled / 10_000).\(String(repeating: "0", count: 4 - text.count))\(text)"
+    }
+}
