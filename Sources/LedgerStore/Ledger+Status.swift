@@ -46,3 +46,17 @@ extension Ledger {
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 }
+
+extension Ledger {
+    /// How many events of each type the ledger holds, most common first.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func eventCountsByType() throws -> [(type: String, count: Int)] {
+        try mapErrors("read") {
+            let statement = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
+            var counts: [(String, Int)] = []
+            while try statement.step() { counts.append((statement.text(0), statement.int(1))) }
+            return counts
+        }
+    }
+}

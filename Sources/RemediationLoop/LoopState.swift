@@ -74,6 +74,7 @@ public struct LoopState: Sendable {
         public var started: EvalRunStarted
         public var completed: EvalRunCompleted?
         public var completedPosition: Int?
+        public var startedPosition = 0
         /// The final status of each case in the run.
         public var finalStatus: [String: String] = [:]
     }
@@ -93,6 +94,8 @@ public struct LoopState: Sendable {
     /// A dataset whose parts are still being read.
     private var pendingDatasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
+    /// The last run a regressed guard passed in, by the regression's failure id.
+    public var regressionLastPassingRun: [String: String] = [:]
     /// Where each quarantine started, for ordering by age.
     public var quarantinePositions: [SuiteCase: Int] = [:]
     /// The position of the last event folded.
@@ -111,7 +114,7 @@ public struct LoopState: Sendable {
         self.position = position
         switch known {
         case .evalRunStarted:
-            runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data))
+            runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data), startedPosition: position)
         case .caseOutcomeRecorded:
             // The hot path of a fold: two fields read straight from the canonical bytes, and
             // the run's map mutated in place (copying it per outcome would be quadratic).
@@ -148,7 +151,8 @@ public struct LoopState: Sendable {
             failureCount += 1
             openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
         case .regressionDetected:
-            break
+            let regression = try LoopPayload.decode(RegressionDetected.self, from: data)
+            regressionLastPassingRun[regression.failure] = regression.lastPassingRun
         case .failureResolved:
             let resolved = try LoopPayload.decode(FailureResolved.self, from: data)
             failures[resolved.failure]?.resolved = resolved

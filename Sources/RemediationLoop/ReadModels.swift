@@ -19,6 +19,16 @@ public enum ReadModels {
     ///
     /// - Throws: ``LoopError`` when the point names nothing in the ledger.
     public static func position(asOf point: String, in ledger: Ledger) throws -> Int {
+        try position(point, in: ledger, runStart: false)
+    }
+
+    /// Where `--since` starts: as ``position(asOf:in:)``, except that `run:ID` means the run's
+    /// start, so the run's own events count.
+    public static func position(since point: String, in ledger: Ledger) throws -> Int {
+        try position(point, in: ledger, runStart: true)
+    }
+
+    private static func position(_ point: String, in ledger: Ledger, runStart: Bool) throws -> Int {
         if let position = Int(point) {
             guard position >= 0 else { throw LoopError(.invalidArgument, "--as-of \(point): a position is 0 or more") }
             return position
@@ -31,12 +41,20 @@ public enum ReadModels {
             guard matches.count == 1, let end = matches[0].completedPosition else {
                 throw LoopError(.invalidArgument, "--as-of \(point): run \(run) is recorded in several suites; write run:SUITE/\(run)")
             }
-            return end
+            return runStart ? matches[0].startedPosition : end
         }
         guard let time = try? Timestamp(parsing: point) else {
             throw LoopError(.invalidArgument, "--as-of \(point): expected a position, an RFC 3339 time or run:ID")
         }
         var query = EventQuery()
+        if runStart {
+            // Since a time: from the first event recorded at or after it.
+            query.since = time
+            query.limit = 1
+            var first = Int.max
+            try ledger.forEachEventBody(query) { position, _ in first = position; return false }
+            return first
+        }
         query.until = Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 1)
         var last = 0
         try ledger.forEachEventBody(query) { position, _ in last = position; return true }

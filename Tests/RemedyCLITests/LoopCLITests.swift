@@ -183,3 +183,22 @@ extension LoopCLITests {
                        "run 4 is judged by the guards of its time")
     }
 }
+
+extension LoopCLITests {
+    /// The analysts' views over the story: diff, regressions, stats.
+    func testAnalystViews() throws {
+        let ledger = ["--ledger", folder.file("views.db")]
+        XCTAssertEqual(try Remedy.run(["demo"] + ledger).status, 0)
+        let diff = try Remedy.run(["diff", "2", "3", "--suite", "avalanche-golden", "--json"] + ledger)
+        XCTAssertEqual(diff.stdout, #"{"newly_failing":["forecast.bulletins::slf-date-format"],"newly_passing":["alerts.danger::rating-threshold-level-4"],"guards_slipped":["forecast.bulletins::slf-date-format"],"flaky":[],"only_in_a":[],"only_in_b":[]}"# + "\n")
+        XCTAssertEqual(try Remedy.run(["diff", "2", "9", "--suite", "avalanche-golden"] + ledger).status, 8)
+        let regressions = try Remedy.run(["regressions", "--json"] + ledger).stdout
+        XCTAssertEqual(regressions, #"{"regressions":[{"failure":"failure-3","suite":"avalanche-golden","case":"forecast.bulletins::slf-date-format","last_good_run":"2","last_good_commit":"8a3b7c2","first_bad_run":"3","first_bad_commit":"c0ffee1","open":true}]}"# + "\n")
+        XCTAssertTrue(try Remedy.run(["regressions", "--since", "run:3"] + ledger).stdout.hasPrefix("failure-3"), "run 3's own regression counts")
+        XCTAssertEqual(try Remedy.run(["regressions", "--since", "2999-01-01"] + ledger).stdout, "no regressions\n")
+        XCTAssertEqual(try Remedy.run(["regressions", "--since", "2000-01-01"] + ledger).stdout,
+                       "failure-3   forecast.bulletins::slf-date-format         good run 2 (8a3b7c2), bad run 3 (c0ffee1)\n")
+        let stats = try Remedy.run(["stats", "--json"] + ledger).stdout
+        XCTAssertTrue(stats.hasPrefix(#"{"by_type":{"CaseOutcomeRecorded":25,"#), stats)
+    }
+}
