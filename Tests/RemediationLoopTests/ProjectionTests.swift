@@ -124,6 +124,26 @@ import Projections
         #expect(RatchetProjection.rate(2, of: 3) == "0.6667" && RatchetProjection.rate(0, of: 0) == "")
     }
 
+    @Test func theStorysCaseHistory() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        let rows = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger)
+        func row(_ key: String) -> [RowValue]? { rows.first { $0[1] == .text(key) } }
+        // status, last run, last result, previous result, runs, flips, first failing run (commit), last passing run (commit)
+        #expect(Array(row("forecast.bulletins::slf-date-format")![2...11]) == [
+            .text("regression"), .text("3"), .text("fail"), .text("pass"), .integer(3), .integer(2),
+            .text("3"), .text("c0ffee1"), .text("2"), .text("8a3b7c2")])
+        #expect(row("alerts.danger::rating-threshold-level-4")?[2] == .text("fixed"))
+        #expect(row("forecast.bulletins::caic-bulletin-sections")?[2] == .text("passing"))
+        #expect(row("forecast.bulletins::caic-bulletin-sections")?[7] == .integer(0))
+        let timeline = try ledger.rows(of: CaseHistoryProjection.timeline).filter { $0[1] == .text("forecast.bulletins::slf-date-format") }
+        #expect(timeline.map { [$0[3], $0[5]] } == [[.text("1"), .text("fail")], [.text("2"), .text("pass")], [.text("3"), .text("fail")]],
+                "verification runs are not the case's history")
+        let early = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
+                                        asOf: try ReadModels.position(asOf: "run:1", in: ledger))
+        #expect(early.first { $0[1] == .text("forecast.bulletins::slf-date-format") }?[2] == .text("failing"))
+        #expect(early.first { $0[1] == .text("forecast.bulletins::caic-bulletin-sections") }?[2] == .text("new"))
+    }
+
     @Test func timeTravelAnswersFromThePastWithoutTouchingTheTables() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         try ledger.catchUp(GuardsProjection.self)

@@ -198,6 +198,14 @@ extension LoopCLITests {
         XCTAssertEqual(try Remedy.run(["regressions", "--since", "2999-01-01"] + ledger).stdout, "no regressions\n")
         XCTAssertEqual(try Remedy.run(["regressions", "--since", "2000-01-01"] + ledger).stdout,
                        "failure-3   forecast.bulletins::slf-date-format         good run 2 (8a3b7c2), bad run 3 (c0ffee1)\n")
+        let history = try Remedy.run(["case", "forecast.bulletins::slf-date-format"] + ledger).stdout
+        let lines = history.split(separator: "\n").map(String.init)
+        for (key, value) in [("status ", " regression"), ("first failing run ", " 3"), ("last passing run ", " 2"), ("  run 2 attempt 1", ": pass")] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix(key) && $0.hasSuffix(value) }, "\(history) lacks \(key)...\(value)")
+        }
+        XCTAssertTrue(try Remedy.run(["case", "forecast.bulletins::slf-date-format", "--json", "--as-of", "run:1"] + ledger).stdout
+            .contains(#""status":"failing""#))
+        XCTAssertEqual(try Remedy.run(["case", "no::such"] + ledger).status, 8)
         let stats = try Remedy.run(["stats", "--json"] + ledger).stdout
         XCTAssertTrue(stats.hasPrefix(#"{"by_type":{"CaseOutcomeRecorded":25,"#), stats)
     }

@@ -1,0 +1,53 @@
+import ArgumentParser
+import LedgerStore
+import Projections
+import RemediationLoop
+
+extension Remedy {
+    /// `remedy case CASE`: a case's status, history and timeline.
+    struct CaseHistory: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "case", abstract: "Show a case's status now, when it first failed and last passed, and its timeline.")
+
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The case key.") var key: String
+        @Option(help: "The case's suite (when several have it).") var suite: String?
+        @Flag(help: "Print the case as JSON.") var json = false
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
+        var asOf: String?
+
+        func run() throws {
+            try reportingErrors {
+                let ledger = try options.openForReadModels()
+                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let matches = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger, asOf: position)
+                    .filter { $0[1] == .text(key) && (suite == nil || $0[0] == .text(suite!)) }
+                guard let row = matches.first else { throw LoopError(.notFound, "no case \(key)\(suite.map { " in suite \($0)" } ?? "")") }
+                guard matches.count == 1 else {
+                    throw LoopError(.invalidArgument, "\(key) is a case in several suites (\(matches.compactMap { $0[0].text }.joined(separator: ", "))); pass --suite")
+                }
+                let timeline = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.timeline, ledger: ledger, asOf: position)
+                    .filter { $0[0] == row[0] && $0[1] == row[1] }
+                let columns = CaseHistoryProjection.cases.columns
+                let output = StandardOutput.shared
+                func value(_ value: RowValue) -> JSONText.Value {
+                    switch value {
+                    case .integer(let number): return .int(number)
+                    case .text(let text): return .string(text)
+                    case .null: return .null
+                    }
+                }
+                if json {
+                    var members = zip(columns, row).map { ($0.0.name, value($0.1)) }
+                    members.append(("timeline", .array(timeline.map { .object([("run", value($0[3])), ("attempt", value($0[4])), ("result", value($0[5]))]) })))
+                    output.writeLine(JSONText.object(members))
+                } else {
+                    output.write(Table.keyValue(zip(columns, row).filter { $0.1 != .null }.map { ($0.0.name.replacingUnderscores, $0.1.description) }))
+                    output.writeLine("timeline")
+                    for entry in timeline { output.writeLine("  run \(entry[3]) attempt \(entry[4]): \(entry[5])") }
+                }
+                output.flush()
+            }
+        }
+    }
+}
