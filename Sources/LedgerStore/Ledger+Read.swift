@@ -149,3 +149,17 @@ extension Ledger {
                     body: statement.blob(6), leafHash: statement.blob(7))
     }
 }
+
+extension Ledger {
+    /// When the event at `position` was recorded (the epoch for position 0).
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`) beyond the ledger's end.
+    public func recordedAt(position: Int) throws -> Timestamp {
+        guard position > 0 else { return Timestamp(millisecondsSinceEpoch: 0) }
+        let stored = try event(position: min(position, try treeHead().size))
+        guard let time = try? Timestamp(parsing: stored.recordedAt) else {
+            throw LedgerError(.corrupt, "the event at position \(stored.position) has an unreadable recorded_at; run `remedy verify`")
+        }
+        return time
+    }
+}

@@ -262,11 +262,16 @@ extension LoopState {
         try fold { query, body in try writer.forEachEvent(query, body) }
     }
 
-    /// Folds the loop's events from a ledger opened for reading.
+    /// Folds the loop's events from a ledger opened for reading, up to `position` if given
+    /// (time travel: the state as the ledger stood then).
     ///
     /// - Throws: as ``fold(_:)-(LedgerWriter)`` does.
-    public static func fold(_ ledger: Ledger) throws -> LoopState {
-        try fold { query, body in try ledger.forEachEvent(query, body) }
+    public static func fold(_ ledger: Ledger, through position: Int? = nil) throws -> LoopState {
+        try fold { query, body in
+            var query = query
+            query.toPosition = position
+            try ledger.forEachEvent(query, body)
+        }
     }
 
     private static func fold(

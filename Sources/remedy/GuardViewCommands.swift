@@ -73,10 +73,14 @@ extension Remedy {
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The case key.") var `case`: String
         @Option(help: "The case's suite (when it is a guard in several).") var suite: String?
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
+        var asOf: String?
 
         func run() throws {
             try reportingErrors {
-                let chain = try LoopState.fold(try options.open(.readOnly)).provenance(of: self.case, suite: suite)
+                let ledger = try options.open(.readOnly)
+                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let chain = try LoopState.fold(ledger, through: position).provenance(of: self.case, suite: suite)
                 var rows: [(String, String)] = [
                     ("guard", "\(chain.guardView.case) (\(chain.guardView.suite)): \(chain.guardView.state.rawValue)"),
                     ("failed", "run \(chain.detected.runID) as \(chain.detected.failure) (\(chain.detected.kind), \(chain.detected.status))"),

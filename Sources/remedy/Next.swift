@@ -10,11 +10,17 @@ extension Remedy {
 
         @OptionGroup var options: LedgerOptions
         @Flag(help: "Print the queue as JSON.") var json = false
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
+        var asOf: String?
 
         func run() throws {
             try reportingErrors {
-                let state = try LoopState.fold(try options.open(.readOnly))
-                let items = NextQueue.items(state, now: Timestamp.now())
+                let ledger = try options.open(.readOnly)
+                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let state = try LoopState.fold(ledger, through: position)
+                // As of a point, quarantines expire by that point's clock, not today's.
+                let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
+                let items = NextQueue.items(state, now: now)
                 let output = StandardOutput.shared
                 if json {
                     output.writeLine(JSONText.object([("items", .array(items.map { item in

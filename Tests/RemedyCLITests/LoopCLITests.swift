@@ -206,6 +206,11 @@ extension LoopCLITests {
         XCTAssertTrue(try Remedy.run(["case", "forecast.bulletins::slf-date-format", "--json", "--as-of", "run:1"] + ledger).stdout
             .contains(#""status":"failing""#))
         XCTAssertEqual(try Remedy.run(["case", "no::such"] + ledger).status, 8)
+        // The queue and the provenance as they stood after run 1 and run 2.
+        XCTAssertTrue(try Remedy.run(["next", "--as-of", "run:1"] + ledger).stdout.hasPrefix("diagnose          failure-1"))
+        XCTAssertTrue(try Remedy.run(["next", "--as-of", "run:3"] + ledger).stdout.hasPrefix("regression        failure-3"))
+        XCTAssertEqual(try Remedy.run(["why", "forecast.bulletins::slf-date-format", "--as-of", "run:1"] + ledger).status, 8, "not a guard yet")
+        XCTAssertTrue(try Remedy.run(["why", "forecast.bulletins::slf-date-format", "--as-of", "run:2"] + ledger).stdout.contains("holding"))
         let stats = try Remedy.run(["stats", "--json"] + ledger).stdout
         XCTAssertTrue(stats.hasPrefix(#"{"by_type":{"CaseOutcomeRecorded":25,"#), stats)
     }
