@@ -190,3 +190,25 @@ enum FailingProjection: Projection {
         return [.upsert(table: table.name, row: [.text(detected.failure), .integer(event.position)])]
     }
 }
+
+extension ProjectionTests {
+    /// The benchmark generator writes the catalogue's own events: they fold into every projection.
+    @Test func generatedHistoriesFoldIntoEveryProjection() throws {
+        var generator = EventGenerator(seed: 7, caseCount: 200, skillCount: 8)
+        var produced = 0
+        try ledger.append(batch: {
+            guard produced < 12_000 else { return nil }
+            produced += 1
+            return (try BatchLine.decode(Array(generator.next().utf8)), "generated line \(produced)")
+        })
+        let state = try LoopState.fold(ledger)
+        #expect(state.runs.count > 10 && !state.fixes.isEmpty)
+        for projection in ReadModels.all {
+            let result = try ledger.rebuild(projection)
+            #expect(result.folded > 0, "\(projection.name)")
+        }
+        let guards = try ledger.rows(of: GuardsProjection.table)
+        #expect(!guards.isEmpty)
+        #expect(try ledger.rows(of: RatchetProjection.runs).count == state.runs.values.filter { $0.completed != nil }.count)
+    }
+}

@@ -1,68 +1,140 @@
 /// A deterministic generator of realistic ledger traffic, as NDJSON batch lines.
 ///
-/// It plays eval runs over a golden dataset: each run starts, records an outcome per case
-/// (about 300-byte payloads: case key, skill, status, score, duration, message, trace id),
-/// and completes; failing cases get detected, diagnosed, fixed, verified, gated and merged
-/// now and then. The same seed gives the same bytes on every machine.
+/// It plays the remediation loop over a golden dataset, in the catalogue's own event types
+/// and payloads (`Events/Catalogue`), so projections can fold what it writes: each run starts,
+/// records an outcome per case (about 300-byte payloads: case key, skill, status, score,
+/// duration, message, trace id), detects new failures and resolved ones, and completes; open
+/// failures get diagnosed, fixed, verified, gated, reviewed and merged now and then, so guards
+/// form and sometimes slip. The same seed gives the same bytes on every machine.
 public struct EventGenerator {
     private var random: SplitMix64
     private let cases: [(key: String, skill: String)]
+    private let suite = "golden"
     private var run = 0
     private var caseIndex = 0
     private var pending: [String] = []
     private var failureCount = 0
+    private var fixCount = 0
+    /// Open failure id per case index, and cases whose fix merged (guards once they pass).
+    private var openFailure: [Int: Int] = [:]
+    private var fixedBy: [Int: Int] = [:]
+    private var runFailures = 0, runTests = 0, newFailures = 0, fixed = 0, regressions = 0
+    private var guarded = Set<Int>()
+    private var finalStatus: [Int: Bool] = [:]
 
     public init(seed: UInt64 = 20_261_125, caseCount: Int = 2_000, skillCount: Int = 40) {
         random = SplitMix64(seed: seed)
         let areas = ["alerts", "summaries", "triage", "dosage", "billing", "search", "intake", "coding"]
         cases = (0..<caseCount).map { index in
             let skill = "\(areas[index % areas.count])-\(index % skillCount)"
-            return ("golden/\(skill)/case-\(String(index, radix: 36))-\(index * 7919 % 10007)", skill)
+            return ("golden.\(skill)::case-\(String(index, radix: 36))-\(index * 7919 % 10007)", skill)
         }
     }
 
     /// The next line (without a newline).
     public mutating func next() -> String {
-        if pending.isEmpty { refill() }
+        while pending.isEmpty { refill() }
         return pending.removeFirst()
     }
 
+    private var runStream: String { "run-\(suite)/\(run)" }
+
     private mutating func refill() {
-        if caseIndex == 0 {
-            run += 1
-            pending.append(line(stream: "run-golden-\(run)", type: "EvalRunStarted", data: """
-                {"suite":"golden","run_id":"\(run)","commit":"\(hex(7))","dirty":false,"dataset_version":"2026.\(run / 500 + 1)","trigger":"\(run % 5 == 0 ? "schedule" : "push")","producer":"promptfoo","producer_version":"0.120.19","report_sha256":"\(hex(64))"}
-                """))
-        }
-        let (key, skill) = cases[caseIndex]
-        let failing = random.next() % 20 == 0
+        if caseIndex == 0 { startRun() }
+        let index = caseIndex
+        let (key, skill) = cases[index]
+        // Cases fail now and then; a merged fix makes its case pass, and guards rarely slip.
+        let roll = random.next() % 1000
+        let failing = fixedBy[index] != nil ? roll < 3 : (openFailure[index] != nil ? roll < 700 : roll < 40)
         let score = failing ? 20 + random.next() % 55 : 80 + random.next() % 20
-        pending.append(line(stream: "run-golden-\(run)", type: "CaseOutcomeRecorded", data: """
-            {"case":"\(key)","skill":"\(skill)","attempt":1,"status":"\(failing ? "fail" : "pass")","score":"0.\(score)","threshold":"0.80","duration_ms":\(200 + random.next() % 4000),"message":"\(failing ? "expected the \(skill) answer to cite the guideline" : "")","trace_id":"tr-\(hex(16))","properties":{"model":"m-\(random.next() % 4)","temperature":"0"}}
+        runTests += 1
+        if failing { runFailures += 1 }
+        pending.append(line(runStream, "CaseOutcomeRecorded", """
+            {"attempt":1,"case":"\(key)","duration_ms":\(200 + random.next() % 4000),\(failing ? "\"message\":\"expected the \(skill) answer to cite the guideline\"," : "")"properties":{"model":"m-\(random.next() % 4)","temperature":"0"},"score":"0.\(score)","skill":"\(skill)","status":"\(failing ? "fail" : "pass")","threshold":"0.80","trace_id":"tr-\(hex(16))"}
             """))
-        if failing && random.next() % 8 == 0 {
-            failureCount += 1
-            let failure = "failure-\(failureCount)"
-            let fix = "fix-\(failureCount)"
-            pending.append(line(stream: failure, type: "FailureDetected", data: #"{"kind":"eval","case":"\#(key)","run_id":"\#(run)","first_failing_run":"\#(run)"}"#))
-            pending.append(line(stream: failure, type: "DiagnosisRecorded", data: #"{"lever":"\#(["code", "threshold", "skill"][Int(random.next() % 3)])","target":"\#(skill)","evidence":["tr-\#(hex(16))"],"confidence":"0.\#(50 + random.next() % 50)"}"#))
-            pending.append(line(stream: fix, type: "FixProposed", data: #"{"failures":["\#(failure)"],"change":"https://git.example/acme/app/pull/\#(failureCount)","origin":"agent","blast_radius":"low","reversible":true}"#))
-            pending.append(line(stream: fix, type: "GateDecided", data: #"{"decision":"review","rule":"eval failures need a person","policy_sha256":"\#(hex(64))"}"#))
-        }
+        finalStatus[index] = !failing
         caseIndex += 1
         if caseIndex == cases.count {
             caseIndex = 0
-            pending.append(line(stream: "run-golden-\(run)", type: "EvalRunCompleted", data: #"{"suite":"golden","run_id":"\#(run)","tests":\#(cases.count)}"#))
+            completeRun()
         }
     }
 
-    private func line(stream: String, type: String, data: String) -> String {
+    private mutating func startRun() {
+        run += 1
+        runFailures = 0; runTests = 0; newFailures = 0; fixed = 0; regressions = 0
+        finalStatus.removeAll(keepingCapacity: true)
+        pending.append(line(runStream, "EvalRunStarted", """
+            {"commit":"\(hex(7))","dataset_version":"2026.\(run / 500 + 1)","dirty":false,"format":"junit","kind":"eval","producer":"promptfoo","producer_version":"0.120.19","reports":[{"file":"reports/run-\(run).xml","sha256":"\(hex(64))"}],"run_id":"\(run)","suite":"\(suite)","trigger":"\(run % 5 == 0 ? "schedule" : "push")"}
+            """))
+    }
+
+    /// Detection for the run just recorded, the loop's steps on what is open, and the run's end.
+    private mutating func completeRun() {
+        for index in finalStatus.keys.sorted() {
+            let passed = finalStatus[index]!
+            let (key, skill) = cases[index]
+            if passed, let failure = openFailure.removeValue(forKey: index) {
+                let fix = fixedBy[index]
+                if fix != nil { guarded.insert(index) }
+                fixed += 1
+                pending.append(line("failure-\(failure)", "FailureResolved", """
+                    {"became_guard":\(fix != nil),\(fix.map { "\"fix\":\"fix-\($0)\"," } ?? "")"case":"\(key)","failure":"failure-\(failure)","run_id":"\(run)","suite":"\(suite)"}
+                    """))
+            } else if !passed && openFailure[index] == nil {
+                failureCount += 1
+                openFailure[index] = failureCount
+                newFailures += 1
+                let regression = guarded.contains(index)
+                pending.append(line("failure-\(failureCount)", "FailureDetected", """
+                    {"case":"\(key)","failure":"failure-\(failureCount)","first_failing_run":"\(run)","kind":"\(regression ? "regression" : "eval")","message":"expected the \(skill) answer to cite the guideline","passed_before":\(regression),"run_id":"\(run)","skill":"\(skill)","status":"fail","suite":"\(suite)"}
+                    """))
+                if regression {
+                    regressions += 1
+                    fixedBy[index] = nil
+                    pending.append(line("failure-\(failureCount)", "RegressionDetected", """
+                        {"case":"\(key)","failure":"failure-\(failureCount)","guard_failure":"failure-0","run_id":"\(run)","suite":"\(suite)"}
+                        """))
+                }
+            }
+        }
+        pending.append(line(runStream, "EvalRunCompleted", """
+            {"cases":\(runTests),"duplicates":0,"errors":0,"failures":\(runFailures),"fixed":\(fixed),"flaky":0,"new_failures":\(newFailures),"regressions":\(regressions),"run_id":"\(run)","skipped":0,"still_failing":0,"suite":"\(suite)","tests":\(runTests)}
+            """))
+        // Work the loop: some open failures, oldest first, get a fix that merges.
+        for (index, failure) in openFailure.sorted(by: { $0.value < $1.value }).prefix(8) where fixedBy[index] == nil && random.next() % 2 == 0 {
+            fixCount += 1
+            let fix = "fix-\(fixCount)"
+            let (key, skill) = cases[index]
+            fixedBy[index] = fixCount
+            pending.append(line("failure-\(failure)", "DiagnosisRecorded", """
+                {"by":"agent:triage","confidence":"0.\(50 + random.next() % 50)","evidence":["tr-\(hex(16))"],"failure":"failure-\(failure)","lever":"\(["code", "threshold", "skill"][Int(random.next() % 3)])","target":"\(skill)"}
+                """))
+            pending.append(line(fix, "FixProposed", """
+                {"blast_radius":"low","by":"agent:fixer","change":"https://git.example/acme/app/pull/\(fixCount)","failures":["failure-\(failure)"],"fix":"\(fix)","lever":"skill","origin":"agent","reversible":true,"target":"\(skill)"}
+                """))
+            pending.append(line(fix, "FixVerified", """
+                {"cases_covered":\(cases.count),"clean":true,"dataset_source":"last-complete-run","fail_to_pass":["\(key)"],"fix":"\(fix)","golden_cases":\(cases.count),"guards_failed":[],"guards_total":\(guarded.count),"missing_cases":[],"pass_to_fail":[],"run_id":"v\(fixCount)","still_failing":[],"suite":"\(suite)"}
+                """))
+            pending.append(line(fix, "GateDecided", """
+                {"decision":"auto-merge","facts":{"kind":"eval","lever":"skill"},"fix":"\(fix)","policy_sha256":"\(hex(64))","rule":"reversible, low-risk skill refinements verified clean merge themselves","rules_considered":["a guard that regressed is blocked until a person decides"]}
+                """))
+            pending.append(line(fix, "FixMerged", """
+                {"by":"ci","commit":"\(hex(7))","fix":"\(fix)"}
+                """))
+        }
+    }
+
+    private func line(_ stream: String, _ type: String, _ data: String) -> String {
         #"{"stream":"\#(stream)","type":"\#(type)","actor":"ci","correlation_id":"pipeline-\#(run)","data":\#(data)}"#
     }
 
     private mutating func hex(_ digits: Int) -> String {
         var out = ""
-        while out.count < digits { out += String(random.next(), radix: 16) }
+        while out.count < digits {
+            let word = String(random.next(), radix: 16)
+            out += String(repeating: "0", count: 16 - word.count) + word
+        }
         return String(out.prefix(digits))
     }
 }

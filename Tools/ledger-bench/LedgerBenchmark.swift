@@ -22,6 +22,10 @@ struct LedgerBenchmark {
             ingestBenchmark(options)
             return
         }
+        if options.projections {
+            projectionBenchmark(options)
+            return
+        }
         if let path = options.generateOnly {
             let (bytes, _) = generate(count: options.events, to: path)
             log("wrote \(options.events) events (\(bytes) bytes) to \(path)")
@@ -122,6 +126,56 @@ struct LedgerBenchmark {
         if !options.keep { unlink(report) }
     }
 
+    /// Read models over a generated history: rebuild, a query on a caught-up ledger, and the
+    /// catch-up after new events.
+    static func projectionBenchmark(_ options: Options) {
+        var options = options
+        options.resolveBinaries()
+        mkdir(options.directory, 0o755)
+        let dir = options.directory
+        let history = dir + "/history.ndjson", more = dir + "/more.ndjson", ledger = dir + "/projections.db"
+        var generator = EventGenerator()
+        for (path, count) in [(history, options.events), (more, 1_000)] {
+            guard let file = fopen(path, "w") else { log("cannot write \(path)"); exit(1) }
+            for _ in 0..<count {
+                var line = generator.next() + "\n"
+                line.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+            }
+            fclose(file)
+        }
+        removeLedger(ledger)
+        log("appending \(options.events) generated events")
+        check(ChildProcess.measure([options.remedy, "append", "--ledger", ledger, "--ndjson", history]), "remedy append")
+        var rebuilds: [Measurement] = []
+        for run in 1...options.runs {
+            log("run \(run)/\(options.runs): projections rebuild")
+            let rebuild = ChildProcess.measure([options.remedy, "projections", "rebuild", "--ledger", ledger])
+            check(rebuild, "remedy projections rebuild")
+            rebuilds.append(rebuild)
+        }
+        var queries: [Double] = []
+        for _ in 0..<9 {
+            let query = ChildProcess.measure([options.remedy, "guards", "--list", "--ledger", ledger])
+            check(query, "remedy guards --list")
+            queries.append(query.seconds)
+        }
+        check(ChildProcess.measure([options.remedy, "append", "--ledger", ledger, "--ndjson", more]), "remedy append")
+        var catchUp = 0.0
+        for command in [["guards", "--list"], ["ratchet", "--suite", "golden"], ["case", "golden.alerts-0::case-0-0"]] {
+            let query = ChildProcess.measure([options.remedy] + command + ["--ledger", ledger])
+            check(query, "remedy \(command[0])")
+            catchUp += query.seconds
+        }
+        print("remedy read models: \(options.events) generated events, rebuild median of \(options.runs) runs")
+        print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
+        row("projections rebuild (all)", rate(Double(options.events), rebuilds), ">= 250000/s", peak(rebuilds))
+        row("remedy guards --list, caught up", fixed(median(queries) * 1000, 1) + " ms", "<= 50 ms", nil)
+        row("1,000 new events: catch-up + 3 queries", fixed(catchUp * 1000, 1) + " ms", "<= 50 ms", nil)
+        removeLedger(ledger)
+        unlink(history)
+        unlink(more)
+    }
+
     static func row(_ name: String, _ value: String, _ target: String, _ rss: Int?) {
         let rssText = rss.map { fixed(Double($0) / 1_048_576, 1) + " MB" } ?? ""
         print(name.padding(44) + " " + value.leftPadding(14) + " " + target.leftPadding(12) + " " + rssText.leftPadding(10))
@@ -191,6 +245,8 @@ struct Options {
     var generateOnly: String?
     /// Measure ingest of a generated JUnit report instead of the ledger figures.
     var ingest = false
+    /// Measure the read models over a generated history instead.
+    var projections = false
     /// Keep the generated report (for profiling).
     var keep = false
     var cases = 70_000
@@ -207,10 +263,11 @@ struct Options {
             case "--sqlite3": sqlite3 = iterator.next() ?? sqlite3
             case "--generate": generateOnly = iterator.next()
             case "--ingest": ingest = true
+            case "--projections": projections = true
             case "--keep": keep = true
             case "--cases": cases = Int(iterator.next() ?? "") ?? cases
             default:
-                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N]")
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] | --projections [--events N] [--runs N]")
                 exit(64)
             }
         }
