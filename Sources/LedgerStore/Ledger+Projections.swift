@@ -21,7 +21,7 @@ extension Ledger {
         guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
         let checkpoint = try mapErrors("read") { try self.checkpoint(projection.name) }
         guard let checkpoint, checkpoint.version == projection.version else { return try rebuild(projection) }
-        return try mapErrors("update the read models of") {
+        let result = try mapErrors("update the read models of") {
             try transaction {
                 let end = try storedRange().size
                 let folded = try fold(projection, after: checkpoint.position, through: end, into: SQLRows(self, projection, suffix: ""))
@@ -29,6 +29,8 @@ extension Ledger {
                 return CatchUp(folded: folded, rebuilt: false, position: end)
             }
         }
+        checkpointAfter(appended: result.folded)
+        return result
     }
 
     /// Rebuilds a projection from the first event: its tables are built aside and swapped in
@@ -38,7 +40,7 @@ extension Ledger {
     @discardableResult
     public func rebuild(_ projection: any Projection.Type) throws -> CatchUp {
         guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
-        return try mapErrors("rebuild the read models of") {
+        let result = try mapErrors("rebuild the read models of") {
             try transaction {
                 let aside = "__rebuild"
                 for table in projection.tables {
@@ -55,15 +57,21 @@ extension Ledger {
                 return CatchUp(folded: folded, rebuilt: true, position: end)
             }
         }
+        checkpointAfter(appended: result.folded)
+        return result
     }
 
-    /// A table's live rows, sorted by key (catch up first).
+    /// A table's live rows, sorted by key (catch up first); only those whose leading key
+    /// columns equal `keyPrefix`, when given (answered from the primary-key index).
     ///
     /// - Throws: ``LedgerError``.
-    public func rows(of table: ReadModelTable) throws -> [[RowValue]] {
+    public func rows(of table: ReadModelTable, keyPrefix: [RowValue] = []) throws -> [[RowValue]] {
         try mapErrors("read") {
             let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
-            let statement = try connection.prepare("SELECT * FROM \(table.name) ORDER BY \(keys)")
+            let prefix = table.columns.prefix(min(keyPrefix.count, table.keyColumns)).map { "\($0.name) = ?" }
+            let condition = prefix.isEmpty ? "" : " WHERE " + prefix.joined(separator: " AND ")
+            let statement = try connection.prepare("SELECT * FROM \(table.name)\(condition) ORDER BY \(keys)")
+            try statement.bind(keyPrefix.prefix(prefix.count).map(SQLRows.sqlValue))
             var rows: [[RowValue]] = []
             while try statement.step() { rows.append(SQLRows.values(statement, count: table.columns.count)) }
             return rows

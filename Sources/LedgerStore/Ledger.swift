@@ -180,7 +180,7 @@ public final class Ledger {
     }
 
     /// Copies a large commit's pages from the WAL into the database before the process exits,
-    /// so the batch that wrote them pays for it, not the next single append.
+    /// so the batch (or rebuild) that wrote them pays for it, not the next reader or append.
     func checkpointAfter(appended: Int) {
         guard appended >= 10_000 else { return }
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

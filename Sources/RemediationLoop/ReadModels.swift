@@ -65,11 +65,13 @@ public enum ReadModels {
     /// when it cannot or when `asOf` asks for the past.
     ///
     /// - Throws: ``LedgerError`` or ``LoopError``.
-    public static func rows(_ projection: any Projection.Type, table: ReadModelTable, ledger: Ledger, asOf: Int? = nil) throws -> [[RowValue]] {
+    ///   `keyPrefix` keeps only rows whose leading key columns equal it.
+    public static func rows(_ projection: any Projection.Type, table: ReadModelTable, ledger: Ledger, asOf: Int? = nil,
+                            keyPrefix: [RowValue] = []) throws -> [[RowValue]] {
         if asOf == nil && ledger.mode == .readWrite {
             try ledger.catchUp(projection)
-            return try ledger.rows(of: table)
+            return try ledger.rows(of: table, keyPrefix: keyPrefix)
         }
-        return try ledger.projectInMemory(projection, through: asOf).rows(table.name)
+        return try ledger.projectInMemory(projection, through: asOf).rows(table.name).filter { $0.starts(with: keyPrefix) }
     }
 }

@@ -20,14 +20,15 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
-                let matches = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger, asOf: position)
-                    .filter { $0[1] == .text(key) && (suite == nil || $0[0] == .text(suite!)) }
+                let matches = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
+                                                  asOf: position, keyPrefix: suite.map { [.text($0), .text(key)] } ?? [])
+                    .filter { $0[1] == .text(key) }
                 guard let row = matches.first else { throw LoopError(.notFound, "no case \(key)\(suite.map { " in suite \($0)" } ?? "")") }
                 guard matches.count == 1 else {
                     throw LoopError(.invalidArgument, "\(key) is a case in several suites (\(matches.compactMap { $0[0].text }.joined(separator: ", "))); pass --suite")
                 }
-                let timeline = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.timeline, ledger: ledger, asOf: position)
-                    .filter { $0[0] == row[0] && $0[1] == row[1] }
+                let timeline = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.timeline, ledger: ledger,
+                                                   asOf: position, keyPrefix: [row[0], row[1]])
                 let columns = CaseHistoryProjection.cases.columns
                 let output = StandardOutput.shared
                 func value(_ value: RowValue) -> JSONText.Value {
