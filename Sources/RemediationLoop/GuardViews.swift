@@ -87,21 +87,8 @@ public struct RatchetCheck: Sendable, Equatable {
     /// - Throws: ``LoopError`` (`.notFound`) when the run is not recorded.
     public static func check(suite: String, run: String, ledger: Ledger) throws -> RatchetCheck {
         let state = try LoopState.fold(ledger)
-        var query = EventQuery()
-        query.streams = [try LoopStreams.run(suite: suite, run: run)]
-        query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
-        var ran = Set<String>()
-        var failedCases = Set<String>()
-        var sawRun = false
-        try ledger.forEachEvent(query) { _, _, _, bytes in
-            sawRun = true
-            guard let payload = EventEnvelope.payloadBytes(of: bytes) else { return true }
-            let (key, status) = try CaseOutcomeRecorded.caseAndStatus(from: Array(payload))
-            if status != "skip" { ran.insert(key) }
-            if status == "fail" || status == "error" { failedCases.insert(key) }
-            return true
-        }
-        guard sawRun, let recorded = state.runs[try LoopStreams.run(suite: suite, run: run).rawValue],
+        let outcomes = try RunOutcomes.read(suite: suite, run: run, ledger: ledger)
+        guard let recorded = state.runs[try LoopStreams.run(suite: suite, run: run).rawValue],
               let end = recorded.completedPosition else {
             throw LoopError(.notFound, "run \(run) of suite \(suite) is not recorded")
         }
@@ -110,7 +97,7 @@ public struct RatchetCheck: Sendable, Equatable {
             .filter { $0.suiteCase.suite == suite && $0.position < end && ($0.retiredPosition.map { $0 > end } ?? true) }
             .map(\.suiteCase.key).sorted()
         return RatchetCheck(suite: suite, run: run, guardsChecked: guards.count,
-                            failed: guards.filter { failedCases.contains($0) },
-                            missing: guards.filter { !ran.contains($0) })
+                            failed: guards.filter { outcomes.failedOnce.contains($0) },
+                            missing: guards.filter { outcomes.final[$0] == nil })
     }
 }

@@ -13,13 +13,12 @@ extension Remedy {
         @Argument(help: "The case key.") var key: String
         @Option(help: "The case's suite (when several have it).") var suite: String?
         @Flag(help: "Print the case as JSON.") var json = false
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
-                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let position = try asOf.position(in: ledger)
                 let matches = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
                                                   asOf: position, keyPrefix: suite.map { [.text($0), .text(key)] } ?? [])
                     .filter { $0[1] == .text(key) }
@@ -31,16 +30,9 @@ extension Remedy {
                                                    asOf: position, keyPrefix: [row[0], row[1]])
                 let columns = CaseHistoryProjection.cases.columns
                 let output = StandardOutput.shared
-                func value(_ value: RowValue) -> JSONText.Value {
-                    switch value {
-                    case .integer(let number): return .int(number)
-                    case .text(let text): return .string(text)
-                    case .null: return .null
-                    }
-                }
                 if json {
-                    var members = zip(columns, row).map { ($0.0.name, value($0.1)) }
-                    members.append(("timeline", .array(timeline.map { .object([("run", value($0[3])), ("attempt", value($0[4])), ("result", value($0[5]))]) })))
+                    var members = zip(columns, row).map { ($0.0.name, JSONText.Value($0.1)) }
+                    members.append(("timeline", .array(timeline.map { .object([("run", JSONText.Value($0[3])), ("attempt", JSONText.Value($0[4])), ("result", JSONText.Value($0[5]))]) })))
                     output.writeLine(JSONText.object(members))
                 } else {
                     output.write(Table.keyValue(zip(columns, row).filter { $0.1 != .null }.map { ($0.0.name.replacingUnderscores, $0.1.description) }))

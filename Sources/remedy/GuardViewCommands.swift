@@ -13,27 +13,25 @@ extension Remedy {
         @Option(help: "Only this suite's guards.") var suite: String?
         @Flag(help: "One case key a line (holding and slipped guards), for the next eval run to include.") var list = false
         @Flag(help: "Print the guards as JSON.") var json = false
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
-                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let position = try asOf.position(in: ledger)
                 let rows = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: position)
                     .filter { suite == nil || $0[0].text == suite }
                 let output = StandardOutput.shared
-                func text(_ value: RowValue) -> JSONText.Value { value.text.map { .string($0) } ?? .null }
                 if list {
                     for row in rows where row[2] != .text("retired") { output.writeLine(row[1].text ?? "") }
                 } else if json {
                     output.writeLine(JSONText.object([("guards", .array(rows.map { row in
-                        .object([("suite", text(row[0])), ("case", text(row[1])), ("state", text(row[2])), ("since_run", text(row[3])),
-                                 ("failure", text(row[4])), ("fix", text(row[5])), ("slipped_failure", text(row[6])),
-                                 ("retired_reason", text(row[7])), ("retired_by", text(row[8]))])
+                        .object([("suite", JSONText.Value(row[0])), ("case", JSONText.Value(row[1])), ("state", JSONText.Value(row[2])), ("since_run", JSONText.Value(row[3])),
+                                 ("failure", JSONText.Value(row[4])), ("fix", JSONText.Value(row[5])), ("slipped_failure", JSONText.Value(row[6])),
+                                 ("retired_reason", JSONText.Value(row[7])), ("retired_by", JSONText.Value(row[8]))])
                     }))]))
                 } else if rows.isEmpty {
-                    output.writeLine("no regression guards\(asOf.map { " as of \($0)" } ?? "")")
+                    output.writeLine("no regression guards\(asOf.point.map { " as of \($0)" } ?? "")")
                 } else {
                     for row in rows {
                         output.writeLine("\((row[1].text ?? "").padding(44))\((row[2].text ?? "").padding(9))since run \((row[3].text ?? "").padding(6))fix \(row[5].text ?? "-")")
@@ -73,13 +71,12 @@ extension Remedy {
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The case key.") var `case`: String
         @Option(help: "The case's suite (when it is a guard in several).") var suite: String?
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
                 let ledger = try options.open(.readOnly)
-                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let position = try asOf.position(in: ledger)
                 let chain = try LoopState.fold(ledger, through: position).provenance(of: self.case, suite: suite)
                 var rows: [(String, String)] = [
                     ("guard", "\(chain.guardView.case) (\(chain.guardView.suite)): \(chain.guardView.state.rawValue)"),
@@ -115,22 +112,21 @@ extension Remedy {
             @OptionGroup var options: LedgerOptions
             @Option(help: "Only this suite.") var suite: String?
             @Flag(help: "Print the history as JSON.") var json = false
-            @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
-            var asOf: String?
+            @OptionGroup var asOf: AsOfOption
 
             func run() throws {
                 try reportingErrors {
                     let ledger = try options.openForReadModels()
-                    let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                    let position = try asOf.position(in: ledger)
                     let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger, asOf: position)
                         .filter { suite == nil || $0[0].text == suite }
                     let output = StandardOutput.shared
                     func int(_ value: RowValue) -> Int { if case .integer(let n) = value { return n } else { return 0 } }
                     if json {
                         output.writeLine(JSONText.object([("runs", .array(rows.map { row in
-                            .object([("suite", .string(row[0].text ?? "")), ("run", .string(row[2].text ?? "")), ("guards_total", .int(int(row[3]))),
-                                     ("guards_held", .int(int(row[4]))), ("slips", .int(int(row[5]))), ("tests", .int(int(row[6]))),
-                                     ("pass_rate", .string(row[7].text ?? "")), ("high_water", .int(int(row[8])))])
+                            .object([("suite", JSONText.Value(row[0])), ("run", JSONText.Value(row[2])), ("guards_total", JSONText.Value(row[3])),
+                                     ("guards_held", JSONText.Value(row[4])), ("slips", JSONText.Value(row[5])), ("tests", JSONText.Value(row[6])),
+                                     ("pass_rate", JSONText.Value(row[7])), ("high_water", JSONText.Value(row[8]))])
                         }))]))
                     } else if rows.isEmpty {
                         output.writeLine("no completed runs")

@@ -1,4 +1,5 @@
 import Events
+import Projections
 
 /// The small JSON values the CLI prints with `--json`, written with the ledger's own string
 /// escaping so machine output never depends on a formatter's whims.
@@ -41,6 +42,17 @@ enum JSONText {
                 append(member, to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+extension JSONText.Value {
+    /// A read-model value as JSON: integers, strings, null.
+    init(_ value: RowValue) {
+        switch value {
+        case .integer(let number): self = .int(number)
+        case .text(let text): self = .string(text)
+        case .null: self = .null
         }
     }
 }

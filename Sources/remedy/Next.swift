@@ -10,13 +10,12 @@ extension Remedy {
 
         @OptionGroup var options: LedgerOptions
         @Flag(help: "Print the queue as JSON.") var json = false
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
                 let ledger = try options.open(.readOnly)
-                let position = try asOf.map { try ReadModels.position(asOf: $0, in: ledger) }
+                let position = try asOf.position(in: ledger)
                 let state = try LoopState.fold(ledger, through: position)
                 // As of a point, quarantines expire by that point's clock, not today's.
                 let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()

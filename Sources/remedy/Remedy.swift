@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerStore
+import RemediationLoop
 
 /// The `remedy` command: an append-only, verifiable ledger of the remediation loop.
 @main
@@ -60,5 +61,16 @@ struct LedgerOptions: ParsableArguments {
     func open(_ mode: Ledger.AccessMode) throws -> Ledger {
         let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
         return try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, configuration: configuration)
+    }
+}
+
+/// `--as-of POSITION|TIME|run:ID`, for every command that can answer from the past.
+struct AsOfOption: ParsableArguments {
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Answer as of a position, an RFC 3339 time, or run:ID.", valueName: "point"))
+    var point: String?
+
+    /// The ledger position the option names, or nil for now.
+    func position(in ledger: Ledger) throws -> Int? {
+        try point.map { try ReadModels.position(asOf: $0, in: ledger) }
     }
 }
