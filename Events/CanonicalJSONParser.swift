@@ -94,6 +94,26 @@ struct CanonicalJSONParser {
         }
     }
 
+    /// Walks the elements of an array, letting `body` parse each one.
+    mutating func walkArray(_ body: (inout CanonicalJSONParser) throws -> Void) throws {
+        try expect(UInt8(ascii: "["), "expected a JSON array")
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return }
+        while true {
+            try body(&self)
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            if peek() == UInt8(ascii: "]") { index += 1; return }
+            throw unexpected("expected ',' or ']' in an array")
+        }
+    }
+
+    /// Skips one value of a document stored in canonical form (a payload read back from the
+    /// ledger, checked when it was appended): strings and nesting are tracked, nothing decoded.
+    mutating func skipStoredValue() throws {
+        guard EnvelopeLayoutChecker.skipValue(bytes, &index) else { throw unexpected("expected a value") }
+    }
+
     /// Parses a string value and returns it, or nil (consuming nothing) if the next value is
     /// not a string.
     mutating func parseStringValue() throws -> String? {

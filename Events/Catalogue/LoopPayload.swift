@@ -15,11 +15,13 @@ public enum LoopPayload {
         return try CanonicalJSON.canonicalizeObject(Array(try encoder.encode(payload)))
     }
 
-    /// A payload decoded from stored canonical bytes.
+    /// A payload decoded from stored canonical bytes (with ``PayloadDecoder``, not
+    /// `JSONDecoder`: folds decode every event they read).
     ///
-    /// - Throws: `DecodingError` when the bytes do not hold this payload.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
+    /// - Throws: `DecodingError` when the bytes do not hold this payload, ``EventError`` when
+    ///   they are not JSON.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        try PayloadDecoder().decode(type, from: bytes)
     }
 }
 
@@ -75,26 +77,39 @@ extension ProposedEvent {
 }
 
 extension CaseOutcomeRecorded {
-    /// The `case` and `status` of a stored case-outcome payload, read without decoding the rest:
-    /// folding the loop's state reads these two fields of every outcome in the ledger.
+    /// The fields folds read of a case outcome.
+    public struct Summary: Sendable, Equatable {
+        public var `case`: String
+        public var attempt: Int
+        public var status: String
+        public var skill: String?
+    }
+
+    /// The `case`, `attempt`, `status` and `skill` of a stored (canonical) case-outcome
+    /// payload, read without decoding the rest (messages, properties): outcomes are nearly every event in a
+    /// ledger, and every fold over the loop reads these fields of each one.
     ///
     /// - Throws: ``EventError`` when the bytes are not such a payload.
-    public static func caseAndStatus(from data: [UInt8]) throws -> (case: String, status: String) {
-        var key: String?, status: String?
+    public static func summary(from data: some Collection<UInt8>) throws -> Summary {
+        var key: String?, status: String?, attempt: Int?, skill: String?
         try CanonicalJSON.withParser(data) { parser in
-            var skipped = [UInt8]()
             try parser.walkObject { parser, name in
-                if name.elementsEqual("case".utf8) {
-                    key = try parser.parseStringValue()
-                } else if name.elementsEqual("status".utf8) {
-                    status = try parser.parseStringValue()
-                } else {
-                    skipped.removeAll(keepingCapacity: true)
-                    try parser.parseValue(into: &skipped)
+                var read = false
+                switch name.count {
+                case 4 where name.elementsEqual("case".utf8): key = try parser.parseStringValue(); read = key != nil
+                case 6 where name.elementsEqual("status".utf8): status = try parser.parseStringValue(); read = status != nil
+                case 7 where name.elementsEqual("attempt".utf8): attempt = try parser.parseIntegerValue(); read = attempt != nil
+                case 5 where name.elementsEqual("skill".utf8): skill = try parser.parseStringValue(); read = skill != nil
+                default: break
                 }
+                // Anything not read above (or of another type) is skipped: the bytes are stored
+                // ones, canonical since they were appended.
+                if !read { try parser.skipStoredValue() }
             }
         }
-        guard let key, let status else { throw EventError(.malformedJSON, "a case outcome without \"case\" or \"status\"") }
-        return (key, status)
+        guard let key, let status, let attempt else {
+            throw EventError(.malformedJSON, "a case outcome without \"case\", \"attempt\" or \"status\"")
+        }
+        return Summary(case: key, attempt: attempt, status: status, skill: skill)
     }
 }

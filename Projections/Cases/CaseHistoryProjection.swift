@@ -14,7 +14,7 @@ import Events
 /// ```
 public enum CaseHistoryProjection: Projection {
     public static let name = "cases"
-    public static let version = 1
+    public static let version = 2
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.caseOutcomeRecorded.rawValue,
         LoopEventType.quarantineStarted.rawValue, LoopEventType.quarantineEnded.rawValue, LoopEventType.caseAliased.rawValue,
@@ -43,10 +43,11 @@ public enum CaseHistoryProjection: Projection {
 
     public static let timeline = ReadModelTable(
         name: "case_timeline",
-        columns: [.init("suite", "TEXT", "the suite"), .init("case_key", "TEXT", "the case"),
-                  .init("position", "INTEGER", "the ledger position of the attempt"), .init("run_id", "TEXT", "the run"),
+        columns: [.init("position", "INTEGER", "the ledger position of the attempt"), .init("suite", "TEXT", "the suite"),
+                  .init("case_key", "TEXT", "the case (as it was named when it ran)"), .init("run_id", "TEXT", "the run"),
                   .init("attempt", "INTEGER", "the attempt within the run"), .init("result", "TEXT", "pass, fail, error or skip")],
-        keyColumns: 3, documentation: "Every attempt of every case, in ledger order.")
+        keyColumns: 1, indexes: [["suite", "case_key", "position"]], appendOnly: true,
+        documentation: "Every attempt of every case, in ledger order; indexed by case.")
 
     /// Working state: the runs, so outcomes know their suite, run id, commit, and whether they verify a fix.
     public static let runs = ReadModelTable(
@@ -72,9 +73,9 @@ public enum CaseHistoryProjection: Projection {
         case .caseOutcomeRecorded:
             guard let run = try rows.row(runs.name, key: [.text(event.stream)]), run[4] == .null,
                   case .text(let suite) = run[1], case .text(let runID) = run[2] else { return [] }
-            let (key, result) = try CaseOutcomeRecorded.caseAndStatus(from: event.data)
-            let attempt = try LoopPayload.decode(CaseOutcomeRecorded.self, from: event.data).attempt
-            var writes: [RowWrite] = [.upsert(table: timeline.name, row: [.text(suite), .text(key), .integer(event.position),
+            let outcome = try CaseOutcomeRecorded.summary(from: event.data)
+            let key = outcome.case, result = outcome.status, attempt = outcome.attempt
+            var writes: [RowWrite] = [.upsert(table: timeline.name, row: [.integer(event.position), .text(suite), .text(key),
                                                                            .text(runID), .integer(attempt), .text(result)])]
             guard result != "skip" else { return writes }
             var row = try rows.row(cases.name, key: [.text(suite), .text(key)]) ?? [

@@ -39,20 +39,48 @@ public struct ReadModelTable: Sendable, Equatable {
     public var columns: [Column]
     /// The leading columns that identify a row.
     public var keyColumns: Int
+    /// Further indexes, each a list of columns (for queries by something other than the key).
+    public var indexes: [[String]]
+    /// Rows are only ever added, never read back or changed by the fold (a log, such as a
+    /// timeline): the engine writes them straight through instead of caching them.
+    public var appendOnly: Bool
     public var documentation: String
 
-    public init(name: String, columns: [Column], keyColumns: Int, documentation: String) {
+    public init(name: String, columns: [Column], keyColumns: Int, indexes: [[String]] = [], appendOnly: Bool = false,
+                documentation: String) {
         self.name = name
         self.columns = columns
         self.keyColumns = keyColumns
+        self.indexes = indexes
+        self.appendOnly = appendOnly
         self.documentation = documentation
+    }
+
+    /// The index of the column `name`.
+    public func column(_ name: String) -> Int? {
+        columns.firstIndex { $0.name == name }
     }
 
     /// `CREATE TABLE` for this table under `name` (the live name, or a name to build aside).
     public func createSQL(named name: String) -> String {
-        let columnSQL = columns.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+        var definitions = columns.map { "\($0.name) \($0.type)" }
+        if keyColumns == 1 && columns[0].type == "INTEGER" {
+            // A single integer key is the rowid: rows added in key order are appends.
+            definitions[0] += " PRIMARY KEY"
+            return "CREATE TABLE \(name) (\(definitions.joined(separator: ", "))) STRICT"
+        }
+        let columnSQL = definitions.joined(separator: ", ")
         let key = columns.prefix(keyColumns).map(\.name).joined(separator: ", ")
-        return "CREATE TABLE \(name) (\(columnSQL), PRIMARY KEY (\(key))) STRICT"
+        // WITHOUT ROWID: rows live in the primary key's B-tree, one tree per table, not two.
+        return "CREATE TABLE \(name) (\(columnSQL), PRIMARY KEY (\(key))) STRICT, WITHOUT ROWID"
+    }
+
+    /// `CREATE INDEX` for each of ``indexes``, on the live table (built after a rebuild's rows:
+    /// sorting once is cheaper than keeping an index up to date row by row).
+    public var createIndexesSQL: [String] {
+        indexes.map { columns in
+            "CREATE INDEX IF NOT EXISTS \(name)_by_\(columns.joined(separator: "_")) ON \(name) (\(columns.joined(separator: ", ")))"
+        }
     }
 }
 
@@ -132,11 +160,17 @@ public final class MemoryRows: RowReader {
     public func rows(_ table: String) -> [[RowValue]] {
         (tables[table] ?? [:]).sorted { $0.key.lexicographicallyPrecedes($1.key, by: RowValue.precedes) }.map(\.value)
     }
+
+    /// A table's rows whose columns hold the given values, sorted by key.
+    public func rows(_ table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) -> [[RowValue]] {
+        let conditions = filter.compactMap { condition in table.column(condition.column).map { ($0, condition.value) } }
+        return rows(table.name).filter { row in conditions.allSatisfy { row[$0.0] == $0.1 } }
+    }
 }
 
 extension RowValue {
     /// SQLite's order: NULL, then integers, then text (by bytes).
-    static func precedes(_ lhs: RowValue, _ rhs: RowValue) -> Bool {
+    public static func precedes(_ lhs: RowValue, _ rhs: RowValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return false
         case (.null, _): return true
@@ -144,7 +178,9 @@ extension RowValue {
         case (.integer(let a), .integer(let b)): return a < b
         case (.integer, .text): return true
         case (.text, .integer): return false
-        case (.text(let a), .text(let b)): return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        case (.text(var a), .text(var b)):
+            // Over the contiguous UTF-8 bytes: a write-out sorts tens of thousands of keys.
+            return a.withUTF8 { a in b.withUTF8 { b in a.lexicographicallyPrecedes(b) } }
         }
     }
 }

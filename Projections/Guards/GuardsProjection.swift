@@ -11,7 +11,7 @@ import Events
 /// ```
 public enum GuardsProjection: Projection {
     public static let name = "guards"
-    public static let version = 1
+    public static let version = 2
     public static let eventTypes = [
         LoopEventType.failureResolved.rawValue, LoopEventType.failureDetected.rawValue,
         LoopEventType.guardRetired.rawValue, LoopEventType.caseAliased.rawValue,

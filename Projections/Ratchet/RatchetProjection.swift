@@ -9,7 +9,7 @@ import Events
 /// ```
 public enum RatchetProjection: Projection {
     public static let name = "ratchet"
-    public static let version = 1
+    public static let version = 2
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.evalRunCompleted.rawValue,
         LoopEventType.failureResolved.rawValue, LoopEventType.failureDetected.rawValue,

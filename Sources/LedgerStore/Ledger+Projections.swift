@@ -12,106 +12,162 @@ public struct CatchUp: Sendable, Equatable {
 }
 
 extension Ledger {
-    /// Brings a projection's tables up to date, folding only the events after its checkpoint;
-    /// a projection seen for the first time, or whose version changed, is rebuilt.
-    ///
-    /// - Throws: ``LedgerError``, or the projection's decoding error for a damaged event.
+    /// Brings a projection's tables up to date; see ``catchUp(_:)-([any Projection.Type])``.
     @discardableResult
     public func catchUp(_ projection: any Projection.Type) throws -> CatchUp {
-        guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
-        let checkpoint = try mapErrors("read") { try self.checkpoint(projection.name) }
-        guard let checkpoint, checkpoint.version == projection.version else { return try rebuild(projection) }
-        let result = try mapErrors("update the read models of") {
-            try transaction {
-                let end = try storedRange().size
-                let folded = try fold(projection, after: checkpoint.position, through: end, into: SQLRows(self, projection, suffix: ""))
-                try saveCheckpoint(projection, position: end)
-                return CatchUp(folded: folded, rebuilt: false, position: end)
-            }
-        }
-        checkpointAfter(appended: result.folded)
-        return result
+        try catchUp([projection])[0]
     }
 
-    /// Rebuilds a projection from the first event: its tables are built aside and swapped in
-    /// within one transaction, so an interrupted rebuild leaves the previous tables in place.
+    /// Brings projections' tables up to date in one pass over the new events, folding for each
+    /// only the events after its checkpoint; a projection seen for the first time, or whose
+    /// version changed, is rebuilt (built aside and swapped in). When every checkpoint is
+    /// current, nothing is written and no write lock is taken.
     ///
-    /// - Throws: ``LedgerError``, or the projection's decoding error for a damaged event.
+    /// - Throws: ``LedgerError``, or a projection's decoding error for a damaged event.
+    @discardableResult
+    public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
+        guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
+        let current = try mapErrors("read") { () -> [CatchUp]? in
+            let end = try storedRange().size
+            var results: [CatchUp] = []
+            for projection in projections {
+                guard let checkpoint = try checkpoint(projection.name), checkpoint.version == projection.version,
+                      checkpoint.position == end else { return nil }
+                results.append(CatchUp(folded: 0, rebuilt: false, position: end))
+            }
+            return results
+        }
+        if let current { return current }
+        return try update(projections, rebuildAll: false, action: "update the read models of")
+    }
+
+    /// Rebuilds a projection from the first event; see ``rebuild(_:)-([any Projection.Type])``.
     @discardableResult
     public func rebuild(_ projection: any Projection.Type) throws -> CatchUp {
-        guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
-        let result = try mapErrors("rebuild the read models of") {
-            try transaction {
-                let aside = "__rebuild"
-                for table in projection.tables {
-                    try connection.execute("DROP TABLE IF EXISTS \(table.name)\(aside)")
-                    try connection.execute(table.createSQL(named: table.name + aside))
-                }
-                let end = try storedRange().size
-                let folded = try fold(projection, after: 0, through: end, into: SQLRows(self, projection, suffix: aside))
-                for table in projection.tables {
-                    try connection.execute("DROP TABLE IF EXISTS \(table.name)")
-                    try connection.execute("ALTER TABLE \(table.name)\(aside) RENAME TO \(table.name)")
-                }
-                try saveCheckpoint(projection, position: end)
-                return CatchUp(folded: folded, rebuilt: true, position: end)
-            }
-        }
-        checkpointAfter(appended: result.folded)
-        return result
+        try rebuild([projection])[0]
     }
 
-    /// A table's live rows, sorted by key (catch up first); only those whose leading key
-    /// columns equal `keyPrefix`, when given (answered from the primary-key index).
+    /// Rebuilds projections from the first event, in one pass over the events: their tables
+    /// are built aside and swapped in within one transaction, so an interrupted rebuild leaves
+    /// the previous tables in place.
+    ///
+    /// - Throws: ``LedgerError``, or a projection's decoding error for a damaged event.
+    @discardableResult
+    public func rebuild(_ projections: [any Projection.Type]) throws -> [CatchUp] {
+        guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
+        return try update(projections, rebuildAll: true, action: "rebuild the read models of")
+    }
+
+    /// A table's live rows, sorted by key (catch up first); only those whose columns hold the
+    /// values in `filter`, when given (answered from the key or an index that covers them).
     ///
     /// - Throws: ``LedgerError``.
-    public func rows(of table: ReadModelTable, keyPrefix: [RowValue] = []) throws -> [[RowValue]] {
+    public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
         try mapErrors("read") {
             let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
-            let prefix = table.columns.prefix(min(keyPrefix.count, table.keyColumns)).map { "\($0.name) = ?" }
-            let condition = prefix.isEmpty ? "" : " WHERE " + prefix.joined(separator: " AND ")
+            let known = filter.filter { table.column($0.column) != nil }
+            let condition = known.isEmpty ? "" : " WHERE " + known.map { "\($0.column) = ?" }.joined(separator: " AND ")
             let statement = try connection.prepare("SELECT * FROM \(table.name)\(condition) ORDER BY \(keys)")
-            try statement.bind(keyPrefix.prefix(prefix.count).map(SQLRows.sqlValue))
+            try statement.bind(known.map { SQLTableRows.sqlValue($0.value) })
             var rows: [[RowValue]] = []
-            while try statement.step() { rows.append(SQLRows.values(statement, count: table.columns.count)) }
+            while try statement.step() { rows.append(SQLTableRows.values(statement, count: table.columns.count)) }
             return rows
         }
     }
 
-    /// Folds a projection in memory over the events up to `position` (all of them for nil):
-    /// time travel, without touching the live tables, and what read-only ledgers answer from.
-    ///
-    /// - Throws: ``LedgerError``, or the projection's decoding error.
+    /// Folds a projection in memory over the events up to `position` (all of them for nil).
     public func projectInMemory(_ projection: any Projection.Type, through position: Int? = nil) throws -> MemoryRows {
-        let rows = MemoryRows(projection)
-        _ = try fold(projection, after: 0, through: position ?? Int.max, into: rows)
-        return rows
+        try projectInMemory([projection], through: position)[0]
     }
 
-    /// Folds the projection's events in (after, through] into `rows`, writing as it goes.
-    private func fold(_ projection: any Projection.Type, after: Int, through: Int, into rows: some RowSink) throws -> Int {
+    /// Folds projections in memory, in one pass over the events up to `position` (all of them
+    /// for nil): time travel, without touching the live tables, and what read-only ledgers
+    /// answer from.
+    ///
+    /// - Throws: ``LedgerError``, or a projection's decoding error.
+    public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil) throws -> [MemoryRows] {
+        let memories = projections.map { MemoryRows($0) }
+        var targets = zip(projections, memories).map { FoldTarget(projection: $0, after: 0, sink: $1) }
+        try fold(&targets, through: position ?? Int.max)
+        return memories
+    }
+
+    /// Catches up (or rebuilds) `projections` in one transaction and one pass over the events.
+    private func update(_ projections: [any Projection.Type], rebuildAll: Bool, action: String) throws -> [CatchUp] {
+        let aside = "__rebuild"
+        let results = try mapErrors(action) {
+            try transaction {
+                let end = try storedRange().size
+                var targets: [FoldTarget] = []
+                var rebuilt: [Bool] = []
+                for projection in projections {
+                    let checkpoint = try self.checkpoint(projection.name)
+                    if !rebuildAll, let checkpoint, checkpoint.version == projection.version {
+                        targets.append(FoldTarget(projection: projection, after: checkpoint.position,
+                                                  sink: try SQLTableRows(self, projection, suffix: "")))
+                        rebuilt.append(false)
+                    } else {
+                        for table in projection.tables {
+                            try connection.execute("DROP TABLE IF EXISTS \(table.name)\(aside)")
+                            try connection.execute(table.createSQL(named: table.name + aside))
+                        }
+                        targets.append(FoldTarget(projection: projection, after: 0, sink: try SQLTableRows(self, projection, suffix: aside)))
+                        rebuilt.append(true)
+                    }
+                }
+                try fold(&targets, through: end)
+                for (index, target) in targets.enumerated() {
+                    if rebuilt[index] {
+                        for table in target.projection.tables {
+                            try connection.execute("DROP TABLE IF EXISTS \(table.name)")
+                            try connection.execute("ALTER TABLE \(table.name)\(aside) RENAME TO \(table.name)")
+                            for sql in table.createIndexesSQL { try connection.execute(sql) }
+                        }
+                    }
+                    try saveCheckpoint(target.projection, position: end)
+                }
+                return targets.enumerated().map { CatchUp(folded: $1.folded, rebuilt: rebuilt[$0], position: end) }
+            }
+        }
+        checkpointAfter(appended: results.map(\.folded).reduce(0, +))
+        return results
+    }
+
+    /// Folds the events in (target.after, through] of each target's types into its rows, in
+    /// one pass over the ledger, and flushes what the sinks hold back.
+    private func fold(_ targets: inout [FoldTarget], through: Int) throws {
+        guard let first = targets.map(\.after).min() else { return }
+        // Which targets read each event type: one dictionary lookup per event.
+        var readers: [String: [Int]] = [:]
+        for (index, target) in targets.enumerated() {
+            for type in target.projection.eventTypes { readers[type, default: []].append(index) }
+        }
         var query = EventQuery()
-        query.types = projection.eventTypes
-        query.fromPosition = after + 1
+        query.types = readers.keys.sorted()
+        query.fromPosition = first + 1
         query.toPosition = through
-        var folded = 0
         var failure: (any Error)?
         try forEachEvent(query) { position, type, stream, bytes in
+            guard let indices = readers[type] else { return true }
             guard let data = EventEnvelope.payloadBytes(of: bytes) else {
                 failure = LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
                 return false
             }
+            let event = ProjectedEvent(position: position, type: type, stream: stream, data: Array(data))
             do {
-                try rows.apply(try projection.apply(ProjectedEvent(position: position, type: type, stream: stream, data: Array(data)), rows: rows))
+                for index in indices where position > targets[index].after {
+                    let sink = targets[index].sink
+                    try sink.apply(try targets[index].projection.apply(event, rows: sink))
+                    targets[index].folded += 1
+                }
             } catch {
                 failure = error
                 return false
             }
-            folded += 1
             return true
         }
         if let failure { throw failure }
-        return folded
+        for target in targets { try target.sink.flush() }
     }
 
     private func checkpoint(_ name: String) throws -> (version: Int, position: Int)? {
@@ -131,67 +187,23 @@ extension Ledger {
     }
 }
 
+/// One projection being folded: where it starts and where its writes go.
+private struct FoldTarget {
+    var projection: any Projection.Type
+    var after: Int
+    var sink: any RowSink
+    var folded = 0
+}
+
 /// Somewhere a fold's writes go: tables in the ledger, or memory.
 protocol RowSink: RowReader {
     func apply(_ writes: [RowWrite]) throws
+    /// Writes out whatever the sink holds back.
+    func flush() throws
 }
 
-extension MemoryRows: RowSink {}
-
-/// A projection's tables in the ledger (live, or built aside under a suffix).
-struct SQLRows: RowSink {
-    private let ledger: Ledger
-    private let suffix: String
-    private let tables: [String: ReadModelTable]
-
-    init(_ ledger: Ledger, _ projection: any Projection.Type, suffix: String) {
-        self.ledger = ledger
-        self.suffix = suffix
-        self.tables = Dictionary(uniqueKeysWithValues: projection.tables.map { ($0.name, $0) })
-    }
-
-    func row(_ table: String, key: [RowValue]) throws -> [RowValue]? {
-        guard let schema = tables[table] else { return nil }
-        let condition = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
-        let statement = try ledger.connection.cachedStatement("SELECT * FROM \(table)\(suffix) WHERE \(condition)")
-        defer { statement.reset() }
-        try statement.bind(key.map(Self.sqlValue))
-        guard try statement.step() else { return nil }
-        return Self.values(statement, count: schema.columns.count)
-    }
-
-    func apply(_ writes: [RowWrite]) throws {
-        for write in writes {
-            switch write {
-            case .upsert(let table, let row):
-                let placeholders = Array(repeating: "?", count: row.count).joined(separator: ", ")
-                let statement = try ledger.connection.cachedStatement("INSERT OR REPLACE INTO \(table)\(suffix) VALUES (\(placeholders))")
-                try statement.bind(row.map(Self.sqlValue))
-                try statement.run()
-            case .delete(let table, let key):
-                guard let schema = tables[table] else { continue }
-                let condition = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
-                let statement = try ledger.connection.cachedStatement("DELETE FROM \(table)\(suffix) WHERE \(condition)")
-                try statement.bind(key.map(Self.sqlValue))
-                try statement.run()
-            }
-        }
-    }
-
-    static func sqlValue(_ value: RowValue) -> SQLiteValue {
-        switch value {
-        case .integer(let number): return .int(number)
-        case .text(let text): return .text(text)
-        case .null: return .null
-        }
-    }
-
-    static func values(_ statement: SQLiteStatement, count: Int) -> [RowValue] {
-        (0..<Int32(count)).map { column in
-            if statement.isNull(column) { return .null }
-            return statement.columnIsInteger(column) ? .integer(statement.int(column)) : .text(statement.text(column))
-        }
-    }
+extension MemoryRows: RowSink {
+    func flush() {}
 }
 
 extension Ledger {

@@ -48,7 +48,8 @@ struct RunOutcomes {
         try ledger.forEachEvent(query) { _, _, _, bytes in
             any = true
             guard let payload = EventEnvelope.payloadBytes(of: bytes) else { return true }
-            let (key, status) = try CaseOutcomeRecorded.caseAndStatus(from: Array(payload))
+            let outcome = try CaseOutcomeRecorded.summary(from: payload)
+            let key = outcome.case, status = outcome.status
             if status == "skip" { return true }
             outcomes.final[key] = status
             if status == "pass" { outcomes.passedOnce.insert(key) } else { outcomes.failedOnce.insert(key) }

@@ -119,7 +119,8 @@ public struct LoopState: Sendable {
             // The hot path of a fold: two fields read straight from the canonical bytes, and
             // the run's map mutated in place (copying it per outcome would be quadratic).
             guard runs[stream] != nil else { return }
-            let (key, status) = try CaseOutcomeRecorded.caseAndStatus(from: data)
+            let outcome = try CaseOutcomeRecorded.summary(from: data)
+            let key = outcome.case, status = outcome.status
             if status != "skip" { runs[stream]!.finalStatus[key] = status }
         case .evalRunCompleted:
             guard runs[stream] != nil else { return }

@@ -4,7 +4,7 @@ import Projections
 
 /// The projections remedy keeps, by name.
 public enum ReadModels {
-    public static let all: [any Projection.Type] = [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self]
+    public static var all: [any Projection.Type] { [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self] }
 
     /// A projection by name, for `remedy projections rebuild NAME`.
     public static func named(_ name: String) throws -> any Projection.Type {
@@ -35,13 +35,18 @@ public enum ReadModels {
         }
         if point.hasPrefix("run:") {
             let run = String(point.dropFirst(4))
-            let state = try LoopState.fold(ledger)
-            let matches = state.runs.values.filter { run.contains("/") ? "\($0.started.suite)/\($0.started.runID)" == run : $0.started.runID == run }
-            guard !matches.isEmpty else { throw LoopError(.notFound, "--as-of \(point): no run \(run) is recorded") }
-            guard matches.count == 1, let end = matches[0].completedPosition else {
+            // Runs are streams named run-SUITE/ID: found through the stream index, not a fold.
+            let streams = try ledger.streamNames(category: "run").filter { run.contains("/") ? $0 == "run-\(run)" : $0.hasSuffix("/\(run)") }
+            guard !streams.isEmpty else { throw LoopError(.notFound, "--as-of \(point): no run \(run) is recorded") }
+            guard streams.count == 1 else {
                 throw LoopError(.invalidArgument, "--as-of \(point): run \(run) is recorded in several suites; write run:SUITE/\(run)")
             }
-            return runStart ? matches[0].startedPosition : end
+            guard let extent = try ledger.extent(of: streams[0]) else { throw LoopError(.notFound, "--as-of \(point): no run \(run) is recorded") }
+            if runStart { return extent.firstPosition }
+            guard extent.lastType == LoopEventType.evalRunCompleted.rawValue else {
+                throw LoopError(.invalidArgument, "--as-of \(point): run \(run) has not completed")
+            }
+            return extent.lastPosition
         }
         guard let time = try? Timestamp(parsing: point) else {
             throw LoopError(.invalidArgument, "--as-of \(point): expected a position, an RFC 3339 time or run:ID")
@@ -62,16 +67,56 @@ public enum ReadModels {
     }
 
     /// A projection's rows: caught up in the ledger when it can be written, folded in memory
-    /// when it cannot or when `asOf` asks for the past.
+    /// when it cannot or when `asOf` asks for the past. For one table; several go through a
+    /// ``ReadModelView``, which catches up or folds once for all of them.
     ///
     /// - Throws: ``LedgerError`` or ``LoopError``.
-    ///   `keyPrefix` keeps only rows whose leading key columns equal it.
     public static func rows(_ projection: any Projection.Type, table: ReadModelTable, ledger: Ledger, asOf: Int? = nil,
-                            keyPrefix: [RowValue] = []) throws -> [[RowValue]] {
-        if asOf == nil && ledger.mode == .readWrite {
-            try ledger.catchUp(projection)
-            return try ledger.rows(of: table, keyPrefix: keyPrefix)
+                            matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
+        try ReadModelView(ledger: ledger, asOf: asOf).rows(table, matching: filter)
+    }
+}
+
+/// The read models as of one point: the live tables, caught up once, or (for the past, or a
+/// ledger opened read-only) every projection folded in memory once, in one pass.
+public final class ReadModelView {
+    public let ledger: Ledger
+    /// The position asked for; nil for now.
+    public let asOf: Int?
+    private var memory: [String: MemoryRows]?
+    private var caughtUp = false
+
+    public init(ledger: Ledger, asOf: Int? = nil) {
+        self.ledger = ledger
+        self.asOf = asOf
+    }
+
+    /// Whether this view answers from the live tables.
+    public var isLive: Bool { asOf == nil && ledger.mode == .readWrite }
+
+    /// A table's rows, sorted by key; only those whose columns hold the values in `filter`.
+    ///
+    /// - Throws: ``LedgerError`` or ``LoopError``.
+    public func rows(_ table: ReadModelTable, matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
+        if isLive {
+            if !caughtUp {
+                // Everything catches up together: one pass over the new events serves every view.
+                try ledger.catchUp(ReadModels.all)
+                caughtUp = true
+            }
+            return try ledger.rows(of: table, matching: filter)
         }
-        return try ledger.projectInMemory(projection, through: asOf).rows(table.name).filter { $0.starts(with: keyPrefix) }
+        if memory == nil {
+            let folded = try ledger.projectInMemory(ReadModels.all, through: asOf)
+            var byTable: [String: MemoryRows] = [:]
+            for (projection, rows) in zip(ReadModels.all, folded) {
+                for owned in projection.tables { byTable[owned.name] = rows }
+            }
+            memory = byTable
+        }
+        guard let rows = memory?[table.name] else {
+            throw LoopError(.invalidArgument, "no read model owns a table named \(table.name)")
+        }
+        return rows.rows(table, matching: filter)
     }
 }

@@ -19,15 +19,13 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
-                let matches = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
-                                                  asOf: position, keyPrefix: suite.map { [.text($0), .text(key)] } ?? [])
-                    .filter { $0[1] == .text(key) }
+                let view = ReadModelView(ledger: ledger, asOf: position)
+                let matches = try view.rows(CaseHistoryProjection.cases, matching: [("case_key", .text(key))] + (suite.map { [("suite", .text($0))] } ?? []))
                 guard let row = matches.first else { throw LoopError(.notFound, "no case \(key)\(suite.map { " in suite \($0)" } ?? "")") }
                 guard matches.count == 1 else {
                     throw LoopError(.invalidArgument, "\(key) is a case in several suites (\(matches.compactMap { $0[0].text }.joined(separator: ", "))); pass --suite")
                 }
-                let timeline = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.timeline, ledger: ledger,
-                                                   asOf: position, keyPrefix: [row[0], row[1]])
+                let timeline = try view.rows(CaseHistoryProjection.timeline, matching: [("suite", row[0]), ("case_key", row[1])])
                 let columns = CaseHistoryProjection.cases.columns
                 let output = StandardOutput.shared
                 if json {

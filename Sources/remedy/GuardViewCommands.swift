@@ -54,8 +54,8 @@ extension Remedy {
             func run() throws {
                 try reportingErrors {
                     let ledger = try options.open(.readWrite)
-                    for projection in try name.map { [try ReadModels.named($0)] } ?? ReadModels.all {
-                        let result = try ledger.rebuild(projection)
+                    let projections = try name.map { [try ReadModels.named($0)] } ?? ReadModels.all
+                    for (projection, result) in zip(projections, try ledger.rebuild(projections)) {
                         StandardOutput.shared.writeLine("rebuilt \(projection.name): \(result.folded) events, through position \(result.position)")
                     }
                     StandardOutput.shared.flush()

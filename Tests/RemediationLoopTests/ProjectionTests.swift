@@ -135,7 +135,7 @@ import Projections
         #expect(row("alerts.danger::rating-threshold-level-4")?[2] == .text("fixed"))
         #expect(row("forecast.bulletins::caic-bulletin-sections")?[2] == .text("passing"))
         #expect(row("forecast.bulletins::caic-bulletin-sections")?[7] == .integer(0))
-        let timeline = try ledger.rows(of: CaseHistoryProjection.timeline).filter { $0[1] == .text("forecast.bulletins::slf-date-format") }
+        let timeline = try ledger.rows(of: CaseHistoryProjection.timeline, matching: [("case_key", .text("forecast.bulletins::slf-date-format"))])
         #expect(timeline.map { [$0[3], $0[5]] } == [[.text("1"), .text("fail")], [.text("2"), .text("pass")], [.text("3"), .text("fail")]],
                 "verification runs are not the case's history")
         let early = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
