@@ -14,11 +14,16 @@ public struct LedgerConfiguration: Sendable, Equatable {
     public var busyTimeoutMilliseconds: Int32
     /// SQLite's page cache per connection, in KiB.
     public var cacheSizeKiB: Int
+    /// Read-model rows a fold changes in memory before writing them out (in key order); twice
+    /// as many are kept cached. Bounds a rebuild's memory whatever the ledger's size.
+    public var readModelWriteBatch: Int
 
-    public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384) {
+    public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384,
+                readModelWriteBatch: Int = 32_768) {
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.cacheSizeKiB = cacheSizeKiB
+        self.readModelWriteBatch = max(1, readModelWriteBatch)
     }
 
     public static let `default` = LedgerConfiguration()

@@ -7,12 +7,13 @@ import Projections
 /// and most of its writes go to a few hot rows. Asking SQLite for each read and write cost
 /// three statements per event; here rows are read once, changed in memory, and written out in
 /// key order when many are dirty (sorted writes touch each B-tree page once) and at the end of
-/// the fold. The cache is bounded: past `cachedRowLimit` rows it is written out and emptied.
+/// the fold. The cache is bounded (``LedgerConfiguration/readModelWriteBatch``): past twice
+/// that many rows it is written out and emptied.
 final class SQLTableRows: RowSink {
     /// Dirty rows that trigger a write-out.
-    static let dirtyRowLimit = 32_768
+    private let dirtyRowLimit: Int
     /// Rows (clean or dirty) kept in memory at most.
-    static let cachedRowLimit = 65_536
+    private let cachedRowLimit: Int
 
     /// One table's statements and cached rows (a class: its dictionaries change in place).
     private final class Table {
@@ -42,6 +43,8 @@ final class SQLTableRows: RowSink {
     private var dirtyRows = 0
 
     init(_ ledger: Ledger, _ projection: any Projection.Type, suffix: String) throws {
+        dirtyRowLimit = ledger.configuration.readModelWriteBatch
+        cachedRowLimit = 2 * ledger.configuration.readModelWriteBatch
         for schema in projection.tables {
             let name = schema.name + suffix
             let key = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
@@ -82,7 +85,7 @@ final class SQLTableRows: RowSink {
                 remember(table, key: key, row: nil)
             }
         }
-        if dirtyRows >= Self.dirtyRowLimit { try flush() }
+        if dirtyRows >= dirtyRowLimit { try flush() }
     }
 
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
@@ -102,7 +105,7 @@ final class SQLTableRows: RowSink {
             table.dirty.removeAll(keepingCapacity: true)
         }
         dirtyRows = 0
-        if cachedRows >= Self.cachedRowLimit {
+        if cachedRows >= cachedRowLimit {
             for table in tables.values { table.rows.removeAll(keepingCapacity: true) }
             cachedRows = 0
         }

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+@testable import Events
+
+/// The ledger's payload decoder gives what `JSONDecoder` gives, and fails where it fails.
+final class PayloadDecoderTests: XCTestCase {
+    private let examples = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Events/Catalogue/examples")
+
+    private func agree<T: Codable & Equatable>(_: T.Type, _ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws {
+        let reference = try JSONDecoder().decode(T.self, from: Data(bytes))
+        XCTAssertEqual(try PayloadDecoder().decode(T.self, from: bytes), reference, file: file, line: line)
+    }
+
+    func testEveryCatalogueExampleDecodesAsJSONDecoderDecodesIt() throws {
+        for type in LoopEventType.allCases {
+            let bytes = Array(try Data(contentsOf: examples.appendingPathComponent("\(type.rawValue).json")))
+            switch type {
+            case .evalRunStarted: try agree(EvalRunStarted.self, bytes)
+            case .caseOutcomeRecorded: try agree(CaseOutcomeRecorded.self, bytes)
+            case .evalRunCompleted: try agree(EvalRunCompleted.self, bytes)
+            case .failureDetected: try agree(FailureDetected.self, bytes)
+            case .regressionDetected: try agree(RegressionDetected.self, bytes)
+            case .failureResolved: try agree(FailureResolved.self, bytes)
+            case .diagnosisRecorded: try agree(DiagnosisRecorded.self, bytes)
+            case .fixProposed: try agree(FixProposed.self, bytes)
+            case .fixVerified: try agree(FixVerified.self, bytes)
+            case .gateDecided: try agree(GateDecided.self, bytes)
+            case .reviewRecorded: try agree(ReviewRecorded.self, bytes)
+            case .fixMerged: try agree(FixMerged.self, bytes)
+            case .fixReverted: try agree(FixReverted.self, bytes)
+            case .guardRetired: try agree(GuardRetired.self, bytes)
+            case .caseAliased: try agree(CaseAliased.self, bytes)
+            case .policyAdopted: try agree(PolicyAdopted.self, bytes)
+            case .datasetDeclared: try agree(DatasetDeclared.self, bytes)
+            case .quarantineStarted: try agree(QuarantineStarted.self, bytes)
+            case .quarantineEnded: try agree(QuarantineEnded.self, bytes)
+            }
+        }
+    }
+
+    func testOptionalsNestedValuesAndEscapes() throws {
+        var outcome = CaseOutcomeRecorded(case: "a::\"quoted\" \u{e9}\\n", attempt: 2, status: "fail")
+        outcome.message = "line 1\nline 2 \u{1F600}"
+        outcome.properties = ["b": "2", "a": "1"]
+        outcome.durationMS = -5
+        try agree(CaseOutcomeRecorded.self, outcome.canonicalBytes)
+        try agree(CaseOutcomeRecorded.self, Array(#"{"attempt":1,"case":"x","message":null,"status":"pass"}"#.utf8))
+        let gate = GateDecided(fix: "fix-1", decision: "review", policySHA256: "ab", rule: "r", rulesConsidered: ["a", "b"], facts: ["k": "v"])
+        try agree(GateDecided.self, try LoopPayload.encode(gate))
+    }
+
+    func testMissingAndMistypedFieldsFailAsWithJSONDecoder() {
+        let decoder = PayloadDecoder()
+        XCTAssertThrowsError(try decoder.decode(CaseOutcomeRecorded.self, from: Array(#"{"attempt":1,"status":"pass"}"#.utf8))) { error in
+            guard case DecodingError.keyNotFound(let key, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(key.stringValue, "case")
+        }
+        XCTAssertThrowsError(try decoder.decode(CaseOutcomeRecorded.self, from: Array(#"{"attempt":"1","case":"x","status":"pass"}"#.utf8))) { error in
+            guard case DecodingError.typeMismatch(_, let context) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(context.codingPath.map(\.stringValue), ["attempt"])
+        }
+        XCTAssertThrowsError(try decoder.decode(FixProposed.self, from: Array(#"{"failures":[1]}"#.utf8)))
+        XCTAssertThrowsError(try decoder.decode(CaseOutcomeRecorded.self, from: Array(#"{"attempt":1,"case":"x","status":"pass""#.utf8))) { error in
+            XCTAssertTrue(error is EventError, "\(error)")
+        }
+        XCTAssertThrowsError(try decoder.decode(CaseOutcomeRecorded.self, from: Array("[]".utf8)))
+    }
+
+    func testSummaryReadsTheFieldsFoldsUseAndSkipsTheRest() throws {
+        var outcome = CaseOutcomeRecorded(case: "suite::a \"b\"", attempt: 3, status: "error")
+        outcome.message = "{not: [json], \"quoted\"}"
+        outcome.properties = ["nested": "{[}"]
+        outcome.skill = "forecast"
+        let summary = try CaseOutcomeRecorded.summary(from: outcome.canonicalBytes)
+        XCTAssertEqual(summary, .init(case: "suite::a \"b\"", attempt: 3, status: "error", skill: "forecast"))
+        XCTAssertNil(try CaseOutcomeRecorded.summary(from: CaseOutcomeRecorded(case: "c", attempt: 1, status: "pass").canonicalBytes).skill)
+        XCTAssertThrowsError(try CaseOutcomeRecorded.summary(from: Array(#"{"attempt":1,"status":"pass"}"#.utf8)))
+    }
+}
