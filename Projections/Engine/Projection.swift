@@ -84,17 +84,21 @@ public struct ReadModelTable: Sendable, Equatable {
     }
 }
 
-/// An event as projections see it: where it is, what it is, and its payload.
+/// An event as projections see it: where it is, what it is, when it was recorded, and its
+/// payload. The recording time is part of the event (not a clock), so folds stay pure.
 public struct ProjectedEvent: Sendable {
     public var position: Int
     public var type: String
     public var stream: String
+    /// The ledger's `recorded_at` (RFC 3339, UTC, milliseconds).
+    public var recordedAt: String
     public var data: [UInt8]
 
-    public init(position: Int, type: String, stream: String, data: [UInt8]) {
+    public init(position: Int, type: String, stream: String, recordedAt: String = "", data: [UInt8]) {
         self.position = position
         self.type = type
         self.stream = stream
+        self.recordedAt = recordedAt
         self.data = data
     }
 }

@@ -147,24 +147,29 @@ extension Ledger {
         query.fromPosition = first + 1
         query.toPosition = through
         var failure: (any Error)?
-        try forEachEvent(query) { position, type, stream, bytes in
-            guard let indices = readers[type] else { return true }
-            guard let data = EventEnvelope.payloadBytes(of: bytes) else {
-                failure = LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
-                return false
-            }
-            let event = ProjectedEvent(position: position, type: type, stream: stream, data: Array(data))
-            do {
-                for index in indices where position > targets[index].after {
-                    let sink = targets[index].sink
-                    try sink.apply(try targets[index].projection.apply(event, rows: sink))
-                    targets[index].folded += 1
+        try mapErrors("read") {
+            let (whereClause, bindings) = query.sql(afterPosition: nil)
+            let statement = try connection.prepare("SELECT position, type, stream, recorded_at, body FROM events \(whereClause) ORDER BY position")
+            try statement.bind(bindings)
+            while try statement.step() {
+                let position = statement.int(0), type = statement.text(1)
+                guard let indices = readers[type] else { continue }
+                guard let data = EventEnvelope.payloadBytes(of: statement.blobBuffer(4)) else {
+                    failure = LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
+                    break
                 }
-            } catch {
-                failure = error
-                return false
+                let event = ProjectedEvent(position: position, type: type, stream: statement.text(2), recordedAt: statement.text(3), data: Array(data))
+                do {
+                    for index in indices where position > targets[index].after {
+                        let sink = targets[index].sink
+                        try sink.apply(try targets[index].projection.apply(event, rows: sink))
+                        targets[index].folded += 1
+                    }
+                } catch {
+                    failure = error
+                    break
+                }
             }
-            return true
         }
         if let failure { throw failure }
         for target in targets { try target.sink.flush() }

@@ -1,4 +1,6 @@
 import Events
+import LedgerStore
+import Projections
 
 /// One thing the loop must do now.
 public struct QueueItem: Sendable, Equatable {
@@ -24,63 +26,75 @@ public struct QueueItem: Sendable, Equatable {
     public var mustInclude: [String] = []
     /// The ledger position the item dates from: smaller is older.
     public var since: Int
+    /// The time it dates from (RFC 3339).
+    public var sinceAt: String = ""
 }
 
-/// What `remedy next` lists: the loop's work, regressions first, then oldest first.
+/// What `remedy next` lists, from the queue read model: the loop's work, regressions first,
+/// then oldest first.
 public enum NextQueue {
-    /// The queue for a state, with `now` deciding which quarantines have expired.
-    public static func items(_ state: LoopState, now: Timestamp) -> [QueueItem] {
+    /// The queue as a view sees it, with `now` deciding which quarantines have expired.
+    ///
+    /// - Throws: ``LedgerError`` or ``LoopError``.
+    public static func items(_ view: ReadModelView, now: Timestamp) throws -> [QueueItem] {
         var items: [QueueItem] = []
-        for failure in state.failures.values where failure.isOpen {
-            let detected = failure.detected
-            let hasLiveFix = failure.fixes.contains { id in
-                guard let fix = state.fixes[id] else { return false }
-                return fix.reverted == nil && fix.reviews.last?.verdict != "reject"
-            }
-            if hasLiveFix { continue }
-            if detected.kind == "regression" {
-                items.append(QueueItem(kind: .regression, subject: failure.id, suite: detected.suite, case: detected.case,
-                                       action: "the guard \(detected.case) failed in run \(detected.runID): diagnose it", since: failure.position))
-            } else if failure.diagnoses.isEmpty {
-                items.append(QueueItem(kind: .diagnose, subject: failure.id, suite: detected.suite, case: detected.case,
-                                       action: "diagnose: which lever (code, threshold, skill) fixes \(detected.case)?", since: failure.position))
-            } else {
-                let lever = failure.diagnoses.last!.lever
-                items.append(QueueItem(kind: .propose, subject: failure.id, suite: detected.suite, case: detected.case,
-                                       action: "propose a \(lever) fix for \(failure.diagnoses.last!.target)", since: failure.position))
-            }
+        for row in try view.rows(QueueProjection.queue) {
+            guard case .text(let kind) = row[1], let kind = QueueItem.Kind(rawValue: kind), case .integer(let since) = row[6] else { continue }
+            var item = QueueItem(kind: kind, subject: row[0].text ?? "", suite: row[3].text ?? "", case: row[4].text,
+                                 action: row[5].text ?? "", since: since, sinceAt: row[7].text ?? "")
+            if kind == .verify { item.mustInclude = try mustInclude(suite: item.suite, view: view) }
+            items.append(item)
         }
-        for fix in state.fixes.values where fix.merged == nil && fix.reverted == nil && fix.reviews.last?.verdict != "reject" {
-            let suite = fix.proposal.failures.compactMap { state.failures[$0]?.detected.suite }.first ?? ""
-            if fix.verification == nil {
-                var item = QueueItem(kind: .verify, subject: fix.id, suite: suite, case: nil,
-                                     action: "verify over the whole golden dataset and every guard (remedy ingest ... --verifies \(fix.id))",
-                                     since: fix.position)
-                item.mustInclude = mustInclude(suite: suite, state: state)
-                items.append(item)
-            } else if fix.gate == nil {
-                items.append(QueueItem(kind: .gate, subject: fix.id, suite: suite, case: nil,
-                                       action: "decide: remedy gate \(fix.id)", since: fix.position))
-            } else if fix.gate!.decision != "auto-merge" && fix.reviews.isEmpty {
-                items.append(QueueItem(kind: .review, subject: fix.id, suite: suite, case: nil,
-                                       action: "a person reviews it: the gate said \(fix.gate!.decision) (\(fix.gate!.rule))", since: fix.position))
-            }
-        }
-        for (id, quarantine) in state.quarantines {
-            if let until = try? Timestamp(parsing: quarantine.until), until < now {
-                items.append(QueueItem(kind: .quarantineExpired, subject: id.key, suite: id.suite, case: id.key,
-                                       action: "the quarantine owned by \(quarantine.owner) expired on \(quarantine.until): fix, extend or end it",
-                                       since: state.quarantinePositions[id] ?? state.position))
-            }
+        for row in try view.rows(QueueProjection.quarantines) {
+            guard case .text(let until) = row[3], let expiry = try? Timestamp(parsing: until), expiry < now,
+                  case .text(let suite) = row[0], case .text(let key) = row[1], case .integer(let since) = row[4] else { continue }
+            items.append(QueueItem(kind: .quarantineExpired, subject: key, suite: suite, case: key,
+                                   action: "the quarantine owned by \(row[2]) expired on \(until): fix, extend or end it",
+                                   since: since, sinceAt: row[5].text ?? ""))
         }
         return items.sorted {
             ($0.kind == .regression ? 0 : 1, $0.since, $0.subject) < ($1.kind == .regression ? 0 : 1, $1.since, $1.subject)
         }
     }
 
-    /// The golden dataset of a suite (declared, else its last complete run) and its guards.
-    public static func mustInclude(suite: String, state: LoopState) -> [String] {
-        let cover = state.mustCover(suite: suite)
-        return Array(Set(cover.golden + cover.guards)).sorted()
+    /// The cases a verification run of a suite must include: its golden dataset (declared, else
+    /// its last complete regular run) and its guards not retired, as of the view's point.
+    ///
+    /// Read from the dataset's and the run's own streams (an index lookup each), not a fold.
+    public static func mustInclude(suite: String, view: ReadModelView) throws -> [String] {
+        let ledger = view.ledger
+        var cases = Set(try view.rows(GuardsProjection.table, matching: [("suite", .text(suite))])
+            .filter { $0[2] != .text("retired") }.compactMap { $0[1].text })
+        var query = EventQuery()
+        query.toPosition = view.asOf
+        var declared: [String]?, assembling: [String] = []
+        if let stream = try? LoopStreams.dataset(suite: suite) {
+            query.streams = [stream]
+            for event in try ledger.events(query) where event.type == LoopEventType.datasetDeclared.rawValue {
+                let dataset = try event.body.withUnsafeBytes { body -> DatasetDeclared? in
+                    guard let payload = EventEnvelope.payloadBytes(of: body) else { return nil }
+                    return try LoopPayload.decode(DatasetDeclared.self, from: payload)
+                }
+                guard let dataset else { continue }
+                // Parts arrive in order; a set takes force with its last part.
+                if (dataset.part ?? 1) == 1 { assembling = [] }
+                assembling += dataset.cases
+                if (dataset.part ?? 1) == (dataset.parts ?? 1) { declared = assembling }
+            }
+        }
+        if let declared {
+            cases.formUnion(declared)
+        } else if let lastRun = try view.rows(RatchetProjection.runs, matching: [("suite", .text(suite))]).last?[2].text {
+            query.streams = [try LoopStreams.run(suite: suite, run: lastRun)]
+            query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
+            try ledger.forEachEventBody(query) { _, body in
+                if let payload = EventEnvelope.payloadBytes(of: body) {
+                    let outcome = try CaseOutcomeRecorded.summary(from: payload)
+                    if outcome.status != "skip" { cases.insert(outcome.case) }
+                }
+                return true
+            }
+        }
+        return cases.sorted()
     }
 }

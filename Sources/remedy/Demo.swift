@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Events
 import LedgerStore
+import Projections
 import RemediationLoop
 
 extension Remedy {
@@ -32,17 +33,21 @@ extension Remedy {
                 output.writeLine("the story (suite \(AvalancheStory.suite)):")
                 for step in played.steps { output.writeLine("  \(step)") }
 
-                let state = try LoopState.fold(store)
+                let view = ReadModelView(ledger: store)
                 output.writeLine("\ngate decisions:")
                 for decision in played.decisions {
                     output.writeLine("  \(decision.fix.padding(18))\(decision.decision.padding(12))\(decision.invariant ?? decision.rule)")
                 }
                 output.writeLine("\nregression guards:")
-                for guarded in state.guards.values.sorted(by: { $0.suiteCase < $1.suiteCase }) {
-                    output.writeLine("  \(guarded.suiteCase.key.padding(42))\(guarded.isHolding ? "holding" : "retired") since run \(guarded.sinceRun), fix \(guarded.fix ?? "-")")
+                for row in try view.rows(GuardsProjection.table) {
+                    output.writeLine("  \(row[1].description.padding(42))\(row[2]) since run \(row[3]), fix \(row[5].text ?? "-")")
+                }
+                output.writeLine("\nskill health (remedy health):")
+                for health in try SkillHealth.read(from: view) {
+                    output.writeLine("  \(health.skill.padding(20))\(health.status.padding(10))\(health.value("rule"))")
                 }
                 output.writeLine("\nnext (remedy next):")
-                for item in NextQueue.items(state, now: Timestamp.now()) {
+                for item in try NextQueue.items(view, now: Timestamp.now()) {
                     output.writeLine("  \(item.kind.rawValue.padding(12))\(item.subject.padding(12))\(item.action)")
                 }
                 output.writeLine("")

@@ -14,24 +14,24 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readOnly)
+                let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
-                let state = try LoopState.fold(ledger, through: position)
                 // As of a point, quarantines expire by that point's clock, not today's.
                 let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
-                let items = NextQueue.items(state, now: now)
+                let items = try NextQueue.items(ReadModelView(ledger: ledger, asOf: position), now: now)
                 let output = StandardOutput.shared
                 if json {
                     output.writeLine(JSONText.object([("items", .array(items.map { item in
                         .object([("kind", .string(item.kind.rawValue)), ("subject", .string(item.subject)), ("suite", .string(item.suite)),
                                  ("case", item.case.map { .string($0) } ?? .null), ("action", .string(item.action)),
-                                 ("must_include", .array(item.mustInclude.map { .string($0) })), ("since", .int(item.since))])
+                                 ("must_include", .array(item.mustInclude.map { .string($0) })), ("since", .int(item.since)),
+                                 ("since_at", .string(item.sinceAt)), ("age_ms", .int(age(item, now)))])
                     }))]))
                 } else if items.isEmpty {
                     output.writeLine("nothing to do")
                 } else {
                     for item in items {
-                        output.writeLine("\(item.kind.rawValue.padding(18))\(item.subject.padding(22))\(item.action)")
+                        output.writeLine("\(item.kind.rawValue.padding(18))\(item.subject.padding(22))\(humanDuration(milliseconds: age(item, now)).padding(9))\(item.action)")
                         if !item.mustInclude.isEmpty { output.writeLine(String(repeating: " ", count: 40) + "must include \(item.mustInclude.count) cases") }
                     }
                 }
@@ -39,6 +39,12 @@ extension Remedy {
             }
         }
     }
+}
+
+/// How long an item has waited, by the clock `now` (0 when its time is unknown).
+private func age(_ item: QueueItem, _ now: Timestamp) -> Int {
+    guard let since = try? Timestamp(parsing: item.sinceAt) else { return 0 }
+    return Int(max(0, now.millisecondsSinceEpoch - since.millisecondsSinceEpoch))
 }
 
 extension String {

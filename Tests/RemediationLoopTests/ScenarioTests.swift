@@ -3,6 +3,7 @@ import Testing
 import Events
 import Ingest
 import LedgerStore
+import Projections
 @testable import RemediationLoop
 
 /// The avalanche-forecast story, step by step, against a real ledger file.
@@ -10,6 +11,12 @@ import LedgerStore
     let folder: String
     let ledger: Ledger
     let steps: LoopSteps
+    /// Every read-model table as the live view showed it, at the positions the story looked.
+    let snapshots = Snapshots()
+
+    final class Snapshots {
+        var taken: [(position: Int, tables: [[[RowValue]]])] = []
+    }
 
     init() throws {
         folder = NSTemporaryDirectory() + "remedy-loop-" + UUID().uuidString
@@ -34,8 +41,19 @@ import LedgerStore
         return try RunIngester.ingest(request, into: ledger)
     }
 
+    /// The queue, live; it must equal the queue folded in memory as of now, and the live
+    /// tables are kept to compare with `--as-of` answers at the end of the story.
     func queue() throws -> [QueueItem] {
-        NextQueue.items(try LoopState.fold(ledger), now: Timestamp.now())
+        let now = Timestamp.now()
+        let live = try NextQueue.items(ReadModelView(ledger: ledger), now: now)
+        let position = try ledger.status().eventCount
+        #expect(try NextQueue.items(ReadModelView(ledger: ledger, asOf: position), now: now) == live)
+        snapshots.taken.append((position, try tables(ReadModelView(ledger: ledger))))
+        return live
+    }
+
+    func tables(_ view: ReadModelView) throws -> [[[RowValue]]] {
+        try ReadModels.all.flatMap { $0.tables }.map { try view.rows($0) }
     }
 
     @Test func theAvalancheStory() throws {
@@ -116,6 +134,35 @@ import LedgerStore
         // Replaying the ledger gives the same decisions.
         #expect(try Gate.whatIf(DefaultPolicy.policy, ledger: ledger).isEmpty)
         #expect(try ledger.verify().isValid)
+
+        // Skill health at the end of the story: the status, and the rule that decided it.
+        let health = try SkillHealth.read(from: ReadModelView(ledger: ledger))
+        #expect(health.map { [$0.skill, $0.status, $0.value("rule").text!] } == [
+            ["bulletin-parser", "healthy", "pass rate 1.0000 >= 0.95, no open regression"],
+            ["danger-rating", "degraded", "pass rate 0.8333 < 0.95 over the last 10 runs"],
+            ["date-normalizer", "failing", "1 open regression (a guard slipped)"],
+        ])
+        let dates = try #require(health.last)
+        let counts: [Int] = [dates.integer("guards"), dates.integer("fixes_merged"), dates.integer("diagnosed_skill"), dates.integer("open_failures"),
+                             dates.integer("lever_resolved"), dates.integer("lever_matched"), dates.timesToFix]
+        #expect(counts == [1, 1, 1, 1, 1, 1, 1])
+        #expect(dates.levers.map { $0.prefix(2) } == [[.text("skill"), .text("date-normalizer")]])
+        // Time travel: every table, as of each point the story looked at, is what it was live.
+        #expect(snapshots.taken.count >= 6)
+        for snapshot in snapshots.taken {
+            #expect(try tables(ReadModelView(ledger: ledger, asOf: snapshot.position)) == snapshot.tables, "as of \(snapshot.position)")
+        }
+        // And as of each run, by its name: the ratchet ends at that run, with that run's guards.
+        let guardsAsOf: [String: [[RowValue]]] = [
+            "1": [],
+            "2": [[.text("forecast.bulletins::slf-date-format"), .text("holding")]],
+            "3": [[.text("alerts.danger::rating-threshold-level-4"), .text("holding")], [.text("forecast.bulletins::slf-date-format"), .text("slipped")]],
+        ]
+        for run in ["1", "2", "3"] {
+            let view = ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:\(run)", in: ledger))
+            #expect(try view.rows(RatchetProjection.runs).last?[2] == .text(run))
+            #expect(try view.rows(GuardsProjection.table).map { [$0[1], $0[2]] } == guardsAsOf[run], "as of run \(run)")
+        }
     }
 
     /// The demo plays the same story and gets the same decisions.
@@ -125,7 +172,7 @@ import LedgerStore
         #expect(played.steps.last == "ingest run 3: 5 cases, 1 failing; new failures [\"failure-3\"], fixed [\"failure-2\"], regressions [\"failure-3\"]")
         let state = try LoopState.fold(ledger)
         #expect(state.guards.keys.map(\.key).sorted() == ["alerts.danger::rating-threshold-level-4", "forecast.bulletins::slf-date-format"])
-        #expect(NextQueue.items(state, now: Timestamp.now()).first?.kind == .regression)
+        #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).first?.kind == .regression)
     }
 
     @Test func stepsRefuseWhatTheStateDoesNotAllow() throws {
@@ -235,7 +282,7 @@ import LedgerStore
         #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "someday", reason: nil) }
         try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2020-01-01", reason: "flaky upstream feed")
         #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2030-01-01", reason: nil) }
-        let expired = NextQueue.items(try LoopState.fold(ledger), now: try Timestamp(parsing: "2026-11-25"))
+        let expired = try NextQueue.items(ReadModelView(ledger: ledger), now: try Timestamp(parsing: "2026-11-25"))
         #expect(expired.contains { $0.kind == .quarantineExpired && $0.case == new })
         try steps.endQuarantine(suite: "avalanche-golden", case: new, by: "dana")
         #expect(try LoopState.fold(ledger).quarantines.isEmpty)
@@ -276,7 +323,7 @@ import LedgerStore
         let state = try LoopState.fold(ledger)
         #expect(state.datasets["big"]?.cases.count == 40_000)
         #expect(state.datasets["big"]?.sha256 == declared.sha256)
-        #expect(NextQueue.mustInclude(suite: "big", state: state).count == 40_000)
+        #expect(try NextQueue.mustInclude(suite: "big", view: ReadModelView(ledger: ledger)).count == 40_000)
     }
 
     @Test func skillMapsMatchTheLastRule() throws {

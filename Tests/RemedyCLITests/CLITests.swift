@@ -7,7 +7,8 @@ final class CLITests: XCTestCase {
         let result = try Remedy.run(["demo"])
         XCTAssertEqual(result.status, 0, result.stderr)
         for expected in ["gate date-normalizer: auto-merge", "gate danger-threshold: review (high-stakes targets need a person)",
-                         "forecast.bulletins::slf-date-format       holding since run 2", "regression  failure-3",
+                         "forecast.bulletins::slf-date-format       slipped since run 2", "regression  failure-3",
+                         "date-normalizer     failing   1 open regression (a guard slipped)",
                          "verified 52 events; root "] {
             XCTAssertTrue(result.stdout.contains(expected), "\(result.stdout) lacks \(expected)")
         }
