@@ -1,5 +1,6 @@
 import Events
 import LedgerStore
+import Projections
 
 /// `remedy diff RUN_A RUN_B`: what changed between two runs of a suite.
 public struct RunDiff: Sendable, Equatable {
@@ -13,14 +14,17 @@ public struct RunDiff: Sendable, Equatable {
     public var onlyInA: [String]
     public var onlyInB: [String]
 
-    /// Compares two recorded runs of `suite`.
+    /// Compares two recorded runs of `suite`; guards are judged as they stood when run B
+    /// completed.
     ///
-    /// - Throws: ``LoopError`` (`.notFound`) for a run that is not recorded.
-    public static func between(suite: String, _ a: String, _ b: String, ledger: Ledger) throws -> RunDiff {
-        let before = try RunOutcomes.read(suite: suite, run: a, ledger: ledger)
-        let after = try RunOutcomes.read(suite: suite, run: b, ledger: ledger)
-        let state = try LoopState.fold(ledger)
-        let guards = Set(state.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key))
+    /// - Throws: ``LoopError`` (`.notFound`) for a run that is not recorded, or not by `asOf`.
+    public static func between(suite: String, _ a: String, _ b: String, ledger: Ledger, asOf: Int? = nil) throws -> RunDiff {
+        let end = try ReadModels.position(asOf: "run:\(suite)/\(b)", in: ledger)
+        if let asOf, end > asOf { throw LoopError(.notFound, "run \(b) of suite \(suite) had not completed by position \(asOf)") }
+        let before = try RunOutcomes.read(suite: suite, run: a, ledger: ledger, through: asOf)
+        let after = try RunOutcomes.read(suite: suite, run: b, ledger: ledger, through: asOf)
+        let guards = Set(try ReadModelView(ledger: ledger, asOf: end).rows(GuardsProjection.table, matching: [("suite", .text(suite))])
+            .filter { $0[2] != .text("retired") }.compactMap { $0[1].text })
         func failing(_ status: String?) -> Bool { status == "fail" || status == "error" }
         let keys = Set(before.final.keys).union(after.final.keys).sorted()
         return RunDiff(
@@ -39,9 +43,10 @@ struct RunOutcomes {
     var failedOnce = Set<String>()
     var passedOnce = Set<String>()
 
-    static func read(suite: String, run: String, ledger: Ledger) throws -> RunOutcomes {
+    static func read(suite: String, run: String, ledger: Ledger, through position: Int? = nil) throws -> RunOutcomes {
         var query = EventQuery()
         query.streams = [try LoopStreams.run(suite: suite, run: run)]
+        query.toPosition = position
         query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
         var outcomes = RunOutcomes()
         var any = false
@@ -71,23 +76,18 @@ public struct RegressionView: Sendable, Equatable {
     public var firstBadCommit: String?
     public var open: Bool
 
-    /// Every regression, oldest first, optionally only those detected in runs since `since`
-    /// (a ledger position).
-    public static func all(in state: LoopState, sincePosition since: Int = 0) -> [RegressionView] {
-        func commit(_ suite: String, _ run: String?) -> String? {
-            guard let run, let stream = try? LoopStreams.run(suite: suite, run: run) else { return nil }
-            return state.runs[stream.rawValue]?.started.commit
-        }
-        return state.failures.values
-            .filter { $0.detected.kind == "regression" && $0.position >= since }
-            .sorted { $0.position < $1.position }
-            .map { failure in
-                let detected = failure.detected
-                let lastGood = state.regressionLastPassingRun[failure.id]
-                return RegressionView(failure: failure.id, suite: detected.suite, case: detected.case,
-                                      lastGoodRun: lastGood, lastGoodCommit: commit(detected.suite, lastGood),
-                                      firstBadRun: detected.runID, firstBadCommit: commit(detected.suite, detected.runID),
-                                      open: failure.isOpen)
+    /// Every regression as a view of the read models sees it, oldest first; only those
+    /// detected at or after the position `since`, when given.
+    ///
+    /// - Throws: ``LedgerError`` or ``LoopError``.
+    public static func all(in view: ReadModelView, sincePosition since: Int = 0) throws -> [RegressionView] {
+        try view.rows(RegressionsProjection.regressions)
+            .filter { if case .integer(let position) = $0[8] { return position >= since } else { return false } }
+            .sorted { RowValue.precedes($0[8], $1[8]) }
+            .map { row in
+                RegressionView(failure: row[0].text ?? "", suite: row[1].text ?? "", case: row[2].text ?? "",
+                               lastGoodRun: row[3].text, lastGoodCommit: row[4].text, firstBadRun: row[5].text ?? "",
+                               firstBadCommit: row[6].text, open: row[7] == .integer(1))
             }
     }
 }

@@ -4,7 +4,7 @@ import Projections
 
 /// The projections remedy keeps, by name.
 public enum ReadModels {
-    public static var all: [any Projection.Type] { [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self, SkillHealthProjection.self, QueueProjection.self] }
+    public static var all: [any Projection.Type] { [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self, SkillHealthProjection.self, QueueProjection.self, RegressionsProjection.self] }
 
     /// A projection by name, for `remedy projections rebuild NAME`.
     public static func named(_ name: String) throws -> any Projection.Type {

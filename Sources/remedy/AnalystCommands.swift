@@ -12,10 +12,12 @@ extension Remedy {
         @Argument(help: "The later run.") var runB: String
         @Option(help: "The suite.") var suite: String
         @Flag(help: "Print the differences as JSON.") var json = false
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
-                let diff = try RunDiff.between(suite: suite, runA, runB, ledger: try options.open(.readOnly))
+                let ledger = try options.openForReadModels()
+                let diff = try RunDiff.between(suite: suite, runA, runB, ledger: ledger, asOf: try asOf.position(in: ledger))
                 let groups: [(String, [String])] = [
                     ("newly_failing", diff.newlyFailing), ("newly_passing", diff.newlyPassing), ("guards_slipped", diff.guardsSlipped),
                     ("flaky", diff.flaky), ("only_in_a", diff.onlyInA), ("only_in_b", diff.onlyInB),
@@ -41,12 +43,13 @@ extension Remedy {
         @OptionGroup var options: LedgerOptions
         @Option(help: ArgumentHelp("Only those detected at or after a position, an RFC 3339 time, or run:ID.", valueName: "point")) var since: String?
         @Flag(help: "Print the regressions as JSON.") var json = false
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readOnly)
+                let ledger = try options.openForReadModels()
                 let from = try since.map { try ReadModels.position(since: $0, in: ledger) } ?? 0
-                let views = RegressionView.all(in: try LoopState.fold(ledger), sincePosition: from)
+                let views = try RegressionView.all(in: ReadModelView(ledger: ledger, asOf: try asOf.position(in: ledger)), sincePosition: from)
                 let output = StandardOutput.shared
                 if json {
                     output.writeLine(JSONText.object([("regressions", .array(views.map { view in

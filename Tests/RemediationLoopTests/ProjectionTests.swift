@@ -152,6 +152,24 @@ import Projections
         #expect(early.first { $0[1] == .text("forecast.bulletins::caic-bulletin-sections") }?[2] == .text("new"))
     }
 
+    @Test func theStorysRegressionsAndDiff() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        let live = try RegressionView.all(in: ReadModelView(ledger: ledger))
+        #expect(live == [RegressionView(failure: "failure-3", suite: "avalanche-golden", case: "forecast.bulletins::slf-date-format",
+                                        lastGoodRun: "2", lastGoodCommit: "8a3b7c2", firstBadRun: "3", firstBadCommit: "c0ffee1", open: true)])
+        let run2 = try ReadModels.position(asOf: "run:2", in: ledger)
+        #expect(try RegressionView.all(in: ReadModelView(ledger: ledger, asOf: run2)).isEmpty)
+        #expect(try RegressionView.all(in: ReadModelView(ledger: ledger), sincePosition: run2 + 1).count == 1)
+
+        let diff = try RunDiff.between(suite: "avalanche-golden", "2", "3", ledger: ledger)
+        #expect(diff.guardsSlipped == ["forecast.bulletins::slf-date-format"])
+        #expect(diff.newlyFailing == ["forecast.bulletins::slf-date-format"])
+        #expect(diff.newlyPassing == ["alerts.danger::rating-threshold-level-4"])
+        // As of run 2, run 3 had not happened.
+        #expect(throws: LoopError.self) { try RunDiff.between(suite: "avalanche-golden", "1", "3", ledger: ledger, asOf: run2) }
+        #expect(try RunDiff.between(suite: "avalanche-golden", "1", "2", ledger: ledger, asOf: run2).newlyPassing == ["forecast.bulletins::slf-date-format"])
+    }
+
     @Test func timeTravelAnswersFromThePastWithoutTouchingTheTables() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         try ledger.catchUp(GuardsProjection.self)
