@@ -31,7 +31,7 @@ struct Remedy: ParsableCommand {
             Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
-            Guards.self, Why.self, Ratchet.self, Health.self, ProjectionsCommand.self, Diff.self, Regressions.self, Stats.self, CaseHistory.self,
+            Guards.self, Why.self, Ratchet.self, Health.self, Report.self, ProjectionsCommand.self, Diff.self, Regressions.self, Stats.self, CaseHistory.self,
         ]
     )
 }
