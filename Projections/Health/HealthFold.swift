@@ -17,7 +17,7 @@ struct HealthFold {
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
             let started = try LoopPayload.decode(EvalRunStarted.self, from: event.data)
-            put(P.runs, [.text(event.stream), started.verifies.map { .text($0) } ?? .null, .text("")])
+            put(P.runs, [.text(event.stream), .text(started.suite), .text(started.runID), started.verifies.map { .text($0) } ?? .null, .text("")])
         case .caseOutcomeRecorded:
             try outcome(event)
         case .evalRunCompleted:
@@ -109,14 +109,14 @@ struct HealthFold {
     // MARK: - Runs
 
     private mutating func outcome(_ event: ProjectedEvent) throws {
-        guard var run = try row(P.runs, [.text(event.stream)]), run[1] == .null else { return }
+        guard var run = try row(P.runs, [.text(event.stream)]), run[3] == .null else { return }
         let outcome = try CaseOutcomeRecorded.summary(from: event.data)
         guard outcome.status != "skip" else { return }
         let skill = outcome.skill ?? P.unmapped
         let key: [RowValue] = [.text(event.stream), .text(skill)]
         var tally = try row(P.tallies, key) ?? key + [.integer(0), .integer(0)]
-        if tally[2] == .integer(0) && tally[3] == .integer(0), case .text(let seen) = run[2] {
-            run[2] = .text(seen.isEmpty ? skill : seen + "\n" + skill)
+        if tally[2] == .integer(0) && tally[3] == .integer(0), case .text(let seen) = run[4] {
+            run[4] = .text(seen.isEmpty ? skill : seen + "\n" + skill)
             put(P.runs, run)
         }
         if outcome.attempt <= 1 { tally[2] = .integer(P.int(tally[2]) + 1) }
@@ -127,12 +127,13 @@ struct HealthFold {
     private mutating func completed(_ event: ProjectedEvent) throws {
         guard let run = try row(P.runs, [.text(event.stream)]) else { return }
         remove(P.runs, [.text(event.stream)])
-        guard run[1] == .null, case .text(let seen) = run[2], !seen.isEmpty else { return }
+        guard run[3] == .null, case .text(let seen) = run[4], !seen.isEmpty else { return }
         for skill in seen.split(separator: "\n").map(String.init) {
             let key: [RowValue] = [.text(event.stream), .text(skill)]
             guard let tally = try row(P.tallies, key) else { continue }
             remove(P.tallies, key)
             let ran = P.int(tally[2]), passed = min(P.int(tally[3]), ran)
+            put(P.skillRuns, [.integer(event.position), .text(skill), run[1], run[2], .text(event.recordedAt), .integer(ran), .integer(passed)])
             try skillRow(skill) { row in
                 var recent = row[H.window.rawValue].text.map { $0.split(separator: " ").map(String.init) } ?? []
                 recent.append("\(passed)/\(ran)")

@@ -16,7 +16,7 @@ import Events
 /// ```
 public enum SkillHealthProjection: Projection {
     public static let name = "health"
-    public static let version = 1
+    public static let version = 2
     /// Runs in a skill's pass-rate window.
     public static let window = 10
     public static let unmapped = "unmapped"
@@ -95,9 +95,21 @@ public enum SkillHealthProjection: Projection {
         ],
         keyColumns: 2, appendOnly: true, documentation: "Time to fix: from a failure's detection to its case becoming a guard.")
 
+    public static let skillRuns = ReadModelTable(
+        name: "skill_runs",
+        columns: [
+            .init("position", "INTEGER", "where the run completed"), .init("skill", "TEXT", "the skill"),
+            .init("suite", "TEXT", "the run's suite"), .init("run_id", "TEXT", "the run"),
+            .init("completed_at", "TEXT", "when it completed"),
+            .init("ran", "INTEGER", "cases of the skill it ran"), .init("passed", "INTEGER", "of those, passed"),
+        ],
+        keyColumns: 2, indexes: [["skill", "position"]], appendOnly: true,
+        documentation: "Per regular run and skill, cases run and passed: the skill's history over time.")
+
     static let runs = ReadModelTable(
         name: "health_runs",
-        columns: [.init("stream", "TEXT", "the run's stream"), .init("verifies", "TEXT", "the fix it verifies, if any"),
+        columns: [.init("stream", "TEXT", "the run's stream"), .init("suite", "TEXT", "its suite"), .init("run_id", "TEXT", "the run"),
+                  .init("verifies", "TEXT", "the fix it verifies, if any"),
                   .init("skills", "TEXT", "the skills it ran so far, newline-separated")],
         keyColumns: 1, documentation: "Working state: runs in progress.")
     static let tallies = ReadModelTable(
@@ -125,7 +137,7 @@ public enum SkillHealthProjection: Projection {
                   .init("skill", "TEXT", "its skill"), .init("retired", "INTEGER", "1 once retired")],
         keyColumns: 2, documentation: "Working state: guards and their skills.")
 
-    public static let tables = [health, leverHealth, fixTimes, runs, tallies, failures, fixes, guardSkills]
+    public static let tables = [health, leverHealth, fixTimes, skillRuns, runs, tallies, failures, fixes, guardSkills]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         var fold = HealthFold(rows: rows)

@@ -9,7 +9,7 @@ import Events
 /// ```
 public enum RatchetProjection: Projection {
     public static let name = "ratchet"
-    public static let version = 2
+    public static let version = 3
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.evalRunCompleted.rawValue,
         LoopEventType.failureResolved.rawValue, LoopEventType.failureDetected.rawValue,
@@ -28,6 +28,9 @@ public enum RatchetProjection: Projection {
             .init("tests", "INTEGER", "test cases in the run's reports"),
             .init("pass_rate", "TEXT", "passed / (tests - skipped), four decimals, as text"),
             .init("high_water", "INTEGER", "the most guards held in any run so far"),
+            .init("completed_at", "TEXT", "when the run completed"),
+            .init("ran", "INTEGER", "tests - skipped"),
+            .init("passed", "INTEGER", "of those, passed"),
         ],
         keyColumns: 2,
         documentation: "One row per completed regular run (verification runs are not the ratchet's).")
@@ -89,6 +92,7 @@ public enum RatchetProjection: Projection {
                 .upsert(table: runs.name, row: [
                     .text(completed.suite), .integer(event.position), .text(completed.runID), .integer(total), .integer(held),
                     .integer(completed.regressions), .integer(completed.tests), .text(Self.rate(passed, of: ran)), .integer(highWater),
+                    .text(event.recordedAt), .integer(ran), .integer(passed),
                 ]),
             ]
         case .failureResolved:

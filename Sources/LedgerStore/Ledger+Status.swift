@@ -51,9 +51,10 @@ extension Ledger {
     /// How many events of each type the ledger holds, most common first.
     ///
     /// - Throws: ``LedgerError``.
-    public func eventCountsByType() throws -> [(type: String, count: Int)] {
+    public func eventCountsByType(through position: Int? = nil) throws -> [(type: String, count: Int)] {
         try mapErrors("read") {
-            let statement = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
+            let statement = try connection.prepare("SELECT type, count(*) FROM events WHERE position <= ? GROUP BY type ORDER BY count(*) DESC, type")
+            statement.bind(position ?? Int.max, at: 1)
             var counts: [(String, Int)] = []
             while try statement.step() { counts.append((statement.text(0), statement.int(1))) }
             return counts

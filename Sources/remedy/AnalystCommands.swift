@@ -71,21 +71,54 @@ extension Remedy {
         }
     }
 
-    /// `remedy stats`: counts by event type.
+    /// `remedy stats`: counts by event type, or runs and pass rates by suite or skill over time.
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Count the ledger's events by type.")
+        static let configuration = CommandConfiguration(
+            abstract: "Count the ledger's events by type, or runs and pass rates by suite or skill over time.")
+
+        enum Grouping: String, ExpressibleByArgument, CaseIterable { case type, suite, skill }
 
         @OptionGroup var options: LedgerOptions
+        @Option(help: "What to count by: type (events), suite or skill (runs, cases run and passed).") var by: Grouping = .type
+        @Option(help: "Periods for --by suite|skill: day, week, month or all.") var period: String = "week"
         @Flag(help: "Print the counts as JSON.") var json = false
+        @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
-                let counts = try options.open(.readOnly).eventCountsByType()
+                let ledger = try options.openForReadModels()
+                let position = try asOf.position(in: ledger)
                 let output = StandardOutput.shared
+                guard by != .type else {
+                    let counts = try ledger.eventCountsByType(through: position)
+                    if json {
+                        output.writeLine(JSONText.object([("by_type", .object(counts.map { ($0.type, .int($0.count)) }))]))
+                    } else {
+                        for (type, count) in counts { output.writeLine(type.padding(24) + String(count)) }
+                    }
+                    return output.flush()
+                }
+                guard let period = PeriodStats.Period(rawValue: period) else {
+                    throw LoopError(.invalidArgument, "--period \(period): expected one of \(PeriodStats.Period.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                let view = ReadModelView(ledger: ledger, asOf: position)
+                let stats = by == .suite ? try PeriodStats.bySuite(view, period: period) : try PeriodStats.bySkill(view, period: period)
                 if json {
-                    output.writeLine(JSONText.object([("by_type", .object(counts.map { ($0.type, .int($0.count)) }))]))
+                    output.writeLine(JSONText.object([("by_\(by.rawValue)", .array(stats.map { entry in
+                        var members: [(String, JSONText.Value)] = [("period", .string(entry.period)), (by.rawValue, .string(entry.name)),
+                                                                   ("runs", .int(entry.runs)), ("ran", .int(entry.ran)), ("passed", .int(entry.passed)),
+                                                                   ("pass_rate", .string(entry.passRate))]
+                        if by == .suite { members += [("slips", .int(entry.slips)), ("guards_held", .int(entry.guardsHeld))] }
+                        return .object(members)
+                    }))]))
                 } else {
-                    for (type, count) in counts { output.writeLine(type.padding(24) + String(count)) }
+                    output.writeLine("PERIOD".padding(22) + by.rawValue.uppercased().padding(26) + "RUNS".padding(6) + "RAN".padding(8) + "PASSED".padding(8)
+                                     + "PASS RATE" + (by == .suite ? "  SLIPS  GUARDS HELD" : ""))
+                    for entry in stats {
+                        output.writeLine(entry.period.padding(22) + entry.name.padding(26) + String(entry.runs).padding(6) + String(entry.ran).padding(8)
+                                         + String(entry.passed).padding(8)
+                                         + (by == .suite ? entry.passRate.padding(11) + String(entry.slips).padding(7) + String(entry.guardsHeld) : entry.passRate))
+                    }
                 }
                 output.flush()
             }

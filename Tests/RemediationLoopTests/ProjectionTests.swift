@@ -124,11 +124,12 @@ import Projections
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger)
         // run, guards total, held, slips, tests, pass rate, high water; verification runs left out.
-        #expect(rows.map { Array($0[2...]) } == [
+        #expect(rows.map { Array($0[2...8]) } == [
             [.text("1"), .integer(0), .integer(0), .integer(0), .integer(5), .text("0.8000"), .integer(0)],
             [.text("2"), .integer(1), .integer(1), .integer(0), .integer(5), .text("0.8000"), .integer(1)],
             [.text("3"), .integer(2), .integer(1), .integer(1), .integer(5), .text("0.8000"), .integer(1)],
         ])
+        #expect(rows.map { [$0[10], $0[11]] } == Array(repeating: [.integer(5), .integer(4)], count: 3), "ran, passed")
         #expect(RatchetProjection.rate(2, of: 3) == "0.6667" && RatchetProjection.rate(0, of: 0) == "")
     }
 
@@ -168,6 +169,24 @@ import Projections
         // As of run 2, run 3 had not happened.
         #expect(throws: LoopError.self) { try RunDiff.between(suite: "avalanche-golden", "1", "3", ledger: ledger, asOf: run2) }
         #expect(try RunDiff.between(suite: "avalanche-golden", "1", "2", ledger: ledger, asOf: run2).newlyPassing == ["forecast.bulletins::slf-date-format"])
+    }
+
+    @Test func theStorysStatsBySuiteAndSkill() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        let view = ReadModelView(ledger: ledger)
+        #expect(try PeriodStats.bySuite(view, period: .all) == [
+            PeriodStats(period: "all", name: "avalanche-golden", runs: 3, ran: 15, passed: 12, slips: 1, guardsHeld: 1),
+        ])
+        let skills = try PeriodStats.bySkill(view, period: .all)
+        #expect(skills.map { [$0.name, "\($0.runs)", "\($0.ran)", "\($0.passed)", $0.passRate] } == [
+            ["bulletin-parser", "3", "3", "3", "1.0000"], ["danger-rating", "3", "6", "5", "0.8333"], ["date-normalizer", "3", "6", "4", "0.6667"],
+        ])
+        let early = try PeriodStats.bySkill(ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:1", in: ledger)), period: .day)
+        #expect(early.map(\.runs) == [1, 1, 1])
+        #expect(PeriodStats.Period.week.key("2026-11-25T10:00:00.000Z") == "week of 2026-11-23")
+        #expect(PeriodStats.Period.week.key("2026-11-29T23:59:59.999Z") == "week of 2026-11-23")
+        #expect(PeriodStats.Period.week.key("2026-11-30T00:00:00.000Z") == "week of 2026-11-30")
+        #expect(PeriodStats.Period.month.key("2026-11-30T00:00:00.000Z") == "2026-11")
     }
 
     @Test func timeTravelAnswersFromThePastWithoutTouchingTheTables() throws {
