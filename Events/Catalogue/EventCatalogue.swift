@@ -31,6 +31,31 @@ public enum LoopEventType: String, CaseIterable, Sendable {
 
     /// The schema version payloads of this type are written with today.
     public var schemaVersion: Int { 1 }
+
+    /// The Swift type of this event type's payload.
+    public var payloadType: any Codable.Type {
+        switch self {
+        case .evalRunStarted: EvalRunStarted.self
+        case .caseOutcomeRecorded: CaseOutcomeRecorded.self
+        case .evalRunCompleted: EvalRunCompleted.self
+        case .failureDetected: FailureDetected.self
+        case .regressionDetected: RegressionDetected.self
+        case .failureResolved: FailureResolved.self
+        case .diagnosisRecorded: DiagnosisRecorded.self
+        case .fixProposed: FixProposed.self
+        case .fixVerified: FixVerified.self
+        case .gateDecided: GateDecided.self
+        case .reviewRecorded: ReviewRecorded.self
+        case .fixMerged: FixMerged.self
+        case .fixReverted: FixReverted.self
+        case .guardRetired: GuardRetired.self
+        case .caseAliased: CaseAliased.self
+        case .policyAdopted: PolicyAdopted.self
+        case .datasetDeclared: DatasetDeclared.self
+        case .quarantineStarted: QuarantineStarted.self
+        case .quarantineEnded: QuarantineEnded.self
+        }
+    }
 }
 
 /// A run of a suite began: what ran, on what, and from which report.

@@ -1,7 +1,8 @@
 import Events
 
 /// Case history: per case, its status now, when it first failed and last passed, how many runs
-/// it has been in and how often its result flipped; and its timeline, one row per run.
+/// it has been in and how often its result flipped; and its timeline: its first result and
+/// every change of result, a run-length history (between two rows the result stayed the same).
 ///
 /// Statuses: `new` (one run, passed), `passing`, `failing` (has never passed), `regression`
 /// (failing now, passed before), `fixed` (passing now, failing in the run before), `flaky`
@@ -14,7 +15,7 @@ import Events
 /// ```
 public enum CaseHistoryProjection: Projection {
     public static let name = "cases"
-    public static let version = 2
+    public static let version = 3
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.caseOutcomeRecorded.rawValue,
         LoopEventType.quarantineStarted.rawValue, LoopEventType.quarantineEnded.rawValue, LoopEventType.caseAliased.rawValue,
@@ -47,7 +48,10 @@ public enum CaseHistoryProjection: Projection {
                   .init("case_key", "TEXT", "the case (as it was named when it ran)"), .init("run_id", "TEXT", "the run"),
                   .init("attempt", "INTEGER", "the attempt within the run"), .init("result", "TEXT", "pass, fail, error or skip")],
         keyColumns: 1, indexes: [["suite", "case_key", "position"]], appendOnly: true,
-        documentation: "Every attempt of every case, in ledger order; indexed by case.")
+        documentation: """
+            Each case's first result and every attempt whose result differs from the attempt before \
+            (skips are not results): between two rows of a case its result stayed the same. Indexed by case.
+            """)
 
     /// Working state: the runs, so outcomes know their suite, run id, commit, and whether they verify a fix.
     public static let runs = ReadModelTable(
@@ -67,21 +71,25 @@ public enum CaseHistoryProjection: Projection {
         func text(_ value: String?) -> RowValue { value.map { .text($0) } ?? .null }
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
-            let started = try LoopPayload.decode(EvalRunStarted.self, from: event.data)
+            let started = try event.decode(EvalRunStarted.self)
             return [.upsert(table: runs.name, row: [.text(event.stream), .text(started.suite), .text(started.runID),
                                                     text(started.commit), text(started.verifies)])]
         case .caseOutcomeRecorded:
             guard let run = try rows.row(runs.name, key: [.text(event.stream)]), run[4] == .null,
                   case .text(let suite) = run[1], case .text(let runID) = run[2] else { return [] }
-            let outcome = try CaseOutcomeRecorded.summary(from: event.data)
+            let outcome = try event.outcome()
             let key = outcome.case, result = outcome.status, attempt = outcome.attempt
-            var writes: [RowWrite] = [.upsert(table: timeline.name, row: [.integer(event.position), .text(suite), .text(key),
-                                                                           .text(runID), .integer(attempt), .text(result)])]
-            guard result != "skip" else { return writes }
+            guard result != "skip" else { return [] }
+            var writes: [RowWrite] = []
             var row = try rows.row(cases.name, key: [.text(suite), .text(key)]) ?? [
                 .text(suite), .text(key), .text("new"), .null, .null, .null, .integer(0), .integer(0), .null, .null, .null, .null,
                 .integer(0), .null, .integer(event.position), .integer(event.position),
             ]
+            // The timeline keeps changes only: nearly every outcome repeats the one before.
+            if row[C.lastResult.rawValue] != .text(result) {
+                writes.append(.upsert(table: timeline.name, row: [.integer(event.position), .text(suite), .text(key),
+                                                                  .text(runID), .integer(attempt), .text(result)]))
+            }
             let sameRun = row[C.lastRun.rawValue] == .text(runID)
             if sameRun {
                 // Another attempt in the same run: the last one decides; mixed results are flaky.
@@ -110,19 +118,19 @@ public enum CaseHistoryProjection: Projection {
             writes.append(.upsert(table: cases.name, row: row))
             return writes
         case .quarantineStarted:
-            let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: event.data)
+            let quarantine = try event.decode(QuarantineStarted.self)
             guard var row = try rows.row(cases.name, key: [.text(quarantine.suite), .text(quarantine.case)]) else { return [] }
             row[C.quarantinedUntil.rawValue] = .text(quarantine.until)
             row[C.status.rawValue] = .text(status(row))
             return [.upsert(table: cases.name, row: row)]
         case .caseAliased:
             // A renamed case keeps its history; its timeline stays under the name it ran as.
-            let alias = try LoopPayload.decode(CaseAliased.self, from: event.data)
+            let alias = try event.decode(CaseAliased.self)
             guard var row = try rows.row(cases.name, key: [.text(alias.suite), .text(alias.from)]) else { return [] }
             row[C.key.rawValue] = .text(alias.to)
             return [.delete(table: cases.name, key: [.text(alias.suite), .text(alias.from)]), .upsert(table: cases.name, row: row)]
         case .quarantineEnded:
-            let ended = try LoopPayload.decode(QuarantineEnded.self, from: event.data)
+            let ended = try event.decode(QuarantineEnded.self)
             guard var row = try rows.row(cases.name, key: [.text(ended.suite), .text(ended.case)]) else { return [] }
             row[C.quarantinedUntil.rawValue] = .null
             row[C.status.rawValue] = .text(status(row))

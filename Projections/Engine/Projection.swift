@@ -1,3 +1,5 @@
+import Events
+
 /// A value in a read-model row: the two SQLite types read models use, and NULL.
 public enum RowValue: Hashable, Sendable, CustomStringConvertible {
     case integer(Int)
@@ -86,13 +88,18 @@ public struct ReadModelTable: Sendable, Equatable {
 
 /// An event as projections see it: where it is, what it is, when it was recorded, and its
 /// payload. The recording time is part of the event (not a clock), so folds stay pure.
-public struct ProjectedEvent: Sendable {
-    public var position: Int
-    public var type: String
-    public var stream: String
+///
+/// Several projections read the same event: its payload is decoded once, the first time one
+/// asks (``decode(_:)``, ``outcome()``), and shared. A class for that reason; one reader at a time.
+public final class ProjectedEvent: @unchecked Sendable {
+    public let position: Int
+    public let type: String
+    public let stream: String
     /// The ledger's `recorded_at` (RFC 3339, UTC, milliseconds).
-    public var recordedAt: String
-    public var data: [UInt8]
+    public let recordedAt: String
+    public let data: [UInt8]
+    private var decoded: (type: ObjectIdentifier, value: Any)?
+    private var summary: CaseOutcomeRecorded.Summary?
 
     public init(position: Int, type: String, stream: String, recordedAt: String = "", data: [UInt8]) {
         self.position = position
@@ -100,6 +107,40 @@ public struct ProjectedEvent: Sendable {
         self.stream = stream
         self.recordedAt = recordedAt
         self.data = data
+    }
+
+    /// The payload decoded as `T` (decoded on the first call, then shared).
+    ///
+    /// - Throws: when the payload does not hold a `T`.
+    public func decode<T: Decodable>(_: T.Type) throws -> T {
+        if let decoded, decoded.type == ObjectIdentifier(T.self), let value = decoded.value as? T { return value }
+        let value = try LoopPayload.decode(T.self, from: data)
+        decoded = (ObjectIdentifier(T.self), value)
+        return value
+    }
+
+    /// Decodes the payload ahead of the folds that will read it (its catalogue type; for a case
+    /// outcome, the fields folds read): done on the thread that reads the ledger, while
+    /// another applies the folds. A payload that does not decode is left for the fold to
+    /// report, where the error names the projection.
+    public func prepare() {
+        guard let type = LoopEventType(rawValue: type) else { return }
+        if type == .caseOutcomeRecorded {
+            _ = try? outcome()
+        } else {
+            func open<T: Decodable>(_: T.Type) { _ = try? decode(T.self) }
+            open(type.payloadType)
+        }
+    }
+
+    /// The fields folds read of a case outcome (read on the first call, then shared).
+    ///
+    /// - Throws: when the payload is not a case outcome.
+    public func outcome() throws -> CaseOutcomeRecorded.Summary {
+        if let summary { return summary }
+        let read = try CaseOutcomeRecorded.summary(from: data)
+        summary = read
+        return read
     }
 }
 

@@ -55,7 +55,7 @@ public enum GuardsProjection: Projection {
 
         switch LoopEventType(rawValue: event.type) {
         case .failureResolved:
-            let resolved = try LoopPayload.decode(FailureResolved.self, from: event.data)
+            let resolved = try event.decode(FailureResolved.self)
             if resolved.becameGuard {
                 return [.upsert(table: table.name, row: [
                     .text(resolved.suite), .text(resolved.case), .text("holding"), .text(resolved.runID), .text(resolved.failure),
@@ -66,18 +66,18 @@ public enum GuardsProjection: Projection {
                 return [set(row, [(.state, .text("holding")), (.slippedFailure, .null)])]
             }
         case .failureDetected:
-            let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+            let detected = try event.decode(FailureDetected.self)
             if detected.kind == "regression", let row = try existing(detected.suite, detected.case),
                row[Column.state.rawValue] != .text("retired") {
                 return [set(row, [(.state, .text("slipped")), (.slippedFailure, .text(detected.failure))])]
             }
         case .guardRetired:
-            let retired = try LoopPayload.decode(GuardRetired.self, from: event.data)
+            let retired = try event.decode(GuardRetired.self)
             if let row = try existing(retired.suite, retired.case) {
                 return [set(row, [(.state, .text("retired")), (.retiredReason, .text(retired.reason)), (.retiredBy, .text(retired.by))])]
             }
         case .caseAliased:
-            let alias = try LoopPayload.decode(CaseAliased.self, from: event.data)
+            let alias = try event.decode(CaseAliased.self)
             if let row = try existing(alias.suite, alias.from) {
                 return [.delete(table: table.name, key: [.text(alias.suite), .text(alias.from)]),
                         set(row, [(.caseKey, .text(alias.to))])]

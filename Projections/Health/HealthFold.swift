@@ -16,14 +16,12 @@ struct HealthFold {
     mutating func apply(_ event: ProjectedEvent) throws {
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
-            let started = try LoopPayload.decode(EvalRunStarted.self, from: event.data)
+            let started = try event.decode(EvalRunStarted.self)
             put(P.runs, [.text(event.stream), .text(started.suite), .text(started.runID), started.verifies.map { .text($0) } ?? .null, .text("")])
-        case .caseOutcomeRecorded:
-            try outcome(event)
         case .evalRunCompleted:
             try completed(event)
         case .failureDetected:
-            let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+            let detected = try event.decode(FailureDetected.self)
             let skill = detected.skill ?? P.unmapped
             put(P.failures, [.text(detected.failure), .text(skill), .text(detected.kind), .text(event.recordedAt),
                              .integer(event.position), .null, .null, .integer(1)])
@@ -35,7 +33,7 @@ struct HealthFold {
                 Self.add(&row, .openRegressions, regression)
             }
         case .diagnosisRecorded:
-            let diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: event.data)
+            let diagnosis = try event.decode(DiagnosisRecorded.self)
             guard var failure = try row(P.failures, [.text(diagnosis.failure)]), case .text(let skill) = failure[1] else { return }
             try diagnosed(skill: skill, lever: failure[5], target: failure[6], by: -1)
             failure[5] = .text(diagnosis.lever)
@@ -43,7 +41,7 @@ struct HealthFold {
             put(P.failures, failure)
             try diagnosed(skill: skill, lever: failure[5], target: failure[6], by: 1)
         case .fixProposed:
-            let proposal = try LoopPayload.decode(FixProposed.self, from: event.data)
+            let proposal = try event.decode(FixProposed.self)
             var skills: [String] = []
             for id in proposal.failures {
                 if let failure = try row(P.failures, [.text(id)]), case .text(let skill) = failure[1], !skills.contains(skill) { skills.append(skill) }
@@ -56,7 +54,7 @@ struct HealthFold {
                 try leverRow(skill, .text(proposal.lever), .text(target)) { $0[4] = .integer(P.int($0[4]) + 1) }
             }
         case .fixVerified:
-            let verification = try LoopPayload.decode(FixVerified.self, from: event.data)
+            let verification = try event.decode(FixVerified.self)
             guard var fix = try row(P.fixes, [.text(verification.fix)]) else { return }
             let firstVerification = P.int(fix[4]) == 0, firstFailure = !verification.clean && P.int(fix[5]) == 0
             guard firstVerification || firstFailure else { return }
@@ -70,33 +68,33 @@ struct HealthFold {
                 }
             }
         case .reviewRecorded:
-            let review = try LoopPayload.decode(ReviewRecorded.self, from: event.data)
+            let review = try event.decode(ReviewRecorded.self)
             guard review.verdict == "reject", var fix = try row(P.fixes, [.text(review.fix)]), P.int(fix[6]) == 0 else { return }
             fix[6] = .integer(1)
             put(P.fixes, fix)
             for skill in skills(of: fix) { try skillRow(skill) { Self.add(&$0, .fixesRejected, 1) } }
         case .fixMerged:
-            let merged = try LoopPayload.decode(FixMerged.self, from: event.data)
+            let merged = try event.decode(FixMerged.self)
             guard let fix = try row(P.fixes, [.text(merged.fix)]) else { return }
             for skill in skills(of: fix) {
                 try skillRow(skill) { Self.add(&$0, .fixesMerged, 1) }
                 try leverRow(skill, fix[1], fix[2]) { $0[5] = .integer(P.int($0[5]) + 1) }
             }
         case .fixReverted:
-            let reverted = try LoopPayload.decode(FixReverted.self, from: event.data)
+            let reverted = try event.decode(FixReverted.self)
             guard let fix = try row(P.fixes, [.text(reverted.fix)]) else { return }
             for skill in skills(of: fix) { try skillRow(skill) { Self.add(&$0, .fixesReverted, 1) } }
         case .failureResolved:
             try resolved(event)
         case .guardRetired:
-            let retired = try LoopPayload.decode(GuardRetired.self, from: event.data)
+            let retired = try event.decode(GuardRetired.self)
             guard var guarded = try row(P.guardSkills, [.text(retired.suite), .text(retired.case)]), P.int(guarded[3]) == 0,
                   case .text(let skill) = guarded[2] else { return }
             guarded[3] = .integer(1)
             put(P.guardSkills, guarded)
             try skillRow(skill) { Self.add(&$0, .guards, -1) }
         case .caseAliased:
-            let alias = try LoopPayload.decode(CaseAliased.self, from: event.data)
+            let alias = try event.decode(CaseAliased.self)
             guard var guarded = try row(P.guardSkills, [.text(alias.suite), .text(alias.from)]) else { return }
             remove(P.guardSkills, [.text(alias.suite), .text(alias.from)])
             guarded[1] = .text(alias.to)
@@ -108,20 +106,29 @@ struct HealthFold {
 
     // MARK: - Runs
 
-    private mutating func outcome(_ event: ProjectedEvent) throws {
-        guard var run = try row(P.runs, [.text(event.stream)]), run[3] == .null else { return }
-        let outcome = try CaseOutcomeRecorded.summary(from: event.data)
-        guard outcome.status != "skip" else { return }
+    /// An outcome adds to its run's tally for its skill. The hot path (nearly every event is
+    /// an outcome), so it writes directly rather than through ``EventWrites``.
+    static func outcome(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
+        guard var run = try rows.row(P.runs.name, key: [.text(event.stream)]), run[3] == .null else { return [] }
+        let outcome = try event.outcome()
+        guard outcome.status != "skip" else { return [] }
         let skill = outcome.skill ?? P.unmapped
         let key: [RowValue] = [.text(event.stream), .text(skill)]
-        var tally = try row(P.tallies, key) ?? key + [.integer(0), .integer(0)]
-        if tally[2] == .integer(0) && tally[3] == .integer(0), case .text(let seen) = run[4] {
-            run[4] = .text(seen.isEmpty ? skill : seen + "\n" + skill)
-            put(P.runs, run)
+        var writes: [RowWrite] = []
+        var tally: [RowValue]
+        if let existing = try rows.row(P.tallies.name, key: key) {
+            tally = existing
+        } else {
+            tally = key + [.integer(0), .integer(0)]
+            if case .text(let seen) = run[4] {
+                run[4] = .text(seen.isEmpty ? skill : seen + "\n" + skill)
+                writes.append(.upsert(table: P.runs.name, row: run))
+            }
         }
         if outcome.attempt <= 1 { tally[2] = .integer(P.int(tally[2]) + 1) }
         if outcome.status == "pass" { tally[3] = .integer(P.int(tally[3]) + 1) }
-        put(P.tallies, tally)
+        writes.append(.upsert(table: P.tallies.name, row: tally))
+        return writes
     }
 
     private mutating func completed(_ event: ProjectedEvent) throws {
@@ -161,7 +168,7 @@ struct HealthFold {
     // MARK: - Failures
 
     private mutating func resolved(_ event: ProjectedEvent) throws {
-        let resolved = try LoopPayload.decode(FailureResolved.self, from: event.data)
+        let resolved = try event.decode(FailureResolved.self)
         guard var failure = try row(P.failures, [.text(resolved.failure)]), P.int(failure[7]) == 1, case .text(let skill) = failure[1] else { return }
         failure[7] = .integer(0)
         put(P.failures, failure)

@@ -140,6 +140,7 @@ public enum SkillHealthProjection: Projection {
     public static let tables = [health, leverHealth, fixTimes, skillRuns, runs, tallies, failures, fixes, guardSkills]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
+        if event.type == LoopEventType.caseOutcomeRecorded.rawValue { return try HealthFold.outcome(event, rows: rows) }
         var fold = HealthFold(rows: rows)
         try fold.apply(event)
         return fold.writes

@@ -69,30 +69,30 @@ public enum QueueProjection: Projection {
         var changes = EventWrites(rows)
         switch LoopEventType(rawValue: event.type) {
         case .failureDetected:
-            let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+            let detected = try event.decode(FailureDetected.self)
             changes.put(failures, [.text(detected.failure), .text(detected.suite), .text(detected.case), .text(detected.kind),
                                    .text(detected.runID), .null, .null, .integer(1), .integer(0), .integer(event.position), .text(event.recordedAt)])
             try refreshFailure(detected.failure, &changes)
         case .diagnosisRecorded:
-            let diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: event.data)
+            let diagnosis = try event.decode(DiagnosisRecorded.self)
             try update(failures, diagnosis.failure, &changes) { row in
                 row[F.lever.rawValue] = .text(diagnosis.lever)
                 row[F.target.rawValue] = .text(diagnosis.target)
             }
             try refreshFailure(diagnosis.failure, &changes)
         case .failureResolved:
-            let resolved = try LoopPayload.decode(FailureResolved.self, from: event.data)
+            let resolved = try event.decode(FailureResolved.self)
             try update(failures, resolved.failure, &changes) { $0[F.open.rawValue] = .integer(0) }
             try refreshFailure(resolved.failure, &changes)
         case .fixProposed:
-            let proposal = try LoopPayload.decode(FixProposed.self, from: event.data)
+            let proposal = try event.decode(FixProposed.self)
             let known = try proposal.failures.filter { try changes.row(failures, [.text($0)]) != nil }
             let suite = try known.first.flatMap { try changes.row(failures, [.text($0)])?[F.suite.rawValue] } ?? .text("")
             changes.put(fixes, [.text(proposal.fix), .text(known.joined(separator: "\n")), suite, .integer(0), .null, .null,
                                 .integer(0), .null, .integer(0), .integer(0), .integer(0), .integer(event.position), .text(event.recordedAt)])
             try refreshFix(proposal.fix, &changes)
         case .fixVerified:
-            let verification = try LoopPayload.decode(FixVerified.self, from: event.data)
+            let verification = try event.decode(FixVerified.self)
             // A new verification supersedes what was decided on the old one.
             try touchFix(verification.fix, event, &changes) { row in
                 row[X.verified.rawValue] = .integer(1)
@@ -102,32 +102,32 @@ public enum QueueProjection: Projection {
                 row[X.lastVerdict.rawValue] = .null
             }
         case .gateDecided:
-            let gate = try LoopPayload.decode(GateDecided.self, from: event.data)
+            let gate = try event.decode(GateDecided.self)
             try touchFix(gate.fix, event, &changes) { row in
                 row[X.decision.rawValue] = .text(gate.decision)
                 row[X.rule.rawValue] = .text(gate.rule)
             }
         case .reviewRecorded:
-            let review = try LoopPayload.decode(ReviewRecorded.self, from: event.data)
+            let review = try event.decode(ReviewRecorded.self)
             try touchFix(review.fix, event, &changes) { row in
                 row[X.reviews.rawValue] = .integer(int(row[X.reviews.rawValue]) + 1)
                 row[X.lastVerdict.rawValue] = .text(review.verdict)
             }
         case .fixMerged:
-            let merged = try LoopPayload.decode(FixMerged.self, from: event.data)
+            let merged = try event.decode(FixMerged.self)
             try touchFix(merged.fix, event, &changes) { $0[X.done.rawValue] = .integer(1) }
         case .fixReverted:
-            let reverted = try LoopPayload.decode(FixReverted.self, from: event.data)
+            let reverted = try event.decode(FixReverted.self)
             try touchFix(reverted.fix, event, &changes) { row in
                 row[X.done.rawValue] = .integer(1)
                 row[X.reverted.rawValue] = .integer(1)
             }
         case .quarantineStarted:
-            let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: event.data)
+            let quarantine = try event.decode(QuarantineStarted.self)
             changes.put(quarantines, [.text(quarantine.suite), .text(quarantine.case), .text(quarantine.owner), .text(quarantine.until),
                                       .integer(event.position), .text(event.recordedAt)])
         case .quarantineEnded:
-            let ended = try LoopPayload.decode(QuarantineEnded.self, from: event.data)
+            let ended = try event.decode(QuarantineEnded.self)
             changes.remove(quarantines, [.text(ended.suite), .text(ended.case)])
         default:
             break

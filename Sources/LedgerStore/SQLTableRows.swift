@@ -8,63 +8,68 @@ import Projections
 /// three statements per event; here rows are read once, changed in memory, and written out in
 /// key order when many are dirty (sorted writes touch each B-tree page once) and at the end of
 /// the fold. The cache is bounded (``LedgerConfiguration/readModelWriteBatch``): past twice
-/// that many rows it is written out and emptied.
+/// that many rows it is written out and emptied. Tables whose rows are only ever added
+/// (``ReadModelTable/appendOnly``) are written straight through.
 final class SQLTableRows: RowSink {
-    /// Dirty rows that trigger a write-out.
-    private let dirtyRowLimit: Int
-    /// Rows (clean or dirty) kept in memory at most.
-    private let cachedRowLimit: Int
+    /// A cached row (nil: known to be absent) and whether it must be written out.
+    private struct Entry {
+        var row: [RowValue]?
+        var dirty: Bool
+    }
 
-    /// One table's statements and cached rows (a class: its dictionaries change in place).
+    /// One table's statements and cached rows (a class: its dictionary changes in place).
     private final class Table {
+        let name: String
         let columnCount: Int
         let keyColumns: Int
-        /// Rows go straight to SQLite (see ``ReadModelTable/appendOnly``).
         let writeThrough: Bool
         let select: SQLiteStatement
         let upsert: SQLiteStatement
         let delete: SQLiteStatement
-        /// Rows read or written; nil for a row known to be absent.
-        var rows: [[RowValue]: [RowValue]?] = [:]
-        var dirty: Set<[RowValue]> = []
+        var rows: [[RowValue]: Entry] = [:]
 
-        init(columnCount: Int, keyColumns: Int, writeThrough: Bool, select: SQLiteStatement, upsert: SQLiteStatement, delete: SQLiteStatement) {
-            self.columnCount = columnCount
-            self.keyColumns = keyColumns
-            self.writeThrough = writeThrough
-            self.select = select
-            self.upsert = upsert
-            self.delete = delete
+        init(_ schema: ReadModelTable, suffix: String, connection: SQLiteConnection) throws {
+            let table = schema.name + suffix
+            let key = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
+            let placeholders = Array(repeating: "?", count: schema.columns.count).joined(separator: ", ")
+            name = schema.name
+            columnCount = schema.columns.count
+            keyColumns = schema.keyColumns
+            writeThrough = schema.appendOnly
+            select = try connection.prepare("SELECT * FROM \(table) WHERE \(key)")
+            upsert = try connection.prepare("INSERT OR REPLACE INTO \(table) VALUES (\(placeholders))")
+            delete = try connection.prepare("DELETE FROM \(table) WHERE \(key)")
         }
     }
 
-    private var tables: [String: Table] = [:]
+    /// A projection has a handful of tables: found by a scan, not by hashing their names.
+    private let tables: [Table]
+    /// Dirty rows that trigger a write-out.
+    private let dirtyRowLimit: Int
+    /// Rows (clean or dirty) kept in memory at most.
+    private let cachedRowLimit: Int
     private var cachedRows = 0
     private var dirtyRows = 0
 
     init(_ ledger: Ledger, _ projection: any Projection.Type, suffix: String) throws {
         dirtyRowLimit = ledger.configuration.readModelWriteBatch
         cachedRowLimit = 2 * ledger.configuration.readModelWriteBatch
-        for schema in projection.tables {
-            let name = schema.name + suffix
-            let key = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
-            let placeholders = Array(repeating: "?", count: schema.columns.count).joined(separator: ", ")
-            tables[schema.name] = Table(
-                columnCount: schema.columns.count, keyColumns: schema.keyColumns, writeThrough: schema.appendOnly,
-                select: try ledger.connection.prepare("SELECT * FROM \(name) WHERE \(key)"),
-                upsert: try ledger.connection.prepare("INSERT OR REPLACE INTO \(name) VALUES (\(placeholders))"),
-                delete: try ledger.connection.prepare("DELETE FROM \(name) WHERE \(key)"))
-        }
+        tables = try projection.tables.map { try Table($0, suffix: suffix, connection: ledger.connection) }
     }
 
-    func row(_ table: String, key: [RowValue]) throws -> [RowValue]? {
-        guard let entry = tables[table] else { return nil }
-        if let cached = entry.rows[key] { return cached }
-        entry.select.reset()
-        try Self.bind(key, to: entry.select)
-        let row = try entry.select.step() ? Self.values(entry.select, count: entry.columnCount) : nil
-        entry.select.reset()
-        entry.rows[key] = .some(row)
+    private func table(_ name: String) -> Table? {
+        for table in tables where table.name == name { return table }
+        return nil
+    }
+
+    func row(_ name: String, key: [RowValue]) throws -> [RowValue]? {
+        guard let table = table(name) else { return nil }
+        if let cached = table.rows[key] { return cached.row }
+        table.select.reset()
+        try Self.bind(key, to: table.select)
+        let row = try table.select.step() ? Self.values(table.select, count: table.columnCount) : nil
+        table.select.reset()
+        table.rows[key] = Entry(row: row, dirty: false)
         cachedRows += 1
         return row
     }
@@ -73,15 +78,16 @@ final class SQLTableRows: RowSink {
         for write in writes {
             switch write {
             case .upsert(let name, let row):
-                guard let table = tables[name] else { continue }
+                guard let table = table(name) else { continue }
                 if table.writeThrough {
                     table.upsert.reset()
                     try Self.bind(row, to: table.upsert)
                     try table.upsert.run()
                 } else {
-                    remember(name, key: Array(row.prefix(table.keyColumns)), row: row)
+                    remember(table, key: Array(row.prefix(table.keyColumns)), row: row)
                 }
-            case .delete(let table, let key):
+            case .delete(let name, let key):
+                guard let table = table(name) else { continue }
                 remember(table, key: key, row: nil)
             }
         }
@@ -90,9 +96,10 @@ final class SQLTableRows: RowSink {
 
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
     func flush() throws {
-        for table in tables.values where !table.dirty.isEmpty {
-            for key in table.dirty.sorted(by: { $0.lexicographicallyPrecedes($1, by: RowValue.precedes) }) {
-                if let row = table.rows[key] ?? nil {
+        for table in tables {
+            let dirty = table.rows.filter(\.value.dirty)
+            for (key, entry) in dirty.sorted(by: { $0.key.lexicographicallyPrecedes($1.key, by: RowValue.precedes) }) {
+                if let row = entry.row {
                     table.upsert.reset()
                     try Self.bind(row, to: table.upsert)
                     try table.upsert.run()
@@ -101,20 +108,25 @@ final class SQLTableRows: RowSink {
                     try Self.bind(key, to: table.delete)
                     try table.delete.run()
                 }
+                table.rows[key]?.dirty = false
             }
-            table.dirty.removeAll(keepingCapacity: true)
         }
         dirtyRows = 0
         if cachedRows >= cachedRowLimit {
-            for table in tables.values { table.rows.removeAll(keepingCapacity: true) }
+            for table in tables { table.rows.removeAll(keepingCapacity: true) }
             cachedRows = 0
         }
     }
 
-    private func remember(_ name: String, key: [RowValue], row: [RowValue]?) {
-        guard let table = tables[name] else { return }
-        if table.rows.updateValue(row, forKey: key) == nil { cachedRows += 1 }
-        if table.dirty.insert(key).inserted { dirtyRows += 1 }
+    private func remember(_ table: Table, key: [RowValue], row: [RowValue]?) {
+        if let index = table.rows.index(forKey: key) {
+            if !table.rows.values[index].dirty { dirtyRows += 1 }
+            table.rows.values[index] = Entry(row: row, dirty: true)
+        } else {
+            table.rows[key] = Entry(row: row, dirty: true)
+            cachedRows += 1
+            dirtyRows += 1
+        }
     }
 
     private static func bind(_ values: [RowValue], to statement: SQLiteStatement) throws {

@@ -34,7 +34,7 @@ extension Remedy {
                     output.writeLine(JSONText.object(members))
                 } else {
                     output.write(Table.keyValue(zip(columns, row).filter { $0.1 != .null }.map { ($0.0.name.replacingUnderscores, $0.1.description) }))
-                    output.writeLine("timeline")
+                    output.writeLine("timeline (its first result, then every change)")
                     for entry in timeline { output.writeLine("  run \(entry[3]) attempt \(entry[4]): \(entry[5])") }
                 }
                 output.flush()
