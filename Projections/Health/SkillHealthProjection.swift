@@ -16,7 +16,7 @@ import Events
 /// ```
 public enum SkillHealthProjection: Projection {
     public static let name = "health"
-    public static let version = 2
+    public static let version = 3
     /// Runs in a skill's pass-rate window.
     public static let window = 10
     public static let unmapped = "unmapped"
@@ -149,7 +149,8 @@ public enum SkillHealthProjection: Projection {
     /// The status of a `skill_health` row and the rule that decided it.
     static func status(_ row: [RowValue]) -> (String, String) {
         let openRegressions = int(row[H.openRegressions.rawValue])
-        if openRegressions > 0 { return ("failing", "\(openRegressions) open regression\(openRegressions == 1 ? "" : "s") (a guard slipped)") }
+        if openRegressions == 1 { return ("failing", "1 open regression (a guard slipped)") }
+        if openRegressions > 1 { return ("failing", "\(openRegressions) open regressions (guards slipped)") }
         guard let rate = scaled(row[H.passRate.rawValue]) else { return ("healthy", "no runs yet") }
         let shown = row[H.passRate.rawValue].description
         if rate < 8_000 { return ("failing", "pass rate \(shown) < 0.80 over the last \(window) runs") }

@@ -1,5 +1,6 @@
 import Events
 import LedgerStore
+import Projections
 
 /// One regression guard as people read it: the case, its state and where it came from.
 public struct GuardView: Sendable, Equatable {
@@ -26,7 +27,8 @@ public struct GuardView: Sendable, Equatable {
 /// The chain of events that made a case a guard: `remedy why`.
 public struct GuardProvenance: Sendable, Equatable {
     public var guardView: GuardView
-    public var detected: FailureDetected
+    /// Nil only when the failure's stream holds no detection (a history written by hand).
+    public var detected: FailureDetected?
     public var diagnosis: DiagnosisRecorded?
     public var proposal: FixProposed?
     public var verification: FixVerified?
@@ -35,38 +37,60 @@ public struct GuardProvenance: Sendable, Equatable {
     public var resolvedIn: String
 }
 
-extension LoopState {
-    /// Every guard, holding, slipped or retired, in suite and case order.
-    public func guardViews(suite: String? = nil) -> [GuardView] {
-        guards.values.filter { suite == nil || $0.suiteCase.suite == suite }.sorted { $0.suiteCase < $1.suiteCase }.map { guarded in
-            let id = guarded.suiteCase
-            let slipped = openFailureByCase[id].flatMap { failures[$0] }.map { $0.detected.kind == "regression" } ?? false
-            return GuardView(
-                suite: id.suite, case: id.key,
-                state: guarded.retired != nil ? .retired : slipped ? .slipped : .holding,
-                sinceRun: guarded.sinceRun, failure: guarded.failure, fix: guarded.fix,
-                lastRun: cases[id]?.lastRun, lastPassingRun: cases[id]?.lastPassingRun,
-                retiredReason: guarded.retired?.reason)
+extension GuardView {
+    /// Every guard, holding, slipped or retired, in suite and case order, as a view of the
+    /// read models sees it (the guards projection, with each case's last runs).
+    ///
+    /// - Throws: ``LedgerError`` or ``LoopError``.
+    public static func all(in view: ReadModelView, suite: String? = nil) throws -> [GuardView] {
+        let filter: [(column: String, value: RowValue)] = suite.map { [("suite", .text($0))] } ?? []
+        let cases = try view.rows(CaseHistoryProjection.cases, matching: filter)
+        let runs = Dictionary(cases.map { ([$0[0], $0[1]], (last: $0[3].text, passing: $0[10].text)) }) { first, _ in first }
+        return try view.rows(GuardsProjection.table, matching: filter).map { row in
+            GuardView(suite: row[0].text ?? "", case: row[1].text ?? "", state: State(rawValue: row[2].text ?? "") ?? .holding,
+                      sinceRun: row[3].text ?? "", failure: row[4].text ?? "", fix: row[5].text,
+                      lastRun: runs[[row[0], row[1]]]?.last, lastPassingRun: runs[[row[0], row[1]]]?.passing, retiredReason: row[7].text)
         }
     }
+}
 
-    /// Why a case is a guard: the failure, diagnosis, fix, verification, gate and merge.
+extension GuardProvenance {
+    /// Why a case is a guard: the failure, diagnosis, fix, verification, gate and merge, read
+    /// from the guard's row and its failure's and fix's own streams (index lookups, not a fold).
     ///
     /// - Throws: ``LoopError`` (`.notFound`) when the case is not a guard (in any suite, or
     ///   in `suite`), or is one in several suites and `suite` is not given.
-    public func provenance(of key: String, suite: String? = nil) throws -> GuardProvenance {
-        let matches = guardViews(suite: suite).filter { $0.case == key }
-        guard let view = matches.first else {
+    public static func of(_ key: String, suite: String? = nil, in view: ReadModelView) throws -> GuardProvenance {
+        let matches = try GuardView.all(in: view, suite: suite).filter { $0.case == key }
+        guard let guardView = matches.first else {
             throw LoopError(.notFound, "\(key) is not a regression guard\(suite.map { " in suite \($0)" } ?? "")")
         }
         guard matches.count == 1 else {
             throw LoopError(.invalidArgument, "\(key) is a guard in several suites (\(matches.map(\.suite).joined(separator: ", "))); pass --suite")
         }
-        let failure = failures[view.failure]!
-        let fix = view.fix.flatMap { fixes[$0] }
-        return GuardProvenance(guardView: view, detected: failure.detected, diagnosis: failure.diagnoses.last,
-                               proposal: fix?.proposal, verification: fix?.verification, gate: fix?.gate,
-                               merged: fix?.merged, resolvedIn: failure.resolved?.runID ?? view.sinceRun)
+        var provenance = GuardProvenance(guardView: guardView, detected: nil, diagnosis: nil, proposal: nil, verification: nil, gate: nil,
+                                         merged: nil, resolvedIn: guardView.sinceRun)
+        var query = EventQuery()
+        query.toPosition = view.asOf
+        query.streams = [try StreamName(guardView.failure)] + (try guardView.fix.map { [try LoopStreams.fix($0)] } ?? [])
+        for event in try view.ledger.events(query) {
+            try event.body.withUnsafeBytes { body in
+                guard let payload = EventEnvelope.payloadBytes(of: body) else { return }
+                switch LoopEventType(rawValue: event.type) {
+                case .failureDetected: provenance.detected = try LoopPayload.decode(FailureDetected.self, from: payload)
+                case .diagnosisRecorded: provenance.diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: payload)
+                case .fixProposed: provenance.proposal = try LoopPayload.decode(FixProposed.self, from: payload)
+                case .fixVerified: provenance.verification = try LoopPayload.decode(FixVerified.self, from: payload)
+                case .gateDecided: provenance.gate = try LoopPayload.decode(GateDecided.self, from: payload)
+                case .fixMerged: provenance.merged = try LoopPayload.decode(FixMerged.self, from: payload)
+                case .failureResolved:
+                    let resolved = try LoopPayload.decode(FailureResolved.self, from: payload)
+                    if resolved.becameGuard { provenance.resolvedIn = resolved.runID }
+                default: break
+                }
+            }
+        }
+        return provenance
     }
 }
 
@@ -82,20 +106,15 @@ public struct RatchetCheck: Sendable, Equatable {
 
     public var holds: Bool { failed.isEmpty && missing.isEmpty }
 
-    /// Checks run `run` of `suite` against the guards as they stood.
+    /// Checks run `run` of `suite` against the guards as they stood when it completed: made by
+    /// then, not retired by then (the guards read model as of that point).
     ///
-    /// - Throws: ``LoopError`` (`.notFound`) when the run is not recorded.
+    /// - Throws: ``LoopError`` (`.notFound`) when the run is not recorded or not complete.
     public static func check(suite: String, run: String, ledger: Ledger) throws -> RatchetCheck {
-        let state = try LoopState.fold(ledger)
+        let end = try ReadModels.position(asOf: "run:\(suite)/\(run)", in: ledger)
         let outcomes = try RunOutcomes.read(suite: suite, run: run, ledger: ledger)
-        guard let recorded = state.runs[try LoopStreams.run(suite: suite, run: run).rawValue],
-              let end = recorded.completedPosition else {
-            throw LoopError(.notFound, "run \(run) of suite \(suite) is not recorded")
-        }
-        // The guards as they stood when the run completed: made by then, not yet retired.
-        let guards = state.guards.values
-            .filter { $0.suiteCase.suite == suite && $0.position < end && ($0.retiredPosition.map { $0 > end } ?? true) }
-            .map(\.suiteCase.key).sorted()
+        let guards = try ReadModelView(ledger: ledger, asOf: end).rows(GuardsProjection.table, matching: [("suite", .text(suite))])
+            .filter { $0[2] != .text("retired") }.compactMap { $0[1].text }
         return RatchetCheck(suite: suite, run: run, guardsChecked: guards.count,
                             failed: guards.filter { outcomes.failedOnce.contains($0) },
                             missing: guards.filter { outcomes.final[$0] == nil })

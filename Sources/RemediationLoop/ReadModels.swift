@@ -78,12 +78,12 @@ public enum ReadModels {
 }
 
 /// The read models as of one point: the live tables, caught up once, or (for the past, or a
-/// ledger opened read-only) every projection folded in memory once, in one pass.
+/// ledger opened read-only) the projections a query reads folded in memory, each once.
 public final class ReadModelView {
     public let ledger: Ledger
     /// The position asked for; nil for now.
     public let asOf: Int?
-    private var memory: [String: MemoryRows]?
+    private var memory: [String: MemoryRows] = [:]
     private var caughtUp = false
 
     public init(ledger: Ledger, asOf: Int? = nil) {
@@ -106,17 +106,12 @@ public final class ReadModelView {
             }
             return try ledger.rows(of: table, matching: filter)
         }
-        if memory == nil {
-            let folded = try ledger.projectInMemory(ReadModels.all, through: asOf)
-            var byTable: [String: MemoryRows] = [:]
-            for (projection, rows) in zip(ReadModels.all, folded) {
-                for owned in projection.tables { byTable[owned.name] = rows }
-            }
-            memory = byTable
-        }
-        guard let rows = memory?[table.name] else {
+        guard let projection = ReadModels.all.first(where: { $0.tables.contains { $0.name == table.name } }) else {
             throw LoopError(.invalidArgument, "no read model owns a table named \(table.name)")
         }
-        return rows.rows(table, matching: filter)
+        if memory[projection.name] == nil {
+            memory[projection.name] = try ledger.projectInMemory(projection, through: asOf)
+        }
+        return memory[projection.name]!.rows(table, matching: filter)
     }
 }

@@ -75,13 +75,13 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readOnly)
-                let position = try asOf.position(in: ledger)
-                let chain = try LoopState.fold(ledger, through: position).provenance(of: self.case, suite: suite)
-                var rows: [(String, String)] = [
-                    ("guard", "\(chain.guardView.case) (\(chain.guardView.suite)): \(chain.guardView.state.rawValue)"),
-                    ("failed", "run \(chain.detected.runID) as \(chain.detected.failure) (\(chain.detected.kind), \(chain.detected.status))"),
-                ]
+                let ledger = try options.openForReadModels()
+                let view = ReadModelView(ledger: ledger, asOf: try asOf.position(in: ledger))
+                let chain = try GuardProvenance.of(self.case, suite: suite, in: view)
+                var rows: [(String, String)] = [("guard", "\(chain.guardView.case) (\(chain.guardView.suite)): \(chain.guardView.state.rawValue)")]
+                if let detected = chain.detected {
+                    rows.append(("failed", "run \(detected.runID) as \(detected.failure) (\(detected.kind), \(detected.status))"))
+                }
                 if let diagnosis = chain.diagnosis {
                     rows.append(("diagnosed", "\(diagnosis.lever) \(diagnosis.target) by \(diagnosis.by)\(diagnosis.confidence.map { ", confidence \($0)" } ?? "")"))
                 }

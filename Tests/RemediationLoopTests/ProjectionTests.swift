@@ -86,7 +86,11 @@ import Projections
         }
         let rebuilt = try ledger.rows(of: GuardsProjection.table)
         // The projection agrees with the loop's own state on who guards what.
-        let views = try LoopState.fold(ledger).guardViews().map { [$0.suite, $0.case, $0.state.rawValue] }
+        let state = try LoopState.fold(ledger)
+        let views = state.guards.values.sorted { $0.suiteCase < $1.suiteCase }.map { guarded -> [String] in
+            let slipped = state.openFailureByCase[guarded.suiteCase].flatMap { state.failures[$0] }.map { $0.detected.kind == "regression" } ?? false
+            return [guarded.suiteCase.suite, guarded.suiteCase.key, guarded.retired != nil ? "retired" : slipped ? "slipped" : "holding"]
+        }
         #expect(rebuilt.map { [$0[0].text!, $0[1].text!, $0[2].text!] } == views)
     }
 
