@@ -124,6 +124,22 @@ import Projections
         #expect(try ledger.catchUp(GuardsProjection.self).rebuilt)
     }
 
+    /// Projections/README.md documents every table people query, and each of its columns.
+    @Test func theReadModelsAreDocumented() throws {
+        let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Projections/README.md").path, encoding: .utf8)
+        let working = ["ratchet_guards", "ratchet_suites", "case_runs", "queue_failures", "queue_fixes", "regression_runs"]
+        for table in ReadModels.all.flatMap({ $0.tables }) where !working.contains(table.name) && !table.name.hasPrefix("health_") {
+            #expect(readme.contains("`\(table.name)`"), "\(table.name) is documented")
+            for column in table.columns {
+                let name = column.name
+                let documented = readme.contains("`\(name)`") || readme.contains("`\(name.replacingOccurrences(of: "_commit", with: ""))`/`_commit`")
+                    || readme.contains("/`_\(name.split(separator: "_").last!)`")
+                #expect(documented, "\(table.name).\(name) is documented")
+            }
+        }
+    }
+
     @Test func theStorysRatchet() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger)
