@@ -15,7 +15,7 @@ import Events
 /// ```
 public enum CaseHistoryProjection: Projection {
     public static let name = "cases"
-    public static let version = 3
+    public static let version = 4
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.caseOutcomeRecorded.rawValue,
         LoopEventType.quarantineStarted.rawValue, LoopEventType.quarantineEnded.rawValue, LoopEventType.caseAliased.rawValue,
@@ -39,6 +39,7 @@ public enum CaseHistoryProjection: Projection {
             .init("quarantined_until", "TEXT", "the quarantine's expiry, while one is in force"),
             .init("first_position", "INTEGER", "the ledger position of its first result"),
             .init("last_position", "INTEGER", "the ledger position of its last result"),
+            .init("first_at", "TEXT", "when its first result was recorded (its age counts from here)"),
         ],
         keyColumns: 2, documentation: "One row per case.")
 
@@ -64,7 +65,7 @@ public enum CaseHistoryProjection: Projection {
 
     private enum C: Int {
         case suite, key, status, lastRun, lastResult, previousResult, runs, flips, firstFailingRun, firstFailingCommit
-        case lastPassingRun, lastPassingCommit, flaky, quarantinedUntil, firstPosition, lastPosition
+        case lastPassingRun, lastPassingCommit, flaky, quarantinedUntil, firstPosition, lastPosition, firstAt
     }
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
@@ -83,7 +84,7 @@ public enum CaseHistoryProjection: Projection {
             var writes: [RowWrite] = []
             var row = try rows.row(cases.name, key: [.text(suite), .text(key)]) ?? [
                 .text(suite), .text(key), .text("new"), .null, .null, .null, .integer(0), .integer(0), .null, .null, .null, .null,
-                .integer(0), .null, .integer(event.position), .integer(event.position),
+                .integer(0), .null, .integer(event.position), .integer(event.position), .text(event.recordedAt),
             ]
             // The timeline keeps changes only: nearly every outcome repeats the one before.
             if row[C.lastResult.rawValue] != .text(result) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import LedgerStore
 import Projections
 import RemediationLoop
@@ -19,23 +20,21 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
-                let view = ReadModelView(ledger: ledger, asOf: position)
-                let matches = try view.rows(CaseHistoryProjection.cases, matching: [("case_key", .text(key))] + (suite.map { [("suite", .text($0))] } ?? []))
-                guard let row = matches.first else { throw LoopError(.notFound, "no case \(key)\(suite.map { " in suite \($0)" } ?? "")") }
-                guard matches.count == 1 else {
-                    throw LoopError(.invalidArgument, "\(key) is a case in several suites (\(matches.compactMap { $0[0].text }.joined(separator: ", "))); pass --suite")
-                }
-                let timeline = try view.rows(CaseHistoryProjection.timeline, matching: [("suite", row[0]), ("case_key", row[1])])
-                let columns = CaseHistoryProjection.cases.columns
+                let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
+                let history = try RemediationLoop.CaseHistory.read(key, suite: suite, in: ReadModelView(ledger: ledger, asOf: position), now: now)
                 let output = StandardOutput.shared
                 if json {
-                    var members = zip(columns, row).map { ($0.0.name, JSONText.Value($0.1)) }
-                    members.append(("timeline", .array(timeline.map { .object([("run", JSONText.Value($0[3])), ("attempt", JSONText.Value($0[4])), ("result", JSONText.Value($0[5]))]) })))
+                    var members = history.columns.map { ($0.name, JSONText.Value($0.value)) }
+                    members += [("age_runs", .int(history.ageRuns)), ("age_ms", .int(history.ageMilliseconds)), ("flip_rate", .string(history.flipRate))]
+                    members.append(("timeline", .array(history.timeline.map { .object([("run", .string($0.run)), ("attempt", .int($0.attempt)), ("result", .string($0.result))]) })))
                     output.writeLine(JSONText.object(members))
                 } else {
-                    output.write(Table.keyValue(zip(columns, row).filter { $0.1 != .null }.map { ($0.0.name.replacingUnderscores, $0.1.description) }))
+                    var pairs = history.columns.filter { $0.value != .null }.map { ($0.name.replacingUnderscores, $0.value.description) }
+                    pairs.append(("age", "\(history.ageRuns) runs, \(humanDuration(milliseconds: history.ageMilliseconds))"))
+                    pairs.append(("flip rate", history.flipRate.isEmpty ? "-" : history.flipRate))
+                    output.write(Table.keyValue(pairs))
                     output.writeLine("timeline (its first result, then every change)")
-                    for entry in timeline { output.writeLine("  run \(entry[3]) attempt \(entry[4]): \(entry[5])") }
+                    for entry in history.timeline { output.writeLine("  run \(entry.run) attempt \(entry.attempt): \(entry.result)") }
                 }
                 output.flush()
             }

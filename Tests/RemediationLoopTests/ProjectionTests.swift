@@ -167,6 +167,11 @@ import Projections
         let timeline = try ledger.rows(of: CaseHistoryProjection.timeline, matching: [("case_key", .text("forecast.bulletins::slf-date-format"))])
         #expect(timeline.map { [$0[3], $0[5]] } == [[.text("1"), .text("fail")], [.text("2"), .text("pass")], [.text("3"), .text("fail")]],
                 "verification runs are not the case's history")
+        let now = try Timestamp(parsing: "2099-01-01")
+        let history = try CaseHistory.read("forecast.bulletins::slf-date-format", in: ReadModelView(ledger: ledger), now: now)
+        #expect(history.ageRuns == 3 && history.flipRate == "1.0000" && history.timeline.map(\.result) == ["fail", "pass", "fail"])
+        #expect(history.ageMilliseconds > 365 * 86_400_000)
+        #expect(throws: LoopError.self) { try CaseHistory.read("no::such", in: ReadModelView(ledger: ledger), now: now) }
         let early = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
                                         asOf: try ReadModels.position(asOf: "run:1", in: ledger))
         #expect(early.first { $0[1] == .text("forecast.bulletins::slf-date-format") }?[2] == .text("failing"))
