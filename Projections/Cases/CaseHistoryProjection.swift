@@ -141,10 +141,7 @@ public enum CaseHistoryProjection: Projection {
         }
     }
 
-    private static func int(_ value: RowValue) -> Int {
-        if case .integer(let number) = value { return number }
-        return 0
-    }
+    private static func int(_ value: RowValue) -> Int { value.number }
 
     /// Pass is pass; fail and error both count as failing for flips.
     private static func same(_ previous: RowValue, _ result: String) -> Bool {

@@ -19,6 +19,22 @@ public enum RowValue: Hashable, Sendable, CustomStringConvertible {
         if case .text(let value) = self { return value }
         return nil
     }
+
+    /// The integer, or 0 for anything else (counters start at NULL in no table, but a row
+    /// read from a damaged file should not trap).
+    public var number: Int {
+        if case .integer(let value) = self { return value }
+        return 0
+    }
+
+    /// `part / whole` with four decimals, as text ("0.8000"); "" when `whole` is 0. Rates are
+    /// stored as text so that every reader, SQL or Swift, sees the same digits.
+    public static func rate(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "" }
+        let scaled = (part * 10_000 + whole / 2) / whole
+        let text = String(scaled % 10_000)
+        return "\(scaled / 10_000).\(String(repeating: "0", count: 4 - text.count))\(text)"
+    }
 }
 
 /// A table a projection owns: its columns and primary key. The SQL to create it is derived

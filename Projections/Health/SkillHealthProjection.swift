@@ -168,16 +168,10 @@ public enum SkillHealthProjection: Projection {
         return Int(digits)
     }
 
-    static func int(_ value: RowValue) -> Int {
-        if case .integer(let number) = value { return number }
-        return 0
-    }
+    static func int(_ value: RowValue) -> Int { value.number }
 
-    /// `part / whole` with four decimals, as text ("0.8000"); "" when nothing ran.
+    /// `part / whole` with four decimals, as text; see ``RowValue/rate(_:of:)``.
     public static func rate(_ part: Int, of whole: Int) -> String {
-        guard whole > 0 else { return "" }
-        let scaled = (part * 10_000 + whole / 2) / whole
-        let text = String(scaled % 10_000)
-        return "\(scaled / 10_000).\(String(repeating: "0", count: 4 - text.count))\(text)"
+        RowValue.rate(part, of: whole)
     }
 }

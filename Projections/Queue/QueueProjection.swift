@@ -197,8 +197,5 @@ public enum QueueProjection: Projection {
                             failure[F.key.rawValue], .text(item.action), failure[F.position.rawValue], failure[F.at.rawValue]])
     }
 
-    private static func int(_ value: RowValue) -> Int {
-        if case .integer(let number) = value { return number }
-        return 0
-    }
+    private static func int(_ value: RowValue) -> Int { value.number }
 }

@@ -55,10 +55,7 @@ public enum RatchetProjection: Projection {
         func suiteRow(_ suite: String) throws -> [RowValue] {
             try rows.row(suites.name, key: [.text(suite)]) ?? [.text(suite), .integer(0), .integer(0), .integer(0), .null]
         }
-        func count(_ row: [RowValue], _ column: Int) -> Int {
-            if case .integer(let value) = row[column] { return value }
-            return 0
-        }
+        func count(_ row: [RowValue], _ column: Int) -> Int { row[column].number }
         func adjust(_ suite: String, total: Int = 0, slipped: Int = 0) throws -> RowWrite {
             var row = try suiteRow(suite)
             row[1] = .integer(count(row, 1) + total)
@@ -134,11 +131,8 @@ public enum RatchetProjection: Projection {
         return []
     }
 
-    /// `part / whole` with four decimals, as text ("0.8000"); "" when nothing ran.
+    /// `part / whole` with four decimals, as text; see ``RowValue/rate(_:of:)``.
     public static func rate(_ part: Int, of whole: Int) -> String {
-        guard whole > 0 else { return "" }
-        let scaled = (part * 10_000 + whole / 2) / whole
-        let text = String(scaled % 10_000)
-        return "\(scaled / 10_000).\(String(repeating: "0", count: 4 - text.count))\(text)"
+        RowValue.rate(part, of: whole)
     }
 }

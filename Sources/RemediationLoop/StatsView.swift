@@ -43,8 +43,8 @@ public struct PeriodStats: Sendable, Equatable {
         let rows = try view.rows(columns).sorted { RowValue.precedes($0[1], $1[1]) }
         return group(rows.map { row in
             (key: period.key(row[columns.column("completed_at")!].text ?? ""), name: row[0].text ?? "",
-             ran: int(row[columns.column("ran")!]), passed: int(row[columns.column("passed")!]),
-             slips: int(row[columns.column("slips")!]), held: int(row[columns.column("guards_held")!]))
+             ran: row[columns.column("ran")!].number, passed: row[columns.column("passed")!].number,
+             slips: row[columns.column("slips")!].number, held: row[columns.column("guards_held")!].number)
         })
     }
 
@@ -53,7 +53,7 @@ public struct PeriodStats: Sendable, Equatable {
         let columns = SkillHealthProjection.skillRuns
         return group(try view.rows(columns).map { row in
             (key: period.key(row[columns.column("completed_at")!].text ?? ""), name: row[1].text ?? "",
-             ran: int(row[columns.column("ran")!]), passed: int(row[columns.column("passed")!]), slips: 0, held: 0)
+             ran: row[columns.column("ran")!].number, passed: row[columns.column("passed")!].number, slips: 0, held: 0)
         })
     }
 
@@ -75,8 +75,4 @@ public struct PeriodStats: Sendable, Equatable {
         return order.flatMap { key in stats[key]!.values.sorted { $0.name < $1.name } }
     }
 
-    private static func int(_ value: RowValue) -> Int {
-        if case .integer(let number) = value { return number }
-        return 0
-    }
 }

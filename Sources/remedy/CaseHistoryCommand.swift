@@ -20,7 +20,7 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
-                let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
+                let now = try AsOfOption.clock(at: position, in: ledger)
                 let history = try RemediationLoop.CaseHistory.read(key, suite: suite, in: ReadModelView(ledger: ledger, asOf: position), now: now)
                 let output = StandardOutput.shared
                 if json {

@@ -121,20 +121,20 @@ extension Remedy {
                     let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger, asOf: position)
                         .filter { suite == nil || $0[0].text == suite }
                     let output = StandardOutput.shared
-                    func int(_ value: RowValue) -> Int { if case .integer(let n) = value { return n } else { return 0 } }
                     if json {
                         output.writeLine(JSONText.object([("runs", .array(rows.map { row in
                             .object([("suite", JSONText.Value(row[0])), ("run", JSONText.Value(row[2])), ("guards_total", JSONText.Value(row[3])),
                                      ("guards_held", JSONText.Value(row[4])), ("slips", JSONText.Value(row[5])), ("tests", JSONText.Value(row[6])),
-                                     ("pass_rate", JSONText.Value(row[7])), ("high_water", JSONText.Value(row[8]))])
+                                     ("pass_rate", JSONText.Value(row[7])), ("high_water", JSONText.Value(row[8])),
+                                     ("completed_at", JSONText.Value(row[9])), ("ran", JSONText.Value(row[10])), ("passed", JSONText.Value(row[11]))])
                         }))]))
                     } else if rows.isEmpty {
                         output.writeLine("no completed runs")
                     } else {
                         output.writeLine("suite".padding(20) + "run".padding(10) + "guards".padding(8) + "held".padding(6) + "slips".padding(7) + "pass rate".padding(11) + "high water")
                         for row in rows {
-                            output.writeLine((row[0].text ?? "").padding(20) + (row[2].text ?? "").padding(10) + String(int(row[3])).padding(8)
-                                + String(int(row[4])).padding(6) + String(int(row[5])).padding(7) + (row[7].text ?? "").padding(11) + String(int(row[8])))
+                            output.writeLine((row[0].text ?? "").padding(20) + (row[2].text ?? "").padding(10) + String(row[3].number).padding(8)
+                                + String(row[4].number).padding(6) + String(row[5].number).padding(7) + (row[7].text ?? "").padding(11) + String(row[8].number))
                         }
                     }
                     output.flush()

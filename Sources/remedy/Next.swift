@@ -17,7 +17,7 @@ extension Remedy {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
                 // As of a point, quarantines expire by that point's clock, not today's.
-                let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
+                let now = try AsOfOption.clock(at: position, in: ledger)
                 let items = try NextQueue.items(ReadModelView(ledger: ledger, asOf: position), now: now)
                 let output = StandardOutput.shared
                 if json {

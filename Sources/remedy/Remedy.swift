@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import LedgerStore
 import RemediationLoop
 
@@ -72,5 +73,11 @@ struct AsOfOption: ParsableArguments {
     /// The ledger position the option names, or nil for now.
     func position(in ledger: Ledger) throws -> Int? {
         try point.map { try ReadModels.position(asOf: $0, in: ledger) }
+    }
+
+    /// The clock ages and expiries are measured by: as of a position, that event's recording
+    /// time, not today's.
+    static func clock(at position: Int?, in ledger: Ledger) throws -> Timestamp {
+        try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
     }
 }

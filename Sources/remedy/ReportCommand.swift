@@ -24,7 +24,7 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
-                let now = try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
+                let now = try AsOfOption.clock(at: position, in: ledger)
                 let report = try LoopReport.build(from: ReadModelView(ledger: ledger, asOf: position), now: now, title: title)
                 if let html {
                     try InputFile.write(Array(report.html.utf8), to: html)

@@ -12,8 +12,8 @@ extension LoopReport {
         let position = min(view.asOf ?? end, end)
         let ratchet = try view.rows(RatchetProjection.runs).compactMap { row -> RatchetPoint? in
             guard case .text(let suite) = row[0], case .integer(let at) = row[1], case .text(let run) = row[2] else { return nil }
-            return RatchetPoint(suite: suite, runID: run, position: at, guardsTotal: int(row[3]), guardsHeld: int(row[4]),
-                                slips: int(row[5]), passRate: row[7].text ?? "", highWater: int(row[8]))
+            return RatchetPoint(suite: suite, runID: run, position: at, guardsTotal: row[3].number, guardsHeld: row[4].number,
+                                slips: row[5].number, passRate: row[7].text ?? "", highWater: row[8].number)
         }.sorted { $0.position < $1.position }
         let skills = try RemediationLoop.SkillHealth.read(from: view).map { health in
             SkillHealth(skill: health.skill, status: health.status, rule: health.value("rule").text ?? "", cases: health.integer("cases"),
@@ -40,8 +40,4 @@ extension LoopReport {
                           ratchet: ratchet, skills: skills, queue: queue, regressions: regressions)
     }
 
-    private static func int(_ value: RowValue) -> Int {
-        if case .integer(let number) = value { return number }
-        return 0
-    }
 }
