@@ -21,7 +21,10 @@ public struct GuardView: Sendable, Equatable {
     public var fix: String?
     public var lastRun: String?
     public var lastPassingRun: String?
+    /// The open regression, when slipped.
+    public var slippedFailure: String?
     public var retiredReason: String?
+    public var retiredBy: String?
 }
 
 /// The chain of events that made a case a guard: `remedy why`.
@@ -49,7 +52,8 @@ extension GuardView {
         return try view.rows(GuardsProjection.table, matching: filter).map { row in
             GuardView(suite: row[0].text ?? "", case: row[1].text ?? "", state: State(rawValue: row[2].text ?? "") ?? .holding,
                       sinceRun: row[3].text ?? "", failure: row[4].text ?? "", fix: row[5].text,
-                      lastRun: runs[[row[0], row[1]]]?.last, lastPassingRun: runs[[row[0], row[1]]]?.passing, retiredReason: row[7].text)
+                      lastRun: runs[[row[0], row[1]]]?.last, lastPassingRun: runs[[row[0], row[1]]]?.passing,
+                      slippedFailure: row[6].text, retiredReason: row[7].text, retiredBy: row[8].text)
         }
     }
 }
@@ -68,6 +72,11 @@ extension GuardProvenance {
         guard matches.count == 1 else {
             throw LoopError(.invalidArgument, "\(key) is a guard in several suites (\(matches.map(\.suite).joined(separator: ", "))); pass --suite")
         }
+        return try chain(of: guardView, in: view)
+    }
+
+    /// The chain behind one guard, read from its failure's and fix's streams.
+    public static func chain(of guardView: GuardView, in view: ReadModelView) throws -> GuardProvenance {
         var provenance = GuardProvenance(guardView: guardView, detected: nil, diagnosis: nil, proposal: nil, verification: nil, gate: nil,
                                          merged: nil, resolvedIn: guardView.sinceRun)
         var query = EventQuery()

@@ -19,22 +19,39 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
-                let rows = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: position)
-                    .filter { suite == nil || $0[0].text == suite }
                 let output = StandardOutput.shared
                 if list {
+                    // The hot path of CI: one read of the guards table.
+                    let rows = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: position,
+                                                   matching: suite.map { [("suite", .text($0))] } ?? [])
                     for row in rows where row[2] != .text("retired") { output.writeLine(row[1].text ?? "") }
-                } else if json {
-                    output.writeLine(JSONText.object([("guards", .array(rows.map { row in
-                        .object([("suite", JSONText.Value(row[0])), ("case", JSONText.Value(row[1])), ("state", JSONText.Value(row[2])), ("since_run", JSONText.Value(row[3])),
-                                 ("failure", JSONText.Value(row[4])), ("fix", JSONText.Value(row[5])), ("slipped_failure", JSONText.Value(row[6])),
-                                 ("retired_reason", JSONText.Value(row[7])), ("retired_by", JSONText.Value(row[8]))])
+                    return output.flush()
+                }
+                let view = ReadModelView(ledger: ledger, asOf: position)
+                let guards = try GuardView.all(in: view, suite: suite)
+                if json {
+                    output.writeLine(JSONText.object([("guards", .array(try guards.map { guarded in
+                        let chain = try GuardProvenance.chain(of: guarded, in: view)
+                        func text(_ value: String?) -> JSONText.Value { value.map { .string($0) } ?? .null }
+                        return .object([
+                            ("suite", .string(guarded.suite)), ("case", .string(guarded.case)), ("state", .string(guarded.state.rawValue)),
+                            ("since_run", .string(guarded.sinceRun)), ("failure", .string(guarded.failure)), ("fix", text(guarded.fix)),
+                            ("last_run", text(guarded.lastRun)), ("last_passing_run", text(guarded.lastPassingRun)),
+                            ("slipped_failure", text(guarded.slippedFailure)), ("retired_reason", text(guarded.retiredReason)),
+                            ("retired_by", text(guarded.retiredBy)),
+                            ("provenance", .object([
+                                ("detected_in_run", text(chain.detected?.runID)), ("diagnosis_lever", text(chain.diagnosis?.lever)),
+                                ("diagnosis_target", text(chain.diagnosis?.target)), ("verification_run", text(chain.verification?.runID)),
+                                ("gate_decision", text(chain.gate?.decision)), ("gate_rule", text(chain.gate?.rule)),
+                                ("merge_commit", text(chain.merged?.commit)), ("passed_in_run", .string(chain.resolvedIn)),
+                            ])),
+                        ])
                     }))]))
-                } else if rows.isEmpty {
+                } else if guards.isEmpty {
                     output.writeLine("no regression guards\(asOf.point.map { " as of \($0)" } ?? "")")
                 } else {
-                    for row in rows {
-                        output.writeLine("\((row[1].text ?? "").padding(44))\((row[2].text ?? "").padding(9))since run \((row[3].text ?? "").padding(6))fix \(row[5].text ?? "-")")
+                    for guarded in guards {
+                        output.writeLine("\(guarded.case.padding(44))\(guarded.state.rawValue.padding(9))since run \(guarded.sinceRun.padding(6))fix \((guarded.fix ?? "-").padding(20))last passed in run \(guarded.lastPassingRun ?? "-")")
                     }
                 }
                 output.flush()

@@ -141,6 +141,9 @@ extension LoopCLITests {
                        ["alerts.danger::rating-threshold-level-4", "forecast.bulletins::slf-date-format"])
         let json = try Remedy.run(["guards", "--json", "--suite", "avalanche-golden"] + ledger).stdout
         XCTAssertTrue(json.contains(#""case":"forecast.bulletins::slf-date-format","state":"slipped","since_run":"2","failure":"failure-1","fix":"date-normalizer""#), json)
+        XCTAssertTrue(json.contains(#""last_passing_run":"2","slipped_failure":"failure-3""#), json)
+        XCTAssertTrue(json.contains(#""provenance":{"detected_in_run":"1","diagnosis_lever":"skill","diagnosis_target":"date-normalizer","verification_run":"v1","gate_decision":"auto-merge""#), json)
+        XCTAssertTrue(json.contains(#""merge_commit":"8a3b7c2","passed_in_run":"2"}"#), json)
         let why = try Remedy.run(["why", "forecast.bulletins::slf-date-format"] + ledger).stdout
         for line in ["failed     run 1 as failure-1", "diagnosed  skill date-normalizer by agent:triage", "gate       auto-merge",
                      "merged     commit 8a3b7c2", "passed     run 2: the case became a guard"] {
@@ -148,7 +151,7 @@ extension LoopCLITests {
         }
         XCTAssertEqual(try Remedy.run(["why", "no::such"] + ledger).status, 8)
         XCTAssertEqual(try Remedy.run(["guards", "--as-of", "run:2"] + ledger).stdout,
-                       "forecast.bulletins::slf-date-format         holding  since run 2     fix date-normalizer\n")
+                       "forecast.bulletins::slf-date-format         holding  since run 2     fix date-normalizer     last passed in run 2\n")
         XCTAssertEqual(try Remedy.run(["projections", "rebuild", "guards"] + ledger).stdout, "rebuilt guards: 5 events, through position 52\n")
         XCTAssertEqual(try Remedy.run(["projections", "rebuild", "nope"] + ledger).status, 2)
         let history = try Remedy.run(["ratchet", "--suite", "avalanche-golden"] + ledger).stdoutLines
