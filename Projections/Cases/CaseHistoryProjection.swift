@@ -15,7 +15,7 @@ import Events
 /// ```
 public enum CaseHistoryProjection: Projection {
     public static let name = "cases"
-    public static let version = 4
+    public static let version = 5
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.caseOutcomeRecorded.rawValue,
         LoopEventType.quarantineStarted.rawValue, LoopEventType.quarantineEnded.rawValue, LoopEventType.caseAliased.rawValue,
@@ -125,11 +125,17 @@ public enum CaseHistoryProjection: Projection {
             row[C.status.rawValue] = .text(status(row))
             return [.upsert(table: cases.name, row: row)]
         case .caseAliased:
-            // A renamed case keeps its history; its timeline stays under the name it ran as.
+            // A renamed case keeps its history; its timeline stays under the name it ran as, and
+            // starts under the new name with the result it carries (attempt 0: not a run's).
             let alias = try event.decode(CaseAliased.self)
             guard var row = try rows.row(cases.name, key: [.text(alias.suite), .text(alias.from)]) else { return [] }
             row[C.key.rawValue] = .text(alias.to)
-            return [.delete(table: cases.name, key: [.text(alias.suite), .text(alias.from)]), .upsert(table: cases.name, row: row)]
+            var writes: [RowWrite] = [.delete(table: cases.name, key: [.text(alias.suite), .text(alias.from)]), .upsert(table: cases.name, row: row)]
+            if row[C.lastResult.rawValue] != .null {
+                writes.append(.upsert(table: timeline.name, row: [.integer(event.position), .text(alias.suite), .text(alias.to),
+                                                                  row[C.lastRun.rawValue], .integer(0), row[C.lastResult.rawValue]]))
+            }
+            return writes
         case .quarantineEnded:
             let ended = try event.decode(QuarantineEnded.self)
             guard var row = try rows.row(cases.name, key: [.text(ended.suite), .text(ended.case)]) else { return [] }

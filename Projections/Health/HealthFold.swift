@@ -106,15 +106,21 @@ struct HealthFold {
 
     // MARK: - Runs
 
-    /// An outcome adds to its run's tally for its skill. The hot path (nearly every event is
-    /// an outcome), so it writes directly rather than through ``EventWrites``.
+    /// An outcome adds to its run's tally for its skill: a case counts once per run, and its
+    /// last attempt decides whether it passed. The hot path (nearly every event is an outcome),
+    /// so it writes directly rather than through ``EventWrites``.
     static func outcome(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         guard var run = try rows.row(P.runs.name, key: [.text(event.stream)]), run[3] == .null else { return [] }
         let outcome = try event.outcome()
         guard outcome.status != "skip" else { return [] }
         let skill = outcome.skill ?? P.unmapped
-        let key: [RowValue] = [.text(event.stream), .text(skill)]
+        let passed = outcome.status == "pass"
         var writes: [RowWrite] = []
+        // The case's result so far in this run, if an earlier attempt ran it.
+        let caseKey: [RowValue] = [run[1], .text(outcome.case)]
+        let earlier = try rows.row(P.cases.name, key: caseKey).flatMap { $0[2] == .text(event.stream) ? $0[3] : nil }
+        writes.append(.upsert(table: P.cases.name, row: caseKey + [.text(event.stream), .text(outcome.status)]))
+        let key: [RowValue] = [.text(event.stream), .text(skill)]
         var tally: [RowValue]
         if let existing = try rows.row(P.tallies.name, key: key) {
             tally = existing
@@ -125,8 +131,13 @@ struct HealthFold {
                 writes.append(.upsert(table: P.runs.name, row: run))
             }
         }
-        if outcome.attempt <= 1 { tally[2] = .integer(P.int(tally[2]) + 1) }
-        if outcome.status == "pass" { tally[3] = .integer(P.int(tally[3]) + 1) }
+        if let earlier {
+            let passedBefore = earlier == .text("pass")
+            if passedBefore != passed { tally[3] = .integer(P.int(tally[3]) + (passed ? 1 : -1)) }
+        } else {
+            tally[2] = .integer(P.int(tally[2]) + 1)
+            if passed { tally[3] = .integer(P.int(tally[3]) + 1) }
+        }
         writes.append(.upsert(table: P.tallies.name, row: tally))
         return writes
     }
@@ -139,7 +150,7 @@ struct HealthFold {
             let key: [RowValue] = [.text(event.stream), .text(skill)]
             guard let tally = try row(P.tallies, key) else { continue }
             remove(P.tallies, key)
-            let ran = P.int(tally[2]), passed = min(P.int(tally[3]), ran)
+            let ran = P.int(tally[2]), passed = P.int(tally[3])
             put(P.skillRuns, [.integer(event.position), .text(skill), run[1], run[2], .text(event.recordedAt), .integer(ran), .integer(passed)])
             try skillRow(skill) { row in
                 var recent = row[H.window.rawValue].text.map { $0.split(separator: " ").map(String.init) } ?? []
@@ -182,7 +193,15 @@ struct HealthFold {
         if resolved.becameGuard {
             let key: [RowValue] = [.text(resolved.suite), .text(resolved.case)]
             let existing = try row(P.guardSkills, key)
-            if existing == nil || P.int(existing![3]) == 1 { newGuard = 1 }
+            if let existing, P.int(existing[3]) == 0 {
+                // Still a guard: counted once, under the skill it has now.
+                if case .text(let before) = existing[2], before != skill {
+                    try skillRow(before) { Self.add(&$0, .guards, -1) }
+                    newGuard = 1
+                }
+            } else {
+                newGuard = 1
+            }
             put(P.guardSkills, key + [.text(skill), .integer(0)])
             if resolved.fix != nil, case .text(let detectedAt) = failure[3] {
                 let milliseconds = Self.milliseconds(from: detectedAt, to: event.recordedAt)

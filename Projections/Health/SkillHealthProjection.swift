@@ -5,7 +5,7 @@ import Events
 ///
 /// A case's skill comes from its outcomes and failures (`skill`, set from the skill map at
 /// ingest); cases without one count under `unmapped`. Only regular runs count towards pass
-/// rates; verification runs of fixes do not. A case passes in a run when an attempt passed.
+/// rates; verification runs of fixes do not. A case counts once per run, by its last attempt.
 ///
 /// Status rules, first match wins (``statusRules``): an open regression (a guard slipped) or a
 /// pass rate under 0.80 over the last ``window`` runs is `failing`; a pass rate under 0.95, or
@@ -16,7 +16,7 @@ import Events
 /// ```
 public enum SkillHealthProjection: Projection {
     public static let name = "health"
-    public static let version = 3
+    public static let version = 4
     /// Runs in a skill's pass-rate window.
     public static let window = 10
     public static let unmapped = "unmapped"
@@ -117,6 +117,11 @@ public enum SkillHealthProjection: Projection {
         columns: [.init("stream", "TEXT", "the run's stream"), .init("skill", "TEXT", "the skill"),
                   .init("ran", "INTEGER", "cases run"), .init("passed", "INTEGER", "cases passed")],
         keyColumns: 2, documentation: "Working state: per run in progress and skill, cases run and passed.")
+    static let cases = ReadModelTable(
+        name: "health_cases",
+        columns: [.init("suite", "TEXT", "the suite"), .init("case_key", "TEXT", "the case"),
+                  .init("stream", "TEXT", "the last run that ran it"), .init("result", "TEXT", "its last attempt's result there")],
+        keyColumns: 2, documentation: "Working state: each case's last run and result, so a case counts once per run.")
     static let failures = ReadModelTable(
         name: "health_failures",
         columns: [.init("failure", "TEXT", "the failure"), .init("skill", "TEXT", "its skill"), .init("kind", "TEXT", "its kind"),
@@ -137,7 +142,7 @@ public enum SkillHealthProjection: Projection {
                   .init("skill", "TEXT", "its skill"), .init("retired", "INTEGER", "1 once retired")],
         keyColumns: 2, documentation: "Working state: guards and their skills.")
 
-    public static let tables = [health, leverHealth, fixTimes, skillRuns, runs, tallies, failures, fixes, guardSkills]
+    public static let tables = [health, leverHealth, fixTimes, skillRuns, runs, tallies, cases, failures, fixes, guardSkills]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         if event.type == LoopEventType.caseOutcomeRecorded.rawValue { return try HealthFold.outcome(event, rows: rows) }

@@ -70,6 +70,8 @@ public enum QueueProjection: Projection {
         switch LoopEventType(rawValue: event.type) {
         case .failureDetected:
             let detected = try event.decode(FailureDetected.self)
+            // A failure id is detected once; a repeat (a hand-written batch) changes nothing.
+            guard try changes.row(failures, [.text(detected.failure)]) == nil else { break }
             changes.put(failures, [.text(detected.failure), .text(detected.suite), .text(detected.case), .text(detected.kind),
                                    .text(detected.runID), .null, .null, .integer(1), .integer(0), .integer(event.position), .text(event.recordedAt)])
             try refreshFailure(detected.failure, &changes)
@@ -86,6 +88,8 @@ public enum QueueProjection: Projection {
             try refreshFailure(resolved.failure, &changes)
         case .fixProposed:
             let proposal = try event.decode(FixProposed.self)
+            // A fix id is proposed once (remedy propose refuses a second); a repeat changes nothing.
+            guard try changes.row(fixes, [.text(proposal.fix)]) == nil else { break }
             let known = try proposal.failures.filter { try changes.row(failures, [.text($0)]) != nil }
             let suite = try known.first.flatMap { try changes.row(failures, [.text($0)])?[F.suite.rawValue] } ?? .text("")
             changes.put(fixes, [.text(proposal.fix), .text(known.joined(separator: "\n")), suite, .integer(0), .null, .null,

@@ -95,6 +95,11 @@ extension Ledger {
 
     /// Catches up (or rebuilds) `projections` in one transaction and one pass over the events.
     private func update(_ projections: [any Projection.Type], rebuildAll: Bool, action: String) throws -> [CatchUp] {
+        // A projection named twice would fold every event twice into the same tables.
+        var seen = Set<String>()
+        guard projections.allSatisfy({ seen.insert($0.name).inserted }) else {
+            throw LedgerError(.invalidEvent, "a projection is named twice: \(projections.map { $0.name }.joined(separator: ", "))")
+        }
         let aside = "__rebuild"
         let results = try mapErrors(action) {
             try transaction {
@@ -146,7 +151,7 @@ extension Ledger {
         // Which targets read each event type: one dictionary lookup per event.
         var readers: [String: [Int]] = [:]
         for (index, target) in targets.enumerated() {
-            for type in target.projection.eventTypes { readers[type, default: []].append(index) }
+            for type in Set(target.projection.eventTypes) { readers[type, default: []].append(index) }
         }
         var query = EventQuery()
         query.types = readers.keys.sorted()
@@ -158,6 +163,7 @@ extension Ledger {
         let events = Handoff<ProjectedEvent>(chunkSize: 32, chunkWeight: 32, maximumQueuedWeight: 512) { emit in
             try self.mapErrors("read") {
                 let reader = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
+                reader.setBusyTimeout(milliseconds: self.configuration.busyTimeoutMilliseconds)
                 let statement = try reader.prepare(sql)
                 try statement.bind(bindings)
                 while try statement.step() {

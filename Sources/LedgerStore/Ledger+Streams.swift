@@ -30,8 +30,8 @@ extension Ledger {
                 guard try statement.step() else { return names }
                 let name = statement.text(0)
                 names.append(name)
-                // The next stream name after every version of this one.
-                after = name + "\u{10FFFF}"
+                // `stream > name` skips this stream's other events: the next seek finds the next name.
+                after = name
             }
         }
     }

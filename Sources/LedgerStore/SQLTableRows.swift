@@ -71,6 +71,8 @@ final class SQLTableRows: RowSink {
         table.select.reset()
         table.rows[key] = Entry(row: row, dirty: false)
         cachedRows += 1
+        // A fold that mostly reads (absent rows, say) would otherwise grow the cache unbounded.
+        if cachedRows >= cachedRowLimit { try flush() }
         return row
     }
 

@@ -15,7 +15,8 @@ public enum ReadModels {
     }
 
     /// Where `--as-of` points: a position, a time (the last event recorded at or before it),
-    /// or `run:ID` / `run:SUITE/ID` (the end of that run).
+    /// or `run:ID` / `run:SUITE/ID` (the end of that run, found by its stream `run-SUITE/ID`,
+    /// as `remedy ingest` names it).
     ///
     /// - Throws: ``LoopError`` when the point names nothing in the ledger.
     public static func position(asOf point: String, in ledger: Ledger) throws -> Int {

@@ -196,6 +196,50 @@ import Projections
         #expect(try RunDiff.between(suite: "avalanche-golden", "1", "2", ledger: ledger, asOf: run2).newlyPassing == ["forecast.bulletins::slf-date-format"])
     }
 
+    /// A case counts once per run in its skill's pass rate, and its last attempt decides.
+    @Test func skillHealthCountsCasesNotAttempts() throws {
+        func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
+            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
+        }
+        func outcome(_ key: String, _ attempt: Int, _ status: String) throws {
+            var recorded = CaseOutcomeRecorded(case: key, attempt: attempt, status: status)
+            recorded.skill = "dates"
+            try append("run-s/1", .caseOutcomeRecorded, recorded)
+        }
+        try append("run-s/1", .evalRunStarted, EvalRunStarted(suite: "s", runID: "1", kind: "eval", format: "junit", reports: []))
+        try outcome("a", 1, "pass")
+        try outcome("a", 2, "pass")   // in two reports: still one case
+        try outcome("b", 1, "skip")
+        try outcome("b", 2, "fail")   // skipped, then failed: one case, failing
+        try outcome("c", 1, "fail")
+        try outcome("c", 2, "pass")   // a retry that passed: passing
+        try outcome("d", 1, "pass")
+        try outcome("d", 2, "error")  // passed, then errored: the last attempt decides
+        try append("run-s/1", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "1"))
+        let health = try #require(try SkillHealth.read(from: ReadModelView(ledger: ledger), skill: "dates").first)
+        #expect(health.integer("cases") == 4)
+        #expect(health.value("pass_rate") == .text("0.5000"))
+        #expect(health.value("recent") == .text("2/4"))
+        let memory = try SkillHealth.read(from: ReadModelView(ledger: ledger, asOf: 100), skill: "dates")
+        #expect(memory == [health])
+    }
+
+    /// A fix proposed twice in a hand-written batch counts once: reverting it brings its
+    /// failure back to the queue.
+    @Test func theQueueIgnoresARepeatedProposal() throws {
+        func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
+            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
+        }
+        try append("failure-1", .failureDetected, FailureDetected(failure: "failure-1", kind: "eval", suite: "s", case: "a", runID: "1",
+                                                                  status: "fail", passedBefore: false))
+        let proposal = FixProposed(fix: "fix-a", failures: ["failure-1"], lever: "code", change: "c", origin: "agent", blastRadius: "low", reversible: true, by: "x")
+        try append("fix-a", .fixProposed, proposal)
+        try append("fix-a", .fixProposed, proposal)
+        #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.verify])
+        try append("fix-a", .fixReverted, FixReverted(fix: "fix-a", reason: "r"))
+        #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.diagnose])
+    }
+
     @Test func theStorysStatsBySuiteAndSkill() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         let view = ReadModelView(ledger: ledger)
