@@ -16,6 +16,8 @@ import Projections
 
     final class Snapshots {
         var taken: [(position: Int, tables: [[[RowValue]]])] = []
+        /// The live tables right after each regular run was ingested, by run.
+        var afterRun: [String: [[[RowValue]]]] = [:]
     }
 
     init() throws {
@@ -38,7 +40,9 @@ import Projections
         var request = IngestRequest(files: [try self.report(report)], suite: "avalanche-golden", run: run)
         request.commit = "4f2c9e1"
         request.verifies = verifies
-        return try RunIngester.ingest(request, into: ledger)
+        let summary = try RunIngester.ingest(request, into: ledger)
+        if verifies == nil && summary.recorded { snapshots.afterRun[run] = try tables(ReadModelView(ledger: ledger)) }
+        return summary
     }
 
     /// The queue, live; it must equal the queue folded in memory as of now, and the live
@@ -160,6 +164,8 @@ import Projections
         ]
         for run in ["1", "2", "3"] {
             let view = ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:\(run)", in: ledger))
+            // Every table (guards, ratchet, cases, health, queue, regressions) as it was live then.
+            #expect(try tables(view) == snapshots.afterRun[run], "as of run \(run)")
             #expect(try view.rows(RatchetProjection.runs).last?[2] == .text(run))
             #expect(try view.rows(GuardsProjection.table).map { [$0[1], $0[2]] } == guardsAsOf[run], "as of run \(run)")
         }
