@@ -164,7 +164,7 @@ struct HealthFold {
                 row[H.window.rawValue] = .text(recent.joined(separator: " "))
                 row[H.cases.rawValue] = .integer(ran)
                 Self.add(&row, .runs, 1)
-                let windowRate = P.rate(totals.passed, of: totals.ran), lastRate = P.rate(passed, of: ran)
+                let windowRate = RowValue.rate(totals.passed, of: totals.ran), lastRate = RowValue.rate(passed, of: ran)
                 row[H.passRate.rawValue] = .text(windowRate)
                 row[H.lastRunRate.rawValue] = .text(lastRate)
                 if let window = P.scaled(.text(windowRate)), let last = P.scaled(.text(lastRate)), recent.count > 1 {

@@ -174,9 +174,4 @@ public enum SkillHealthProjection: Projection {
     }
 
     static func int(_ value: RowValue) -> Int { value.number }
-
-    /// `part / whole` with four decimals, as text; see ``RowValue/rate(_:of:)``.
-    public static func rate(_ part: Int, of whole: Int) -> String {
-        RowValue.rate(part, of: whole)
-    }
 }

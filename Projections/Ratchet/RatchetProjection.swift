@@ -88,7 +88,7 @@ public enum RatchetProjection: Projection {
                 .upsert(table: suites.name, row: suite),
                 .upsert(table: runs.name, row: [
                     .text(completed.suite), .integer(event.position), .text(completed.runID), .integer(total), .integer(held),
-                    .integer(completed.regressions), .integer(completed.tests), .text(Self.rate(passed, of: ran)), .integer(highWater),
+                    .integer(completed.regressions), .integer(completed.tests), .text(RowValue.rate(passed, of: ran)), .integer(highWater),
                     .text(event.recordedAt), .integer(ran), .integer(passed),
                 ]),
             ]
@@ -129,10 +129,5 @@ public enum RatchetProjection: Projection {
             break
         }
         return []
-    }
-
-    /// `part / whole` with four decimals, as text; see ``RowValue/rate(_:of:)``.
-    public static func rate(_ part: Int, of whole: Int) -> String {
-        RowValue.rate(part, of: whole)
     }
 }

@@ -42,6 +42,6 @@ public struct CaseHistory: Sendable, Equatable {
         let runs = int("runs")
         return CaseHistory(columns: zip(table.columns, row).map { (name: $0.0.name, value: $0.1) }, timeline: timeline, ageRuns: runs,
                            ageMilliseconds: firstAt.map { Int(max(0, now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) } ?? 0,
-                           flipRate: SkillHealthProjection.rate(int("flips"), of: runs - 1))
+                           flipRate: RowValue.rate(int("flips"), of: runs - 1))
     }
 }

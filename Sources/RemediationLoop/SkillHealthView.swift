@@ -27,12 +27,12 @@ public struct SkillHealth: Sendable, Equatable {
 
     /// Lever matched / lever resolved, four decimals ("" before any).
     public var leverAccuracy: String {
-        SkillHealthProjection.rate(integer("lever_matched"), of: integer("lever_resolved"))
+        RowValue.rate(integer("lever_matched"), of: integer("lever_resolved"))
     }
 
     /// Fixes with a verification that was not clean / fixes verified.
     public var failedVerificationShare: String {
-        SkillHealthProjection.rate(integer("fixes_failed_verification"), of: integer("fixes_verified"))
+        RowValue.rate(integer("fixes_failed_verification"), of: integer("fixes_verified"))
     }
 
     public static func == (lhs: SkillHealth, rhs: SkillHealth) -> Bool {

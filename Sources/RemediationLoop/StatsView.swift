@@ -35,7 +35,7 @@ public struct PeriodStats: Sendable, Equatable {
     /// Guards held at the period's last run (suites only).
     public var guardsHeld: Int
 
-    public var passRate: String { SkillHealthProjection.rate(passed, of: ran) }
+    public var passRate: String { RowValue.rate(passed, of: ran) }
 
     /// Per suite and period, from the ratchet's runs.
     public static func bySuite(_ view: ReadModelView, period: Period) throws -> [PeriodStats] {

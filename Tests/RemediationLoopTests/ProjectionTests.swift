@@ -150,7 +150,7 @@ import Projections
             [.text("3"), .integer(2), .integer(1), .integer(1), .integer(5), .text("0.8000"), .integer(1)],
         ])
         #expect(rows.map { [$0[10], $0[11]] } == Array(repeating: [.integer(5), .integer(4)], count: 3), "ran, passed")
-        #expect(RatchetProjection.rate(2, of: 3) == "0.6667" && RatchetProjection.rate(0, of: 0) == "")
+        #expect(RowValue.rate(2, of: 3) == "0.6667" && RowValue.rate(0, of: 0) == "")
     }
 
     @Test func theStorysCaseHistory() throws {
