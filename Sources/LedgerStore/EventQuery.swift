@@ -23,6 +23,9 @@ public struct EventQuery: Sendable, Equatable {
     public var until: Timestamp?
     /// At most this many events.
     public var limit: Int?
+    /// Read through the index of event types: for a few types among many events. Otherwise
+    /// the types filter the events the position or stream index finds.
+    public var byType = false
 
     public init() {}
 
@@ -33,6 +36,11 @@ public struct EventQuery: Sendable, Equatable {
         for category in categories {
             do { try StreamName.validateCategory(category) } catch let error as EventError { throw LedgerError(error) }
         }
+    }
+
+    /// The table to read, with the index to read it by.
+    var source: String {
+        byType && !types.isEmpty ? "events INDEXED BY events_by_type" : "events"
     }
 
     /// The WHERE clause and its bindings, events after `afterPosition` only.
@@ -64,7 +72,8 @@ public struct EventQuery: Sendable, Equatable {
             }
         }
         if !types.isEmpty {
-            conditions.append("type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))")
+            // `+type` keeps the planner off the type index unless the query asks for it.
+            conditions.append("\(byType ? "" : "+")type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))")
             bindings += types.map { .text($0) }
         }
         if let since {

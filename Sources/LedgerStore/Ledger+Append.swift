@@ -98,6 +98,9 @@ struct AppendSession {
     private var body: [UInt8] = []
     private var result: BatchResult
 
+    /// Events this session has appended so far.
+    var appended: Int { result.appended }
+
     /// Bounds the stream-version cache so a batch over millions of streams stays small.
     private static let versionCacheLimit = 50_000
 

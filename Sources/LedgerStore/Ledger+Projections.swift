@@ -95,48 +95,50 @@ extension Ledger {
 
     /// Catches up (or rebuilds) `projections` in one transaction and one pass over the events.
     private func update(_ projections: [any Projection.Type], rebuildAll: Bool, action: String) throws -> [CatchUp] {
+        let results = try mapErrors(action) { try transaction { try updateInTransaction(projections, rebuildAll: rebuildAll) } }
+        checkpointAfter(appended: results.map(\.folded).reduce(0, +))
+        return results
+    }
+
+    /// The body of ``update(_:rebuildAll:action:)``, inside a write transaction already begun
+    /// (a command's own, for ``LedgerWriter/catchUp(_:)``).
+    func updateInTransaction(_ projections: [any Projection.Type], rebuildAll: Bool) throws -> [CatchUp] {
         // A projection named twice would fold every event twice into the same tables.
         var seen = Set<String>()
         guard projections.allSatisfy({ seen.insert($0.name).inserted }) else {
             throw LedgerError(.invalidEvent, "a projection is named twice: \(projections.map { $0.name }.joined(separator: ", "))")
         }
         let aside = "__rebuild"
-        let results = try mapErrors(action) {
-            try transaction {
-                let end = try storedRange().size
-                var targets: [FoldTarget] = []
-                var rebuilt: [Bool] = []
-                for projection in projections {
-                    let checkpoint = try self.checkpoint(projection.name)
-                    if !rebuildAll, let checkpoint, checkpoint.version == projection.version {
-                        targets.append(FoldTarget(projection: projection, after: checkpoint.position,
-                                                  sink: try SQLTableRows(self, projection, suffix: "")))
-                        rebuilt.append(false)
-                    } else {
-                        for table in projection.tables {
-                            try connection.execute("DROP TABLE IF EXISTS \(table.name)\(aside)")
-                            try connection.execute(table.createSQL(named: table.name + aside))
-                        }
-                        targets.append(FoldTarget(projection: projection, after: 0, sink: try SQLTableRows(self, projection, suffix: aside)))
-                        rebuilt.append(true)
-                    }
+        let end = try storedRange().size
+        var targets: [FoldTarget] = []
+        var rebuilt: [Bool] = []
+        for projection in projections {
+            let checkpoint = try self.checkpoint(projection.name)
+            if !rebuildAll, let checkpoint, checkpoint.version == projection.version {
+                targets.append(FoldTarget(projection: projection, after: checkpoint.position,
+                                          sink: try SQLTableRows(self, projection, suffix: "")))
+                rebuilt.append(false)
+            } else {
+                for table in projection.tables {
+                    try connection.execute("DROP TABLE IF EXISTS \(table.name)\(aside)")
+                    try connection.execute(table.createSQL(named: table.name + aside))
                 }
-                try fold(&targets, through: end)
-                for (index, target) in targets.enumerated() {
-                    if rebuilt[index] {
-                        for table in target.projection.tables {
-                            try connection.execute("DROP TABLE IF EXISTS \(table.name)")
-                            try connection.execute("ALTER TABLE \(table.name)\(aside) RENAME TO \(table.name)")
-                            for sql in table.createIndexesSQL { try connection.execute(sql) }
-                        }
-                    }
-                    try saveCheckpoint(target.projection, position: end)
-                }
-                return targets.enumerated().map { CatchUp(folded: $1.folded, rebuilt: rebuilt[$0], position: end) }
+                targets.append(FoldTarget(projection: projection, after: 0, sink: try SQLTableRows(self, projection, suffix: aside)))
+                rebuilt.append(true)
             }
         }
-        checkpointAfter(appended: results.map(\.folded).reduce(0, +))
-        return results
+        try fold(&targets, through: end)
+        for (index, target) in targets.enumerated() {
+            if rebuilt[index] {
+                for table in target.projection.tables {
+                    try connection.execute("DROP TABLE IF EXISTS \(table.name)")
+                    try connection.execute("ALTER TABLE \(table.name)\(aside) RENAME TO \(table.name)")
+                    for sql in table.createIndexesSQL { try connection.execute(sql) }
+                }
+            }
+            try saveCheckpoint(target.projection, position: end)
+        }
+        return targets.enumerated().map { CatchUp(folded: $1.folded, rebuilt: rebuilt[$0], position: end) }
     }
 
     /// Folds the events in (target.after, through] of each target's types into its rows, in

@@ -36,7 +36,7 @@ extension Ledger {
         return try mapErrors("read") {
             let (whereClause, bindings) = query.sql(afterPosition: after)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
-            let statement = try connection.prepare("SELECT position, body FROM events \(whereClause) ORDER BY position\(limit)")
+            let statement = try connection.prepare("SELECT position, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
             try statement.bind(bindings)
             var last: Int?
             while try statement.step() {
@@ -60,7 +60,7 @@ extension Ledger {
         try mapErrors("read") {
             let (whereClause, bindings) = query.sql(afterPosition: nil)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
-            let statement = try connection.prepare("SELECT position, type, stream, body FROM events \(whereClause) ORDER BY position\(limit)")
+            let statement = try connection.prepare("SELECT position, type, stream, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
             try statement.bind(bindings)
             while try statement.step() {
                 if try !body(statement.int(0), statement.text(1), statement.text(2), statement.blobBuffer(3)) { break }
@@ -76,7 +76,7 @@ extension Ledger {
         return try mapErrors("read") {
             let (whereClause, bindings) = query.sql(afterPosition: nil)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
-            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events \(whereClause) ORDER BY position\(limit)")
+            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
             try statement.bind(bindings)
             var events: [StoredEvent] = []
             while try statement.step() { events.append(Self.storedEvent(statement)) }

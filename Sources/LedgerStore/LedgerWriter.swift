@@ -1,4 +1,5 @@
 import Events
+import Projections
 
 /// Reads and appends inside one write transaction: what a command that decides from the
 /// ledger's state, then records its decision, needs to do atomically.
@@ -40,6 +41,23 @@ public final class LedgerWriter {
     /// The current version of a stream (0 for none), this transaction's appends included.
     public func version(of stream: StreamName) throws -> Int {
         try ledger.mapErrors("read") { try session.version(of: stream) }
+    }
+
+    /// Brings projections up to date inside this transaction, before anything is appended:
+    /// a decision can then read read models that reflect exactly the ledger it decides on.
+    ///
+    /// - Throws: ``LedgerError`` (`.invalidState` once this writer has appended).
+    @discardableResult
+    public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
+        guard session.appended == 0 else {
+            throw LedgerError(.invalidEvent, "read models are caught up before a transaction appends, not after")
+        }
+        return try ledger.mapErrors("update the read models of") { try ledger.updateInTransaction(projections, rebuildAll: false) }
+    }
+
+    /// A read model's rows, as ``Ledger/rows(of:matching:)`` gives them.
+    public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
+        try ledger.rows(of: table, matching: filter)
     }
 
     fileprivate func finish() throws -> BatchResult {

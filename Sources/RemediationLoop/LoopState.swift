@@ -1,5 +1,6 @@
 import Events
 import LedgerStore
+import Projections
 
 /// A case within its suite: the identity the loop tracks.
 public struct SuiteCase: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -23,7 +24,7 @@ public struct SuiteCase: Hashable, Sendable, Comparable, CustomStringConvertible
 /// A pure fold over the loop's events in ledger order (``apply(type:data:stream:)``): the same
 /// events always give the same state, which is what makes detection and gate decisions
 /// reproducible. Commands fold it inside their write transaction, decide, and append.
-public struct LoopState: Sendable {
+public struct LoopState: Sendable, Equatable {
     public struct CaseState: Sendable, Equatable {
         /// The final status in the last regular run that ran the case (skips leave it alone).
         public var lastStatus: String?
@@ -255,16 +256,49 @@ public struct LoopState: Sendable {
 }
 
 extension LoopState {
-    /// Folds the loop's events from a ledger (inside a write transaction, for decisions).
+    /// Folds the loop's events from a ledger inside a write transaction, for decisions.
+    ///
+    /// Case outcomes are nearly every event, and the fold needs them only for each case's last
+    /// status and passing run, which the case-history read model keeps. So the read model is
+    /// caught up inside the transaction, the fold reads every other loop event, takes the cases
+    /// from the read model, and reads only the outcomes it keeps per run (verification runs,
+    /// each suite's last complete run) from their streams. A regular run that never completed
+    /// (possible only in a hand-written history) makes it fold everything instead.
     ///
     /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
     ///   event is damaged.
     public static func fold(_ writer: LedgerWriter) throws -> LoopState {
-        try fold { query, body in try writer.forEachEvent(query, body) }
+        try writer.catchUp([CaseHistoryProjection.self])
+        var query = EventQuery()
+        query.categories = categories
+        query.types = LoopEventType.allCases.filter { $0 != .caseOutcomeRecorded }.map(\.rawValue)
+        query.byType = true
+        var state = LoopState()
+        try fold(query, into: &state) { query, body in try writer.forEachEvent(query, body) }
+        if state.runs.values.contains(where: { $0.completed == nil && $0.started.verifies == nil }) {
+            return try fold { query, body in try writer.forEachEvent(query, body) }
+        }
+        let position = state.position
+        let kept = Set(state.runs.filter { $0.value.started.verifies != nil }.map(\.key) + state.lastCompleteRun.values)
+        for stream in kept.sorted() {
+            var outcomes = EventQuery()
+            outcomes.streams = [try StreamName(stream)]
+            outcomes.types = [LoopEventType.caseOutcomeRecorded.rawValue]
+            try fold(outcomes, into: &state) { query, body in try writer.forEachEvent(query, body) }
+        }
+        state.position = max(position, state.position)
+        state.cases = [:]
+        for row in try writer.rows(of: CaseHistoryProjection.cases) {
+            guard case .text(let suite) = row[0], case .text(let key) = row[1], row[4] != .null else { continue }
+            let lastPassingRun = row[10].text
+            state.cases[SuiteCase(suite: suite, key: key)] = CaseState(lastStatus: row[4].text, lastRun: row[3].text,
+                                                                      lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
+        }
+        return state
     }
 
     /// Folds the loop's events from a ledger opened for reading, up to `position` if given
-    /// (time travel: the state as the ledger stood then).
+    /// (time travel: the state as the ledger stood then). Every event, from the first.
     ///
     /// - Throws: as ``fold(_:)-(LedgerWriter)`` does.
     public static func fold(_ ledger: Ledger, through position: Int? = nil) throws -> LoopState {
@@ -281,6 +315,14 @@ extension LoopState {
         var query = EventQuery()
         query.categories = categories
         var state = LoopState()
+        try fold(query, into: &state, read)
+        return state
+    }
+
+    private static func fold(
+        _ query: EventQuery, into state: inout LoopState,
+        _ read: (EventQuery, (Int, String, String, UnsafeRawBufferPointer) throws -> Bool) throws -> Void
+    ) throws {
         try read(query) { position, type, stream, bytes in
             guard LoopEventType(rawValue: type) != nil else { return true }
             do {
@@ -291,6 +333,5 @@ extension LoopState {
             }
             return true
         }
-        return state
     }
 }

@@ -1,8 +1,25 @@
 import XCTest
+import Events
 @testable import LedgerStore
 
-/// Streams of a category are listed by seeking the index, one stream at a time.
+/// Streams of a category are listed by seeking the index, one stream at a time; events of a
+/// few types are read through the type index, with the same answer as a scan.
 final class StreamNamesTests: XCTestCase {
+    func testReadingThroughTheTypeIndexGivesWhatAScanGives() throws {
+        let folder = TemporaryFolder()
+        let ledger = try folder.openLedger()
+        for index in 0..<60 { try ledger.append(try event("run-s/\(index % 4)", index % 10 == 0 ? "Rare" : "Common")) }
+        var query = EventQuery()
+        query.types = ["Rare", "Missing"]
+        query.fromPosition = 5
+        let scanned = try ledger.events(query).map(\.position)
+        query.byType = true
+        XCTAssertEqual(try ledger.events(query).map(\.position), scanned)
+        XCTAssertEqual(scanned, [11, 21, 31, 41, 51])
+        query.streams = [try StreamName("run-s/0")]
+        XCTAssertEqual(try ledger.events(query).map(\.position), [21, 41])
+    }
+
     func testEveryStreamOfACategoryIsListedWhateverItsNameSortsLike() throws {
         let folder = TemporaryFolder()
         let ledger = try folder.openLedger()

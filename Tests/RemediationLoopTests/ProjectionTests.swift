@@ -62,6 +62,10 @@ import Projections
                 try steps.alias(suite: "s", from: names[index], to: renamed, by: "dana")
                 names[index] = renamed
             }
+            // Decisions fold the loop's state from the case-history read model and the other
+            // events: it must equal the state folded from every event.
+            let decided = try ledger.write { writer in try LoopState.fold(writer) }
+            #expect(decided == (try LoopState.fold(ledger)), "step \(step)")
             if step % 2 == 0 {
                 try ledger.catchUp(ReadModels.all)
             } else {

@@ -53,6 +53,8 @@ import Projections
         let position = try ledger.status().eventCount
         #expect(try NextQueue.items(ReadModelView(ledger: ledger, asOf: position), now: now) == live)
         snapshots.taken.append((position, try tables(ReadModelView(ledger: ledger))))
+        // Decisions fold the state from the case-history read model: the same state as from every event.
+        #expect(try ledger.write { writer in try LoopState.fold(writer) } == (try LoopState.fold(ledger)))
         return live
     }
 

@@ -31,6 +31,10 @@ public struct EventGenerator {
         }
     }
 
+    /// Whether the lines so far end between two runs (every run started has completed), as
+    /// a ledger written by `remedy ingest`, one run a transaction, always does.
+    public var isBetweenRuns: Bool { caseIndex == 0 && pending.isEmpty }
+
     /// The next line (without a newline).
     public mutating func next() -> String {
         while pending.isEmpty { refill() }
