@@ -9,7 +9,7 @@ import Events
 /// ```
 public enum RatchetProjection: Projection {
     public static let name = "ratchet"
-    public static let version = 3
+    public static let version = 4
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.evalRunCompleted.rawValue,
         LoopEventType.failureResolved.rawValue, LoopEventType.failureDetected.rawValue,
@@ -45,15 +45,20 @@ public enum RatchetProjection: Projection {
     public static let suites = ReadModelTable(
         name: "ratchet_suites",
         columns: [.init("suite", "TEXT", "the suite"), .init("guards_total", "INTEGER", "guards not retired"),
-                  .init("slipped", "INTEGER", "guards slipped"), .init("high_water", "INTEGER", "most guards held in a run"),
-                  .init("verification_run", "TEXT", "the stream of a verification run in progress, if any")],
+                  .init("slipped", "INTEGER", "guards slipped"), .init("high_water", "INTEGER", "most guards held in a run")],
         keyColumns: 1, documentation: "Per suite counts.")
 
-    public static let tables = [runs, guardStates, suites]
+    /// Working state: verification runs in progress (any number, in any suite).
+    static let verifications = ReadModelTable(
+        name: "ratchet_verifications",
+        columns: [.init("stream", "TEXT", "the stream of a verification run in progress")],
+        keyColumns: 1, documentation: "Verification runs started and not yet completed.")
+
+    public static let tables = [runs, guardStates, suites, verifications]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         func suiteRow(_ suite: String) throws -> [RowValue] {
-            try rows.row(suites.name, key: [.text(suite)]) ?? [.text(suite), .integer(0), .integer(0), .integer(0), .null]
+            try rows.row(suites.name, key: [.text(suite)]) ?? [.text(suite), .integer(0), .integer(0), .integer(0)]
         }
         func count(_ row: [RowValue], _ column: Int) -> Int { row[column].number }
         func adjust(_ suite: String, total: Int = 0, slipped: Int = 0) throws -> RowWrite {
@@ -68,17 +73,14 @@ public enum RatchetProjection: Projection {
             // Verification runs are not the ratchet's: remember their stream to skip their completion.
             let started = try event.decode(EvalRunStarted.self)
             if started.verifies != nil {
-                var row = try suiteRow(started.suite)
-                row[4] = .text(event.stream)
-                return [.upsert(table: suites.name, row: row)]
+                return [.upsert(table: verifications.name, row: [.text(event.stream)])]
             }
         case .evalRunCompleted:
             let completed = try event.decode(EvalRunCompleted.self)
-            var suite = try suiteRow(completed.suite)
-            if suite[4] == .text(event.stream) {
-                suite[4] = .null
-                return [.upsert(table: suites.name, row: suite)]
+            if try rows.row(verifications.name, key: [.text(event.stream)]) != nil {
+                return [.delete(table: verifications.name, key: [.text(event.stream)])]
             }
+            var suite = try suiteRow(completed.suite)
             let total = count(suite, 1), held = total - count(suite, 2)
             let highWater = max(count(suite, 3), held)
             suite[3] = .integer(highWater)

@@ -132,7 +132,7 @@ import Projections
     @Test func theReadModelsAreDocumented() throws {
         let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Projections/README.md").path, encoding: .utf8)
-        let working = ["ratchet_guards", "ratchet_suites", "case_runs", "queue_failures", "queue_fixes", "regression_runs"]
+        let working = ["ratchet_guards", "ratchet_suites", "ratchet_verifications", "case_runs", "queue_failures", "queue_fixes", "regression_runs"]
         for table in ReadModels.all.flatMap({ $0.tables }) where !working.contains(table.name) && !table.name.hasPrefix("health_") {
             #expect(readme.contains("`\(table.name)`"), "\(table.name) is documented")
             for column in table.columns {
@@ -242,6 +242,25 @@ import Projections
         #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.verify])
         try append("fix-a", .fixReverted, FixReverted(fix: "fix-a", reason: "r"))
         #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.diagnose])
+    }
+
+    /// Verification runs are never the ratchet's, even when two are open at once.
+    @Test func overlappingVerificationRunsStayOutOfTheRatchet() throws {
+        func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
+            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
+        }
+        func started(_ run: String, verifies: String?) -> EvalRunStarted {
+            var started = EvalRunStarted(suite: "s", runID: run, kind: "eval", format: "junit", reports: [])
+            started.verifies = verifies
+            return started
+        }
+        try append("run-s/v1", .evalRunStarted, started("v1", verifies: "fix-a"))
+        try append("run-s/v2", .evalRunStarted, started("v2", verifies: "fix-b"))
+        try append("run-s/v1", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "v1"))
+        try append("run-s/1", .evalRunStarted, started("1", verifies: nil))
+        try append("run-s/v2", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "v2"))
+        try append("run-s/1", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "1"))
+        #expect(try ReadModelView(ledger: ledger).rows(RatchetProjection.runs).map { $0[2] } == [.text("1")])
     }
 
     @Test func theStorysStatsBySuiteAndSkill() throws {
