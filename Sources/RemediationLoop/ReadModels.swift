@@ -29,6 +29,21 @@ public enum ReadModels {
         try position(point, in: ledger, runStart: true)
     }
 
+    /// The suite a run was recorded in, found by its stream `run-SUITE/ID`: for commands that
+    /// take a run id and an optional `--suite`.
+    ///
+    /// - Throws: ``LoopError``: `.notFound` for no such run, `.invalidArgument` when the id is
+    ///   a run of several suites.
+    public static func suite(ofRun run: String, in ledger: Ledger) throws -> String {
+        let suites = try ledger.streamNames(category: "run").filter { $0.hasSuffix("/\(run)") }
+            .map { String($0.dropFirst("run-".count).dropLast(run.count + 1)) }
+        guard let suite = suites.first else { throw LoopError(.notFound, "no run \(run) is recorded") }
+        guard suites.count == 1 else {
+            throw LoopError(.invalidArgument, "run \(run) is recorded in several suites (\(suites.joined(separator: ", "))); pass --suite")
+        }
+        return suite
+    }
+
     private static func position(_ point: String, in ledger: Ledger, runStart: Bool) throws -> Int {
         if let position = Int(point) {
             guard position >= 0 else { throw LoopError(.invalidArgument, "--as-of \(point): a position is 0 or more") }

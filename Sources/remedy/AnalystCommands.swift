@@ -10,13 +10,14 @@ extension Remedy {
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The earlier run.") var runA: String
         @Argument(help: "The later run.") var runB: String
-        @Option(help: "The suite.") var suite: String
+        @Option(help: "The suite (needed only when run B's id is a run of several suites).") var suite: String?
         @Flag(help: "Print the differences as JSON.") var json = false
         @OptionGroup var asOf: AsOfOption
 
         func run() throws {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
+                let suite = try self.suite ?? ReadModels.suite(ofRun: runB, in: ledger)
                 let diff = try RunDiff.between(suite: suite, runA, runB, ledger: ledger, asOf: try asOf.position(in: ledger))
                 let groups: [(String, [String])] = [
                     ("newly_failing", diff.newlyFailing), ("newly_passing", diff.newlyPassing), ("guards_slipped", diff.guardsSlipped),

@@ -164,13 +164,15 @@ extension Remedy {
                 abstract: "Exit 12 if a guard failed in the run, or a guard not retired did not run in it.")
 
             @OptionGroup var options: LedgerOptions
-            @Option(help: "The suite.") var suite: String
+            @Option(help: "The suite (needed only when the run id is a run of several suites).") var suite: String?
             @Option(name: .customLong("run"), help: "The run to check.") var runID: String
             @Flag(help: "Print the result as JSON.") var json = false
 
             func run() throws {
                 try reportingErrors {
-                    let check = try RatchetCheck.check(suite: suite, run: runID, ledger: try options.open(.readOnly))
+                    let ledger = try options.open(.readOnly)
+                    let suite = try self.suite ?? ReadModels.suite(ofRun: runID, in: ledger)
+                    let check = try RatchetCheck.check(suite: suite, run: runID, ledger: ledger)
                     let output = StandardOutput.shared
                     if json {
                         output.writeLine(JSONText.object([

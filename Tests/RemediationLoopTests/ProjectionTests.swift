@@ -263,6 +263,16 @@ import Projections
         #expect(try ReadModelView(ledger: ledger).rows(RatchetProjection.runs).map { $0[2] } == [.text("1")])
     }
 
+    @Test func aRunIdNamesItsSuiteUnlessSeveralSuitesHaveIt() throws {
+        for stream in ["run-golden/1", "run-smoke/1", "run-golden/12", "run-smoke/2"] {
+            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType("Noted"), json: Array("{}".utf8)))
+        }
+        #expect(try ReadModels.suite(ofRun: "12", in: ledger) == "golden")
+        #expect(try ReadModels.suite(ofRun: "2", in: ledger) == "smoke")
+        #expect(throws: LoopError.self) { try ReadModels.suite(ofRun: "1", in: ledger) }
+        #expect(throws: LoopError.self) { try ReadModels.suite(ofRun: "3", in: ledger) }
+    }
+
     @Test func theStorysStatsBySuiteAndSkill() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         let view = ReadModelView(ledger: ledger)

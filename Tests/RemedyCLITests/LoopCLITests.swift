@@ -163,13 +163,15 @@ extension LoopCLITests {
         XCTAssertTrue(asOfRun2.contains(#"{"suite":"avalanche-golden","run":"2","guards_total":1,"guards_held":1,"slips":0,"tests":5,"pass_rate":"0.8000","high_water":1,"completed_at":""#), asOfRun2)
         XCTAssertTrue(asOfRun2.hasSuffix(#""ran":5,"passed":4}]}"# + "\n"), asOfRun2)
 
-        let slipped = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "3"] + ledger)
+        // As CI calls it: the run alone names its suite.
+        let slipped = try Remedy.run(["ratchet", "check", "--run", "3"] + ledger)
         XCTAssertEqual(slipped.status, 12)
         XCTAssertEqual(slipped.stdout, "failed   forecast.bulletins::slf-date-format\n")
         let held = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "2", "--json"] + ledger)
         XCTAssertEqual(held.status, 0)
         XCTAssertEqual(held.stdout, #"{"holds":true,"guards":1,"failed":[],"missing":[]}"# + "\n")
         XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "9"] + ledger).status, 8)
+        XCTAssertEqual(try Remedy.run(["ratchet", "check", "--run", "9"] + ledger).status, 8)
 
         // A run that leaves a guard out slips the ratchet too, until a person retires the guard.
         let partial = folder.write("partial.xml", """
@@ -198,6 +200,7 @@ extension LoopCLITests {
         let diff = try Remedy.run(["diff", "2", "3", "--suite", "avalanche-golden", "--json"] + ledger)
         XCTAssertEqual(diff.stdout, #"{"newly_failing":["forecast.bulletins::slf-date-format"],"newly_passing":["alerts.danger::rating-threshold-level-4"],"guards_slipped":["forecast.bulletins::slf-date-format"],"flaky":[],"only_in_a":[],"only_in_b":[]}"# + "\n")
         XCTAssertEqual(try Remedy.run(["diff", "2", "9", "--suite", "avalanche-golden"] + ledger).status, 8)
+        XCTAssertEqual(try Remedy.run(["diff", "2", "3"] + ledger).stdout.components(separatedBy: "\n").first, "newly failing (1)", "the suite found from the run")
         let regressions = try Remedy.run(["regressions", "--json"] + ledger).stdout
         XCTAssertEqual(regressions, #"{"regressions":[{"failure":"failure-3","suite":"avalanche-golden","case":"forecast.bulletins::slf-date-format","last_good_run":"2","last_good_commit":"8a3b7c2","first_bad_run":"3","first_bad_commit":"c0ffee1","open":true}]}"# + "\n")
         XCTAssertTrue(try Remedy.run(["regressions", "--since", "run:3"] + ledger).stdout.hasPrefix("failure-3"), "run 3's own regression counts")
