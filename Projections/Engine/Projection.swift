@@ -105,8 +105,9 @@ public struct ReadModelTable: Sendable, Equatable {
 /// An event as projections see it: where it is, what it is, when it was recorded, and its
 /// payload. The recording time is part of the event (not a clock), so folds stay pure.
 ///
-/// Several projections read the same event: its payload is decoded once, the first time one
-/// asks (``decode(_:)``, ``outcome()``), and shared. A class for that reason; one reader at a time.
+/// Several projections read the same event: its payload is decoded once, ahead of them
+/// (``prepare()``, on the thread that reads the ledger), and shared. After `prepare` nothing
+/// in it changes, so projections on different threads can read it at once.
 public final class ProjectedEvent: @unchecked Sendable {
     public let position: Int
     public let type: String
@@ -114,8 +115,8 @@ public final class ProjectedEvent: @unchecked Sendable {
     /// The ledger's `recorded_at` (RFC 3339, UTC, milliseconds).
     public let recordedAt: String
     public let data: [UInt8]
-    private var decoded: (type: ObjectIdentifier, value: Any)?
-    private var summary: CaseOutcomeRecorded.Summary?
+    private var decoded: (type: ObjectIdentifier, value: Result<Any, any Error>)?
+    private var summary: Result<CaseOutcomeRecorded.Summary, any Error>?
 
     public init(position: Int, type: String, stream: String, recordedAt: String = "", data: [UInt8]) {
         self.position = position
@@ -125,38 +126,34 @@ public final class ProjectedEvent: @unchecked Sendable {
         self.data = data
     }
 
-    /// The payload decoded as `T` (decoded on the first call, then shared).
-    ///
-    /// - Throws: when the payload does not hold a `T`.
-    public func decode<T: Decodable>(_: T.Type) throws -> T {
-        if let decoded, decoded.type == ObjectIdentifier(T.self), let value = decoded.value as? T { return value }
-        let value = try LoopPayload.decode(T.self, from: data)
-        decoded = (ObjectIdentifier(T.self), value)
-        return value
-    }
-
-    /// Decodes the payload ahead of the folds that will read it (its catalogue type; for a case
-    /// outcome, the fields folds read): done on the thread that reads the ledger, while
-    /// another applies the folds. A payload that does not decode is left for the fold to
-    /// report, where the error names the projection.
+    /// Decodes the payload by its catalogue type (for a case outcome, the fields folds read)
+    /// and keeps the result, or the error, for every projection that reads the event.
     public func prepare() {
         guard let type = LoopEventType(rawValue: type) else { return }
         if type == .caseOutcomeRecorded {
-            _ = try? outcome()
+            summary = Result { try CaseOutcomeRecorded.summary(from: data) }
         } else {
-            func open<T: Decodable>(_: T.Type) { _ = try? decode(T.self) }
+            func open<T: Decodable>(_: T.Type) {
+                decoded = (ObjectIdentifier(T.self), Result { try LoopPayload.decode(T.self, from: data) as Any })
+            }
             open(type.payloadType)
         }
     }
 
-    /// The fields folds read of a case outcome (read on the first call, then shared).
+    /// The payload decoded as `T`: as prepared, or decoded now (and not kept).
+    ///
+    /// - Throws: when the payload does not hold a `T`.
+    public func decode<T: Decodable>(_: T.Type) throws -> T {
+        if let decoded, decoded.type == ObjectIdentifier(T.self), let value = try decoded.value.get() as? T { return value }
+        return try LoopPayload.decode(T.self, from: data)
+    }
+
+    /// The fields folds read of a case outcome: as prepared, or read now (and not kept).
     ///
     /// - Throws: when the payload is not a case outcome.
     public func outcome() throws -> CaseOutcomeRecorded.Summary {
-        if let summary { return summary }
-        let read = try CaseOutcomeRecorded.summary(from: data)
-        summary = read
-        return read
+        if let summary { return try summary.get() }
+        return try CaseOutcomeRecorded.summary(from: data)
     }
 }
 
