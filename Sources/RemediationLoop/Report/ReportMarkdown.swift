@@ -21,8 +21,8 @@ extension LoopReport {
 
     /// One line: where the ledger stands, each suite's latest run against its guards, open failures.
     ///
-    /// Open failures are summed over ``skills``: a report has no separate total, so a failure
-    /// mapped to two skills counts twice and one mapped to none is not counted.
+    /// Open failures are summed over ``skills``: every failure has one skill (those without
+    /// one count under `unmapped`), so the sum is every open failure.
     private var summaryLine: String {
         var parts = ["As of ledger position \(ledgerPosition)" + (lastRecordedAt.map { " (\(MarkdownText.cell($0)))" } ?? "")]
         let suites = ratchetBySuite
