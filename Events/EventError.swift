@@ -34,6 +34,8 @@ public struct EventError: Error, Sendable, Equatable, CustomStringConvertible {
         case emptyBatch
         /// A timestamp that is not RFC 3339.
         case invalidTimestamp
+        /// A payload of a catalogue event type that does not have the catalogue's fields.
+        case catalogueMismatch
     }
 
     /// What kind of problem this is.

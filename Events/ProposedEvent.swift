@@ -53,7 +53,11 @@ public struct ProposedEvent: Sendable, Equatable {
         metadata: EventMetadata = EventMetadata(), expectedVersion: ExpectedVersion = .any,
         schemaVersion: Int = ProposedEvent.defaultSchemaVersion
     ) throws {
-        try self.init(stream: stream, type: type, canonicalData: try CanonicalJSON.canonicalizeObject(json),
+        let data = try CanonicalJSON.canonicalizeObject(json)
+        if schemaVersion == ProposedEvent.defaultSchemaVersion, let known = LoopEventType(rawValue: type.rawValue) {
+            try known.validate(data)
+        }
+        try self.init(stream: stream, type: type, canonicalData: data,
                       id: id, metadata: metadata, expectedVersion: expectedVersion, schemaVersion: schemaVersion)
     }
 

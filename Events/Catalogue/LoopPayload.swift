@@ -25,7 +25,79 @@ public enum LoopPayload {
     }
 }
 
+extension LoopEventType {
+    /// Checks that a payload of this type has the catalogue's fields (schema version 1): its
+    /// Swift type decodes it. The ledger accepts any event type, but a catalogue type with
+    /// another shape would be an event no read model or decision could ever fold; events are
+    /// immutable, so it is refused on the way in.
+    ///
+    /// - Throws: ``EventError`` (`.catalogueMismatch`) naming the field.
+    public func validate(_ payload: some Collection<UInt8>) throws {
+        func decode<T: Decodable>(_: T.Type) throws { _ = try PayloadDecoder().decode(T.self, from: payload) }
+        do {
+            // Nearly every event is an outcome: checked field by field in one pass, which
+            // keeps a million-event batch as fast as it was without the check.
+            if self == .caseOutcomeRecorded { return try CaseOutcomeRecorded.validate(payload) }
+            try decode(payloadType)
+        } catch let error as DecodingError {
+            throw EventError(.catalogueMismatch, "\(rawValue) payloads must have the catalogue's fields "
+                             + "(Events/Catalogue/schemas/\(rawValue).schema.json): \(PayloadDecoder.describe(error))")
+        }
+    }
+}
+
+extension PayloadDecoder {
+    /// A decoding error in a line: which field, and what is wrong with it (other errors as
+    /// they describe themselves).
+    public static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context): return "no \"\(path(context.codingPath + [key]))\""
+        case .typeMismatch(let type, let context): return "\"\(path(context.codingPath))\" must be \(type)"
+        case .valueNotFound(let type, let context): return "\"\(path(context.codingPath))\" must be \(type), not null"
+        case .dataCorrupted(let context): return "\"\(path(context.codingPath))\": \(context.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+}
+
 extension CaseOutcomeRecorded {
+    /// Checks a canonical payload has the fields ``CaseOutcomeRecorded`` decodes, with their
+    /// types, as `Decodable` would (unknown fields are allowed, as they are there).
+    ///
+    /// - Throws: `DecodingError` naming the field, as the decoder would.
+    static func validate(_ payload: some Collection<UInt8>) throws {
+        var seen: Set<String> = []
+        func mismatch(_ key: String, _ type: Any.Type) -> DecodingError {
+            .typeMismatch(type, .init(codingPath: [CodingKeys(stringValue: key) ?? CodingKeys.case], debugDescription: "\(key)"))
+        }
+        try CanonicalJSON.withParser(payload) { parser in
+            try parser.walkObject { parser, name in
+                let key = String(decoding: name, as: UTF8.self)
+                seen.insert(key)
+                switch key {
+                case "case", "status", "score", "threshold", "message", "trace_id", "skill":
+                    if parser.peek() == UInt8(ascii: "n") && key != "case" && key != "status" { try parser.skipStoredValue(); return }
+                    guard try parser.parseStringValue() != nil else { throw mismatch(key, String.self) }
+                case "attempt", "duration_ms":
+                    if parser.peek() == UInt8(ascii: "n") && key == "duration_ms" { try parser.skipStoredValue(); return }
+                    guard try parser.parseIntegerValue() != nil else { throw mismatch(key, Int.self) }
+                case "properties":
+                    if parser.peek() == UInt8(ascii: "n") { try parser.skipStoredValue(); return }
+                    guard parser.peek() == UInt8(ascii: "{") else { throw mismatch(key, [String: String].self) }
+                    try parser.walkObject { parser, _ in
+                        guard try parser.parseStringValue() != nil else { throw mismatch(key, String.self) }
+                    }
+                default:
+                    try parser.skipStoredValue()
+                }
+            }
+        }
+        for required in ["case", "attempt", "status"] where !seen.contains(required) {
+            throw DecodingError.keyNotFound(CodingKeys(stringValue: required)!, .init(codingPath: [], debugDescription: "no value for \"\(required)\""))
+        }
+    }
+
     /// The canonical bytes, written directly: ingest writes one of these per case attempt, and
     /// going through `JSONEncoder` would cost more than the rest of ingest together.
     public var canonicalBytes: [UInt8] {

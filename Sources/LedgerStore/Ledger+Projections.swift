@@ -185,7 +185,14 @@ extension Ledger {
         while let event = try events.next() {
             for index in readers[event.type] ?? [] where event.position > targets[index].after {
                 let sink = targets[index].sink
-                try sink.apply(try targets[index].projection.apply(event, rows: sink))
+                let writes: [RowWrite]
+                do {
+                    writes = try targets[index].projection.apply(event, rows: sink)
+                } catch {
+                    throw LedgerError(.corrupt, "the event at position \(event.position) (\(event.type)) does not fold into the "
+                                      + "\(targets[index].projection.name) read model: \(PayloadDecoder.describe(error)); run `remedy verify`")
+                }
+                try sink.apply(writes)
                 targets[index].folded += 1
             }
         }

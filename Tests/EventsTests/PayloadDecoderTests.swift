@@ -78,4 +78,43 @@ final class PayloadDecoderTests: XCTestCase {
         XCTAssertNil(try CaseOutcomeRecorded.summary(from: CaseOutcomeRecorded(case: "c", attempt: 1, status: "pass").canonicalBytes).skill)
         XCTAssertThrowsError(try CaseOutcomeRecorded.summary(from: Array(#"{"attempt":1,"status":"pass"}"#.utf8)))
     }
+
+    func testCatalogueTypesAreCheckedOnTheWayIn() throws {
+        // Every example line of a catalogue type has the catalogue's fields.
+        for line in ExampleEvents.ndjson.split(separator: "\n") {
+            XCTAssertNoThrow(try BatchLine.decode(Array(line.utf8)), String(line))
+        }
+        XCTAssertThrowsError(try BatchLine.decode(Array(#"{"stream":"failure-9","type":"FailureDetected","data":{"failure":"failure-9"}}"#.utf8))) { error in
+            XCTAssertEqual((error as? EventError)?.code, .catalogueMismatch)
+            XCTAssertTrue("\(error)".contains(#"no "kind""#), "\(error)")
+        }
+        XCTAssertThrowsError(try ProposedEvent(stream: StreamName("fix-1"), type: EventType("FixMerged"), json: Array(#"{"fix":"fix-1","commit":7}"#.utf8))) { error in
+            XCTAssertTrue("\(error)".contains(#""commit" must be String"#), "\(error)")
+        }
+        // Other types are the user's own; a later schema version is a newer remedy's to read.
+        XCTAssertNoThrow(try ProposedEvent(stream: StreamName("fix-1"), type: EventType("FixLanded"), json: Array("{}".utf8)))
+        XCTAssertNoThrow(try BatchLine.decode(Array(#"{"stream":"fix-1","type":"FixMerged","schema_version":2,"data":{}}"#.utf8)))
+    }
+
+    /// Outcomes are checked by a one-pass reader: it accepts and refuses what the decoder does.
+    func testTheOutcomeCheckAgreesWithTheDecoder() throws {
+        let payloads = [
+            #"{"attempt":1,"case":"a","status":"pass"}"#,
+            #"{"attempt":1,"case":"a","status":"pass","score":null,"duration_ms":null,"properties":null,"extra":[1,{"x":2}]}"#,
+            #"{"attempt":1,"case":"a","properties":{"k":"v"},"status":"fail","skill":"s"}"#,
+            #"{"attempt":"1","case":"a","status":"pass"}"#,
+            #"{"attempt":1,"case":null,"status":"pass"}"#,
+            #"{"attempt":1,"status":"pass"}"#,
+            #"{"attempt":1,"case":"a","status":"pass","duration_ms":"5"}"#,
+            #"{"attempt":1,"case":"a","status":"pass","properties":{"k":1}}"#,
+            #"{"attempt":1,"case":"a","status":"pass","properties":[]}"#,
+            #"{"attempt":1,"case":"a","status":"pass","message":7}"#,
+        ]
+        for payload in payloads {
+            let bytes = try CanonicalJSON.canonicalizeObject(Array(payload.utf8))
+            let decodes = (try? PayloadDecoder().decode(CaseOutcomeRecorded.self, from: bytes)) != nil
+            let validates = (try? LoopEventType.caseOutcomeRecorded.validate(bytes)) != nil
+            XCTAssertEqual(validates, decodes, payload)
+        }
+    }
 }

@@ -29,20 +29,20 @@ final class AppendTests: XCTestCase {
         let folder = TemporaryFolder()
         let ledger = try folder.openLedger()
         let id = "0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11"
-        let first = try ledger.append(event("run-1", "EvalRunStarted", #"{"a":1,"b":2}"#, id: id, expect: .noStream, actor: "ci"))
+        let first = try ledger.append(event("run-1", "RunStarted", #"{"a":1,"b":2}"#, id: id, expect: .noStream, actor: "ci"))
         try ledger.append(event("run-2"))
         // Same content written differently (key order, whitespace, id case), and with an
         // expectation that no longer holds: still the same event, still a no-op.
-        let retry = try ledger.append(event("run-1", "EvalRunStarted", #"{ "b":2, "a":1 }"#, id: id.uppercased(), expect: .noStream, actor: "ci"))
+        let retry = try ledger.append(event("run-1", "RunStarted", #"{ "b":2, "a":1 }"#, id: id.uppercased(), expect: .noStream, actor: "ci"))
         XCTAssertTrue(retry.isDuplicate)
         XCTAssertEqual(retry.position, first.position)
         XCTAssertEqual(try ledger.treeHead().size, 2)
 
         for changed in [
-            try event("run-1", "EvalRunStarted", #"{"a":1,"b":3}"#, id: id, actor: "ci"),
-            try event("run-1", "EvalRunCompleted", #"{"a":1,"b":2}"#, id: id, actor: "ci"),
-            try event("run-1", "EvalRunStarted", #"{"a":1,"b":2}"#, id: id, actor: "someone else"),
-            try event("run-9", "EvalRunStarted", #"{"a":1,"b":2}"#, id: id, actor: "ci"),
+            try event("run-1", "RunStarted", #"{"a":1,"b":3}"#, id: id, actor: "ci"),
+            try event("run-1", "RunCompleted", #"{"a":1,"b":2}"#, id: id, actor: "ci"),
+            try event("run-1", "RunStarted", #"{"a":1,"b":2}"#, id: id, actor: "someone else"),
+            try event("run-9", "RunStarted", #"{"a":1,"b":2}"#, id: id, actor: "ci"),
         ] {
             assertLedgerError(.idConflict, "event id \(id) already exists at position 1 with different content") {
                 try ledger.append(changed)

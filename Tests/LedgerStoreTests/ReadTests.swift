@@ -20,19 +20,19 @@ final class ReadTests: XCTestCase {
     func testFilters() throws {
         let folder = TemporaryFolder()
         let ledger = try folder.openLedger()
-        try ledger.append(event("fix-1", "FixProposed"))     // 1
-        try ledger.append(event("fix-2", "FixMerged"))       // 2
-        try ledger.append(event("fixture-1", "FixProposed")) // 3: another category sharing a prefix
-        try ledger.append(event("run-1", "EvalRunStarted"))  // 4
-        try ledger.append(event("fix-1", "FixMerged"))       // 5
+        try ledger.append(event("fix-1", "FixSuggested"))     // 1
+        try ledger.append(event("fix-2", "FixLanded"))       // 2
+        try ledger.append(event("fixture-1", "FixSuggested")) // 3: another category sharing a prefix
+        try ledger.append(event("run-1", "RunStarted"))  // 4
+        try ledger.append(event("fix-1", "FixLanded"))       // 5
         XCTAssertEqual(try positions(ledger) { _ in }, [1, 2, 3, 4, 5])
         XCTAssertEqual(try positions(ledger) { $0.streams = [try! StreamName("fix-1")] }, [1, 5])
         XCTAssertEqual(try positions(ledger) { $0.categories = ["fix"] }, [1, 2, 5])
         XCTAssertEqual(try positions(ledger) { $0.categories = ["fix", "run"] }, [1, 2, 4, 5])
-        XCTAssertEqual(try positions(ledger) { $0.types = ["FixMerged", "EvalRunStarted"] }, [2, 4, 5])
+        XCTAssertEqual(try positions(ledger) { $0.types = ["FixLanded", "RunStarted"] }, [2, 4, 5])
         XCTAssertEqual(try positions(ledger) { $0.fromPosition = 2; $0.toPosition = 4 }, [2, 3, 4])
         XCTAssertEqual(try positions(ledger) { $0.limit = 2 }, [1, 2])
-        XCTAssertEqual(try positions(ledger) { $0.categories = ["fix"]; $0.types = ["FixMerged"]; $0.limit = 1 }, [2])
+        XCTAssertEqual(try positions(ledger) { $0.categories = ["fix"]; $0.types = ["FixLanded"]; $0.limit = 1 }, [2])
         XCTAssertEqual(try positions(ledger) { $0.since = Timestamp(millisecondsSinceEpoch: 0) }, [1, 2, 3, 4, 5])
         XCTAssertEqual(try positions(ledger) { $0.until = Timestamp(millisecondsSinceEpoch: 0) }, [])
         let third = try Timestamp(parsing: try ledger.event(position: 3).recordedAt)

@@ -187,4 +187,26 @@ extension CLIErrorTests {
         XCTAssertEqual(slow.terminationStatus, 0)
         XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger!, "--stream", "slow-1"]).stdoutLines.count, 1)
     }
+
+    /// The read models' commands: a bad question is one line and an exit code, and leaves the
+    /// events as they were.
+    func testReadModelCommandsRefuseBadQuestionsClearly() throws {
+        try assertFails(["report", "--ledger", ledger, "--html", folder.file("no/such/folder/r.html")], exit: 7, "cannot write")
+        try assertFails(["health", "--ledger", ledger, "--skill", "nope"], exit: 8, "no skill nope")
+        try assertFails(["stats", "--ledger", ledger, "--by", "skill", "--period", "year"], exit: 2, "--period year")
+        try assertFails(["case", "no::such", "--ledger", ledger], exit: 8, "no case no::such")
+        try assertFails(["report", "--ledger", ledger, "--as-of", "run:99"], exit: 8, "no run 99")
+        try assertFails(["ratchet", "check", "--run", "99", "--ledger", ledger], exit: 8, "no run 99")
+        try assertFails(["health", "--ledger", folder.file("missing.db")], exit: 5, "no ledger at")
+    }
+
+    /// A catalogue event type with another shape is refused on the way in; one written by a
+    /// newer schema version that this remedy cannot read stops the read models with its position.
+    func testCatalogueEventsMustHaveTheCataloguesFields() throws {
+        try assertFails(["append", "--ledger", ledger, "--stream", "failure-9", "--type", "FailureDetected", "--data", #"{"failure":"failure-9"}"#],
+                        exit: 2, #"FailureDetected payloads must have the catalogue's fields"#)
+        let newer = #"{"stream":"failure-9","type":"FailureDetected","schema_version":2,"data":{"failure":"failure-9"}}"#
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--ndjson", "-"], input: Data(newer.utf8)).status, 0)
+        try assertFails(["guards", "--ledger", ledger], exit: 7, "(FailureDetected) does not fold into the")
+    }
 }
