@@ -34,6 +34,7 @@ extension Ledger {
     ) throws -> Int? {
         try query.validate()
         return try mapErrors("read") {
+            let query = try narrowedByTime(query)
             let (whereClause, bindings) = query.sql(afterPosition: after)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT position, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
@@ -58,6 +59,7 @@ extension Ledger {
     ) throws {
         try query.validate()
         try mapErrors("read") {
+            let query = try narrowedByTime(query)
             let (whereClause, bindings) = query.sql(afterPosition: nil)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT position, type, stream, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
@@ -74,6 +76,7 @@ extension Ledger {
     public func events(_ query: EventQuery) throws -> [StoredEvent] {
         try query.validate()
         return try mapErrors("read") {
+            let query = try narrowedByTime(query)
             let (whereClause, bindings) = query.sql(afterPosition: nil)
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
@@ -161,5 +164,47 @@ extension Ledger {
             throw LedgerError(.corrupt, "the event at position \(stored.position) has an unreadable recorded_at; run `remedy verify`")
         }
         return time
+    }
+}
+
+extension Ledger {
+    /// The query with its time bounds also as position bounds: `recorded_at` never runs
+    /// backwards (the append makes sure), so the first event at or after a time is found by a
+    /// binary search over positions, about 20 lookups for a million events, instead of a scan.
+    /// The time conditions stay in the query too.
+    func narrowedByTime(_ query: EventQuery) throws -> EventQuery {
+        guard query.since != nil || query.until != nil else { return query }
+        var narrowed = query
+        if let since = query.since {
+            narrowed.fromPosition = max(query.fromPosition ?? 1, try searchPosition(recordedAtOrAfter: since))
+        }
+        if let until = query.until {
+            narrowed.toPosition = min(query.toPosition ?? Int.max, try searchPosition(recordedAtOrAfter: until) - 1)
+        }
+        return narrowed
+    }
+
+    /// The first position recorded at or after `time`, or one past the last event (a binary
+    /// search: `recorded_at` never runs backwards).
+    ///
+    /// - Throws: ``LedgerError``.
+    public func firstPosition(recordedAtOrAfter time: Timestamp) throws -> Int {
+        try mapErrors("read") { try searchPosition(recordedAtOrAfter: time) }
+    }
+
+    private func searchPosition(recordedAtOrAfter time: Timestamp) throws -> Int {
+        let statement = try connection.cachedStatement("SELECT recorded_at FROM events WHERE position = ?")
+        defer { statement.reset() }
+        let target = time.description
+        var low = 1, high = try storedRange().size + 1
+        while low < high {
+            let middle = (low + high) / 2
+            statement.reset()
+            statement.bind(middle, at: 1)
+            // A missing position (only in a damaged file) counts as later: the time
+            // conditions, kept in the query, still decide.
+            if try statement.step(), statement.text(0) < target { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

@@ -67,19 +67,13 @@ public enum ReadModels {
         guard let time = try? Timestamp(parsing: point) else {
             throw LoopError(.invalidArgument, "--as-of \(point): expected a position, an RFC 3339 time or run:ID")
         }
-        var query = EventQuery()
         if runStart {
             // Since a time: from the first event recorded at or after it.
-            query.since = time
-            query.limit = 1
-            var first = Int.max
-            try ledger.forEachEventBody(query) { position, _ in first = position; return false }
-            return first
+            let first = try ledger.firstPosition(recordedAtOrAfter: time)
+            return first > (try ledger.treeHead().size) ? Int.max : first
         }
-        query.until = Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 1)
-        var last = 0
-        try ledger.forEachEventBody(query) { position, _ in last = position; return true }
-        return last
+        // As of a time: the last event recorded at or before it.
+        return try ledger.firstPosition(recordedAtOrAfter: Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 1)) - 1
     }
 
     /// A projection's rows: caught up in the ledger when it can be written, folded in memory

@@ -34,4 +34,23 @@ final class StreamNamesTests: XCTestCase {
         XCTAssertEqual([extent.firstPosition, extent.lastPosition, extent.version], [1, 8, 2])
         XCTAssertNil(try ledger.extent(of: "run-s/3"))
     }
+
+    func testTheFirstEventAtOrAfterATimeIsFoundByBinarySearch() throws {
+        let folder = TemporaryFolder()
+        let ledger = try folder.openLedger()
+        for _ in 0..<7 {
+            try ledger.append(try event("fix-1"))
+            usleep(3_000)
+        }
+        let times = try (1...7).map { try Timestamp(parsing: try ledger.event(position: $0).recordedAt) }
+        for position in 1...7 {
+            XCTAssertEqual(try ledger.firstPosition(recordedAtOrAfter: times[position - 1]), position)
+        }
+        XCTAssertEqual(try ledger.firstPosition(recordedAtOrAfter: Timestamp(millisecondsSinceEpoch: 0)), 1)
+        XCTAssertEqual(try ledger.firstPosition(recordedAtOrAfter: Timestamp(millisecondsSinceEpoch: times[6].millisecondsSinceEpoch + 1)), 8)
+        var query = EventQuery()
+        query.since = times[2]
+        query.until = times[5]
+        XCTAssertEqual(try ledger.events(query).map(\.position), [3, 4, 5])
+    }
 }
