@@ -24,7 +24,7 @@ extension Ledger {
     /// version changed, is rebuilt (built aside and swapped in). When every checkpoint is
     /// current, nothing is written and no write lock is taken.
     ///
-    /// - Throws: ``LedgerError``, or a projection's decoding error for a damaged event.
+    /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot read).
     @discardableResult
     public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
         guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
@@ -52,7 +52,7 @@ extension Ledger {
     /// are built aside and swapped in within one transaction, so an interrupted rebuild leaves
     /// the previous tables in place.
     ///
-    /// - Throws: ``LedgerError``, or a projection's decoding error for a damaged event.
+    /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot read).
     @discardableResult
     public func rebuild(_ projections: [any Projection.Type]) throws -> [CatchUp] {
         guard mode == .readWrite else { throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only") }
