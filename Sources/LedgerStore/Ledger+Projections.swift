@@ -85,7 +85,7 @@ extension Ledger {
     /// for nil): time travel, without touching the live tables, and what read-only ledgers
     /// answer from.
     ///
-    /// - Throws: ``LedgerError``, or a projection's decoding error.
+    /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot read).
     public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil) throws -> [MemoryRows] {
         let memories = projections.map { MemoryRows($0) }
         var targets = zip(projections, memories).map { FoldTarget(projection: $0, after: 0, sink: $1) }
