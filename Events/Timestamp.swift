@@ -24,6 +24,17 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         return Timestamp(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
     }
 
+    /// Milliseconds from `earlier` to this time, 0 if it is not earlier: how ages and times to
+    /// fix are measured.
+    public func milliseconds(since earlier: Timestamp) -> Int {
+        Int(max(0, millisecondsSinceEpoch - earlier.millisecondsSinceEpoch))
+    }
+
+    /// Milliseconds from a recorded time (RFC 3339 text) to this time; nil when it does not parse.
+    public func milliseconds(since earlier: String) -> Int? {
+        (try? Timestamp(parsing: earlier)).map { milliseconds(since: $0) }
+    }
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }

@@ -204,7 +204,7 @@ struct HealthFold {
             }
             put(P.guardSkills, key + [.text(skill), .integer(0)])
             if resolved.fix != nil, case .text(let detectedAt) = failure[3] {
-                let milliseconds = Self.milliseconds(from: detectedAt, to: event.recordedAt)
+                let milliseconds = (try? Timestamp(parsing: event.recordedAt))?.milliseconds(since: detectedAt) ?? 0
                 put(P.fixTimes, [.text(skill), .text(resolved.failure), failure[4], .integer(event.position), .integer(milliseconds)])
             }
         }
@@ -237,10 +237,6 @@ struct HealthFold {
         return skills.split(separator: "\n").map(String.init)
     }
 
-    static func milliseconds(from start: String, to end: String) -> Int {
-        guard let start = try? Timestamp(parsing: start), let end = try? Timestamp(parsing: end) else { return 0 }
-        return Int(max(0, end.millisecondsSinceEpoch - start.millisecondsSinceEpoch))
-    }
 
     // MARK: - Rows
 

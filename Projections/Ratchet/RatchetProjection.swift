@@ -9,7 +9,7 @@ import Events
 /// ```
 public enum RatchetProjection: Projection {
     public static let name = "ratchet"
-    public static let version = 4
+    public static let version = 5
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.evalRunCompleted.rawValue,
         LoopEventType.failureResolved.rawValue, LoopEventType.failureDetected.rawValue,
@@ -31,6 +31,7 @@ public enum RatchetProjection: Projection {
             .init("completed_at", "TEXT", "when the run completed"),
             .init("ran", "INTEGER", "tests - skipped"),
             .init("passed", "INTEGER", "of those, passed"),
+            .init("started_position", "INTEGER", "where the run started (what came after it waited at least this run)"),
         ],
         keyColumns: 2,
         documentation: "One row per completed regular run (verification runs are not the ratchet's).")
@@ -49,12 +50,16 @@ public enum RatchetProjection: Projection {
         keyColumns: 1, documentation: "Per suite counts.")
 
     /// Working state: verification runs in progress (any number, in any suite).
-    static let verifications = ReadModelTable(
-        name: "ratchet_verifications",
-        columns: [.init("stream", "TEXT", "the stream of a verification run in progress")],
-        keyColumns: 1, documentation: "Verification runs started and not yet completed.")
+    /// Working state: runs in progress (any number, in any suite), so a completion knows where
+    /// its run started and whether it verified a fix.
+    static let openRuns = ReadModelTable(
+        name: "ratchet_open_runs",
+        columns: [.init("stream", "TEXT", "the stream of a run in progress"),
+                  .init("started_position", "INTEGER", "where it started"),
+                  .init("verification", "INTEGER", "1 when it verifies a fix")],
+        keyColumns: 1, documentation: "Runs started and not yet completed.")
 
-    public static let tables = [runs, guardStates, suites, verifications]
+    public static let tables = [runs, guardStates, suites, openRuns]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         func suiteRow(_ suite: String) throws -> [RowValue] {
@@ -70,16 +75,14 @@ public enum RatchetProjection: Projection {
 
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
-            // Verification runs are not the ratchet's: remember their stream to skip their completion.
+            // Verification runs are not the ratchet's: their completion is skipped.
             let started = try event.decode(EvalRunStarted.self)
-            if started.verifies != nil {
-                return [.upsert(table: verifications.name, row: [.text(event.stream)])]
-            }
+            return [.upsert(table: openRuns.name, row: [.text(event.stream), .integer(event.position), .integer(started.verifies == nil ? 0 : 1)])]
         case .evalRunCompleted:
             let completed = try event.decode(EvalRunCompleted.self)
-            if try rows.row(verifications.name, key: [.text(event.stream)]) != nil {
-                return [.delete(table: verifications.name, key: [.text(event.stream)])]
-            }
+            let open = try rows.row(openRuns.name, key: [.text(event.stream)])
+            let finished = RowWrite.delete(table: openRuns.name, key: [.text(event.stream)])
+            if open?[2] == .integer(1) { return [finished] }
             var suite = try suiteRow(completed.suite)
             let total = count(suite, 1), held = total - count(suite, 2)
             let highWater = max(count(suite, 3), held)
@@ -87,11 +90,12 @@ public enum RatchetProjection: Projection {
             let ran = completed.tests - completed.skipped
             let passed = ran - completed.failures - completed.errors
             return [
+                finished,
                 .upsert(table: suites.name, row: suite),
                 .upsert(table: runs.name, row: [
                     .text(completed.suite), .integer(event.position), .text(completed.runID), .integer(total), .integer(held),
                     .integer(completed.regressions), .integer(completed.tests), .text(RowValue.rate(passed, of: ran)), .integer(highWater),
-                    .text(event.recordedAt), .integer(ran), .integer(passed),
+                    .text(event.recordedAt), .integer(ran), .integer(passed), open?[1] ?? .integer(event.position),
                 ]),
             ]
         case .failureResolved:

@@ -38,10 +38,10 @@ public struct CaseHistory: Sendable, Equatable {
             if let index = table.column(column), case .integer(let value) = row[index] { return value }
             return 0
         }
-        let firstAt = table.column("first_at").flatMap { row[$0].text }.flatMap { try? Timestamp(parsing: $0) }
+        let firstAt = table.column("first_at").flatMap { row[$0].text }
         let runs = int("runs")
         return CaseHistory(columns: zip(table.columns, row).map { (name: $0.0.name, value: $0.1) }, timeline: timeline, ageRuns: runs,
-                           ageMilliseconds: firstAt.map { Int(max(0, now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) } ?? 0,
+                           ageMilliseconds: firstAt.flatMap { now.milliseconds(since: $0) } ?? 0,
                            flipRate: RowValue.rate(int("flips"), of: runs - 1))
     }
 }

@@ -28,6 +28,10 @@ public struct QueueItem: Sendable, Equatable {
     public var since: Int
     /// The time it dates from (RFC 3339).
     public var sinceAt: String = ""
+    /// Regular runs of its suite started since it appeared: waiting counted in runs.
+    public var ageRuns = 0
+    /// Time since it appeared, by the clock ``NextQueue/items(_:now:)`` was given.
+    public var ageMilliseconds = 0
 }
 
 /// What `remedy next` lists, from the queue read model: the loop's work, regressions first,
@@ -51,6 +55,13 @@ public enum NextQueue {
             items.append(QueueItem(kind: .quarantineExpired, subject: key, suite: suite, case: key,
                                    action: "the quarantine owned by \(row[2]) expired on \(until): fix, extend or end it",
                                    since: since, sinceAt: row[5].text ?? ""))
+        }
+        // Ages: in runs of the item's suite started after it appeared, and in time.
+        let starts = Dictionary(grouping: try view.rows(RatchetProjection.runs)) { $0[0].text ?? "" }
+            .mapValues { rows in rows.map { $0[RatchetProjection.runs.column("started_position")!].number } }
+        for index in items.indices {
+            items[index].ageRuns = (starts[items[index].suite] ?? []).filter { $0 > items[index].since }.count
+            items[index].ageMilliseconds = now.milliseconds(since: items[index].sinceAt) ?? 0
         }
         return items.sorted {
             ($0.kind == .regression ? 0 : 1, $0.since, $0.subject) < ($1.kind == .regression ? 0 : 1, $1.since, $1.subject)

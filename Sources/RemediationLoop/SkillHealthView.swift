@@ -15,6 +15,16 @@ public struct SkillHealth: Sendable, Equatable {
 
     public var skill: String { value("skill").text ?? "" }
     public var status: String { value("status").text ?? "" }
+    /// The rule that decided ``status``, with its figures.
+    public var rule: String { value("rule").text ?? "" }
+    /// Over the last runs, four decimals ("" before any run).
+    public var passRate: String { value("pass_rate").text ?? "" }
+    /// up, down, flat, or "".
+    public var trend: String { value("trend").text ?? "" }
+    public var cases: Int { integer("cases") }
+    public var openFailures: Int { integer("open_failures") }
+    public var guards: Int { integer("guards") }
+    public var regressions: Int { integer("regressions") }
 
     public func value(_ column: String) -> RowValue {
         columns.first { $0.name == column }?.value ?? .null

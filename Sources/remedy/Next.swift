@@ -25,13 +25,13 @@ extension Remedy {
                         .object([("kind", .string(item.kind.rawValue)), ("subject", .string(item.subject)), ("suite", .string(item.suite)),
                                  ("case", item.case.map { .string($0) } ?? .null), ("action", .string(item.action)),
                                  ("must_include", .array(item.mustInclude.map { .string($0) })), ("since", .int(item.since)),
-                                 ("since_at", .string(item.sinceAt)), ("age_ms", .int(age(item, now)))])
+                                 ("since_at", .string(item.sinceAt)), ("age_ms", .int(item.ageMilliseconds)), ("age_runs", .int(item.ageRuns))])
                     }))]))
                 } else if items.isEmpty {
                     output.writeLine("nothing to do")
                 } else {
                     for item in items {
-                        output.writeLine("\(item.kind.rawValue.padding(18))\(item.subject.padding(22))\(humanDuration(milliseconds: age(item, now)).padding(9))\(item.action)")
+                        output.writeLine("\(item.kind.rawValue.padding(18))\(item.subject.padding(22))\(humanDuration(milliseconds: item.ageMilliseconds).padding(9))\(item.action)")
                         if !item.mustInclude.isEmpty { output.writeLine(String(repeating: " ", count: 40) + "must include \(item.mustInclude.count) cases") }
                     }
                 }
@@ -39,12 +39,6 @@ extension Remedy {
             }
         }
     }
-}
-
-/// How long an item has waited, by the clock `now` (0 when its time is unknown).
-private func age(_ item: QueueItem, _ now: Timestamp) -> Int {
-    guard let since = try? Timestamp(parsing: item.sinceAt) else { return 0 }
-    return Int(max(0, now.millisecondsSinceEpoch - since.millisecondsSinceEpoch))
 }
 
 extension String {

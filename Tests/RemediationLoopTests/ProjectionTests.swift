@@ -132,7 +132,7 @@ import Projections
     @Test func theReadModelsAreDocumented() throws {
         let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Projections/README.md").path, encoding: .utf8)
-        let working = ["ratchet_guards", "ratchet_suites", "ratchet_verifications", "case_runs", "queue_failures", "queue_fixes", "regression_runs"]
+        let working = ["ratchet_guards", "ratchet_suites", "ratchet_open_runs", "case_runs", "queue_failures", "queue_fixes", "regression_runs"]
         for table in ReadModels.all.flatMap({ $0.tables }) where !working.contains(table.name) && !table.name.hasPrefix("health_") {
             #expect(readme.contains("`\(table.name)`"), "\(table.name) is documented")
             for column in table.columns {
@@ -242,6 +242,13 @@ import Projections
         #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.verify])
         try append("fix-a", .fixReverted, FixReverted(fix: "fix-a", reason: "r"))
         #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.diagnose])
+        // It has waited the runs of its suite started since, and the time since it was detected.
+        for run in ["1", "2"] {
+            try append("run-s/\(run)", .evalRunStarted, EvalRunStarted(suite: "s", runID: run, kind: "eval", format: "junit", reports: []))
+            try append("run-s/\(run)", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: run))
+        }
+        let item = try #require(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp(parsing: "2099-01-01")).first)
+        #expect(item.ageRuns == 2 && item.ageMilliseconds > 0)
     }
 
     /// Verification runs are never the ratchet's, even when two are open at once.

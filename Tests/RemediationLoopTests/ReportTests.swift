@@ -30,8 +30,8 @@ import Testing
     }
 
     @Test func textFromTheLedgerIsEscaped() {
-        let regression = LoopReport.Regression(suite: "s", caseKey: "a|b <script>alert(1)</script>", lastGoodRun: nil, lastGoodCommit: nil,
-                                               firstBadRun: "2", firstBadCommit: nil)
+        let regression = RegressionView(failure: "failure-1", suite: "s", case: "a|b <script>alert(1)</script>", lastGoodRun: nil,
+                                        lastGoodCommit: nil, firstBadRun: "2", firstBadCommit: nil, open: true)
         let report = LoopReport(title: "<b>", ledgerPosition: 1, lastRecordedAt: nil, ratchet: [Self.point(1)], skills: [], queue: [],
                                 regressions: [regression])
         #expect(!report.html.contains("<script>alert"))

@@ -42,78 +42,6 @@ public struct LoopReport: Sendable, Equatable {
         }
     }
 
-    /// How one skill is doing, and the rule that says so.
-    public struct SkillHealth: Sendable, Equatable {
-        public var skill: String
-        /// `healthy`, `degraded` or `failing`; renderers show anything else as neutral.
-        public var status: String
-        /// The rule that decided the status, in words, so a reader can check the verdict.
-        public var rule: String
-        public var cases: Int
-        /// The skill's pass rate as `"0.9500"`, or `""` when none of its cases ran.
-        public var passRate: String
-        /// `"up"`, `"down"`, `"flat"`, or `""` when there is nothing to compare with.
-        public var trend: String
-        public var openFailures: Int
-        public var guards: Int
-        public var regressions: Int
-
-        public init(skill: String, status: String, rule: String, cases: Int, passRate: String, trend: String,
-                    openFailures: Int, guards: Int, regressions: Int) {
-            self.skill = skill
-            self.status = status
-            self.rule = rule
-            self.cases = cases
-            self.passRate = passRate
-            self.trend = trend
-            self.openFailures = openFailures
-            self.guards = guards
-            self.regressions = regressions
-        }
-    }
-
-    /// One thing the loop must do next, with how long it has waited.
-    public struct QueueItem: Sendable, Equatable {
-        /// The step to take: `diagnose`, `propose`, `verify`, `gate`, `review`, `merge`, ...
-        public var action: String
-        /// The failure or fix it applies to, e.g. `failure-12` or `fix-3`.
-        public var subject: String
-        public var detail: String
-        /// Runs recorded since the item appeared: waiting is measured in runs as well as time.
-        public var ageRuns: Int
-        /// Wall-clock age, already formatted, e.g. `"3h 12m"`.
-        public var age: String
-
-        public init(action: String, subject: String, detail: String, ageRuns: Int, age: String) {
-            self.action = action
-            self.subject = subject
-            self.detail = detail
-            self.ageRuns = ageRuns
-            self.age = age
-        }
-    }
-
-    /// A case that passed and then failed, bracketed by runs and commits for bisecting.
-    public struct Regression: Sendable, Equatable {
-        public var suite: String
-        public var caseKey: String
-        /// The last run where the case passed; `nil` when no recorded run passed it.
-        public var lastGoodRun: String?
-        public var lastGoodCommit: String?
-        public var firstBadRun: String
-        public var firstBadCommit: String?
-
-        public init(suite: String, caseKey: String, lastGoodRun: String?, lastGoodCommit: String?,
-                    firstBadRun: String, firstBadCommit: String?) {
-            self.suite = suite
-            self.caseKey = caseKey
-            self.lastGoodRun = lastGoodRun
-            self.lastGoodCommit = lastGoodCommit
-            self.firstBadRun = firstBadRun
-            self.firstBadCommit = firstBadCommit
-        }
-    }
-
     public var title: String
     /// The report answers as of this ledger position.
     public var ledgerPosition: Int
@@ -121,13 +49,14 @@ public struct LoopReport: Sendable, Equatable {
     public var lastRecordedAt: String?
     /// Every recorded run in run order; several suites may interleave.
     public var ratchet: [RatchetPoint]
+    /// The read models' own views: what `remedy health`, `remedy next` and `remedy regressions` show.
     public var skills: [SkillHealth]
     public var queue: [QueueItem]
     /// Latest first.
-    public var regressions: [Regression]
+    public var regressions: [RegressionView]
 
     public init(title: String, ledgerPosition: Int, lastRecordedAt: String?, ratchet: [RatchetPoint],
-                skills: [SkillHealth], queue: [QueueItem], regressions: [Regression]) {
+                skills: [SkillHealth], queue: [QueueItem], regressions: [RegressionView]) {
         self.title = title
         self.ledgerPosition = ledgerPosition
         self.lastRecordedAt = lastRecordedAt

@@ -81,9 +81,9 @@ extension LoopReport {
         out += "<table>\n<thead><tr><th>Action</th><th>Subject</th><th>Detail</th><th class=\"num\">Age (runs)</th>"
         out += "<th class=\"num\">Age</th></tr></thead>\n<tbody>\n"
         for item in queue {
-            out += "<tr><td>\(HTMLText.escape(item.action))</td><td><code>\(HTMLText.escape(item.subject))</code></td>"
-            out += "<td>\(HTMLText.escape(item.detail))</td><td class=\"num\">\(item.ageRuns)</td>"
-            out += "<td class=\"num\">\(HTMLText.escape(item.age))</td></tr>\n"
+            out += "<tr><td>\(HTMLText.escape(item.kind.rawValue))</td><td><code>\(HTMLText.escape(item.subject))</code></td>"
+            out += "<td>\(HTMLText.escape(item.action))</td><td class=\"num\">\(item.ageRuns)</td>"
+            out += "<td class=\"num\">\(HTMLText.escape(humanDuration(milliseconds: item.ageMilliseconds)))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n</section>\n"
     }
@@ -93,7 +93,7 @@ extension LoopReport {
         guard !regressions.isEmpty else { return out + "<p class=\"empty\">No regressions recorded.</p>\n</section>\n" }
         out += "<table>\n<thead><tr><th>Suite</th><th>Case</th><th>Last good</th><th>First bad</th></tr></thead>\n<tbody>\n"
         for regression in regressions.prefix(ReportHTML.regressionLimit) {
-            out += "<tr><td><code>\(HTMLText.escape(regression.suite))</code></td><td><code>\(HTMLText.escape(regression.caseKey))</code></td>"
+            out += "<tr><td><code>\(HTMLText.escape(regression.suite))</code></td><td><code>\(HTMLText.escape(regression.case))</code></td>"
             out += "<td>\(ReportHTML.runCell(regression.lastGoodRun, regression.lastGoodCommit))</td>"
             out += "<td>\(ReportHTML.runCell(regression.firstBadRun, regression.firstBadCommit))</td></tr>\n"
         }

@@ -80,8 +80,8 @@ extension LoopReport {
         out += MarkdownText.row(["Action", "Subject", "Detail", "Age (runs)", "Age"])
         out += "| --- | --- | --- | ---: | ---: |\n"
         for item in queue.prefix(MarkdownText.rowLimit) {
-            out += MarkdownText.row([MarkdownText.cell(item.action), MarkdownText.cell(item.subject), MarkdownText.cell(item.detail),
-                                     "\(item.ageRuns)", MarkdownText.cell(item.age)])
+            out += MarkdownText.row([MarkdownText.cell(item.kind.rawValue), MarkdownText.cell(item.subject), MarkdownText.cell(item.action),
+                                     "\(item.ageRuns)", humanDuration(milliseconds: item.ageMilliseconds)])
         }
         return out + "\n" + MarkdownText.more(queue.count)
     }
@@ -92,7 +92,7 @@ extension LoopReport {
         out += MarkdownText.row(["Suite", "Case", "Last good run", "Last good commit", "First bad run", "First bad commit"])
         out += "| --- | --- | --- | --- | --- | --- |\n"
         for regression in regressions.prefix(MarkdownText.rowLimit) {
-            out += MarkdownText.row([MarkdownText.cell(regression.suite), MarkdownText.cell(regression.caseKey),
+            out += MarkdownText.row([MarkdownText.cell(regression.suite), MarkdownText.cell(regression.case),
                                      regression.lastGoodRun.map(MarkdownText.cell) ?? "none recorded",
                                      regression.lastGoodCommit.map(MarkdownText.cell) ?? "",
                                      MarkdownText.cell(regression.firstBadRun),
