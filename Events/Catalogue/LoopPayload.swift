@@ -61,6 +61,30 @@ extension PayloadDecoder {
     }
 }
 
+extension DatasetDeclared {
+    /// Adds one declaration to the set being assembled from parts, and returns the set in
+    /// force once this declaration completes it (at once for a set in one part).
+    ///
+    /// Parts are written together and in order; the set takes force with its last part, its
+    /// cases every part's, in order.
+    public static func assemble(_ declared: DatasetDeclared, pending: inout DatasetDeclared?) -> DatasetDeclared? {
+        guard let parts = declared.parts, parts > 1 else { return declared }
+        var assembled = declared
+        if declared.part != 1, var earlier = pending {
+            earlier.cases += declared.cases
+            assembled = earlier
+        }
+        guard declared.part == parts else {
+            pending = assembled
+            return nil
+        }
+        pending = nil
+        assembled.part = nil
+        assembled.parts = nil
+        return assembled
+    }
+}
+
 extension CaseOutcomeRecorded {
     /// Checks a canonical payload has the fields ``CaseOutcomeRecorded`` decodes, with their
     /// types, as `Decodable` would (unknown fields are allowed, as they are there).

@@ -210,20 +210,8 @@ public struct LoopState: Sendable, Equatable {
             policy = try LoopPayload.decode(PolicyAdopted.self, from: data)
         case .datasetDeclared:
             let dataset = try LoopPayload.decode(DatasetDeclared.self, from: data)
-            guard let parts = dataset.parts, parts > 1 else {
-                datasets[dataset.suite] = dataset
-                return
-            }
-            // Parts arrive together and in order; the set takes force with its last part.
-            var assembled = dataset.part == 1 ? dataset : (pendingDatasets[dataset.suite] ?? dataset)
-            if dataset.part != 1 { assembled.cases += dataset.cases }
-            if dataset.part == parts {
-                assembled.part = nil
-                assembled.parts = nil
-                datasets[dataset.suite] = assembled
-                pendingDatasets[dataset.suite] = nil
-            } else {
-                pendingDatasets[dataset.suite] = assembled
+            if let complete = DatasetDeclared.assemble(dataset, pending: &pendingDatasets[dataset.suite]) {
+                datasets[dataset.suite] = complete
             }
         case .quarantineStarted:
             let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: data)

@@ -78,7 +78,7 @@ public enum NextQueue {
             .filter { $0[2] != .text("retired") }.compactMap { $0[1].text })
         var query = EventQuery()
         query.toPosition = view.asOf
-        var declared: [String]?, assembling: [String] = []
+        var declared: DatasetDeclared?, pending: DatasetDeclared?
         if let stream = try? LoopStreams.dataset(suite: suite) {
             query.streams = [stream]
             for event in try ledger.events(query) where event.type == LoopEventType.datasetDeclared.rawValue {
@@ -86,15 +86,11 @@ public enum NextQueue {
                     guard let payload = EventEnvelope.payloadBytes(of: body) else { return nil }
                     return try LoopPayload.decode(DatasetDeclared.self, from: payload)
                 }
-                guard let dataset else { continue }
-                // Parts arrive in order; a set takes force with its last part.
-                if (dataset.part ?? 1) == 1 { assembling = [] }
-                assembling += dataset.cases
-                if (dataset.part ?? 1) == (dataset.parts ?? 1) { declared = assembling }
+                if let dataset, let complete = DatasetDeclared.assemble(dataset, pending: &pending) { declared = complete }
             }
         }
         if let declared {
-            cases.formUnion(declared)
+            cases.formUnion(declared.cases)
         } else if let lastRun = try view.rows(RatchetProjection.runs, matching: [("suite", .text(suite))]).last?[2].text {
             query.streams = [try LoopStreams.run(suite: suite, run: lastRun)]
             query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
