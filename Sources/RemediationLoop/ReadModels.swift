@@ -75,16 +75,6 @@ public enum ReadModels {
         // As of a time: the last event recorded at or before it.
         return try ledger.firstPosition(recordedAtOrAfter: Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 1)) - 1
     }
-
-    /// A projection's rows: caught up in the ledger when it can be written, folded in memory
-    /// when it cannot or when `asOf` asks for the past. For one table; several go through a
-    /// ``ReadModelView``, which catches up or folds once for all of them.
-    ///
-    /// - Throws: ``LedgerError`` or ``LoopError``.
-    public static func rows(_ projection: any Projection.Type, table: ReadModelTable, ledger: Ledger, asOf: Int? = nil,
-                            matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
-        try ReadModelView(ledger: ledger, asOf: asOf).rows(table, matching: filter)
-    }
 }
 
 /// The read models as of one point: the live tables, caught up once, or (for the past, or a

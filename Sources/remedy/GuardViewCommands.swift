@@ -22,8 +22,8 @@ extension Remedy {
                 let output = StandardOutput.shared
                 if list {
                     // The hot path of CI: one read of the guards table.
-                    let rows = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: position,
-                                                   matching: suite.map { [("suite", .text($0))] } ?? [])
+                    let rows = try ReadModelView(ledger: ledger, asOf: position)
+                        .rows(GuardsProjection.table, matching: suite.map { [("suite", .text($0))] } ?? [])
                     for row in rows where row[2] != .text("retired") { output.writeLine(row[1].text ?? "") }
                     return output.flush()
                 }
@@ -135,7 +135,7 @@ extension Remedy {
                 try reportingErrors {
                     let ledger = try options.openForReadModels()
                     let position = try asOf.position(in: ledger)
-                    let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger, asOf: position)
+                    let rows = try ReadModelView(ledger: ledger, asOf: position).rows(RatchetProjection.runs)
                         .filter { suite == nil || $0[0].text == suite }
                     let output = StandardOutput.shared
                     if json {

@@ -146,7 +146,7 @@ import Projections
 
     @Test func theStorysRatchet() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        let rows = try ReadModels.rows(RatchetProjection.self, table: RatchetProjection.runs, ledger: ledger)
+        let rows = try ReadModelView(ledger: ledger).rows(RatchetProjection.runs)
         // run, guards total, held, slips, tests, pass rate, high water; verification runs left out.
         #expect(rows.map { Array($0[2...8]) } == [
             [.text("1"), .integer(0), .integer(0), .integer(0), .integer(5), .text("0.8000"), .integer(0)],
@@ -159,7 +159,7 @@ import Projections
 
     @Test func theStorysCaseHistory() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        let rows = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger)
+        let rows = try ReadModelView(ledger: ledger).rows(CaseHistoryProjection.cases)
         func row(_ key: String) -> [RowValue]? { rows.first { $0[1] == .text(key) } }
         // status, last run, last result, previous result, runs, flips, first failing run (commit), last passing run (commit)
         #expect(Array(row("forecast.bulletins::slf-date-format")![2...11]) == [
@@ -176,8 +176,8 @@ import Projections
         #expect(history.ageRuns == 3 && history.flipRate == "1.0000" && history.timeline.map(\.result) == ["fail", "pass", "fail"])
         #expect(history.ageMilliseconds > 365 * 86_400_000)
         #expect(throws: LoopError.self) { try CaseHistory.read("no::such", in: ReadModelView(ledger: ledger), now: now) }
-        let early = try ReadModels.rows(CaseHistoryProjection.self, table: CaseHistoryProjection.cases, ledger: ledger,
-                                        asOf: try ReadModels.position(asOf: "run:1", in: ledger))
+        let early = try ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:1", in: ledger))
+            .rows(CaseHistoryProjection.cases)
         #expect(early.first { $0[1] == .text("forecast.bulletins::slf-date-format") }?[2] == .text("failing"))
         #expect(early.first { $0[1] == .text("forecast.bulletins::caic-bulletin-sections") }?[2] == .text("new"))
     }
@@ -303,10 +303,10 @@ import Projections
         try ledger.catchUp(GuardsProjection.self)
         let live = try ledger.rows(of: GuardsProjection.table)
         let afterRun2 = try ReadModels.position(asOf: "run:2", in: ledger)
-        let then = try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: afterRun2)
+        let then = try ReadModelView(ledger: ledger, asOf: afterRun2).rows(GuardsProjection.table)
         #expect(then.map { $0[1].text! } == ["forecast.bulletins::slf-date-format"])
         #expect(then[0][2] == .text("holding"), "before run 3, the date guard had not slipped")
-        #expect(try ReadModels.rows(GuardsProjection.self, table: GuardsProjection.table, ledger: ledger, asOf: 1).isEmpty)
+        #expect(try ReadModelView(ledger: ledger, asOf: 1).rows(GuardsProjection.table).isEmpty)
         #expect(try ledger.rows(of: GuardsProjection.table) == live)
         #expect(throws: LoopError.self) { try ReadModels.position(asOf: "run:nope", in: ledger) }
         #expect(try ReadModels.position(asOf: "2000-01-01", in: ledger) == 0)
