@@ -97,9 +97,9 @@ public enum CaseHistoryProjection: Projection {
                 if row[C.lastResult.rawValue] != .text(result) { row[C.flaky.rawValue] = .integer(1) }
             } else {
                 row[C.previousResult.rawValue] = row[C.lastResult.rawValue]
-                row[C.runs.rawValue] = .integer(int(row[C.runs.rawValue]) + 1)
+                row[C.runs.rawValue] = .integer(row[C.runs.rawValue].number + 1)
                 if row[C.previousResult.rawValue] != .null && !same(row[C.previousResult.rawValue], result) {
-                    row[C.flips.rawValue] = .integer(int(row[C.flips.rawValue]) + 1)
+                    row[C.flips.rawValue] = .integer(row[C.flips.rawValue].number + 1)
                 }
                 row[C.flaky.rawValue] = .integer(0)
                 row[C.lastRun.rawValue] = .text(runID)
@@ -147,7 +147,6 @@ public enum CaseHistoryProjection: Projection {
         }
     }
 
-    private static func int(_ value: RowValue) -> Int { value.number }
 
     /// Pass is pass; fail and error both count as failing for flips.
     private static func same(_ previous: RowValue, _ result: String) -> Bool {
@@ -156,11 +155,11 @@ public enum CaseHistoryProjection: Projection {
 
     private static func status(_ row: [RowValue]) -> String {
         if row[C.quarantinedUntil.rawValue] != .null { return "quarantined" }
-        if int(row[C.flaky.rawValue]) == 1 { return "flaky" }
+        if row[C.flaky.rawValue].number == 1 { return "flaky" }
         let passing = row[C.lastResult.rawValue] == .text("pass")
         let previous = row[C.previousResult.rawValue]
         if passing {
-            if int(row[C.runs.rawValue]) == 1 { return "new" }
+            if row[C.runs.rawValue].number == 1 { return "new" }
             return previous != .null && previous != .text("pass") ? "fixed" : "passing"
         }
         return row[C.lastPassingRun.rawValue] == .null ? "failing" : "regression"

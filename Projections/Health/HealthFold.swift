@@ -51,12 +51,12 @@ struct HealthFold {
                           .integer(0), .integer(0), .integer(0)])
             for skill in skills {
                 try skillRow(skill) { Self.add(&$0, .fixesProposed, 1) }
-                try leverRow(skill, .text(proposal.lever), .text(target)) { $0[4] = .integer(P.int($0[4]) + 1) }
+                try leverRow(skill, .text(proposal.lever), .text(target)) { $0[4] = .integer($0[4].number + 1) }
             }
         case .fixVerified:
             let verification = try event.decode(FixVerified.self)
             guard var fix = try row(P.fixes, [.text(verification.fix)]) else { return }
-            let firstVerification = P.int(fix[4]) == 0, firstFailure = !verification.clean && P.int(fix[5]) == 0
+            let firstVerification = fix[4].number == 0, firstFailure = !verification.clean && fix[5].number == 0
             guard firstVerification || firstFailure else { return }
             fix[4] = .integer(1)
             if firstFailure { fix[5] = .integer(1) }
@@ -69,7 +69,7 @@ struct HealthFold {
             }
         case .reviewRecorded:
             let review = try event.decode(ReviewRecorded.self)
-            guard review.verdict == "reject", var fix = try row(P.fixes, [.text(review.fix)]), P.int(fix[6]) == 0 else { return }
+            guard review.verdict == "reject", var fix = try row(P.fixes, [.text(review.fix)]), fix[6].number == 0 else { return }
             fix[6] = .integer(1)
             put(P.fixes, fix)
             for skill in skills(of: fix) { try skillRow(skill) { Self.add(&$0, .fixesRejected, 1) } }
@@ -78,7 +78,7 @@ struct HealthFold {
             guard let fix = try row(P.fixes, [.text(merged.fix)]) else { return }
             for skill in skills(of: fix) {
                 try skillRow(skill) { Self.add(&$0, .fixesMerged, 1) }
-                try leverRow(skill, fix[1], fix[2]) { $0[5] = .integer(P.int($0[5]) + 1) }
+                try leverRow(skill, fix[1], fix[2]) { $0[5] = .integer($0[5].number + 1) }
             }
         case .fixReverted:
             let reverted = try event.decode(FixReverted.self)
@@ -88,7 +88,7 @@ struct HealthFold {
             try resolved(event)
         case .guardRetired:
             let retired = try event.decode(GuardRetired.self)
-            guard var guarded = try row(P.guardSkills, [.text(retired.suite), .text(retired.case)]), P.int(guarded[3]) == 0,
+            guard var guarded = try row(P.guardSkills, [.text(retired.suite), .text(retired.case)]), guarded[3].number == 0,
                   case .text(let skill) = guarded[2] else { return }
             guarded[3] = .integer(1)
             put(P.guardSkills, guarded)
@@ -133,10 +133,10 @@ struct HealthFold {
         }
         if let earlier {
             let passedBefore = earlier == .text("pass")
-            if passedBefore != passed { tally[3] = .integer(P.int(tally[3]) + (passed ? 1 : -1)) }
+            if passedBefore != passed { tally[3] = .integer(tally[3].number + (passed ? 1 : -1)) }
         } else {
-            tally[2] = .integer(P.int(tally[2]) + 1)
-            if passed { tally[3] = .integer(P.int(tally[3]) + 1) }
+            tally[2] = .integer(tally[2].number + 1)
+            if passed { tally[3] = .integer(tally[3].number + 1) }
         }
         writes.append(.upsert(table: P.tallies.name, row: tally))
         return writes
@@ -150,7 +150,7 @@ struct HealthFold {
             let key: [RowValue] = [.text(event.stream), .text(skill)]
             guard let tally = try row(P.tallies, key) else { continue }
             remove(P.tallies, key)
-            let ran = P.int(tally[2]), passed = P.int(tally[3])
+            let ran = tally[2].number, passed = tally[3].number
             put(P.skillRuns, [.integer(event.position), .text(skill), run[1], run[2], .text(event.recordedAt), .integer(ran), .integer(passed)])
             try skillRow(skill) { row in
                 var recent = row[H.window.rawValue].text.map { $0.split(separator: " ").map(String.init) } ?? []
@@ -180,20 +180,20 @@ struct HealthFold {
 
     private mutating func resolved(_ event: ProjectedEvent) throws {
         let resolved = try event.decode(FailureResolved.self)
-        guard var failure = try row(P.failures, [.text(resolved.failure)]), P.int(failure[7]) == 1, case .text(let skill) = failure[1] else { return }
+        guard var failure = try row(P.failures, [.text(resolved.failure)]), failure[7].number == 1, case .text(let skill) = failure[1] else { return }
         failure[7] = .integer(0)
         put(P.failures, failure)
         let regression = failure[2] == .text("regression") ? 1 : 0
         var matched: Int?
         if let fixID = resolved.fix, let fix = try row(P.fixes, [.text(fixID)]), failure[5] != .null {
             matched = fix[1] == failure[5] ? 1 : 0
-            try leverRow(skill, failure[5], failure[6]) { $0[6] = .integer(P.int($0[6]) + 1) }
+            try leverRow(skill, failure[5], failure[6]) { $0[6] = .integer($0[6].number + 1) }
         }
         var newGuard = 0
         if resolved.becameGuard {
             let key: [RowValue] = [.text(resolved.suite), .text(resolved.case)]
             let existing = try row(P.guardSkills, key)
-            if let existing, P.int(existing[3]) == 0 {
+            if let existing, existing[3].number == 0 {
                 // Still a guard: counted once, under the skill it has now.
                 if case .text(let before) = existing[2], before != skill {
                     try skillRow(before) { Self.add(&$0, .guards, -1) }
@@ -222,7 +222,7 @@ struct HealthFold {
 
     private mutating func diagnosed(skill: String, lever: RowValue, target: RowValue, by delta: Int) throws {
         guard case .text(let name) = lever else { return }
-        try leverRow(skill, lever, target) { $0[3] = .integer(P.int($0[3]) + delta) }
+        try leverRow(skill, lever, target) { $0[3] = .integer($0[3].number + delta) }
         let column: H? = switch name {
         case "code": .diagnosedCode
         case "threshold": .diagnosedThreshold
@@ -265,7 +265,7 @@ struct HealthFold {
 
     private static func add(_ row: inout [RowValue], _ column: H, _ delta: Int) {
         guard delta != 0 else { return }
-        row[column.rawValue] = .integer(P.int(row[column.rawValue]) + delta)
+        row[column.rawValue] = .integer(row[column.rawValue].number + delta)
     }
 
     private func row(_ table: ReadModelTable, _ key: [RowValue]) throws -> [RowValue]? {

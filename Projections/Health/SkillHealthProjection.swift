@@ -153,7 +153,7 @@ public enum SkillHealthProjection: Projection {
 
     /// The status of a `skill_health` row and the rule that decided it.
     static func status(_ row: [RowValue]) -> (String, String) {
-        let openRegressions = int(row[H.openRegressions.rawValue])
+        let openRegressions = row[H.openRegressions.rawValue].number
         if openRegressions == 1 { return ("failing", "1 open regression (a guard slipped)") }
         if openRegressions > 1 { return ("failing", "\(openRegressions) open regressions (guards slipped)") }
         guard let rate = scaled(row[H.passRate.rawValue]) else { return ("healthy", "no runs yet") }
@@ -172,6 +172,4 @@ public enum SkillHealthProjection: Projection {
         let digits = text.filter(\.isNumber)
         return Int(digits)
     }
-
-    static func int(_ value: RowValue) -> Int { value.number }
 }

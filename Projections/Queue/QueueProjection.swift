@@ -114,7 +114,7 @@ public enum QueueProjection: Projection {
         case .reviewRecorded:
             let review = try event.decode(ReviewRecorded.self)
             try touchFix(review.fix, event, &changes) { row in
-                row[X.reviews.rawValue] = .integer(int(row[X.reviews.rawValue]) + 1)
+                row[X.reviews.rawValue] = .integer(row[X.reviews.rawValue].number + 1)
                 row[X.lastVerdict.rawValue] = .text(review.verdict)
             }
         case .fixMerged:
@@ -158,23 +158,23 @@ public enum QueueProjection: Projection {
     /// Recomputes a fix's liveness (telling its failures when it changes) and its queue item.
     private static func refreshFix(_ id: String, _ changes: inout EventWrites) throws {
         guard var fix = try changes.row(fixes, [.text(id)]) else { return }
-        let live = int(fix[X.reverted.rawValue]) == 0 && fix[X.lastVerdict.rawValue] != .text("reject")
+        let live = fix[X.reverted.rawValue].number == 0 && fix[X.lastVerdict.rawValue] != .text("reject")
         let failureIDs = fix[X.failures.rawValue].text.map { $0.split(separator: "\n").map(String.init) } ?? []
-        if live != (int(fix[X.live.rawValue]) == 1) {
+        if live != (fix[X.live.rawValue].number == 1) {
             fix[X.live.rawValue] = .integer(live ? 1 : 0)
             changes.put(fixes, fix)
             for failure in failureIDs {
-                try update(failures, failure, &changes) { $0[F.liveFixes.rawValue] = .integer(int($0[F.liveFixes.rawValue]) + (live ? 1 : -1)) }
+                try update(failures, failure, &changes) { $0[F.liveFixes.rawValue] = .integer($0[F.liveFixes.rawValue].number + (live ? 1 : -1)) }
                 try refreshFailure(failure, &changes)
             }
         }
         let item: (kind: String, action: String)?
-        if !live || int(fix[X.done.rawValue]) == 1 {
+        if !live || fix[X.done.rawValue].number == 1 {
             item = nil
-        } else if int(fix[X.verified.rawValue]) == 0 {
+        } else if fix[X.verified.rawValue].number == 0 {
             item = ("verify", "verify over the whole golden dataset and every guard (remedy ingest ... --verifies \(id))")
         } else if case .text(let decision) = fix[X.decision.rawValue] {
-            item = decision != "auto-merge" && int(fix[X.reviews.rawValue]) == 0
+            item = decision != "auto-merge" && fix[X.reviews.rawValue].number == 0
                 ? ("review", "a person reviews it: the gate said \(decision) (\(fix[X.rule.rawValue]))") : nil
         } else {
             item = ("gate", "decide: remedy gate \(id)")
@@ -187,7 +187,7 @@ public enum QueueProjection: Projection {
     /// Recomputes a failure's queue item.
     private static func refreshFailure(_ id: String, _ changes: inout EventWrites) throws {
         guard let failure = try changes.row(failures, [.text(id)]) else { return }
-        guard int(failure[F.open.rawValue]) == 1, int(failure[F.liveFixes.rawValue]) == 0,
+        guard failure[F.open.rawValue].number == 1, failure[F.liveFixes.rawValue].number == 0,
               case .text(let key) = failure[F.key.rawValue] else { return changes.remove(queue, [.text(id)]) }
         let item: (kind: String, action: String)
         if failure[F.kind.rawValue] == .text("regression") {
@@ -201,5 +201,4 @@ public enum QueueProjection: Projection {
                             failure[F.key.rawValue], .text(item.action), failure[F.position.rawValue], failure[F.at.rawValue]])
     }
 
-    private static func int(_ value: RowValue) -> Int { value.number }
 }

@@ -27,6 +27,11 @@ import Projections
         steps = LoopSteps(ledger: ledger)
     }
 
+    /// Appends one loop event as a hand-written history would.
+    func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
+        try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
+    }
+
     static let cases = (1...6).map { "area\($0 % 2)::case-\($0)" }
 
     /// A random history of the loop: runs with random outcomes, fixes proposed, approved and
@@ -202,9 +207,6 @@ import Projections
 
     /// A case counts once per run in its skill's pass rate, and its last attempt decides.
     @Test func skillHealthCountsCasesNotAttempts() throws {
-        func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
-            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
-        }
         func outcome(_ key: String, _ attempt: Int, _ status: String) throws {
             var recorded = CaseOutcomeRecorded(case: key, attempt: attempt, status: status)
             recorded.skill = "dates"
@@ -231,9 +233,6 @@ import Projections
     /// A fix proposed twice in a hand-written batch counts once: reverting it brings its
     /// failure back to the queue.
     @Test func theQueueIgnoresARepeatedProposal() throws {
-        func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
-            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
-        }
         try append("failure-1", .failureDetected, FailureDetected(failure: "failure-1", kind: "eval", suite: "s", case: "a", runID: "1",
                                                                   status: "fail", passedBefore: false))
         let proposal = FixProposed(fix: "fix-a", failures: ["failure-1"], lever: "code", change: "c", origin: "agent", blastRadius: "low", reversible: true, by: "x")
@@ -253,9 +252,6 @@ import Projections
 
     /// Verification runs are never the ratchet's, even when two are open at once.
     @Test func overlappingVerificationRunsStayOutOfTheRatchet() throws {
-        func append<T: Encodable>(_ stream: String, _ type: LoopEventType, _ payload: T) throws {
-            try ledger.append(try ProposedEvent(stream: StreamName(stream), type: EventType(type.rawValue), json: try LoopPayload.encode(payload)))
-        }
         func started(_ run: String, verifies: String?) -> EvalRunStarted {
             var started = EvalRunStarted(suite: "s", runID: run, kind: "eval", format: "junit", reports: [])
             started.verifies = verifies
