@@ -41,22 +41,7 @@ extension LoopEventType {
             try decode(payloadType)
         } catch let error as DecodingError {
             throw EventError(.catalogueMismatch, "\(rawValue) payloads must have the catalogue's fields "
-                             + "(Events/Catalogue/schemas/\(rawValue).schema.json): \(PayloadDecoder.describe(error))")
-        }
-    }
-}
-
-extension PayloadDecoder {
-    /// A decoding error in a line: which field, and what is wrong with it (other errors as
-    /// they describe themselves).
-    public static func describe(_ error: any Error) -> String {
-        func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
-        switch error as? DecodingError {
-        case .keyNotFound(let key, let context): return "no \"\(path(context.codingPath + [key]))\""
-        case .typeMismatch(let type, let context): return "\"\(path(context.codingPath))\" must be \(type)"
-        case .valueNotFound(let type, let context): return "\"\(path(context.codingPath))\" must be \(type), not null"
-        case .dataCorrupted(let context): return "\"\(path(context.codingPath))\": \(context.debugDescription)"
-        default: return "\(error)"
+                             + "(Events/Catalogue/schemas/\(rawValue).schema.json): \(DecodingErrorText.describe(error))")
         }
     }
 }

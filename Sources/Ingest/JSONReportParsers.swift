@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Events
 
 /// promptfoo's `-o results.json` (results version 3): one case per entry of `results.results`.
 ///
@@ -17,7 +18,7 @@ struct PromptfooReportParser {
         do {
             file = try JSONDecoder().decode(PromptfooFile.self, from: data)
         } catch {
-            throw IngestError(.malformed, "\(name): not a valid promptfoo result file: \(JSONReportError.describe(error))")
+            throw IngestError(.malformed, "\(name): not a valid promptfoo result file: \(DecodingErrorText.describe(error))")
         }
         guard file.results.version == nil || file.results.version == 3 else {
             throw IngestError(.unsupported, "\(name): promptfoo results version \(file.results.version!) (remedy reads version 3)")
@@ -31,7 +32,7 @@ struct PromptfooReportParser {
             let key = CaseOutcome.caseKey("\(description) [\(provider)] #\(result.promptIdx ?? 0)")
             let status: CaseOutcome.Status = result.success == true ? .pass : result.failureReason == 2 ? .error : .fail
             var outcome = CaseOutcome(key: key, status: status)
-            outcome.score = result.score.map(JSONReportError.decimalText)
+            outcome.score = result.score.map(ReportDecimal.text)
             outcome.durationMilliseconds = result.latencyMs.flatMap { $0.isFinite && $0 >= 0 && $0 < 31_536_000_000 ? Int($0.rounded()) : nil }
             outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
             if let metadata = result.testCase?.metadata {
@@ -60,7 +61,7 @@ struct InspectReportParser {
         do {
             log = try JSONDecoder().decode(InspectLog.self, from: data)
         } catch {
-            throw IngestError(.malformed, "\(name): not a valid inspect_ai log: \(JSONReportError.describe(error))")
+            throw IngestError(.malformed, "\(name): not a valid inspect_ai log: \(DecodingErrorText.describe(error))")
         }
         var facts = ReportFacts(format: .inspect)
         facts.producer = "inspect_ai"
@@ -91,27 +92,10 @@ struct InspectReportParser {
     }
 }
 
-enum JSONReportError {
-    /// A decoding error as one line.
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            return "malformed JSON (\(context.debugDescription.split(separator: "\n").first ?? ""))"
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \"\(key.stringValue)\" at \(path(context))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "unexpected value at \(path(context))"
-        default:
-            return "\(error)"
-        }
-    }
-
-    private static func path(_ context: DecodingError.Context) -> String {
-        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-    }
-
+/// Scores from JSON reports, kept as text (the canonical form carries no fractions).
+enum ReportDecimal {
     /// A score as short decimal text ("0.85", "1").
-    static func decimalText(_ value: Double) -> String {
+    static func text(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
         return String(value)
     }
@@ -193,7 +177,7 @@ private struct Scalar: Decodable {
         } else if let integer = try? container.decode(Int.self) {
             text = String(integer)
         } else if let number = try? container.decode(Double.self) {
-            text = JSONReportError.decimalText(number)
+            text = ReportDecimal.text(number)
         } else if let flag = try? container.decode(Bool.self) {
             text = String(flag)
         } else {

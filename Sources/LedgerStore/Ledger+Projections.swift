@@ -190,7 +190,7 @@ extension Ledger {
                     writes = try targets[index].projection.apply(event, rows: sink)
                 } catch {
                     throw LedgerError(.corrupt, "the event at position \(event.position) (\(event.type)) does not fold into the "
-                                      + "\(targets[index].projection.name) read model: \(PayloadDecoder.describe(error)); run `remedy verify`")
+                                      + "\(targets[index].projection.name) read model: \(DecodingErrorText.describe(error)); run `remedy verify`")
                 }
                 try sink.apply(writes)
                 targets[index].folded += 1

@@ -86,7 +86,7 @@ final class PayloadDecoderTests: XCTestCase {
         }
         XCTAssertThrowsError(try BatchLine.decode(Array(#"{"stream":"failure-9","type":"FailureDetected","data":{"failure":"failure-9"}}"#.utf8))) { error in
             XCTAssertEqual((error as? EventError)?.code, .catalogueMismatch)
-            XCTAssertTrue("\(error)".contains(#"no "kind""#), "\(error)")
+            XCTAssertTrue("\(error)".contains(#"missing "kind""#), "\(error)")
         }
         XCTAssertThrowsError(try ProposedEvent(stream: StreamName("fix-1"), type: EventType("FixMerged"), json: Array(#"{"fix":"fix-1","commit":7}"#.utf8))) { error in
             XCTAssertTrue("\(error)".contains(#""commit" must be String"#), "\(error)")
