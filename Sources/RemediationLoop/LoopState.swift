@@ -39,8 +39,6 @@ public struct LoopState: Sendable, Equatable {
         public var diagnoses: [DiagnosisRecorded] = []
         public var fixes: [String] = []
         public var resolved: FailureResolved?
-        /// The ledger position of the detection, for ordering by age.
-        public var position = 0
         public var isOpen: Bool { resolved == nil }
     }
 
@@ -52,8 +50,6 @@ public struct LoopState: Sendable, Equatable {
         public var reviews: [ReviewRecorded] = []
         public var merged: FixMerged?
         public var reverted: FixReverted?
-        /// The ledger position of the fix's latest event, for ordering by age.
-        public var position = 0
 
         /// Merged and not reverted.
         public var isInForce: Bool { merged != nil && reverted == nil }
@@ -65,17 +61,12 @@ public struct LoopState: Sendable, Equatable {
         public var fix: String?
         public var sinceRun: String
         public var retired: GuardRetired?
-        /// Where the guard was made and, if so, retired: what was guarded when.
-        public var position = 0
-        public var retiredPosition: Int?
         public var isHolding: Bool { retired == nil }
     }
 
     public struct Run: Sendable, Equatable {
         public var started: EvalRunStarted
         public var completed: EvalRunCompleted?
-        public var completedPosition: Int?
-        public var startedPosition = 0
         /// The final status of each case in the run.
         public var finalStatus: [String: String] = [:]
     }
@@ -95,12 +86,6 @@ public struct LoopState: Sendable, Equatable {
     /// A dataset whose parts are still being read.
     private var pendingDatasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
-    /// The last run a regressed guard passed in, by the regression's failure id.
-    public var regressionLastPassingRun: [String: String] = [:]
-    /// Where each quarantine started, for ordering by age.
-    public var quarantinePositions: [SuiteCase: Int] = [:]
-    /// The position of the last event folded.
-    public var position = 0
 
     public init() {}
 
@@ -110,12 +95,11 @@ public struct LoopState: Sendable, Equatable {
     /// Folds one event.
     ///
     /// - Throws: when a loop event's payload does not decode (a damaged or foreign event).
-    public mutating func apply(type: String, data: [UInt8], stream: String, position: Int) throws {
+    public mutating func apply(type: String, data: [UInt8], stream: String) throws {
         guard let known = LoopEventType(rawValue: type) else { return }
-        self.position = position
         switch known {
         case .evalRunStarted:
-            runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data), startedPosition: position)
+            runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data))
         case .caseOutcomeRecorded:
             // The hot path of a fold: two fields read straight from the canonical bytes, and
             // the run's map mutated in place (copying it per outcome would be quadratic).
@@ -126,7 +110,6 @@ public struct LoopState: Sendable, Equatable {
         case .evalRunCompleted:
             guard runs[stream] != nil else { return }
             runs[stream]!.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
-            runs[stream]!.completedPosition = position
             let run = runs[stream]!
             if run.started.verifies == nil {
                 // Only the latest regular run's statuses are needed (as the fallback golden
@@ -149,26 +132,26 @@ public struct LoopState: Sendable, Equatable {
             }
         case .failureDetected:
             let detected = try LoopPayload.decode(FailureDetected.self, from: data)
-            failures[detected.failure] = Failure(id: detected.failure, detected: detected, position: position)
+            failures[detected.failure] = Failure(id: detected.failure, detected: detected)
             failureCount += 1
             openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
         case .regressionDetected:
-            let regression = try LoopPayload.decode(RegressionDetected.self, from: data)
-            regressionLastPassingRun[regression.failure] = regression.lastPassingRun
+            // Checked, not kept: the regressions read model has the last passing run.
+            _ = try LoopPayload.decode(RegressionDetected.self, from: data)
         case .failureResolved:
             let resolved = try LoopPayload.decode(FailureResolved.self, from: data)
             failures[resolved.failure]?.resolved = resolved
             let id = SuiteCase(suite: resolved.suite, key: resolved.case)
             if openFailureByCase[id] == resolved.failure { openFailureByCase[id] = nil }
             if resolved.becameGuard {
-                guards[id] = Guard(suiteCase: id, failure: resolved.failure, fix: resolved.fix, sinceRun: resolved.runID, position: position)
+                guards[id] = Guard(suiteCase: id, failure: resolved.failure, fix: resolved.fix, sinceRun: resolved.runID)
             }
         case .diagnosisRecorded:
             let diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: data)
             failures[diagnosis.failure]?.diagnoses.append(diagnosis)
         case .fixProposed:
             let proposal = try LoopPayload.decode(FixProposed.self, from: data)
-            fixes[proposal.fix] = Fix(id: proposal.fix, proposal: proposal, position: position)
+            fixes[proposal.fix] = Fix(id: proposal.fix, proposal: proposal)
             for failure in proposal.failures { failures[failure]?.fixes.append(proposal.fix) }
         case .fixVerified:
             let verification = try LoopPayload.decode(FixVerified.self, from: data)
@@ -176,27 +159,21 @@ public struct LoopState: Sendable, Equatable {
             // A new verification supersedes what was decided on the old one.
             fixes[verification.fix]?.gate = nil
             fixes[verification.fix]?.reviews = []
-            fixes[verification.fix]?.position = position
         case .gateDecided:
             let gate = try LoopPayload.decode(GateDecided.self, from: data)
             fixes[gate.fix]?.gate = gate
-            fixes[gate.fix]?.position = position
         case .reviewRecorded:
             let review = try LoopPayload.decode(ReviewRecorded.self, from: data)
             fixes[review.fix]?.reviews.append(review)
-            fixes[review.fix]?.position = position
         case .fixMerged:
             let merged = try LoopPayload.decode(FixMerged.self, from: data)
             fixes[merged.fix]?.merged = merged
-            fixes[merged.fix]?.position = position
         case .fixReverted:
             let reverted = try LoopPayload.decode(FixReverted.self, from: data)
             fixes[reverted.fix]?.reverted = reverted
-            fixes[reverted.fix]?.position = position
         case .guardRetired:
             let retired = try LoopPayload.decode(GuardRetired.self, from: data)
             guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retired = retired
-            guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retiredPosition = position
         case .caseAliased:
             let alias = try LoopPayload.decode(CaseAliased.self, from: data)
             let from = SuiteCase(suite: alias.suite, key: alias.from), to = SuiteCase(suite: alias.suite, key: alias.to)
@@ -216,7 +193,6 @@ public struct LoopState: Sendable, Equatable {
         case .quarantineStarted:
             let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: data)
             quarantines[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = quarantine
-            quarantinePositions[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = position
         case .quarantineEnded:
             let ended = try LoopPayload.decode(QuarantineEnded.self, from: data)
             quarantines[SuiteCase(suite: ended.suite, key: ended.case)] = nil
@@ -266,7 +242,6 @@ extension LoopState {
         if state.runs.values.contains(where: { $0.completed == nil && $0.started.verifies == nil }) {
             return try fold { query, body in try writer.forEachEvent(query, body) }
         }
-        let position = state.position
         let kept = Set(state.runs.filter { $0.value.started.verifies != nil }.map(\.key) + state.lastCompleteRun.values)
         for stream in kept.sorted() {
             var outcomes = EventQuery()
@@ -274,7 +249,6 @@ extension LoopState {
             outcomes.types = [LoopEventType.caseOutcomeRecorded.rawValue]
             try fold(outcomes, into: &state) { query, body in try writer.forEachEvent(query, body) }
         }
-        state.position = max(position, state.position)
         state.cases = [:]
         for row in try writer.rows(of: CaseHistoryProjection.cases) {
             guard case .text(let suite) = row[0], case .text(let key) = row[1], row[4] != .null else { continue }
@@ -315,7 +289,7 @@ extension LoopState {
             guard LoopEventType(rawValue: type) != nil else { return true }
             do {
                 guard let payload = EventEnvelope.payloadBytes(of: bytes) else { throw EventError(.malformedJSON, "no payload") }
-                try state.apply(type: type, data: Array(payload), stream: stream, position: position)
+                try state.apply(type: type, data: Array(payload), stream: stream)
             } catch {
                 throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type (\(error)); run `remedy verify`")
             }
