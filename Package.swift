@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events", "EventGenerator"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Events"],
+            dependencies: ["LedgerStore", "Events", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -60,8 +60,8 @@ extension Ledger {
         guard mode == .readWrite else {
             throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
         }
-        let result = try mapErrors("append to") {
-            try transaction {
+        return try mapErrors("append to") {
+            try transaction(rows: { $0.appended }) {
                 var session = try AppendSession(ledger: self)
                 var sawAny = false
                 while let (event, context) = try next() {
@@ -78,8 +78,6 @@ extension Ledger {
                 return try session.finish()
             }
         }
-        checkpointAfter(appended: result.appended)
-        return result
     }
 }
 
@@ -100,6 +98,16 @@ struct AppendSession {
 
     /// Events this session has appended so far.
     var appended: Int { result.appended }
+    /// The types of the events appended so far (while there are few): read models may still
+    /// be caught up mid-transaction when none of these is a type they fold.
+    private(set) var appendedTypes: Set<String> = []
+    /// Past this many types, any type counts as appended.
+    static let typeSetLimit = 64
+
+    /// Whether an event of one of `types` may have been appended in this session.
+    func mayHaveAppended(anyOf types: [String]) -> Bool {
+        appendedTypes.count >= Self.typeSetLimit || types.contains { appendedTypes.contains($0) }
+    }
 
     /// Bounds the stream-version cache so a batch over millions of streams stays small.
     private static let versionCacheLimit = 50_000
@@ -179,7 +187,11 @@ struct AppendSession {
         insert.bind(blob: leaf, at: 8)
         try insert.run()
 
-        range.append(leaf)
+        let connection = ledger.connection
+        try range.append(leaf) { height, index, hash in
+            try TreeNodes.record(height: height, index: index, hash: hash, in: connection)
+        }
+        if appendedTypes.count < Self.typeSetLimit { appendedTypes.insert(event.type.rawValue) }
         if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
         versions[event.stream] = version
         nextPosition += 1

@@ -95,9 +95,9 @@ extension Ledger {
 
     /// Catches up (or rebuilds) `projections` in one transaction and one pass over the events.
     private func update(_ projections: [any Projection.Type], rebuildAll: Bool, action: String) throws -> [CatchUp] {
-        let results = try mapErrors(action) { try transaction { try updateInTransaction(projections, rebuildAll: rebuildAll) } }
-        checkpointAfter(appended: results.map(\.folded).reduce(0, +))
-        return results
+        try mapErrors(action) {
+            try transaction(rows: { $0.map(\.folded).reduce(0, +) }) { try updateInTransaction(projections, rebuildAll: rebuildAll) }
+        }
     }
 
     /// The body of ``update(_:rebuildAll:action:)``, inside a write transaction already begun
@@ -161,11 +161,9 @@ extension Ledger {
         query.toPosition = through
         let (whereClause, bindings) = query.sql(afterPosition: nil)
         let sql = "SELECT position, type, stream, recorded_at, body FROM events \(whereClause) ORDER BY position"
-        let path = location.path
         let events = Handoff<ProjectedEvent>(chunkSize: 32, chunkWeight: 32, maximumQueuedWeight: 512) { emit in
             try self.mapErrors("read") {
-                let reader = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
-                reader.setBusyTimeout(milliseconds: self.configuration.busyTimeoutMilliseconds)
+                let reader = try self.readerConnection()
                 let statement = try reader.prepare(sql)
                 try statement.bind(bindings)
                 while try statement.step() {

@@ -40,11 +40,6 @@ extension Ledger {
                 treeHead: head, lastEvent: last)
         }
     }
-
-    private static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
-    }
 }
 
 extension Ledger {

@@ -72,6 +72,9 @@ extension Ledger {
             if saved != verifier.range {
                 return verifier.report(.init(position: nil, message: "the saved tree state does not match the events (\(saved?.size ?? 0) saved, \(verifier.range.size) events)"))
             }
+            if let problem = try checkTreeNodes(against: verifier.keptNodes) {
+                return verifier.report(problem)
+            }
             let check = try connection.prepare("PRAGMA quick_check")
             var messages: [String] = []
             while try check.step() { messages.append(check.text(0)) }
@@ -84,6 +87,26 @@ extension Ledger {
     }
 }
 
+extension Ledger {
+    /// Compares the stored tree nodes with those the events determine: every one present and equal.
+    fileprivate func checkTreeNodes(against computed: [EventVerifier.NodeKey: TreeHash]) throws -> VerificationReport.Problem? {
+        guard try hasTable("tree_nodes") else { return nil }
+        let rows = try connection.prepare("SELECT height, idx, hash FROM tree_nodes ORDER BY height, idx")
+        var stored = 0
+        while try rows.step() {
+            stored += 1
+            let key = EventVerifier.NodeKey(height: rows.int(0), index: rows.int(1))
+            guard let expected = computed[key], let hash = TreeHash(bytes: rows.blobBuffer(2)), hash == expected else {
+                return .init(position: nil, message: "the stored tree node at height \(key.height), index \(key.index) does not match the events")
+            }
+        }
+        if stored != computed.count {
+            return .init(position: nil, message: "\(computed.count - stored) tree nodes the events complete are not stored")
+        }
+        return nil
+    }
+}
+
 /// The per-event checks of ``Ledger/verify(progress:)``, in the order events are stored.
 ///
 /// Columns arrive as raw bytes straight from SQLite, so a check allocates nothing but the
@@ -93,6 +116,8 @@ struct EventVerifier {
     private var streamVersions: [String: Int] = [:]
     private var lastRecordedAt: [UInt8] = []
     private var layout = EnvelopeLayoutChecker()
+    /// The kept tree nodes (``TreeNodes``) the events determine, to compare with the stored ones.
+    private(set) var keptNodes: [NodeKey: TreeHash] = [:]
 
     mutating func check(
         position: Int, id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, streamVersion: Int,
@@ -123,8 +148,16 @@ struct EventVerifier {
         streamVersions[streamName] = streamVersion
         lastRecordedAt.removeAll(keepingCapacity: true)
         lastRecordedAt.append(contentsOf: recordedAt)
-        range.append(leaf)
+        range.append(leaf) { height, index, hash in
+            if TreeNodes.isKept(height: height) { keptNodes[NodeKey(height: height, index: index)] = hash }
+        }
         return nil
+    }
+
+    /// A kept tree node's place.
+    struct NodeKey: Hashable {
+        var height: Int
+        var index: Int
     }
 
     func report(_ problem: VerificationReport.Problem?) -> VerificationReport {

@@ -8,12 +8,14 @@ import Events
 
 /// An open remedy ledger: one SQLite file of append-only events and their integrity tree.
 ///
-/// Open it for writing to append (the file and, at the default location, its folder are
-/// created on first write) or for reading to query and verify. One `Ledger` holds one
-/// connection and is used from one thread; many processes may use the same file at once.
+/// Open it for writing to append, or for reading to query and verify. Only creation is
+/// explicit (``Creation/ifMissing(origin:)``, what `remedy init` and `--init` ask for): a
+/// ledger that is missing where one was expected (a CI cache miss, a typo) is an error, never
+/// silently a new empty ledger. One `Ledger` holds one connection and is used from one thread;
+/// many processes may use the same file at once.
 ///
 /// ```swift
-/// let ledger = try Ledger.open(LedgerPath(path: "ledger.db"), mode: .readWrite)
+/// let ledger = try Ledger.open(LedgerPath(path: "ledger.db"), mode: .readWrite, create: .ifMissing())
 /// let result = try ledger.append(try ProposedEvent(stream: StreamName("fix-42"),
 ///                                                  type: EventType("FixProposed"),
 ///                                                  json: Array(#"{"lever":"code"}"#.utf8)))
@@ -22,10 +24,19 @@ import Events
 public final class Ledger {
     /// Whether a ledger is opened to append or only to read.
     public enum AccessMode: Sendable {
-        /// Creates the ledger if it does not exist, and migrates it to the current schema.
+        /// Migrates the ledger to the current schema and allows appends.
         case readWrite
         /// Requires an existing ledger and never writes to it.
         case readOnly
+    }
+
+    /// Whether opening may create the ledger.
+    public enum Creation: Sendable, Equatable {
+        /// The ledger must exist: every command but `init`, `demo` and `--init`.
+        case never
+        /// Create it when missing, with `origin` (nil: a generated one). An existing ledger
+        /// keeps its own origin.
+        case ifMissing(origin: String? = nil)
     }
 
     public let location: LedgerPath
@@ -35,6 +46,11 @@ public final class Ledger {
     /// Kept open as long as the connection (see ``LockedFile``).
     private let lockedFile: LockedFile
     var idGenerator = EventIDGenerator()
+    /// Set when a read-only ledger had to be opened as an immutable file: its folder lets
+    /// nobody create the WAL index, and `walNote` says what that leaves out.
+    public private(set) var readOnlyNote: String?
+    /// Whether the file was opened as immutable (see ``readOnlyNote``).
+    private(set) var isImmutable = false
 
     private init(location: LedgerPath, mode: AccessMode, connection: SQLiteConnection,
                  configuration: LedgerConfiguration, lockedFile: LockedFile) {
@@ -48,23 +64,32 @@ public final class Ledger {
     /// Opens the ledger at `location`.
     ///
     /// Opening, configuring and migrating happen under an exclusive file lock, so any number
-    /// of processes may race to create the same new ledger.
+    /// of processes may race to create the same new ledger: one creates it, the others open it.
+    /// A read-only ledger (a downloaded copy, another user's file, a read-only folder) opens for
+    /// reading without writing a byte.
     ///
-    /// - Throws: ``LedgerError`` with code `.missingFolder`, `.ledgerNotFound`, `.readOnly`,
-    ///   `.notALedger`, `.newerSchema` or `.storage`.
+    /// - Throws: ``LedgerError`` with code `.ledgerNotFound` (missing, and not to be created),
+    ///   `.missingFolder`, `.readOnly`, `.notALedger`, `.newerSchema` or `.storage`.
     public static func open(
-        _ location: LedgerPath, mode: AccessMode, configuration: LedgerConfiguration = .default
+        _ location: LedgerPath, mode: AccessMode, create: Creation = .never, configuration: LedgerConfiguration = .default
     ) throws -> Ledger {
         let path = location.path
         let writable = mode == .readWrite
-        if writable { try ensureFolder(of: location) }
-        guard let file = LockedFile(path: path, create: writable, writable: writable) else {
+        var origin: String?
+        var creating = false
+        if writable, case .ifMissing(let given) = create {
+            creating = true
+            origin = given
+            if let given { try LedgerOrigin.validate(given) }
+            try ensureFolder(of: location)
+        }
+        guard let file = LockedFile(path: path, create: creating, writable: writable) else {
             let code = errno
             switch code {
-            case ENOENT where !writable:
-                throw LedgerError(.ledgerNotFound, "no ledger at \(path): append an event or run `remedy demo` to create one")
-            case ENOENT:
+            case ENOENT where creating:
                 throw LedgerError(.missingFolder, "cannot create the ledger \(path): its folder does not exist")
+            case ENOENT:
+                throw notFound(path)
             case EACCES, EPERM, EROFS:
                 throw LedgerError(.readOnly, "cannot \(writable ? "write" : "read") the ledger \(path): \(errnoMessage(code))")
             case EISDIR:
@@ -79,21 +104,97 @@ public final class Ledger {
         }
         file.lock(exclusive: writable)
         defer { file.unlock() }
-        if !writable && file.status().size == 0 {
-            throw LedgerError(.ledgerNotFound, "the ledger \(path) is empty: append an event or run `remedy demo` first")
+        if !creating && file.status().size == 0 {
+            // An empty file is what a creator that failed leaves: not a ledger.
+            throw LedgerError(.ledgerNotFound, "the ledger \(path) is an empty file, not a ledger: create one with `remedy init`")
         }
-        let connection: SQLiteConnection
+        let ledger: Ledger
         do {
-            connection = try SQLiteConnection(path: path, flags: writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY)
+            ledger = try connect(location, mode: mode, configuration: configuration, file: file, immutable: false)
+        } catch let error as SQLiteError where !writable && Self.needsWALIndex(error) {
+            // A WAL ledger needs its -shm index, which a read-only folder keeps anyone from
+            // creating. Every command that writes leaves the file itself complete (see
+            // ``checkpointAfterCommit()``), so reading it as an immutable file is exact unless
+            // a writer died before its checkpoint: then the -wal holds what the note names.
+            do {
+                ledger = try connect(location, mode: mode, configuration: configuration, file: file, immutable: true)
+            } catch let error as SQLiteError {
+                throw ledgerError(from: error, action: "open", path: path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+            }
+            let wal = fileSize(path + "-wal")
+            if wal > 32 {
+                ledger.readOnlyNote = "\(path)-wal holds \(wal) bytes a read-only folder keeps remedy from reading; answers reflect \(path) alone"
+            }
+        } catch let error as SQLiteError where writable && Self.needsWALIndex(error) {
+            throw LedgerError(.readOnly, "cannot write the ledger \(path): SQLite cannot create its -wal and -shm files in \(location.folder) (\(error.message))")
         } catch let error as SQLiteError {
-            throw LedgerError(.storage, "cannot open the ledger \(path): \(error.message)")
+            throw ledgerError(from: error, action: "open", path: path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         }
-        let ledger = Ledger(location: location, mode: mode, connection: connection, configuration: configuration, lockedFile: file)
         try ledger.mapErrors("open") {
             try ledger.configure()
-            try ledger.migrate()
+            try ledger.migrate(LedgerSchema.MigrationContext(origin: origin))
         }
         return ledger
+    }
+
+    private static func connect(_ location: LedgerPath, mode: AccessMode, configuration: LedgerConfiguration,
+                                file: LockedFile, immutable: Bool) throws -> Ledger {
+        let connection = try openConnection(location.path, writable: mode == .readWrite, immutable: immutable)
+        connection.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
+        let ledger = Ledger(location: location, mode: mode, connection: connection, configuration: configuration, lockedFile: file)
+        ledger.isImmutable = immutable
+        // The first read finds out whether the WAL index can be had.
+        _ = try connection.scalarInt("PRAGMA application_id")
+        return ledger
+    }
+
+    private static func openConnection(_ path: String, writable: Bool, immutable: Bool) throws -> SQLiteConnection {
+        if immutable {
+            return try SQLiteConnection(path: "file:" + uriEscaped(path) + "?immutable=1", flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+        }
+        return try SQLiteConnection(path: path, flags: writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY)
+    }
+
+    /// A second, read-only connection to the same file, opened the way this one was: for a
+    /// thread that reads while this connection writes.
+    func readerConnection() throws -> SQLiteConnection {
+        let reader = try Self.openConnection(location.path, writable: false, immutable: isImmutable)
+        reader.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
+        return reader
+    }
+
+    /// Whether opening failed only because the WAL index (-shm) could not be created.
+    private static func needsWALIndex(_ error: SQLiteError) -> Bool {
+        error.code == SQLITE_READONLY || error.code == SQLITE_CANTOPEN
+    }
+
+    /// Percent-escapes a path for a `file:` URI (<https://www.sqlite.org/uri.html>).
+    private static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + String(byte >> 4, radix: 16) + String(byte & 15, radix: 16)
+            }
+        }
+        return out
+    }
+
+    static func notFound(_ path: String) -> LedgerError {
+        LedgerError(.ledgerNotFound, "no ledger at \(path): create one with `remedy init` (or pass --init to append or ingest)")
+    }
+
+    /// Whether a ledger file exists at `location` (a file with something in it).
+    public static func exists(_ location: LedgerPath) -> Bool {
+        fileSize(location.path) > 0
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     private static func ensureFolder(of location: LedgerPath) throws {
@@ -132,9 +233,8 @@ public final class Ledger {
             throw LedgerError(.notALedger, "\(location.path) is a SQLite database but not a remedy ledger")
         }
         if mode == .readWrite {
-            // A CLI process appends and exits: checkpointing at every exit would add a second
-            // fsync to every single append. Automatic checkpoints (every 1,000 pages) keep the
-            // WAL short, and large batches checkpoint what they wrote (``checkpointAfter(appended:)``).
+            // Closing would checkpoint only when this is the last connection to the file; every
+            // commit checkpoints instead (``checkpointAfterCommit(wrote:)``), whoever else is reading.
             _ = remedy_sqlite3_no_checkpoint_on_close(connection.handle)
             if tableCount == 0 {
                 // Only before the first table is written does the page size take effect.
@@ -147,7 +247,7 @@ public final class Ledger {
     }
 
     /// Applies the migrations this file lacks, in one transaction, and refuses newer files.
-    private func migrate() throws {
+    private func migrate(_ context: LedgerSchema.MigrationContext) throws {
         let hasTable = try connection.scalarInt(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'") == 1
         let current = hasTable ? try connection.scalarInt("SELECT max(version) FROM schema_migrations") ?? 0 : 0
@@ -166,6 +266,7 @@ public final class Ledger {
             for version in (current + 1)...LedgerSchema.latestVersion {
                 let migration = LedgerSchema.migrations[version - 1]
                 try connection.execute(migration.sql)
+                try migration.backfill?(connection, context)
                 let record = try connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                 try record.bind([.int(version), .text(migration.name), .text(now)])
                 try record.run()
@@ -179,24 +280,43 @@ public final class Ledger {
         try mapErrors("read") { try connection.scalarInt("SELECT max(version) FROM schema_migrations") ?? 0 }
     }
 
-    /// Copies a large commit's pages from the WAL into the database before the process exits,
-    /// so the batch (or rebuild) that wrote them pays for it, not the next reader or append.
-    func checkpointAfter(appended: Int) {
-        guard appended >= 10_000 else { return }
-        try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    /// Copies what a commit wrote from the WAL into the ledger file itself.
+    ///
+    /// A CI job that uploads `.remedy/ledger.db` as an artifact, a `cp`, an old `sqlite3`
+    /// without the `-wal` file: each sees only the ledger file. So every commit is followed by
+    /// a checkpoint, and when a command exits the file alone holds every committed event. A
+    /// passive checkpoint never waits for other connections; the pages a concurrent reader's
+    /// snapshot still pins are retried for up to about 50 ms, then left to the next commit.
+    /// Large commits also truncate the WAL, so it does not stay as large as the batch was.
+    /// The cost is one more fsync per commit (see BENCHMARKS.md).
+    func checkpointAfterCommit(wrote rows: Int) {
+        guard mode == .readWrite else { return }
+        if rows >= 10_000 {
+            _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        }
+        for attempt in 0..<10 {
+            var log: Int32 = 0, copied: Int32 = 0
+            let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+            if rc == SQLITE_OK && copied >= log { return }
+            if rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED { return }
+            usleep(UInt32(1_000 * (attempt + 1)))
+        }
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): all of it commits, or none.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    /// Once committed, the ledger file holds it (``checkpointAfterCommit(wrote:)``).
+    func transaction<T>(rows: (T) -> Int = { _ in 0 }, _ body: () throws -> T) throws -> T {
         try connection.execute("BEGIN IMMEDIATE")
+        let result: T
         do {
-            let result = try body()
+            result = try body()
             try connection.execute("COMMIT")
-            return result
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
+        checkpointAfterCommit(wrote: rows(result))
+        return result
     }
 
     /// Runs `body`, turning SQLite's errors into ledger errors that say what to do.
@@ -209,14 +329,17 @@ public final class Ledger {
     }
 
     func ledgerError(from error: SQLiteError, action: String) -> LedgerError {
-        let path = location.path
+        Self.ledgerError(from: error, action: action, path: location.path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+    }
+
+    static func ledgerError(from error: SQLiteError, action: String, path: String, busyTimeoutMilliseconds: Int32) -> LedgerError {
         switch error.code {
         case SQLITE_NOTADB:
             return LedgerError(.notALedger, "\(path) is not a remedy ledger: the file is not a SQLite database")
         case SQLITE_CORRUPT:
             return LedgerError(.corrupt, "the ledger \(path) is damaged: \(error.message); run `remedy verify`")
         case SQLITE_BUSY, SQLITE_LOCKED:
-            let seconds = Double(configuration.busyTimeoutMilliseconds) / 1000
+            let seconds = Double(busyTimeoutMilliseconds) / 1000
             return LedgerError(.busy, "the ledger \(path) is busy: another writer held it for more than \(seconds) s; try again, or wait longer with --busy-timeout")
         case SQLITE_READONLY, SQLITE_PERM:
             return LedgerError(.readOnly, "cannot write the ledger \(path): \(error.message)")

@@ -36,6 +36,13 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case eventNotFound
         /// The ledger's own state contradicts itself (found while appending; run `remedy verify`).
         case corrupt
+        /// A proof, signature or checkpoint does not verify.
+        case verificationFailed
+        /// A key, checkpoint or signed note cannot be read (malformed, wrong type, unreadable file).
+        case invalidKeyOrNote
+        /// A checkpoint, origin or key contradicts what the ledger holds (a different origin,
+        /// a head inconsistent with a stored checkpoint, a key file that exists already).
+        case conflict
     }
 
     public var code: Code

@@ -43,14 +43,17 @@ public final class LedgerWriter {
         try ledger.mapErrors("read") { try session.version(of: stream) }
     }
 
-    /// Brings projections up to date inside this transaction, before anything is appended:
-    /// a decision can then read read models that reflect exactly the ledger it decides on.
+    /// Brings projections up to date inside this transaction, before this writer appends any
+    /// event they fold: a decision can then read read models that reflect exactly the ledger it
+    /// decides on. (They fold the committed events; an event of another type appended already
+    /// in this transaction changes nothing they hold.)
     ///
-    /// - Throws: ``LedgerError`` (`.invalidState` once this writer has appended).
+    /// - Throws: ``LedgerError`` (`.invalidEvent` once this writer has appended an event of a
+    ///   type they fold).
     @discardableResult
     public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
-        guard session.appended == 0 else {
-            throw LedgerError(.invalidEvent, "read models are caught up before a transaction appends, not after")
+        guard !session.mayHaveAppended(anyOf: projections.flatMap { $0.eventTypes }) else {
+            throw LedgerError(.invalidEvent, "read models are caught up before a transaction appends events they fold, not after")
         }
         return try ledger.mapErrors("update the read models of") { try ledger.updateInTransaction(projections, rebuildAll: false) }
     }
@@ -74,16 +77,12 @@ extension Ledger {
         guard mode == .readWrite else {
             throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
         }
-        var appended = 0
-        let result = try mapErrors("append to") {
-            try transaction {
+        return try mapErrors("append to") {
+            try transaction(rows: { $0.appended }) {
                 let writer = try LedgerWriter(ledger: self)
                 let result = try body(writer)
-                appended = try writer.finish().appended
-                return result
+                return (result: result, appended: try writer.finish().appended)
             }
-        }
-        checkpointAfter(appended: appended)
-        return result
+        }.result
     }
 }

@@ -33,6 +33,7 @@ extension Remedy {
         @Flag(name: .customLong("expect-new"), help: "Append only if the stream has no events yet.") var expectNew = false
         @Option(name: .customLong("schema-version"), help: "The payload's schema version (default 1).") var schemaVersion: Int?
         @Option(help: ArgumentHelp("Append a batch: one JSON event a line, from FILE or - (standard input).", valueName: "file|-")) var ndjson: String?
+        @Flag(name: .customLong("init"), help: "Create the ledger if it does not exist (a first run in a script).") var initialize = false
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
@@ -56,11 +57,11 @@ extension Remedy {
                     let reader = ndjson == "-"
                         ? try InputFile.spooledBatch(fileDescriptor: 0, name: "standard input")
                         : try LineReader(path: ndjson)
-                    let ledger = try options.open(.readWrite)
+                    let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
                     printBatch(try ledger.appendNDJSON(from: reader))
                 } else {
                     let event = try proposedEvent()
-                    let ledger = try options.open(.readWrite)
+                    let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
                     printSingle(try ledger.append(event))
                 }
                 StandardOutput.shared.flush()

@@ -23,7 +23,7 @@ extension Remedy {
             try reportingErrors {
                 let folder = try Self.temporaryFolder()
                 let location = ledger.map { LedgerPath(path: $0) } ?? LedgerPath(path: folder + "/ledger.db")
-                let store = try Ledger.open(location, mode: .readWrite)
+                let store = try Ledger.open(location, mode: .readWrite, create: .ifMissing())
                 if try store.treeHead().size > 0 {
                     throw LoopError(.invalidState, "the demo needs a new ledger, and \(location.path) has events; choose another --ledger")
                 }

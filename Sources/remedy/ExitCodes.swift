@@ -18,7 +18,8 @@ enum RemedyExitCode: Int32, CaseIterable {
     case invalidInput = 2
     /// `--expect-version`/`--expect-new` did not match the stream.
     case wrongExpectedVersion = 3
-    /// An event id that exists already with different content.
+    /// A conflict: an event id that exists already with different content, a fix id taken, a
+    /// run recorded from other reports, an origin that differs, a key file that exists.
     case idConflict = 4
     /// The ledger cannot be used as asked: missing, not a ledger, newer schema, read-only,
     /// missing folder, or no such event.
@@ -47,6 +48,9 @@ enum RemedyExitCode: Int32, CaseIterable {
         case .ledgerNotFound, .missingFolder, .notALedger, .newerSchema, .readOnly, .eventNotFound: self = .ledgerUnavailable
         case .busy: self = .busy
         case .storage, .corrupt: self = .storage
+        case .verificationFailed: self = .verificationFailed
+        case .invalidKeyOrNote: self = .invalidInput
+        case .conflict: self = .idConflict
         }
     }
 }

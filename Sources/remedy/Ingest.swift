@@ -30,6 +30,7 @@ extension Remedy {
         @Option(name: .customLong("dataset-version"), help: "The golden dataset's version (default: the declared one).") var datasetVersion: String?
         @Option(help: "The harness that wrote the reports (default: from the format).") var producer: String?
         @Option(name: .customLong("producer-version"), help: "The harness's version.") var producerVersion: String?
+        @Flag(name: .customLong("init"), help: "Create the ledger if it does not exist (a first run in a script).") var initialize = false
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
@@ -53,7 +54,7 @@ extension Remedy {
                 if let path = skills ?? (access(SkillMap.defaultPath, R_OK) == 0 ? SkillMap.defaultPath : nil) {
                     request.skills = try SkillMap(text: String(decoding: try InputFile.readPayload(path: path), as: UTF8.self), name: path)
                 }
-                let ledger = try options.open(.readWrite)
+                let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
                 let summary = try RunIngester.ingest(request, into: ledger)
                 StandardOutput.shared.write(json ? Self.json(summary) + "\n" : Self.text(summary))
                 StandardOutput.shared.flush()

@@ -23,13 +23,15 @@ struct Remedy: ParsableCommand {
         abstract: "The remediation ledger: an append-only, verifiable record of every eval run, failure, fix and gate decision.",
         discussion: """
         The ledger is one SQLite file: --ledger PATH, else $REMEDY_LEDGER, else .remedy/ledger.db.
+        Only `remedy init` (and `remedy demo`, or --init on append and ingest) creates a ledger.
         Exit codes: 0 ok, 1 verification failed, 2 invalid input, 3 wrong expected version,
-        4 conflict (event id, fix id, run), 5 ledger unavailable, 6 ledger busy, 7 storage error,
+        4 conflict (event id, fix id, run, origin, key file), 5 ledger unavailable, 6 ledger busy, 7 storage error,
         8 the loop refused the step, 10 gate: review, 11 gate: block, 12 the ratchet slipped, 64 usage.
         """,
         version: "0.1.0",
         subcommands: [
-            Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
+            Init.self, Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
+            KeyCommand.self, CheckpointCommand.self, Prove.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
             Guards.self, Why.self, Ratchet.self, Health.self, Report.self, ProjectionsCommand.self, Diff.self, Regressions.self, Stats.self, CaseHistory.self,
@@ -52,16 +54,19 @@ struct LedgerOptions: ParsableArguments {
     }
 
     /// Opens an existing ledger to answer from its read models: for writing when it can be
-    /// (so the read models catch up and stay), read-only when the file is read-only.
+    /// (so the read models catch up and stay), read-only when the file or its folder is not
+    /// writable for this user.
     func openForReadModels() throws -> Ledger {
         let reader = try open(.readOnly)   // fails clearly for a missing or foreign file
         do { return try open(.readWrite) } catch let error as LedgerError where error.code == .readOnly { return reader }
     }
 
-    /// Opens the ledger these options name.
-    func open(_ mode: Ledger.AccessMode) throws -> Ledger {
+    /// Opens the ledger these options name; only `create` lets it be made.
+    func open(_ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
         let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
-        return try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, configuration: configuration)
+        let opened = try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, create: create, configuration: configuration)
+        if let note = opened.readOnlyNote { StandardError.write("remedy: note: \(note)\n") }
+        return opened
     }
 }
 

@@ -36,12 +36,12 @@ final class StorageTests: XCTestCase {
     func testDefaultLocationCreatesItsFolderButAnExplicitPathDoesNot() throws {
         let folder = TemporaryFolder()
         let defaultLike = LedgerPath(path: folder.file(".remedy/ledger.db"), isDefault: true)
-        _ = try Ledger.open(defaultLike, mode: .readWrite)
+        _ = try Ledger.open(defaultLike, mode: .readWrite, create: .ifMissing())
         XCTAssertTrue(FileManager.default.fileExists(atPath: defaultLike.path))
 
         let explicit = LedgerPath(path: folder.file("missing/ledger.db"))
         assertLedgerError(.missingFolder, "the folder \(folder.file("missing")) does not exist") {
-            try Ledger.open(explicit, mode: .readWrite)
+            try Ledger.open(explicit, mode: .readWrite, create: .ifMissing())
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("missing")))
     }
@@ -81,7 +81,7 @@ final class StorageTests: XCTestCase {
             try other.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
         }
         let before = contents(path)
-        assertLedgerError(.notALedger, "a SQLite database but not a remedy ledger") { try Ledger.open(LedgerPath(path: path), mode: .readWrite) }
+        assertLedgerError(.notALedger, "a SQLite database but not a remedy ledger") { try Ledger.open(LedgerPath(path: path), mode: .readWrite, create: .ifMissing()) }
         XCTAssertEqual(contents(path), before)
     }
 
@@ -113,11 +113,47 @@ final class StorageTests: XCTestCase {
         assertLedgerError(.readOnly, "opened read-only") { try reader.append(event("fix-2")) }
     }
 
-    func testAnEmptyFileBecomesALedgerOnFirstWrite() throws {
+    func testAnEmptyFileIsNoLedgerUntilCreated() throws {
         let folder = TemporaryFolder()
-        _ = FileManager.default.createFile(atPath: folder.file("empty.db"), contents: Data())
-        assertLedgerError(.ledgerNotFound, "is empty") { try folder.openLedger("empty.db", mode: .readOnly) }
+        let path = folder.file("empty.db")
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        assertLedgerError(.ledgerNotFound, "is an empty file, not a ledger") { try folder.openLedger("empty.db", mode: .readOnly) }
+        assertLedgerError(.ledgerNotFound, "is an empty file, not a ledger") {
+            try Ledger.open(LedgerPath(path: path), mode: .readWrite)
+        }
+        XCTAssertEqual(contents(path), Data())
         XCTAssertEqual(try folder.openLedger("empty.db").append(event("fix-1")).position, 1)
+    }
+
+    func testAMissingLedgerIsNeverCreatedUnlessAsked() throws {
+        let folder = TemporaryFolder()
+        for mode in [Ledger.AccessMode.readWrite, .readOnly] {
+            assertLedgerError(.ledgerNotFound, "create one with `remedy init`") {
+                try Ledger.open(LedgerPath(path: folder.file("none.db")), mode: mode)
+            }
+        }
+        let defaultLike = LedgerPath(path: folder.file(".remedy/ledger.db"), isDefault: true)
+        assertLedgerError(.ledgerNotFound, "no ledger at") { try Ledger.open(defaultLike, mode: .readWrite) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("none.db")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file(".remedy")), "not even the default folder")
+    }
+
+    func testANewLedgerGetsAnOriginOnceAndKeepsIt() throws {
+        let folder = TemporaryFolder()
+        let path = LedgerPath(path: folder.file("named.db"))
+        let created = try Ledger.open(path, mode: .readWrite, create: .ifMissing(origin: "ci.example.com/acme/evals"))
+        XCTAssertEqual(try created.origin(), "ci.example.com/acme/evals")
+        let again = try Ledger.open(path, mode: .readWrite, create: .ifMissing(origin: "other.example/x"))
+        XCTAssertEqual(try again.origin(), "ci.example.com/acme/evals", "an existing ledger keeps its origin")
+        assertLedgerError(.invalidEvent, "contains a space") {
+            try Ledger.open(LedgerPath(path: folder.file("bad.db")), mode: .readWrite, create: .ifMissing(origin: "two words"))
+        }
+        let generated = try folder.openLedger("generated.db").origin()
+        XCTAssertTrue(generated.hasPrefix("remedy.ledger/") && generated.count == "remedy.ledger/".count + 32, generated)
+        XCTAssertNotEqual(generated, try folder.openLedger("generated2.db").origin())
+        for sql in ["UPDATE ledger_identity SET origin = 'x'", "DELETE FROM ledger_identity"] {
+            XCTAssertThrowsError(try created.connection.execute(sql), sql) { XCTAssertTrue("\($0)".contains("permanent"), "\($0)") }
+        }
     }
 }
 
@@ -128,6 +164,13 @@ final class AppendOnlyHardeningTests: XCTestCase {
         let ledger = try folder.openLedger()
         try ledger.append(event("fix-1"))
         try ledger.append(event("fix-1"))
+        // Enough for a kept tree node (256 leaves), and a stored checkpoint to protect.
+        var remaining = 300
+        try ledger.append(batch: {
+            remaining -= 1
+            return remaining >= 0 ? (try event("bulk-1"), nil) : nil
+        })
+        try ledger.connection.execute("INSERT INTO checkpoints (size, note, recorded_at) VALUES (302, x'0a', 'now')")
         let before = try ledger.events(EventQuery())
         for sql in [
             "INSERT OR REPLACE INTO events SELECT position, event_id, stream, stream_version, 'Forged', recorded_at, body, leaf_hash FROM events WHERE position = 1",
@@ -135,14 +178,23 @@ final class AppendOnlyHardeningTests: XCTestCase {
             "REPLACE INTO tree_heads (size, root, recorded_at) VALUES (1, x'00', 'x')",
             "UPDATE tree_state SET size = 0, range = x''",
             "DELETE FROM tree_state",
+            "REPLACE INTO ledger_identity (id, origin, created_at) VALUES (1, 'forged.example', 'x')",
+            "REPLACE INTO checkpoints (size, note, recorded_at) SELECT size, x'00', recorded_at FROM checkpoints",
+            "UPDATE checkpoints SET note = x'00'",
+            "DELETE FROM checkpoints",
+            "REPLACE INTO tree_nodes (height, idx, hash) SELECT height, idx, x'00' FROM tree_nodes",
+            "UPDATE tree_nodes SET hash = x'00'",
+            "DELETE FROM tree_nodes",
         ] {
-            XCTAssertThrowsError(try ledger.connection.execute(sql), sql) { XCTAssertTrue("\($0)".contains("append-only"), "\($0)") }
+            XCTAssertThrowsError(try ledger.connection.execute(sql), sql) {
+                XCTAssertTrue("\($0)".contains("append-only") || "\($0)".contains("permanent"), "\($0)")
+            }
         }
         XCTAssertEqual(try ledger.events(EventQuery()), before)
         XCTAssertTrue(try ledger.verify().isValid)
         // A REPLACE at the tail that collides on an older event's id removes that event, and
         // verify names the gap it leaves.
-        try ledger.connection.execute("REPLACE INTO events SELECT 3, event_id, 'x-1', 1, type, recorded_at, body, leaf_hash FROM events WHERE position = 1")
+        try ledger.connection.execute("REPLACE INTO events SELECT 303, event_id, 'x-1', 1, type, recorded_at, body, leaf_hash FROM events WHERE position = 1")
         XCTAssertEqual(try ledger.verify().problem?.position, 1)
     }
 

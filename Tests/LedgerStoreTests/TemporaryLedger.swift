@@ -17,7 +17,7 @@ final class TemporaryFolder {
     func file(_ name: String) -> String { path + "/" + name }
 
     func openLedger(_ name: String = "ledger.db", mode: Ledger.AccessMode = .readWrite) throws -> Ledger {
-        try Ledger.open(LedgerPath(path: file(name)), mode: mode)
+        try Ledger.open(LedgerPath(path: file(name)), mode: mode, create: mode == .readWrite ? .ifMissing() : .never)
     }
 }
 

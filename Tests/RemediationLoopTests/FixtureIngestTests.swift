@@ -15,7 +15,7 @@ import LedgerStore
         let folder = NSTemporaryDirectory() + "remedy-fixtures-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite)
+        let ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing())
         let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.reports.appendingPathComponent("expected.json"))) as! [String: [String: Any]]
         var ingested = 0
         for (file, row) in rows.sorted(by: { $0.key < $1.key }) where ["junit", "promptfoo", "inspect_json"].contains(row["format"] as! String) {

@@ -22,7 +22,7 @@ import Projections
     init(folder: String) throws {
         self.folder = folder
         // A tiny write batch: folds write out and empty their row cache many times per history.
-        ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite,
+        ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing(),
                                  configuration: LedgerConfiguration(readModelWriteBatch: 3))
         steps = LoopSteps(ledger: ledger)
     }

@@ -23,7 +23,7 @@ import Projections
     init() throws {
         folder = NSTemporaryDirectory() + "remedy-loop-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite)
+        ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing())
         steps = LoopSteps(ledger: ledger)
     }
 

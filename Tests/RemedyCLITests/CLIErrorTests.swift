@@ -11,7 +11,7 @@ final class CLIErrorTests: XCTestCase {
         folder = TemporaryFolder()
         ledger = folder.file("ledger.db")
         try Remedy.seedExampleEvents(ledger)
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "fix-42", "--type", "A", "--data", "{}",
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "fix-42", "--type", "A", "--data", "{}",
                                        "--id", "0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11"]).status, 0)
     }
 
@@ -34,7 +34,7 @@ final class CLIErrorTests: XCTestCase {
     }
 
     func testInvalidEventsExitTwo() throws {
-        let base = ["append", "--ledger", ledger!, "--type", "A"]
+        let base = ["append", "--init", "--ledger", ledger!, "--type", "A"]
         try assertFails(base + ["--stream", "fix-1", "--data", #"{"a":"#], exit: 2, "malformed JSON at byte 5")
         try assertFails(base + ["--stream", "fix-1", "--data", "[1,2]"], exit: 2, "must be a JSON object, not an array")
         try assertFails(base + ["--stream", "fix 1", "--data", "{}"], exit: 2, "invalid stream name 'fix 1'")
@@ -55,25 +55,25 @@ final class CLIErrorTests: XCTestCase {
             {"stream":"fix-2","type":"A","data":{"n":1}
             {"stream":"fix-3","type":"A","data":{}}
             """)
-        try assertFails(["append", "--ledger", ledger!, "--ndjson", bad], exit: 2, "line 2: malformed JSON")
+        try assertFails(["append", "--init", "--ledger", ledger!, "--ndjson", bad], exit: 2, "line 2: malformed JSON")
         let empty = folder.write("empty.ndjson", "")
-        try assertFails(["append", "--ledger", ledger!, "--ndjson", empty], exit: 2, "the batch is empty")
+        try assertFails(["append", "--init", "--ledger", ledger!, "--ndjson", empty], exit: 2, "the batch is empty")
         let long = #"{"stream":"a-1","type":"A","data":{"s":""# + String(repeating: "x", count: 1 << 20) + "\"}}"
-        try assertFails(["append", "--ledger", ledger!, "--ndjson", "-"], input: Data((#"{"stream":"a-1","type":"A","data":{}}"# + "\n" + long + "\n").utf8),
+        try assertFails(["append", "--init", "--ledger", ledger!, "--ndjson", "-"], input: Data((#"{"stream":"a-1","type":"A","data":{}}"# + "\n" + long + "\n").utf8),
                         exit: 2, "line 2: the line is longer than 1048576 bytes")
-        try assertFails(["append", "--ledger", ledger!, "--ndjson", "-"], input: Data(#"{"stream":"a-1","type":"A","data":{},"colour":1}"#.utf8),
+        try assertFails(["append", "--init", "--ledger", ledger!, "--ndjson", "-"], input: Data(#"{"stream":"a-1","type":"A","data":{},"colour":1}"#.utf8),
                         exit: 2, "line 1: unknown field \"colour\"")
     }
 
     func testConcurrencyConflictsHaveTheirOwnExitCodes() throws {
-        try assertFails(["append", "--ledger", ledger!, "--stream", "fix-42", "--type", "A", "--data", "{}", "--expect-version", "3"],
+        try assertFails(["append", "--init", "--ledger", ledger!, "--stream", "fix-42", "--type", "A", "--data", "{}", "--expect-version", "3"],
                         exit: 3, "Wrong expected version: 3 (stream: fix-42, current version: 6)")
-        try assertFails(["append", "--ledger", ledger!, "--stream", "fix-42", "--type", "A", "--data", "{}", "--expect-new"],
+        try assertFails(["append", "--init", "--ledger", ledger!, "--stream", "fix-42", "--type", "A", "--data", "{}", "--expect-new"],
                         exit: 3, "Wrong expected version: 0 (stream: fix-42, current version: 6)")
-        try assertFails(["append", "--ledger", ledger!, "--stream", "fix-42", "--type", "B", "--data", "{}", "--id", "0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11"],
+        try assertFails(["append", "--init", "--ledger", ledger!, "--stream", "fix-42", "--type", "B", "--data", "{}", "--id", "0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11"],
                         exit: 4, "already exists at position 13 with different content")
         // The same event again is not an error: it prints the original position.
-        let retry = try Remedy.run(["append", "--ledger", ledger!, "--stream", "fix-42", "--type", "A", "--data", "{ }",
+        let retry = try Remedy.run(["append", "--init", "--ledger", ledger!, "--stream", "fix-42", "--type", "A", "--data", "{ }",
                                     "--id", "0192F5E4-7C1A-7CC3-9A57-2F4E1D0B8A11", "--expect-new"])
         XCTAssertEqual(retry.status, 0, retry.stderr)
         XCTAssertEqual(retry.stdout, "13\n")
@@ -82,11 +82,11 @@ final class CLIErrorTests: XCTestCase {
     func testUnusableLedgersExitFive() throws {
         let notes = folder.write("notes.txt", String(repeating: "not a database\n", count: 100))
         let notesBefore = FileManager.default.contents(atPath: notes)
-        try assertFails(["append", "--ledger", notes, "--stream", "a-1", "--type", "A", "--data", "{}"], exit: 5, "not a SQLite database")
+        try assertFails(["append", "--init", "--ledger", notes, "--stream", "a-1", "--type", "A", "--data", "{}"], exit: 5, "not a SQLite database")
         try assertFails(["events", "--ledger", notes], exit: 5, "not a SQLite database")
         XCTAssertEqual(FileManager.default.contents(atPath: notes), notesBefore)
 
-        try assertFails(["append", "--ledger", folder.file("no/such/folder/ledger.db"), "--stream", "a-1", "--type", "A", "--data", "{}"],
+        try assertFails(["append", "--init", "--ledger", folder.file("no/such/folder/ledger.db"), "--stream", "a-1", "--type", "A", "--data", "{}"],
                         exit: 5, "does not exist")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("no")))
         try assertFails(["status", "--ledger", folder.file("absent.db")], exit: 5, "no ledger at")
@@ -94,28 +94,28 @@ final class CLIErrorTests: XCTestCase {
         try assertFails(["show", "999", "--ledger", ledger!], exit: 5, "no event at position 999")
 
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: ledger)
-        try assertFails(["append", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"], exit: 5, "read-only")
+        try assertFails(["append", "--init", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"], exit: 5, "read-only")
         XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger!]).status, 0, "a read-only ledger can still be verified")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: ledger)
 
         do {
-            let store = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite)
+            let store = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite, create: .ifMissing())
             try store.connection.execute("INSERT INTO schema_migrations VALUES (42, 'future', '2030-01-01T00:00:00.000Z')")
         }
-        try assertFails(["append", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"], exit: 5, "schema version 42, newer than this remedy")
+        try assertFails(["append", "--init", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"], exit: 5, "schema version 42, newer than this remedy")
         try assertFails(["events", "--ledger", ledger!], exit: 5, "upgrade remedy")
     }
 
     func testUsageErrorsExitSixtyFour() throws {
-        let result = try Remedy.run(["append", "--ledger", ledger!, "--type", "A", "--data", "{}"])
+        let result = try Remedy.run(["append", "--init", "--ledger", ledger!, "--type", "A", "--data", "{}"])
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.contains("--stream"), result.stderr)
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger!, "--ndjson", "-", "--stream", "a-1"]).status, 64)
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger!, "--ndjson", "-", "--stream", "a-1"]).status, 64)
     }
 
     func testVerifyExitsOneAndNamesThePosition() throws {
         do {
-            let store = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite)
+            let store = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite, create: .ifMissing())
             try store.connection.execute("DROP TRIGGER events_are_append_only_update")
             try store.connection.execute("UPDATE events SET body = CAST(replace(CAST(body AS TEXT), 'bpm', 'BPM') AS BLOB) WHERE position = 2")
         }
@@ -132,15 +132,15 @@ final class CLIErrorTests: XCTestCase {
 extension CLIErrorTests {
     /// A writer that cannot get the ledger within its busy timeout exits 6 and writes nothing.
     func testABusyLedgerExitsSixAfterTheTimeout() throws {
-        let holder = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite)
+        let holder = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite, create: .ifMissing())
         try holder.connection.execute("BEGIN IMMEDIATE")
         let before = try snapshot()
-        let result = try Remedy.run(["append", "--ledger", ledger!, "--busy-timeout", "0.2", "--stream", "a-1", "--type", "A", "--data", "{}"])
+        let result = try Remedy.run(["append", "--init", "--ledger", ledger!, "--busy-timeout", "0.2", "--stream", "a-1", "--type", "A", "--data", "{}"])
         XCTAssertEqual(result.status, 6, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("remedy: error: the ledger \(ledger!) is busy: another writer held it for more than 0.2 s"), result.stderr)
         try holder.connection.execute("ROLLBACK")
         XCTAssertEqual(try snapshot(), before)
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"]).stdout, "14\n")
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger!, "--stream", "a-1", "--type", "A", "--data", "{}"]).stdout, "14\n")
     }
 }
 
@@ -164,22 +164,22 @@ extension CLIErrorTests {
     /// Bad input fails before a ledger is created.
     func testBadInputCreatesNoLedger() throws {
         let fresh = folder.file("fresh.db")
-        let result = try Remedy.run(["append", "--ledger", fresh, "--stream", "a-1", "--type", "A", "--data", "{oops"])
+        let result = try Remedy.run(["append", "--init", "--ledger", fresh, "--stream", "a-1", "--type", "A", "--data", "{oops"])
         XCTAssertEqual(result.status, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
-        let batch = try Remedy.run(["append", "--ledger", fresh, "--ndjson", folder.file("missing.ndjson")])
+        let batch = try Remedy.run(["append", "--init", "--ledger", fresh, "--ndjson", folder.file("missing.ndjson")])
         XCTAssertEqual(batch.status, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", fresh, "--ndjson", "-", "--schema-version", "2"]).status, 64)
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", fresh, "--ndjson", "-", "--schema-version", "2"]).status, 64)
     }
 
     /// A batch still arriving on standard input does not hold the write lock: others append.
     func testASlowBatchOnStandardInputDoesNotBlockOtherWriters() throws {
         let input = Pipe()
-        let (slow, _) = try Remedy.start(["append", "--ledger", ledger!, "--ndjson", "-"], stdin: input)
+        let (slow, _) = try Remedy.start(["append", "--init", "--ledger", ledger!, "--ndjson", "-"], stdin: input)
         input.fileHandleForWriting.write(Data(#"{"stream":"slow-1","type":"A","data":{}}"#.utf8 + [0x0A]))
         usleep(300_000)
-        let quick = try Remedy.run(["append", "--ledger", ledger!, "--busy-timeout", "1", "--stream", "quick-1", "--type", "A", "--data", "{}"])
+        let quick = try Remedy.run(["append", "--init", "--ledger", ledger!, "--busy-timeout", "1", "--stream", "quick-1", "--type", "A", "--data", "{}"])
         XCTAssertEqual(quick.status, 0, quick.stderr)
         XCTAssertEqual(quick.stdout, "14\n")
         try input.fileHandleForWriting.close()
@@ -203,10 +203,10 @@ extension CLIErrorTests {
     /// A catalogue event type with another shape is refused on the way in; one written by a
     /// newer schema version that this remedy cannot read stops the read models with its position.
     func testCatalogueEventsMustHaveTheCataloguesFields() throws {
-        try assertFails(["append", "--ledger", ledger, "--stream", "failure-9", "--type", "FailureDetected", "--data", #"{"failure":"failure-9"}"#],
+        try assertFails(["append", "--init", "--ledger", ledger, "--stream", "failure-9", "--type", "FailureDetected", "--data", #"{"failure":"failure-9"}"#],
                         exit: 2, #"FailureDetected payloads must have the catalogue's fields"#)
         let newer = #"{"stream":"failure-9","type":"FailureDetected","schema_version":2,"data":{"failure":"failure-9"}}"#
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--ndjson", "-"], input: Data(newer.utf8)).status, 0)
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--ndjson", "-"], input: Data(newer.utf8)).status, 0)
         try assertFails(["guards", "--ledger", ledger], exit: 7, "(FailureDetected) does not fold into the")
     }
 }

@@ -19,12 +19,12 @@ final class CLITests: XCTestCase {
 
     func testDefaultLedgerIsCreatedUnderTheCurrentDirectoryAndTheEnvironmentOverridesIt() throws {
         let folder = TemporaryFolder()
-        let appended = try Remedy.run(["append", "--stream", "fix-1", "--type", "A", "--data", "{}"], directory: folder.path)
+        let appended = try Remedy.run(["append", "--init", "--stream", "fix-1", "--type", "A", "--data", "{}"], directory: folder.path)
         XCTAssertEqual(appended.stdout, "1\n", appended.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file(".remedy/ledger.db")))
 
         let other = folder.file("other.db")
-        XCTAssertEqual(try Remedy.run(["append", "--stream", "fix-1", "--type", "A", "--data", "{}"],
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--stream", "fix-1", "--type", "A", "--data", "{}"],
                                       environment: ["REMEDY_LEDGER": other], directory: folder.path).stdout, "1\n")
         XCTAssertTrue(FileManager.default.fileExists(atPath: other))
         XCTAssertEqual(try Remedy.run(["status", "--json"], directory: folder.path).stdout.contains(#""events":1"#), true)
@@ -34,10 +34,10 @@ final class CLITests: XCTestCase {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
         let file = folder.write("payload.json", #"{"from":"file"}"#)
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "a-1", "--type", "A", "--data", #"{"from":"flag"}"#]).stdout, "1\n")
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "a-1", "--type", "A", "--data", "@" + file]).stdout, "2\n")
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "a-1", "--type", "A"], input: Data("{\n \"from\": \"stdin\"\n}\n".utf8)).stdout, "3\n")
-        let json = try Remedy.run(["append", "--ledger", ledger, "--stream", "a-2", "--type", "A", "--data", "{}", "--actor", "ci",
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "a-1", "--type", "A", "--data", #"{"from":"flag"}"#]).stdout, "1\n")
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "a-1", "--type", "A", "--data", "@" + file]).stdout, "2\n")
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "a-1", "--type", "A"], input: Data("{\n \"from\": \"stdin\"\n}\n".utf8)).stdout, "3\n")
+        let json = try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "a-2", "--type", "A", "--data", "{}", "--actor", "ci",
                                    "--correlation-id", "c-1", "--causation-id", "x-1", "--trace-id", "t-1", "--expect-new", "--json"])
         XCTAssertTrue(json.stdout.hasPrefix(#"{"position":4,"id":""#), json.stdout)
         XCTAssertTrue(json.stdout.hasSuffix(#","stream":"a-2","stream_version":1,"duplicate":false}"# + "\n"), json.stdout)
@@ -55,10 +55,10 @@ final class CLITests: XCTestCase {
         let ledger = folder.file("l.db")
         let batch = (1...30).map { #"{"stream":"\#($0 % 2 == 0 ? "fix" : "run")-\#($0 % 3)","type":"\#($0 % 5 == 0 ? "B" : "A")","data":{"n":\#($0)}}"# }
             .joined(separator: "\n")
-        let appended = try Remedy.run(["append", "--ledger", ledger, "--ndjson", "-", "--json"], input: Data(batch.utf8))
+        let appended = try Remedy.run(["append", "--init", "--ledger", ledger, "--ndjson", "-", "--json"], input: Data(batch.utf8))
         XCTAssertEqual(appended.status, 0, appended.stderr)
         XCTAssertTrue(appended.stdout.hasPrefix(#"{"appended":30,"duplicates":0,"first_position":1,"last_position":30,"tree_size":30,"root":""#), appended.stdout)
-        let again = try Remedy.run(["append", "--ledger", ledger, "--ndjson", "-"], input: Data(batch.utf8))
+        let again = try Remedy.run(["append", "--init", "--ledger", ledger, "--ndjson", "-"], input: Data(batch.utf8))
         XCTAssertEqual(again.stdout, "appended 30 events at positions 31-60, 0 already present\n", "no ids: new events")
 
         func count(_ filters: [String]) throws -> Int { try Remedy.run(["events", "--ledger", ledger] + filters).stdoutLines.count }
@@ -105,12 +105,12 @@ final class CLITests: XCTestCase {
     func testFollowPrintsNewEventsAsTheyArrive() throws {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "fix-1", "--type", "A", "--data", "{}"]).status, 0)
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "fix-1", "--type", "A", "--data", "{}"]).status, 0)
         let (follower, output) = try Remedy.start(["events", "--follow", "--category", "fix", "--ledger", ledger])
         defer { if follower.isRunning { follower.terminate() } }
         XCTAssertTrue(waitUntil(seconds: 10) { output.text.split(separator: "\n").count == 1 })
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "run-1", "--type", "A", "--data", "{}"]).status, 0)
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "fix-2", "--type", "A", "--data", #"{"late":1}"#]).status, 0)
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "run-1", "--type", "A", "--data", "{}"]).status, 0)
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "fix-2", "--type", "A", "--data", #"{"late":1}"#]).status, 0)
         XCTAssertTrue(waitUntil(seconds: 10) { output.text.split(separator: "\n").count == 2 }, output.text)
         XCTAssertTrue(output.text.split(separator: "\n")[1].hasPrefix(#"{"data":{"late":1}"#))
         XCTAssertTrue(follower.isRunning, "following keeps going until interrupted")

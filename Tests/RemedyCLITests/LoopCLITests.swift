@@ -17,7 +17,7 @@ final class LoopCLITests: XCTestCase {
     func testIngestPrintsTheCountsAndDetectionsAsJSON() throws {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
-        let result = try Remedy.run(["ingest", Self.reports.appendingPathComponent("gen-pytest-9.2.0-xunit2-dateutil.xml").path,
+        let result = try Remedy.run(["ingest", "--init", Self.reports.appendingPathComponent("gen-pytest-9.2.0-xunit2-dateutil.xml").path,
                                      "--suite", "dateutil", "--run", "81", "--commit", "4f2c9e1", "--json", "--ledger", ledger])
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
@@ -29,7 +29,7 @@ final class LoopCLITests: XCTestCase {
         for field in ["still_failing", "fixed", "regressions", "flaky"] { XCTAssertNotNil(object[field] as? Int, field) }
         XCTAssertEqual(object["recorded"] as? Bool, true)
 
-        let again = try Remedy.run(["ingest", Self.reports.appendingPathComponent("gen-pytest-9.2.0-xunit2-dateutil.xml").path,
+        let again = try Remedy.run(["ingest", "--init", Self.reports.appendingPathComponent("gen-pytest-9.2.0-xunit2-dateutil.xml").path,
                                     "--suite", "dateutil", "--run", "81", "--json", "--ledger", ledger])
         XCTAssertEqual(again.status, 0)
         XCTAssertTrue(again.stdout.contains(#""recorded":false"#))
@@ -42,7 +42,7 @@ final class LoopCLITests: XCTestCase {
         try FileManager.default.createDirectory(atPath: work.file(".remedy"), withIntermediateDirectories: true)
         _ = work.write(".remedy/skills", "# glob  skill\n*::*  everything\nNUnit.Tests.Assemblies.*  nunit-fixtures\n")
         let nunit = Self.reports.appendingPathComponent("nunit-to-junit-teamcity-2009.xml").path
-        XCTAssertEqual(try Remedy.run(["ingest", nunit, "--suite", "s", "--run", "1"], directory: work.path).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", nunit, "--suite", "s", "--run", "1"], directory: work.path).status, 0)
         let outcomes = try Remedy.run(["events", "--type", "CaseOutcomeRecorded"], directory: work.path).stdoutLines
         XCTAssertEqual(outcomes.count, 5)
         XCTAssertTrue(outcomes.allSatisfy { $0.contains(#""skill":"nunit-fixtures""#) || $0.contains(#""skill":"everything""#) }, outcomes.joined(separator: "\n"))
@@ -52,7 +52,7 @@ final class LoopCLITests: XCTestCase {
     func testIngestRefusalsExitWithTheirCodesAndWriteNothing() throws {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
-        XCTAssertEqual(try Remedy.run(["ingest", report("run-1"), "--suite", "s", "--run", "1", "--ledger", ledger]).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", report("run-1"), "--suite", "s", "--run", "1", "--ledger", ledger]).status, 0)
         let before = try Remedy.run(["events", "--ledger", ledger]).stdout
         let cases: [([String], Int32, String)] = [
             ([Self.reports.appendingPathComponent("bad/xml-bomb-billion-laughs.xml").path, "--suite", "s", "--run", "2"], 2, "DOCTYPE"),
@@ -63,7 +63,7 @@ final class LoopCLITests: XCTestCase {
             ([report("run-2"), "--suite", "s", "--run", "2", "--kind", "vibes"], 2, "unknown kind"),
         ]
         for (arguments, status, fragment) in cases {
-            let result = try Remedy.run(["ingest"] + arguments + ["--ledger", ledger])
+            let result = try Remedy.run(["ingest", "--init"] + arguments + ["--ledger", ledger])
             XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.hasPrefix("remedy: error: ") && result.stderr.contains(fragment), result.stderr)
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1)
@@ -74,7 +74,7 @@ final class LoopCLITests: XCTestCase {
     func testTheLoopStepsAndTheQueue() throws {
         let folder = TemporaryFolder()
         let ledger = ["--ledger", folder.file("l.db")]
-        XCTAssertEqual(try Remedy.run(["ingest", report("run-1"), "--suite", "avalanche-golden", "--run", "1"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", report("run-1"), "--suite", "avalanche-golden", "--run", "1"] + ledger).status, 0)
         XCTAssertTrue(try Remedy.run(["next"] + ledger).stdout.hasPrefix("diagnose          failure-1"))
         let refused = try Remedy.run(["propose", "failure-1", "--fix", "f", "--change", "c", "--blast-radius", "low", "--by", "agent:x"] + ledger)
         XCTAssertEqual(refused.status, 8)
@@ -99,7 +99,7 @@ extension LoopCLITests {
     func testGateExitCodesPoliciesAndWhatIf() throws {
         let ledger = ["--ledger", folder.file("gate.db")]
         func run(_ arguments: [String]) throws -> Remedy.Output { try Remedy.run(arguments + ledger) }
-        XCTAssertEqual(try run(["ingest", report("run-1"), "--suite", "avalanche-golden", "--run", "1", "--kind", "eval"]).status, 0)
+        XCTAssertEqual(try run(["ingest", "--init", report("run-1"), "--suite", "avalanche-golden", "--run", "1", "--kind", "eval"]).status, 0)
         XCTAssertEqual(try run(["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:t"]).status, 0)
         XCTAssertEqual(try run(["propose", "failure-1", "--fix", "a", "--change", "c", "--blast-radius", "low", "--by", "agent:f"]).status, 0)
         // Not verified: the skill rule wants a clean verification, so it falls through to review (exit 10).
@@ -114,7 +114,7 @@ extension LoopCLITests {
         XCTAssertEqual(try head(), before, "and nothing new recorded")
 
         XCTAssertEqual(try run(["propose", "failure-1", "--fix", "b", "--change", "c", "--blast-radius", "low", "--by", "agent:f"]).status, 0)
-        XCTAssertEqual(try run(["ingest", report("verify-date-normalizer"), "--suite", "avalanche-golden", "--run", "v1", "--verifies", "b"]).status, 0)
+        XCTAssertEqual(try run(["ingest", "--init", report("verify-date-normalizer"), "--suite", "avalanche-golden", "--run", "v1", "--verifies", "b"]).status, 0)
         let clean = try run(["gate", "b"])
         XCTAssertEqual(clean.status, 0, clean.stderr)
         XCTAssertEqual(clean.stdout, "auto-merge: reversible, low-risk skill refinements verified clean merge themselves\n")
@@ -179,13 +179,13 @@ extension LoopCLITests {
               <testcase classname="forecast.bulletins" name="slf-date-format"/>
             </testsuite>
             """)
-        XCTAssertEqual(try Remedy.run(["ingest", partial, "--suite", "avalanche-golden", "--run", "4"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", partial, "--suite", "avalanche-golden", "--run", "4"] + ledger).status, 0)
         let missing = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "4"] + ledger)
         XCTAssertEqual(missing.status, 12)
         XCTAssertEqual(missing.stdout, "missing  alerts.danger::rating-threshold-level-4 (not run, not retired)\n")
         XCTAssertEqual(try Remedy.run(["guard", "retire", "alerts.danger::rating-threshold-level-4", "--suite", "avalanche-golden",
                                        "--reason", "alert redesigned", "--by", "dana@example.com"] + ledger).status, 0)
-        XCTAssertEqual(try Remedy.run(["ingest", partial, "--suite", "avalanche-golden", "--run", "5"] + ledger).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", partial, "--suite", "avalanche-golden", "--run", "5"] + ledger).status, 0)
         XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "5"] + ledger).status, 0)
         XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "4"] + ledger).status, 12,
                        "run 4 is judged by the guards of its time")

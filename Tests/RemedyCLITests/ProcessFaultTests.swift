@@ -18,7 +18,7 @@ final class ProcessFaultTests: XCTestCase {
         // 1. Killed while still reading its input: many lines sent, the end never reached.
         let input = Pipe()
         let errors = LockedData()
-        let (writer, _) = try Remedy.start(["append", "--ledger", ledger, "--ndjson", "-"], stdin: input, stderr: errors)
+        let (writer, _) = try Remedy.start(["append", "--init", "--ledger", ledger, "--ndjson", "-"], stdin: input, stderr: errors)
         let lines = (1...5000).map { #"{"stream":"kill-\#($0 % 7)","type":"A","data":{"n":\#($0)}}"# }.joined(separator: "\n") + "\n"
         input.fileHandleForWriting.write(Data(lines.utf8))
         usleep(300_000)
@@ -35,7 +35,7 @@ final class ProcessFaultTests: XCTestCase {
         let text = (1...150_000).map { #"{"stream":"big-\#($0 % 100)","type":"A","data":{"n":\#($0),"p":"\#(payload)"}}"# }.joined(separator: "\n")
         _ = FileManager.default.createFile(atPath: big, contents: Data(text.utf8))
         let walBefore = (try? FileManager.default.attributesOfItem(atPath: ledger + "-wal")[.size] as? Int) ?? 0
-        let (bulk, _) = try Remedy.start(["append", "--ledger", ledger, "--ndjson", big])
+        let (bulk, _) = try Remedy.start(["append", "--init", "--ledger", ledger, "--ndjson", big])
         let spilled = waitUntil(seconds: 60) {
             let size = (try? FileManager.default.attributesOfItem(atPath: ledger + "-wal")[.size] as? Int) ?? 0
             return size > walBefore + 4_000_000 || !bulk.isRunning
@@ -49,7 +49,7 @@ final class ProcessFaultTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
         XCTAssertTrue(verify.stdout.hasPrefix("verified 12 events"), verify.stdout)
         // And the ledger takes new writes afterwards.
-        XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "after-1", "--type", "A", "--data", "{}"]).stdout, "13\n")
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "after-1", "--type", "A", "--data", "{}"]).stdout, "13\n")
     }
 
     /// A full disk fails the append with exit 7 and a clear message, and leaves the ledger as
@@ -109,7 +109,7 @@ final class ProcessFaultTests: XCTestCase {
             }
             batches.append(folder.write("w\(w).ndjson", lines.joined(separator: "\n")))
         }
-        let results = try runTogether(batches.map { ["append", "--ledger", ledger, "--ndjson", $0] })
+        let results = try runTogether(batches.map { ["append", "--init", "--ledger", ledger, "--ndjson", $0] })
         for result in results {
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertFalse(result.stderr.contains("locked"), result.stderr)
@@ -125,7 +125,7 @@ final class ProcessFaultTests: XCTestCase {
         let script = """
             for i in $(seq 0 \(perWriter - 1)); do
               if [ $((i % 2)) -eq 0 ]; then s=shared-1; else s=worker-$W; fi
-              "\(Remedy.binary.path)" append --ledger "\(ledger)" --stream "$s" --type A --data "{\\"w\\":$W,\\"i\\":$i}" >/dev/null || exit 1
+              "\(Remedy.binary.path)" append --init --ledger "\(ledger)" --stream "$s" --type A --data "{\\"w\\":$W,\\"i\\":$i}" >/dev/null || exit 1
             done
             """
         let results = try runTogether((0..<writers).map { ["W=\($0)", script] }, shell: true)
@@ -141,7 +141,7 @@ final class ProcessFaultTests: XCTestCase {
         let folder = TemporaryFolder()
         let ledger = folder.file("race.db")
         let count = 40
-        let results = try runTogether((0..<count).map { ["append", "--ledger", ledger, "--stream", "race-\($0)", "--type", "A", "--data", "{}"] })
+        let results = try runTogether((0..<count).map { ["append", "--init", "--ledger", ledger, "--stream", "race-\($0)", "--type", "A", "--data", "{}"] })
         XCTAssertEqual(results.filter { $0.status == 0 }.count, count, results.map(\.stderr).joined())
         XCTAssertEqual(Set(results.map(\.stdout)).count, count, "each got its own position")
         XCTAssertEqual(try eventCount(ledger), count)

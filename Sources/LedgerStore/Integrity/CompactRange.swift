@@ -29,11 +29,21 @@ public struct CompactRange: Sendable, Equatable {
 
     /// Appends one leaf hash.
     public mutating func append(_ leaf: TreeHash) {
+        append(leaf) { _, _, _ in }
+    }
+
+    /// Appends one leaf hash, passing each interior node the append completes to `completed`:
+    /// its height (1 for a parent of two leaves), its index among the nodes of that height,
+    /// and its hash. The ledger keeps some of them so proofs need not read every leaf.
+    public mutating func append(_ leaf: TreeHash, completed: (_ height: Int, _ index: Int, _ hash: TreeHash) throws -> Void) rethrows {
         var hash = leaf
         var merged = size
+        var height = 0
         while merged & 1 == 1 {
             hash = MerkleTree.nodeHash(hashes.removeLast(), hash)
             merged >>= 1
+            height += 1
+            try completed(height, size >> height, hash)
         }
         hashes.append(hash)
         size += 1

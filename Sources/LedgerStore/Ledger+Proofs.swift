@@ -1,0 +1,156 @@
+import CSQLite
+import Events
+
+/// An inclusion proof of one event in the tree of `size` events (RFC 9162 §2.1.3).
+public struct InclusionProof: Sendable, Equatable {
+    /// The event's 0-based leaf index: its position minus one.
+    public var index: Int
+    public var size: Int
+    public var leafHash: TreeHash
+    /// From the leaf's sibling up to the root's child.
+    public var hashes: [TreeHash]
+
+    public var position: Int { index + 1 }
+
+    /// Checks the proof against the root of a tree of `size` events.
+    ///
+    /// - Throws: ``LedgerError`` (`.verificationFailed`).
+    public func verify(root: TreeHash) throws {
+        try MerkleProof.verifyInclusion(leaf: leafHash, index: index, size: size, proof: hashes, root: root)
+    }
+}
+
+/// A consistency proof: the tree of `to` events extends the tree of `from` events (RFC 9162 §2.1.4).
+public struct ConsistencyProof: Sendable, Equatable {
+    public var from: Int
+    public var to: Int
+    public var hashes: [TreeHash]
+
+    public init(from: Int, to: Int, hashes: [TreeHash]) {
+        self.from = from
+        self.to = to
+        self.hashes = hashes
+    }
+
+    /// Checks the proof between two roots.
+    ///
+    /// - Throws: ``LedgerError`` (`.verificationFailed`).
+    public func verify(fromRoot: TreeHash, toRoot: TreeHash) throws {
+        try MerkleProof.verifyConsistency(size1: from, size2: to, proof: hashes, root1: fromRoot, root2: toRoot)
+    }
+
+    /// The first line of the text form.
+    public static let header = "remedy.ledger/consistency-proof@v1"
+
+    /// The text form, in the manner of C2SP `tlog-proof`: a header line, `from M`, `to N`,
+    /// then one base64 hash a line.
+    public var text: [UInt8] {
+        Array(([Self.header, "from \(from)", "to \(to)"] + hashes.map { Base64.encode($0.bytes) }).joined(separator: "\n").utf8) + [0x0A]
+    }
+
+    /// Parses the text form.
+    ///
+    /// - Throws: ``LedgerError`` (`.invalidKeyOrNote`) naming the line at fault.
+    public init(parsing bytes: [UInt8]) throws {
+        func malformed(_ why: String) -> LedgerError { LedgerError(.invalidKeyOrNote, "malformed consistency proof: \(why)") }
+        guard bytes.last == 0x0A else { throw malformed("it does not end with a newline") }
+        let lines = String(decoding: bytes.dropLast(), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 3, lines[0] == Substring(Self.header) else { throw malformed("the first line is not \(Self.header)") }
+        func number(_ line: Substring, _ label: String) throws -> Int {
+            guard line.hasPrefix(label + " "), let value = Int(line.dropFirst(label.count + 1)), value >= 0,
+                  String(value) == line.dropFirst(label.count + 1) else { throw malformed("no '\(label) N' line") }
+            return value
+        }
+        from = try number(lines[1], "from")
+        to = try number(lines[2], "to")
+        hashes = try lines.dropFirst(3).enumerated().map { offset, line in
+            guard let data = Base64.decode(line), let hash = TreeHash(bytes: data) else {
+                throw malformed("hash line \(offset + 1) is not the base64 of a 32-byte hash")
+            }
+            return hash
+        }
+    }
+}
+
+extension Ledger {
+    /// The tree head over the first `size` events, for any size from 0 to the ledger's size.
+    ///
+    /// Heads recorded at commits are read directly; any other size is computed from the kept
+    /// tree nodes and at most a few hundred leaf hashes (``TreeNodes``).
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`) when `size` is beyond the ledger.
+    public func treeHead(size: Int) throws -> TreeHead {
+        try reading("read") {
+            let total = try storedRange().size
+            guard size >= 0, size <= total else {
+                throw LedgerError(.eventNotFound, "no tree head of size \(size): the ledger has \(total) events")
+            }
+            if size == 0 { return TreeHead(size: 0, root: MerkleTree.emptyRoot) }
+            let recorded = try connection.cachedStatement("SELECT root FROM tree_heads WHERE size = ?")
+            defer { recorded.reset() }
+            recorded.bind(size, at: 1)
+            if try recorded.step(), let root = TreeHash(bytes: recorded.blobBuffer(0)) {
+                return TreeHead(size: size, root: root)
+            }
+            return TreeHead(size: size, root: try storedTree().subtree(0, size))
+        }
+    }
+
+    /// The inclusion proof of the event at `position` in the tree of `size` events (the
+    /// whole ledger for nil): a few short reads, whatever the ledger's size.
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`) when the position or size is outside the ledger.
+    public func inclusionProof(position: Int, size: Int? = nil) throws -> InclusionProof {
+        try reading("read") {
+            let total = try storedRange().size
+            let size = size ?? total
+            guard size >= 1, size <= total else {
+                throw LedgerError(.eventNotFound, "no tree of size \(size): the ledger has \(total) events")
+            }
+            guard position >= 1, position <= size else {
+                throw LedgerError(.eventNotFound, "no event at position \(position) in the tree of size \(size)")
+            }
+            let tree = try storedTree()
+            let leaf = try tree.perfect(height: 0, index: position - 1)
+            let hashes = try MerkleProof.inclusionPath(index: position - 1, size: size) { try tree.subtree($0, $1) }
+            return InclusionProof(index: position - 1, size: size, leafHash: leaf, hashes: hashes)
+        }
+    }
+
+    /// The consistency proof from the tree of `from` events to the tree of `to` events (the
+    /// whole ledger for nil).
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`) for sizes outside `1...to`, `to` beyond the ledger.
+    public func consistencyProof(from: Int, to: Int? = nil) throws -> ConsistencyProof {
+        try reading("read") {
+            let total = try storedRange().size
+            let to = to ?? total
+            guard to <= total else { throw LedgerError(.eventNotFound, "no tree of size \(to): the ledger has \(total) events") }
+            guard from >= 1, from <= to else {
+                throw LedgerError(.eventNotFound, "a consistency proof goes from a size of 1 to \(to), not from \(from)")
+            }
+            let tree = try storedTree()
+            let hashes = try MerkleProof.consistencyPath(from: from, to: to) { try tree.subtree($0, $1) }
+            return ConsistencyProof(from: from, to: to, hashes: hashes)
+        }
+    }
+
+    func storedTree() throws -> StoredTree {
+        StoredTree(connection: connection, keepsNodes: try hasTable("tree_nodes"), location: location.path)
+    }
+
+    func hasTable(_ name: String) throws -> Bool {
+        try connection.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", .text(name)) == 1
+    }
+
+    /// Runs `body` in a read transaction, so what it reads agrees with itself; inside a
+    /// transaction already (a writer's), in that one.
+    func reading<T>(_ action: String, _ body: () throws -> T) throws -> T {
+        try mapErrors(action) {
+            guard sqlite3_get_autocommit(connection.handle) != 0 else { return try body() }
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            return try body()
+        }
+    }
+}
