@@ -98,6 +98,13 @@ struct AppendSession {
 
     /// Events this session has appended so far.
     var appended: Int { result.appended }
+
+    /// What the session has done so far, with the tree head it would commit.
+    var summary: BatchResult {
+        var summary = result
+        summary.treeHead = TreeHead(size: range.size, root: range.root)
+        return summary
+    }
     /// The types of the events appended so far (while there are few): read models may still
     /// be caught up mid-transaction when none of these is a type they fold.
     private(set) var appendedTypes: Set<String> = []

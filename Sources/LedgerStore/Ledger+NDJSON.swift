@@ -4,16 +4,27 @@ extension Ledger {
     /// Appends every line of an NDJSON batch (see ``BatchLine``) in one transaction.
     ///
     /// Blank lines are skipped. The first bad line aborts the batch and its error names the
-    /// line number; nothing is written. Lines are read in chunks and decoded on a second
-    /// thread (``Handoff``) while this one writes, with at most a few MiB of decoded payload
-    /// waiting, so memory does not grow with the batch.
+    /// line number; nothing is written. See ``LineReader/decodingBatch(_:)``.
     ///
     /// - Throws: ``LedgerError``; `.invalidEvent` for a bad or empty batch.
     @discardableResult
     public func appendNDJSON(from reader: LineReader, onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
+        try reader.decodingBatch { next in try append(batch: next, onEach: onEach) }
+    }
+}
+
+extension LineReader {
+    /// Runs `body` with the batch's events, decoded from its lines on a second thread while
+    /// `body` appends them: `next` gives each event with its context (`line 12`), nil at the end.
+    ///
+    /// Lines are read in chunks, with at most a few MiB of decoded payload waiting, so memory
+    /// does not grow with the batch.
+    ///
+    /// - Throws: what `next` or `body` throws (``LedgerError`` naming the line for a bad one).
+    public func decodingBatch<T>(_ body: (_ next: () throws -> (ProposedEvent, context: String?)?) throws -> T) throws -> T {
         let decoded = Handoff<NumberedEvent>(chunkWeight: 256 << 10, maximumQueuedWeight: 2 << 20, weight: { $0.event.data.count }) { emit in
-            while let line = try reader.nextLine() {
-                let number = reader.lineNumber
+            while let line = try self.nextLine() {
+                let number = self.lineNumber
                 if let event = try BatchLine.decodeUnlessBlank(line, at: "line \(number)") {
                     guard emit(NumberedEvent(event: event, line: number)) else { return }
                 }
@@ -21,7 +32,7 @@ extension Ledger {
         }
         decoded.start()
         defer { decoded.stop() }
-        return try append(batch: { try decoded.next().map { ($0.event, "line \($0.line)") } }, onEach: onEach)
+        return try body { try decoded.next().map { ($0.event, "line \($0.line)") } }
     }
 }
 

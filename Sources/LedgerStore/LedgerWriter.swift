@@ -38,6 +38,9 @@ public final class LedgerWriter {
         try ledger.events(query)
     }
 
+    /// What this writer has appended so far, and the tree head it would commit.
+    public var summary: BatchResult { session.summary }
+
     /// The current version of a stream (0 for none), this transaction's appends included.
     public func version(of stream: StreamName) throws -> Int {
         try ledger.mapErrors("read") { try session.version(of: stream) }

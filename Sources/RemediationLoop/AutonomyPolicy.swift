@@ -93,9 +93,9 @@ public struct AutonomyPolicy: Sendable, Equatable {
             }
             var conditions = Conditions()
             conditions.kind = try Self.strings(when["kind"], "\(named): when.kind", allowed: ["lint", "type", "test", "eval", "regression"])
-            conditions.lever = try Self.strings(when["lever"], "\(named): when.lever", allowed: LoopSteps.levers)
+            conditions.lever = try Self.strings(when["lever"], "\(named): when.lever", allowed: LoopRules.levers)
             conditions.target = try Self.strings(when["target"], "\(named): when.target")
-            conditions.blastRadius = try Self.strings(when["blast_radius"], "\(named): when.blast_radius", allowed: LoopSteps.blastRadii)
+            conditions.blastRadius = try Self.strings(when["blast_radius"], "\(named): when.blast_radius", allowed: LoopRules.blastRadii)
             conditions.origin = try Self.strings(when["origin"], "\(named): when.origin", allowed: ["agent", "human"])
             conditions.reversible = try Self.bool(when["reversible"], "\(named): when.reversible")
             conditions.highStakes = try Self.bool(when["high_stakes"], "\(named): when.high_stakes")

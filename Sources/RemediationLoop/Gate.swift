@@ -131,16 +131,16 @@ extension LoopSteps {
     public func gate(fix: String) throws -> GateDecided {
         try ledger.write { writer in
             let state = try LoopState.fold(writer)
-            let current = try Self.fix(fix, in: state)
+            let current = try state.fix(fix)
             guard current.merged == nil else { throw LoopError(.invalidState, "fix \(fix) merged already; the gate has nothing to decide") }
             // Decided since the latest verification: the same answer again (CI retries), nothing new recorded.
             if let gate = current.gate { return gate }
-            let policy = try state.policy.map { try AutonomyPolicy(text: $0.text, name: "the adopted policy") } ?? DefaultPolicy.policy
+            let policy = try state.policyInForce()
             let facts = GateFacts(fix: current, state: state)
             let decision = Gate.decide(facts, policy: policy)
             let decided = GateDecided(fix: fix, decision: decision.decision, policySHA256: policy.sha256, rule: decision.rule,
                                       rulesConsidered: decision.considered, invariant: decision.invariant, facts: facts.recorded)
-            try Self.append(writer, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
+            try Self.record(writer, state, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
             return decided
         }
     }

@@ -69,6 +69,9 @@ public struct LoopState: Sendable, Equatable {
         public var completed: EvalRunCompleted?
         /// The final status of each case in the run.
         public var finalStatus: [String: String] = [:]
+        /// For a verification run: the cases with a failing attempt (a guard that failed once
+        /// counts as failed, even if a rerun passed).
+        public var failedCases: Set<String> = []
     }
 
     public var cases: [SuiteCase: CaseState] = [:]
@@ -107,6 +110,7 @@ public struct LoopState: Sendable, Equatable {
             let outcome = try CaseOutcomeRecorded.summary(from: data)
             let key = outcome.case, status = outcome.status
             if status != "skip" { runs[stream]!.finalStatus[key] = status }
+            if status == "fail" || status == "error", runs[stream]!.started.verifies != nil { runs[stream]!.failedCases.insert(key) }
         case .evalRunCompleted:
             guard runs[stream] != nil else { return }
             runs[stream]!.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
@@ -206,6 +210,41 @@ public struct LoopState: Sendable, Equatable {
         if let declared = datasets[suite] { return (declared.cases, guards, "declared") }
         let last = lastCompleteRun[suite].flatMap { runs[$0] }
         return ((last?.finalStatus.keys).map { Array($0).sorted() } ?? [], guards, "last-complete-run")
+    }
+
+    /// What a verification run of `fix` shows, from its cases' final statuses and the cases
+    /// with a failing attempt: coverage of what it must cover (the golden dataset and every
+    /// holding guard), the guards that failed, and the cases that flipped.
+    ///
+    /// A case counts as covered only if some attempt ran (skips do not). Ingest records it,
+    /// and the same computation checks one appended by hand.
+    public func verification(fix: String, suite: String, runID: String, finalStatus: [String: String], failed: Set<String>) -> FixVerified {
+        let cover = mustCover(suite: suite)
+        let ran = Set(finalStatus.keys)
+        var failToPass: [String] = [], passToFail: [String] = [], stillFailing: [String] = []
+        for key in finalStatus.keys.sorted() {
+            let before = cases[SuiteCase(suite: suite, key: key)]?.lastStatus
+            let now = finalStatus[key]!
+            if now == "pass" && (before == "fail" || before == "error") { failToPass.append(key) }
+            if now != "pass" && before == "pass" { passToFail.append(key) }
+            if now != "pass" && before != nil && before != "pass" { stillFailing.append(key) }
+        }
+        let missing = Array(Set((cover.golden + cover.guards).filter { !ran.contains($0) })).sorted()
+        let guardsFailed = cover.guards.filter { failed.contains($0) }
+        return FixVerified(
+            fix: fix, suite: suite, runID: runID, datasetVersion: datasets[suite]?.version, datasetSource: cover.source,
+            goldenCases: cover.golden.count, casesCovered: cover.golden.filter { ran.contains($0) }.count,
+            missingCases: Self.capped(missing), guardsTotal: cover.guards.count, guardsFailed: Self.capped(guardsFailed),
+            failToPass: Self.capped(failToPass), passToFail: Self.capped(passToFail), stillFailing: Self.capped(stillFailing),
+            clean: missing.isEmpty && guardsFailed.isEmpty && passToFail.isEmpty && !cover.golden.isEmpty)
+    }
+
+    /// Lists in a verification are capped so the event stays far below the payload limit;
+    /// the counts beside them stay exact.
+    static let listCap = 1000
+
+    private static func capped(_ list: [String]) -> [String] {
+        list.count > listCap ? Array(list.prefix(listCap)) : list
     }
 
     /// The suite a fix's failures belong to.

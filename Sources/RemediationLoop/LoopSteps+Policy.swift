@@ -8,11 +8,8 @@ extension LoopSteps {
     @discardableResult
     public func adoptPolicy(text: String, name: String, by actor: String?) throws -> PolicyAdopted {
         let policy = try AutonomyPolicy(text: text, name: name)
-        return try ledger.write { writer in
-            let adopted = PolicyAdopted(policySHA256: policy.sha256, text: text, format: "json", by: actor)
-            try Self.append(writer, LoopStreams.policy, .policyAdopted, adopted, actor: actor)
-            return adopted
-        }
+        return try record(PolicyAdopted(policySHA256: policy.sha256, text: text, format: "json", by: actor),
+                          on: LoopStreams.policy, .policyAdopted, actor: actor)
     }
 
     /// Declares a suite's golden dataset: one case key a line.
@@ -35,10 +32,11 @@ extension LoopSteps {
             size += key.utf8.count + 4
         }
         return try ledger.write { writer in
+            let state = try LoopState.fold(writer)
             for (index, cases) in parts.enumerated() {
                 let part = DatasetDeclared(suite: suite, version: version, cases: cases, sha256: digest,
                                            part: parts.count > 1 ? index + 1 : nil, parts: parts.count > 1 ? parts.count : nil)
-                try Self.append(writer, stream, .datasetDeclared, part, actor: actor)
+                try Self.record(writer, state, stream, .datasetDeclared, part, actor: actor)
             }
             return DatasetDeclared(suite: suite, version: version, cases: unique, sha256: digest)
         }

@@ -204,41 +204,13 @@ struct RunRecording {
         }
     }
 
-    /// The fix's verification: coverage of the golden dataset and the guards, and the flips.
-    ///
-    /// A case counts as covered only if some attempt ran (skips do not); a guard counts as
-    /// failed if any attempt failed, even one a rerun later passed.
+    /// The fix's verification (see ``LoopState/verification(fix:suite:runID:finalStatus:failed:)``).
     private func verify(fix: String) throws -> FixVerified {
-        let suite = request.suite
-        let cover = state.mustCover(suite: suite)
-        let finalStatus = tallies.compactMapValues(\.finalStatus)
-        let ran = Set(finalStatus.keys)
-        var failToPass: [String] = [], passToFail: [String] = [], stillFailing: [String] = []
-        for key in finalStatus.keys.sorted() {
-            let before = state.cases[SuiteCase(suite: suite, key: key)]?.lastStatus
-            let now = finalStatus[key]!
-            if now == "pass" && (before == "fail" || before == "error") { failToPass.append(key) }
-            if now != "pass" && before == "pass" { passToFail.append(key) }
-            if now != "pass" && before != nil && before != "pass" { stillFailing.append(key) }
-        }
-        let missing = Array(Set((cover.golden + cover.guards).filter { !ran.contains($0) })).sorted()
-        let guardsFailed = cover.guards.filter { tallies[$0]?.sawFailure ?? false }
-        let verified = FixVerified(
-            fix: fix, suite: suite, runID: request.run, datasetVersion: state.datasets[suite]?.version, datasetSource: cover.source,
-            goldenCases: cover.golden.count, casesCovered: cover.golden.filter { ran.contains($0) }.count,
-            missingCases: Self.capped(missing), guardsTotal: cover.guards.count, guardsFailed: Self.capped(guardsFailed),
-            failToPass: Self.capped(failToPass), passToFail: Self.capped(passToFail), stillFailing: Self.capped(stillFailing),
-            clean: missing.isEmpty && guardsFailed.isEmpty && passToFail.isEmpty && !cover.golden.isEmpty)
+        let verified = state.verification(fix: fix, suite: request.suite, runID: request.run,
+                                          finalStatus: tallies.compactMapValues(\.finalStatus),
+                                          failed: Set(tallies.filter { $0.value.sawFailure }.keys))
         try append(try LoopStreams.fix(fix), .fixVerified, try LoopPayload.encode(verified))
         return verified
-    }
-
-    /// Lists in a verification are capped so the event stays far below the payload limit;
-    /// the counts beside them stay exact.
-    static let listCap = 1000
-
-    private static func capped(_ list: [String]) -> [String] {
-        list.count > listCap ? Array(list.prefix(listCap)) : list
     }
 
     private func append(_ stream: StreamName, _ type: LoopEventType, _ data: [UInt8], expect: ExpectedVersion = .any) throws {

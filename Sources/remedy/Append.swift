@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Events
 import LedgerStore
+import RemediationLoop
 
 extension Remedy {
     /// `remedy append`: one event from flags, or a batch from NDJSON.
@@ -14,6 +15,9 @@ extension Remedy {
             abstract: "Append one event, or a batch of events from NDJSON, and print the position.",
             discussion: """
             One event: --stream and --type, with the payload from --data JSON, --data @FILE or standard input.
+            An event of the loop's catalogue is checked as the command that records it would check it (a
+            GateDecided must be the adopted policy's decision, a FixMerged needs an auto-merge or an approval, ...);
+            a refusal exits 8 and writes nothing.
             A batch: --ndjson FILE (or - for standard input), one {"stream", "type", "data", ...} object a line,
             appended all or nothing. Re-appending an existing event id with identical content changes nothing
             and prints the original position.
@@ -58,11 +62,11 @@ extension Remedy {
                         ? try InputFile.spooledBatch(fileDescriptor: 0, name: "standard input")
                         : try LineReader(path: ndjson)
                     let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
-                    printBatch(try ledger.appendNDJSON(from: reader))
+                    printBatch(try LoopSteps(ledger: ledger).appendNDJSON(from: reader))
                 } else {
                     let event = try proposedEvent()
                     let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
-                    printSingle(try ledger.append(event))
+                    printSingle(try LoopSteps(ledger: ledger).append(event))
                 }
                 StandardOutput.shared.flush()
             }

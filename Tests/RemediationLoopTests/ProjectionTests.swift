@@ -342,17 +342,20 @@ enum FailingProjection: Projection {
 }
 
 extension ProjectionTests {
-    /// The benchmark generator writes the catalogue's own events: they fold into every projection.
-    @Test func generatedHistoriesFoldIntoEveryProjection() throws {
+    /// The benchmark generator writes the catalogue's own events, as the loop's commands would:
+    /// the loop's rules admit every one, and they fold into every projection.
+    @Test func generatedHistoriesPassTheLoopsRulesAndFoldIntoEveryProjection() throws {
         var generator = EventGenerator(seed: 7, caseCount: 200, skillCount: 8)
         var produced = 0
-        try ledger.append(batch: {
+        try steps.append(batch: {
             guard produced < 12_000 else { return nil }
             produced += 1
             return (try BatchLine.decode(Array(generator.next().utf8)), "generated line \(produced)")
         })
         let state = try LoopState.fold(ledger)
         #expect(state.runs.count > 10 && !state.fixes.isEmpty)
+        #expect(state.fixes.values.contains { $0.gate?.decision == "review" && $0.merged != nil })
+        #expect(state.failures.values.contains { $0.detected.kind == "regression" }, "guards slip now and then")
         for projection in ReadModels.all {
             let result = try ledger.rebuild(projection)
             #expect(result.folded > 0, "\(projection.name)")

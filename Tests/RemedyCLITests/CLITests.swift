@@ -79,26 +79,26 @@ final class CLITests: XCTestCase {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")
         try Remedy.seedExampleEvents(ledger)
-        let show = try Remedy.run(["show", "5", "--ledger", ledger])
+        let show = try Remedy.run(["show", "4", "--ledger", ledger])
         XCTAssertEqual(show.status, 0, show.stderr)
         let lines = show.stdout.split(separator: "\n").map(String.init)
-        for (key, value) in [("position ", " 5"), ("stream ", " failure-1 (version 1)"), ("type ", " FailureDetected (schema 1)"),
+        for (key, value) in [("position ", " 4"), ("stream ", " failure-1 (version 1)"), ("type ", " FailureDetected (schema 1)"),
                              ("causation id ", " 01936a52-0000-7000-8000-000000000002")] {
             XCTAssertTrue(lines.contains { $0.hasPrefix(key) && $0.hasSuffix(value) }, "\(show.stdout) lacks \(key)...\(value)")
         }
         XCTAssertTrue(show.stdout.contains("data\n  {\n    \"case\": \"golden/alerts/heart-rate-danger\","), show.stdout)
-        let byID = try Remedy.run(["show", "01936A52-0000-7000-8000-000000000005", "--ledger", ledger, "--json"])
-        XCTAssertEqual(byID.stdout, try Remedy.run(["events", "--ledger", ledger, "--from", "5", "--limit", "1"]).stdout)
+        let byID = try Remedy.run(["show", "01936A52-0000-7000-8000-000000000004", "--ledger", ledger, "--json"])
+        XCTAssertEqual(byID.stdout, try Remedy.run(["events", "--ledger", ledger, "--from", "4", "--limit", "1"]).stdout)
 
         let status = try Remedy.run(["status", "--ledger", ledger, "--json"])
-        XCTAssertTrue(status.stdout.contains(#""events":12,"streams":3,"#), status.stdout)
-        XCTAssertTrue(status.stdout.contains(#""last_event":{"position":12,"#), status.stdout)
+        XCTAssertTrue(status.stdout.contains(#""events":20,"streams":5,"#), status.stdout)
+        XCTAssertTrue(status.stdout.contains(#""last_event":{"position":20,"#), status.stdout)
         let verify = try Remedy.run(["verify", "--ledger", ledger, "--json"])
-        XCTAssertTrue(status.stdout.contains(#""tree_head":{"size":12,"root":""#))
+        XCTAssertTrue(status.stdout.contains(#""tree_head":{"size":20,"root":""#))
         let root = try XCTUnwrap(verify.stdout.components(separatedBy: #""root":""#).dropFirst().first?.prefix(64))
         XCTAssertTrue(status.stdout.contains(String(root)), "status and verify agree on the root")
         let text = try Remedy.run(["status", "--ledger", ledger]).stdout
-        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("events ") && $0.hasSuffix(" 12") }, text)
+        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("events ") && $0.hasSuffix(" 20") }, text)
     }
 
     /// `remedy events --follow` as a real process: it prints what is there, then what arrives.

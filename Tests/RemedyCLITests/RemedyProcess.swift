@@ -51,7 +51,7 @@ enum Remedy {
                       stderr: String(decoding: errData.value, as: UTF8.self))
     }
 
-    /// Appends the 12 example events (``ExampleEvents``) to a ledger through the CLI.
+    /// Appends the 20 example events (``ExampleEvents``) to a ledger through the CLI.
     static func seedExampleEvents(_ ledger: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try run(["append", "--init", "--ledger", ledger, "--ndjson", "-"], input: Data(ExampleEvents.ndjson.utf8))
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)

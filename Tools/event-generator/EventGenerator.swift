@@ -1,12 +1,18 @@
+import Crypto
+
 /// A deterministic generator of realistic ledger traffic, as NDJSON batch lines.
 ///
 /// It plays the remediation loop over a golden dataset, in the catalogue's own event types
-/// and payloads (`Events/Catalogue`), so projections can fold what it writes: each run starts,
-/// records an outcome per case (about 300-byte payloads: case key, skill, status, score,
-/// duration, message, trace id), detects new failures and resolved ones, and completes; open
-/// failures get diagnosed, fixed, verified, gated, reviewed and merged now and then, so guards
-/// form and sometimes slip. The same seed gives the same bytes on every machine.
+/// and payloads (`Events/Catalogue`), as the loop's own commands would record it, so the
+/// loop's rules admit every event (`remedy append` checks them) and projections can fold what
+/// it writes: it adopts a policy, and each run starts, records an outcome per case (about
+/// 300-byte payloads: case key, skill, status, score, duration, message, trace id), detects new
+/// failures, regressions and resolved ones, and completes; open failures get diagnosed, fixed,
+/// gated under the policy (a person decides), approved and merged now and then, so guards form
+/// and sometimes slip. The same seed gives the same bytes on every machine.
 public struct EventGenerator {
+    /// The policy the generated history adopts first: every fix goes to a person.
+    public static let policyText = #"{"name":"generated","rules":[{"decide":"review","name":"every fix needs a person","when":{}}]}"#
     private var random: SplitMix64
     private let cases: [(key: String, skill: String)]
     private let suite = "golden"
@@ -19,8 +25,14 @@ public struct EventGenerator {
     private var openFailure: [Int: Int] = [:]
     private var fixedBy: [Int: Int] = [:]
     private var runFailures = 0, runTests = 0, newFailures = 0, fixed = 0, regressions = 0
-    private var guarded = Set<Int>()
     private var finalStatus: [Int: Bool] = [:]
+    /// Per case: the failure and fix of its guard, whether it ever passed and the last run it did.
+    private var guards: [Int: (failure: Int, fix: Int)] = [:]
+    private var everPassed = Set<Int>()
+    private var lastPassingRun: [Int: Int] = [:]
+    /// Per open failure: whether the case had passed before it.
+    private var passedBefore: [Int: Bool] = [:]
+    private var adopted = false
 
     public init(seed: UInt64 = 20_261_125, caseCount: Int = 2_000, skillCount: Int = 40) {
         random = SplitMix64(seed: seed)
@@ -44,6 +56,12 @@ public struct EventGenerator {
     private var runStream: String { "run-\(suite)/\(run)" }
 
     private mutating func refill() {
+        if !adopted {
+            adopted = true
+            let text = Self.policyText
+            pending.append(line("policy-autonomy", "PolicyAdopted", #"{"by":"dana@example.com","format":"json","policy_sha256":"\#(policyDigest)","text":"\#(text.map { $0 == "\"" ? "\\\"" : String($0) }.joined())"}"#))
+            return
+        }
         if caseIndex == 0 { startRun() }
         let index = caseIndex
         let (key, skill) = cases[index]
@@ -80,7 +98,7 @@ public struct EventGenerator {
             let (key, skill) = cases[index]
             if passed, let failure = openFailure.removeValue(forKey: index) {
                 let fix = fixedBy[index]
-                if fix != nil { guarded.insert(index) }
+                if let fix { guards[index] = (failure, fix) }
                 fixed += 1
                 pending.append(line("failure-\(failure)", "FailureResolved", """
                     {"became_guard":\(fix != nil),\(fix.map { "\"fix\":\"fix-\($0)\"," } ?? "")"case":"\(key)","failure":"failure-\(failure)","run_id":"\(run)","suite":"\(suite)"}
@@ -88,16 +106,17 @@ public struct EventGenerator {
             } else if !passed && openFailure[index] == nil {
                 failureCount += 1
                 openFailure[index] = failureCount
+                passedBefore[failureCount] = everPassed.contains(index)
                 newFailures += 1
-                let regression = guarded.contains(index)
+                let guarded = guards[index]
                 pending.append(line("failure-\(failureCount)", "FailureDetected", """
-                    {"case":"\(key)","failure":"failure-\(failureCount)","first_failing_run":"\(run)","kind":"\(regression ? "regression" : "eval")","message":"expected the \(skill) answer to cite the guideline","passed_before":\(regression),"run_id":"\(run)","skill":"\(skill)","status":"fail","suite":"\(suite)"}
+                    {"case":"\(key)","failure":"failure-\(failureCount)","first_failing_run":"\(run)","kind":"\(guarded != nil ? "regression" : "eval")","message":"expected the \(skill) answer to cite the guideline","passed_before":\(everPassed.contains(index)),"run_id":"\(run)","skill":"\(skill)","status":"fail","suite":"\(suite)"}
                     """))
-                if regression {
+                if let guarded {
                     regressions += 1
                     fixedBy[index] = nil
                     pending.append(line("failure-\(failureCount)", "RegressionDetected", """
-                        {"case":"\(key)","failure":"failure-\(failureCount)","guard_failure":"failure-0","run_id":"\(run)","suite":"\(suite)"}
+                        {"case":"\(key)","failure":"failure-\(failureCount)","guard_failure":"failure-\(guarded.failure)","guard_fix":"fix-\(guarded.fix)",\(lastPassingRun[index].map { "\"last_passing_run\":\"\($0)\"," } ?? "")"run_id":"\(run)","suite":"\(suite)"}
                         """))
                 }
             }
@@ -105,11 +124,15 @@ public struct EventGenerator {
         pending.append(line(runStream, "EvalRunCompleted", """
             {"cases":\(runTests),"duplicates":0,"errors":0,"failures":\(runFailures),"fixed":\(fixed),"flaky":0,"new_failures":\(newFailures),"regressions":\(regressions),"run_id":"\(run)","skipped":0,"still_failing":0,"suite":"\(suite)","tests":\(runTests)}
             """))
-        // Work the loop: some open failures, oldest first, get a fix that merges.
+        for (index, passed) in finalStatus where passed {
+            everPassed.insert(index)
+            lastPassingRun[index] = run
+        }
+        // Work the loop: some open failures, oldest first, get a fix that a person approves.
         for (index, failure) in openFailure.sorted(by: { $0.value < $1.value }).prefix(8) where fixedBy[index] == nil && random.next() % 2 == 0 {
             fixCount += 1
             let fix = "fix-\(fixCount)"
-            let (key, skill) = cases[index]
+            let skill = cases[index].skill
             fixedBy[index] = fixCount
             pending.append(line("failure-\(failure)", "DiagnosisRecorded", """
                 {"by":"agent:triage","confidence":"0.\(50 + random.next() % 50)","evidence":["tr-\(hex(16))"],"failure":"failure-\(failure)","lever":"\(["code", "threshold", "skill"][Int(random.next() % 3)])","target":"\(skill)"}
@@ -117,17 +140,23 @@ public struct EventGenerator {
             pending.append(line(fix, "FixProposed", """
                 {"blast_radius":"low","by":"agent:fixer","change":"https://git.example/acme/app/pull/\(fixCount)","failures":["failure-\(failure)"],"fix":"\(fix)","lever":"skill","origin":"agent","reversible":true,"target":"\(skill)"}
                 """))
-            pending.append(line(fix, "FixVerified", """
-                {"cases_covered":\(cases.count),"clean":true,"dataset_source":"last-complete-run","fail_to_pass":["\(key)"],"fix":"\(fix)","golden_cases":\(cases.count),"guards_failed":[],"guards_total":\(guarded.count),"missing_cases":[],"pass_to_fail":[],"run_id":"v\(fixCount)","still_failing":[],"suite":"\(suite)"}
-                """))
+            // The facts the gate records for an unverified fix, and the policy's answer.
+            let kind = guards[index] != nil ? "regression" : "eval"
             pending.append(line(fix, "GateDecided", """
-                {"decision":"auto-merge","facts":{"kind":"eval","lever":"skill"},"fix":"\(fix)","policy_sha256":"\(hex(64))","rule":"reversible, low-risk skill refinements verified clean merge themselves","rules_considered":["a guard that regressed is blocked until a person decides"]}
+                {"decision":"review","facts":{"blast_radius":"low","dataset_source":"none","golden_covered":"false","guards_covered":"false","guards_failed":"0","kind":"\(kind)","lever":"skill","origin":"agent","pass_to_fail":"0","passed_before":"\(passedBefore[failure]!)","reversible":"true","target":"\(skill)","verified":"false","verified_clean":"false"},"fix":"\(fix)","policy_sha256":"\(policyDigest)","rule":"every fix needs a person","rules_considered":["every fix needs a person"]}
+                """))
+            pending.append(line(fix, "ReviewRecorded", """
+                {"by":"dana@example.com","fix":"\(fix)","verdict":"approve"}
                 """))
             pending.append(line(fix, "FixMerged", """
                 {"by":"ci","commit":"\(hex(7))","fix":"\(fix)"}
                 """))
         }
     }
+
+    private let policyDigest = SHA256.hash(data: Array(EventGenerator.policyText.utf8)).map { byte in
+        String(byte >> 4, radix: 16) + String(byte & 15, radix: 16)
+    }.joined()
 
     private func line(_ stream: String, _ type: String, _ data: String) -> String {
         #"{"stream":"\#(stream)","type":"\#(type)","actor":"ci","correlation_id":"pipeline-\#(run)","data":\#(data)}"#

@@ -1,0 +1,349 @@
+import Events
+
+/// The loop's rules for each of its events: what must hold for the event to be recorded now.
+///
+/// The loop's commands check these before they append (``LoopSteps``), and so does every other
+/// door (``LoopSteps/append(batch:onEach:)``: `remedy append`, a batch), so a hand-written
+/// `GateDecided` or `FixMerged` can never record what the commands would refuse. The rules
+/// read the state before the event; the caller applies the event afterwards.
+///
+/// Events that the loop derives (detections, resolutions, verifications, gate decisions) must
+/// be exactly what the loop would derive from the state; decisions people and agents take
+/// (diagnoses, proposals, reviews, merges, retirements) must be allowed in the state.
+extension LoopState {
+    /// Checks one event of the catalogue against the state before it.
+    ///
+    /// - Throws: ``LoopError`` saying what the loop requires; `DecodingError` or
+    ///   ``EventError`` when the payload does not decode.
+    public func check(_ type: LoopEventType, data: [UInt8], stream: String) throws {
+        func decode<T: Decodable>(_: T.Type) throws -> T { try LoopPayload.decode(T.self, from: data) }
+        switch type {
+        case .evalRunStarted: try check(try decode(EvalRunStarted.self), stream: stream)
+        case .caseOutcomeRecorded: try checkOutcome(data, stream: stream)
+        case .evalRunCompleted: try check(try decode(EvalRunCompleted.self), stream: stream)
+        case .failureDetected: try check(try decode(FailureDetected.self), stream: stream)
+        case .regressionDetected: try check(try decode(RegressionDetected.self), stream: stream)
+        case .failureResolved: try check(try decode(FailureResolved.self), stream: stream)
+        case .diagnosisRecorded: try check(try decode(DiagnosisRecorded.self), stream: stream)
+        case .fixProposed: try check(try decode(FixProposed.self), stream: stream)
+        case .fixVerified: try check(try decode(FixVerified.self), stream: stream)
+        case .gateDecided: try check(try decode(GateDecided.self), stream: stream)
+        case .reviewRecorded: try check(try decode(ReviewRecorded.self), stream: stream)
+        case .fixMerged: try check(try decode(FixMerged.self), stream: stream)
+        case .fixReverted: try check(try decode(FixReverted.self), stream: stream)
+        case .guardRetired: try check(try decode(GuardRetired.self), stream: stream)
+        case .caseAliased: try check(try decode(CaseAliased.self), stream: stream)
+        case .policyAdopted: try check(try decode(PolicyAdopted.self), stream: stream)
+        case .datasetDeclared: try check(try decode(DatasetDeclared.self), stream: stream)
+        case .quarantineStarted: try check(try decode(QuarantineStarted.self), stream: stream)
+        case .quarantineEnded: try check(try decode(QuarantineEnded.self), stream: stream)
+        }
+    }
+
+    // MARK: - Runs and what ingest derives from them
+
+    func check(_ started: EvalRunStarted, stream: String) throws {
+        try expectStream(stream, try LoopStreams.run(suite: started.suite, run: started.runID), for: "EvalRunStarted")
+        guard runs[stream] == nil else { throw refused("run \(started.runID) of suite \(started.suite) was started already") }
+        guard LoopRules.kinds.contains(started.kind) else {
+            throw refused("unknown kind '\(started.kind)' (expected \(LoopRules.kinds.joined(separator: ", ")))")
+        }
+        if let fix = started.verifies {
+            let current = try self.fix(fix)
+            guard current.merged == nil else { throw refused("fix \(fix) merged already; there is nothing left to verify") }
+        }
+    }
+
+    func checkOutcome(_ data: [UInt8], stream: String) throws {
+        guard let run = runs[stream] else { throw refused("no run was started on \(stream): record EvalRunStarted first") }
+        guard run.completed == nil else { throw refused("run \(run.started.runID) of suite \(run.started.suite) has completed") }
+        let outcome = try CaseOutcomeRecorded.summary(from: data)
+        guard LoopRules.statuses.contains(outcome.status) else {
+            throw refused("unknown status '\(outcome.status)' (expected pass, fail, error or skip)")
+        }
+    }
+
+    func check(_ completed: EvalRunCompleted, stream: String) throws {
+        guard let run = runs[stream] else { throw refused("no run was started on \(stream): record EvalRunStarted first") }
+        guard run.completed == nil else { throw refused("run \(run.started.runID) of suite \(run.started.suite) has completed already") }
+        guard completed.suite == run.started.suite, completed.runID == run.started.runID else {
+            throw refused("\(stream) is run \(run.started.runID) of suite \(run.started.suite), not run \(completed.runID) of \(completed.suite)")
+        }
+    }
+
+    func check(_ detected: FailureDetected, stream: String) throws {
+        let expected = "failure-\(failureCount + 1)"
+        guard detected.failure == expected else {
+            throw refused("the next failure detected is \(expected), not \(detected.failure)")
+        }
+        try expectStream(stream, LoopStreams.failure(failureCount + 1), for: "FailureDetected")
+        let run = try regularRun(suite: detected.suite, runID: detected.runID, for: detected.failure)
+        let id = SuiteCase(suite: detected.suite, key: detected.case)
+        guard let status = run.finalStatus[detected.case], status == "fail" || status == "error" else {
+            throw refused("\(detected.case) did not fail in run \(detected.runID) of suite \(detected.suite)")
+        }
+        guard detected.status == status else { throw refused("\(detected.case) ended with \(status) in run \(detected.runID), not \(detected.status)") }
+        if let open = openFailureByCase[id] { throw refused("\(detected.case) in suite \(detected.suite) has an open failure already (\(open))") }
+        let guarded = guards[id].map(\.isHolding) ?? false
+        let kind = guarded ? "regression" : run.started.kind
+        guard detected.kind == kind else {
+            throw refused("\(detected.failure) is of kind \(kind) (\(guarded ? "the case is a regression guard" : "the run's kind")), not \(detected.kind)")
+        }
+        let passedBefore = cases[id]?.everPassed ?? false
+        guard detected.passedBefore == passedBefore else {
+            throw refused("\(detected.case) \(passedBefore ? "passed" : "never passed") before run \(detected.runID); passed_before must be \(passedBefore)")
+        }
+    }
+
+    func check(_ regression: RegressionDetected, stream: String) throws {
+        guard let failure = failures[regression.failure], failure.isOpen else { throw refused("no open failure \(regression.failure)") }
+        try expectStream(stream, LoopStreams.failure(LoopRules.number(regression.failure)), for: "RegressionDetected")
+        let detected = failure.detected
+        guard detected.kind == "regression", regression.suite == detected.suite, regression.case == detected.case,
+              regression.runID == detected.runID else {
+            throw refused("\(regression.failure) was not detected as a regression of \(regression.case) in run \(regression.runID)")
+        }
+        let id = SuiteCase(suite: regression.suite, key: regression.case)
+        guard let guarded = guards[id], guarded.isHolding else { throw refused("\(regression.case) in suite \(regression.suite) is not a regression guard") }
+        guard regression.guardFailure == guarded.failure, regression.guardFix == guarded.fix,
+              regression.lastPassingRun == cases[id]?.lastPassingRun else {
+            throw refused("the guard of \(regression.case) comes from \(guarded.failure), fix \(guarded.fix ?? "none"), last passing in run \(cases[id]?.lastPassingRun ?? "none")")
+        }
+    }
+
+    func check(_ resolved: FailureResolved, stream: String) throws {
+        guard let failure = failures[resolved.failure] else { throw refused("no failure \(resolved.failure)") }
+        guard failure.isOpen else { throw refused("\(resolved.failure) was resolved in run \(failure.resolved!.runID) already") }
+        try expectStream(stream, LoopStreams.failure(LoopRules.number(resolved.failure)), for: "FailureResolved")
+        let id = SuiteCase(suite: resolved.suite, key: resolved.case)
+        guard openFailureByCase[id] == resolved.failure else {
+            throw refused("\(resolved.failure) is not the open failure of \(resolved.case) in suite \(resolved.suite)")
+        }
+        let run = try regularRun(suite: resolved.suite, runID: resolved.runID, for: resolved.failure)
+        guard run.finalStatus[resolved.case] == "pass" else {
+            throw refused("\(resolved.case) did not pass in run \(resolved.runID): \(resolved.failure) is not resolved")
+        }
+        let fix = fixInForce(for: resolved.failure)
+        guard resolved.fix == fix, resolved.becameGuard == (fix != nil) else {
+            throw refused(fix.map { "\(resolved.failure) is fixed by \($0), so it becomes a guard" } ?? "\(resolved.failure) has no merged fix, so it becomes no guard")
+        }
+    }
+
+    func check(_ verified: FixVerified, stream: String) throws {
+        let current = try fix(verified.fix)
+        guard current.merged == nil else { throw refused("fix \(verified.fix) merged already; there is nothing left to verify") }
+        try expectStream(stream, try LoopStreams.fix(verified.fix), for: "FixVerified")
+        let runStream = try LoopStreams.run(suite: verified.suite, run: verified.runID).rawValue
+        guard let run = runs[runStream], run.started.verifies == verified.fix else {
+            throw refused("run \(verified.runID) of suite \(verified.suite) is not a verification run of \(verified.fix) (ingest it with --verifies \(verified.fix))")
+        }
+        guard run.completed == nil else { throw refused("verification run \(verified.runID) has completed; its verification was recorded with it") }
+        let expected = verification(fix: verified.fix, suite: verified.suite, runID: verified.runID,
+                                    finalStatus: run.finalStatus, failed: run.failedCases)
+        guard verified == expected else {
+            throw refused("the verification of \(verified.fix) must be what run \(verified.runID) shows: clean \(expected.clean), "
+                          + "\(expected.casesCovered) of \(expected.goldenCases) golden cases, \(expected.guardsFailed.count) guards failed, "
+                          + "\(expected.passToFail.count) cases flipped from pass to fail")
+        }
+    }
+
+    // MARK: - Decisions
+
+    func check(_ diagnosis: DiagnosisRecorded, stream: String) throws {
+        guard let failure = failures[diagnosis.failure] else { throw LoopError(.notFound, "no failure \(diagnosis.failure)") }
+        guard failure.isOpen else {
+            throw refused("\(failure.id) was resolved in run \(failure.resolved!.runID); there is nothing left to diagnose")
+        }
+        try expectStream(stream, LoopStreams.failure(LoopRules.number(failure.id)), for: "DiagnosisRecorded")
+        try LoopRules.checkLever(diagnosis.lever)
+        if let confidence = diagnosis.confidence { try LoopRules.checkConfidence(confidence) }
+    }
+
+    func check(_ proposal: FixProposed, stream: String) throws {
+        try expectStream(stream, try LoopStreams.fix(proposal.fix), for: "FixProposed")
+        guard fixes[proposal.fix] == nil else { throw LoopError(.conflict, "fix \(proposal.fix) was proposed already; choose a new fix id") }
+        guard !proposal.failures.isEmpty else { throw LoopError(.invalidArgument, "name at least one failure the fix addresses") }
+        for id in proposal.failures {
+            guard let failure = failures[id] else { throw LoopError(.notFound, "no failure \(id)") }
+            guard failure.isOpen else { throw refused("\(id) was resolved in run \(failure.resolved!.runID); a fix needs an open failure") }
+        }
+        try LoopRules.checkLever(proposal.lever)
+        try LoopRules.checkBlastRadius(proposal.blastRadius)
+        let origin = LoopRules.isAgent(proposal.by) ? "agent" : "human"
+        guard proposal.origin == origin else { throw refused("a fix proposed by \(proposal.by) has origin \(origin), not \(proposal.origin)") }
+    }
+
+    func check(_ decided: GateDecided, stream: String) throws {
+        let current = try fix(decided.fix)
+        guard current.merged == nil else { throw refused("fix \(decided.fix) merged already; the gate has nothing to decide") }
+        try expectStream(stream, try LoopStreams.fix(decided.fix), for: "GateDecided")
+        if let gate = current.gate {
+            throw refused("the gate decided \(gate.decision) for fix \(decided.fix) already (\(gate.rule)); a new verification reopens the decision")
+        }
+        let policy = try policyInForce()
+        guard decided.policySHA256 == policy.sha256 else {
+            throw refused("the policy in force has SHA-256 \(policy.sha256), not \(decided.policySHA256): a decision cites the policy adopted in the ledger")
+        }
+        let facts = GateFacts(fix: current, state: self)
+        guard decided.facts == facts.recorded else {
+            let differing = facts.recorded.keys.sorted().filter { decided.facts[$0] != facts.recorded[$0] } + decided.facts.keys.filter { facts.recorded[$0] == nil }.sorted()
+            throw refused("the facts of fix \(decided.fix) are not as recorded (\(differing.joined(separator: ", ")) differ): a decision records the facts the ledger holds")
+        }
+        let expected = Gate.decide(facts, policy: policy)
+        guard decided.decision == expected.decision, decided.rule == expected.rule, decided.rulesConsidered == expected.considered,
+              decided.invariant == expected.invariant else {
+            throw refused("the policy in force decides \(expected.decision) for fix \(decided.fix) (\(expected.invariant ?? expected.rule)), not \(decided.decision) (\(decided.invariant ?? decided.rule))")
+        }
+    }
+
+    func check(_ review: ReviewRecorded, stream: String) throws {
+        let current = try fix(review.fix)
+        try expectStream(stream, try LoopStreams.fix(review.fix), for: "ReviewRecorded")
+        guard !LoopRules.isAgent(review.by) else { throw LoopError(.invalidArgument, "reviews are a person's: '\(review.by)' is an agent or a CI job") }
+        guard ["approve", "reject"].contains(review.verdict) else { throw LoopError(.invalidArgument, "a review approves or rejects, not '\(review.verdict)'") }
+        guard current.merged == nil else { throw refused("fix \(review.fix) merged already (commit \(current.merged!.commit)); there is nothing to review") }
+    }
+
+    func check(_ merge: FixMerged, stream: String) throws {
+        let current = try fix(merge.fix)
+        try expectStream(stream, try LoopStreams.fix(merge.fix), for: "FixMerged")
+        guard !merge.commit.isEmpty, merge.commit.allSatisfy({ $0.isHexDigit }) else {
+            throw LoopError(.invalidArgument, "commit '\(merge.commit)' is not a hex commit id")
+        }
+        guard current.merged == nil else { throw refused("fix \(merge.fix) merged already (commit \(current.merged!.commit))") }
+        let lastReview = current.reviews.last
+        if lastReview?.verdict == "reject" { throw refused("fix \(merge.fix) was rejected by \(lastReview!.by); it cannot merge") }
+        let approved = lastReview?.verdict == "approve"
+        switch current.gate?.decision {
+        case "auto-merge": break
+        case "block" where !approved:
+            throw refused("fix \(merge.fix) is blocked by the gate (\(current.gate!.rule)); a person must approve it first")
+        case "review" where !approved:
+            throw refused("fix \(merge.fix) awaits review: the gate asked for a person (\(current.gate!.rule))")
+        case nil where !approved:
+            throw refused("fix \(merge.fix) has neither a gate decision nor an approval: run remedy gate \(merge.fix), or have a person review it")
+        default: break
+        }
+    }
+
+    func check(_ revert: FixReverted, stream: String) throws {
+        let current = try fix(revert.fix)
+        try expectStream(stream, try LoopStreams.fix(revert.fix), for: "FixReverted")
+        guard !revert.reason.isEmpty else { throw LoopError(.invalidArgument, "say why the fix was reverted (--reason)") }
+        guard current.merged != nil else { throw refused("fix \(revert.fix) never merged; there is nothing to revert") }
+        guard current.reverted == nil else { throw refused("fix \(revert.fix) was reverted already") }
+    }
+
+    func check(_ retired: GuardRetired, stream: String) throws {
+        guard !LoopRules.isAgent(retired.by) else {
+            throw LoopError(.invalidArgument, "guards are retired by a person: '\(retired.by)' is an agent or a CI job")
+        }
+        guard !retired.reason.isEmpty else { throw LoopError(.invalidArgument, "say why the guard is retired (--reason)") }
+        guard let current = guards[SuiteCase(suite: retired.suite, key: retired.case)], current.isHolding else {
+            throw LoopError(.notFound, "\(retired.case) in suite \(retired.suite) is not a regression guard")
+        }
+        try expectStream(stream, LoopStreams.case(suite: retired.suite, key: retired.case), for: "GuardRetired")
+    }
+
+    func check(_ alias: CaseAliased, stream: String) throws {
+        guard alias.from != alias.to else { throw LoopError(.invalidArgument, "the old and new case keys are the same") }
+        let old = SuiteCase(suite: alias.suite, key: alias.from), new = SuiteCase(suite: alias.suite, key: alias.to)
+        guard cases[old] != nil || openFailureByCase[old] != nil else { throw LoopError(.notFound, "suite \(alias.suite) has no case \(alias.from) to rename") }
+        guard cases[new] == nil else { throw refused("suite \(alias.suite) has a case \(alias.to) with its own history already") }
+        try expectStream(stream, LoopStreams.case(suite: alias.suite, key: alias.from), for: "CaseAliased")
+    }
+
+    func check(_ adopted: PolicyAdopted, stream: String) throws {
+        try expectStream(stream, LoopStreams.policy, for: "PolicyAdopted")
+        guard adopted.format == "json" else { throw LoopError(.invalidArgument, "policies are JSON, not \(adopted.format)") }
+        let policy = try AutonomyPolicy(text: adopted.text, name: "the adopted policy")
+        guard policy.sha256 == adopted.policySHA256 else {
+            throw refused("the policy's text has SHA-256 \(policy.sha256), not \(adopted.policySHA256)")
+        }
+    }
+
+    func check(_ declared: DatasetDeclared, stream: String) throws {
+        try expectStream(stream, try LoopStreams.dataset(suite: declared.suite), for: "DatasetDeclared")
+        guard !declared.cases.isEmpty else { throw LoopError(.invalidArgument, "the dataset lists no cases (one case key a line)") }
+        if let parts = declared.parts {
+            guard let part = declared.part, parts >= 1, part >= 1, part <= parts else {
+                throw refused("dataset part \(declared.part.map(String.init) ?? "none") of \(parts) is not a part")
+            }
+        }
+    }
+
+    func check(_ started: QuarantineStarted, stream: String) throws {
+        guard (try? Timestamp(parsing: started.until)) != nil else {
+            throw LoopError(.invalidArgument, "until '\(started.until)' is not a date or RFC 3339 time")
+        }
+        guard !started.owner.isEmpty else { throw LoopError(.invalidArgument, "a quarantine needs an owner") }
+        let id = SuiteCase(suite: started.suite, key: started.case)
+        guard cases[id] != nil || openFailureByCase[id] != nil else { throw LoopError(.notFound, "suite \(started.suite) has no case \(started.case)") }
+        guard quarantines[id] == nil else { throw refused("\(started.case) is quarantined already (owner \(quarantines[id]!.owner))") }
+        try expectStream(stream, LoopStreams.case(suite: started.suite, key: started.case), for: "QuarantineStarted")
+    }
+
+    func check(_ ended: QuarantineEnded, stream: String) throws {
+        guard quarantines[SuiteCase(suite: ended.suite, key: ended.case)] != nil else {
+            throw LoopError(.notFound, "\(ended.case) in suite \(ended.suite) is not quarantined")
+        }
+        try expectStream(stream, LoopStreams.case(suite: ended.suite, key: ended.case), for: "QuarantineEnded")
+    }
+
+    // MARK: - Helpers
+
+    /// The policy decisions are taken under now: the last adopted, else the default.
+    func policyInForce() throws -> AutonomyPolicy {
+        try policy.map { try AutonomyPolicy(text: $0.text, name: "the adopted policy") } ?? DefaultPolicy.policy
+    }
+
+    func fix(_ id: String) throws -> Fix {
+        guard let fix = fixes[id] else { throw LoopError(.notFound, "no fix \(id): propose it first (remedy propose ... --fix \(id))") }
+        return fix
+    }
+
+    private func regularRun(suite: String, runID: String, for failure: String) throws -> Run {
+        guard let run = runs[try LoopStreams.run(suite: suite, run: runID).rawValue], run.started.verifies == nil else {
+            throw refused("\(failure) names run \(runID) of suite \(suite), which is not a regular run being recorded")
+        }
+        return run
+    }
+
+    private func expectStream(_ stream: String, _ expected: StreamName, for type: String) throws {
+        guard stream == expected.rawValue else { throw refused("\(type) belongs on stream \(expected), not \(stream)") }
+    }
+
+    private func refused(_ message: String) -> LoopError { LoopError(.invalidState, message) }
+}
+
+/// The closed sets of words the loop's rules check, and who counts as an agent.
+public enum LoopRules {
+    public static let levers = ["code", "threshold", "skill"]
+    public static let blastRadii = ["low", "medium", "high"]
+    public static let kinds = ["lint", "type", "test", "eval"]
+    public static let statuses = ["pass", "fail", "error", "skip"]
+
+    /// Agents and CI jobs name themselves `agent:...`, `ci` or `ci:...`.
+    public static func isAgent(_ actor: String) -> Bool {
+        actor.hasPrefix("agent:") || actor == "agent" || actor == "ci" || actor.hasPrefix("ci:") || actor == "remedy"
+    }
+
+    static func checkLever(_ lever: String) throws {
+        guard levers.contains(lever) else { throw LoopError(.invalidArgument, "unknown lever '\(lever)' (expected code, threshold or skill)") }
+    }
+
+    static func checkBlastRadius(_ radius: String) throws {
+        guard blastRadii.contains(radius) else { throw LoopError(.invalidArgument, "unknown blast radius '\(radius)' (expected low, medium or high)") }
+    }
+
+    static func checkConfidence(_ confidence: String) throws {
+        guard let value = Double(confidence), value >= 0, value <= 1, !confidence.contains("e"), !confidence.contains("E") else {
+            throw LoopError(.invalidArgument, "confidence '\(confidence)' is not a decimal from 0 to 1")
+        }
+    }
+
+    /// The number of `failure-N`.
+    static func number(_ failure: String) -> Int {
+        Int(failure.dropFirst("failure-".count)) ?? 0
+    }
+}

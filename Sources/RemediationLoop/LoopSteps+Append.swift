@@ -1,0 +1,87 @@
+import Events
+import LedgerStore
+
+/// The one door for events through which anything may be appended: `remedy append`, a batch.
+///
+/// Events of other types are the caller's to name and pass straight through; an event of the
+/// loop's catalogue must be one the loop's rules allow at that point
+/// (``LoopState/check(_:data:stream:)``), exactly as the command that records it would check
+/// it: a hand-written `GateDecided` must be the decision the adopted policy gives for the
+/// fix's facts, a `FixMerged` needs an auto-merge decision or an approval, and so on. The
+/// state is folded once, at the batch's first catalogue event, and follows the batch.
+extension LoopSteps {
+    /// Appends a batch in one transaction, every catalogue event checked: all of it, or none.
+    ///
+    /// - Throws: ``LedgerError`` as ``Ledger/append(batch:onEach:)`` does, or ``LoopError``
+    ///   naming the event's context (`line 12: ...`) and what the loop requires.
+    @discardableResult
+    public func append(batch next: () throws -> (ProposedEvent, context: String?)?,
+                       onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
+        try ledger.write { writer in
+            var state: LoopState?
+            var sawAny = false
+            while let (event, context) = try next() {
+                sawAny = true
+                do {
+                    let type = LoopEventType(rawValue: event.type.rawValue)
+                    if let type {
+                        guard event.schemaVersion == type.schemaVersion else {
+                            throw LoopError(.invalidArgument, "\(type.rawValue) of schema version \(event.schemaVersion) is not one this remedy can check (it reads version \(type.schemaVersion)); append it with a remedy that reads it")
+                        }
+                        // Folded before the first catalogue event is appended: the read model
+                        // the fold reads is caught up to what is committed.
+                        if state == nil { state = try LoopState.fold(writer) }
+                    }
+                    let result = try writer.append(event)
+                    if let type, !result.isDuplicate {
+                        try Self.admit(type, event, into: &state!)
+                    }
+                    onEach(result)
+                } catch let error as LedgerError where [.invalidEvent, .wrongExpectedVersion, .idConflict].contains(error.code) {
+                    // About the event: say which. (A full disk or a busy ledger is not.)
+                    throw context.map { LedgerError(error.code, "\($0): \(error.message)", eventError: error.eventError) } ?? error
+                } catch let error as LoopError {
+                    throw context.map { LoopError(error.code, "\($0): \(error.message)") } ?? error
+                }
+            }
+            guard sawAny else { throw LedgerError(EventError(.emptyBatch, "the batch is empty: no events to append")) }
+            return writer.summary
+        }
+    }
+
+    /// Appends one event, checked as a batch's are.
+    ///
+    /// - Throws: as ``append(batch:onEach:)``.
+    @discardableResult
+    public func append(_ event: ProposedEvent) throws -> AppendResult {
+        var result: AppendResult?
+        var delivered = false
+        try append(batch: {
+            defer { delivered = true }
+            return delivered ? nil : (event, nil)
+        }, onEach: { result = $0 })
+        return result!
+    }
+
+    /// Appends an NDJSON batch (``LineReader/decodingBatch(_:)``), checked as a batch's are.
+    ///
+    /// - Throws: as ``append(batch:onEach:)``.
+    @discardableResult
+    public func appendNDJSON(from reader: LineReader, onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
+        try reader.decodingBatch { next in try append(batch: next, onEach: onEach) }
+    }
+
+    /// Checks an event against the state before it, then folds it in.
+    private static func admit(_ type: LoopEventType, _ event: ProposedEvent, into state: inout LoopState) throws {
+        let stream = event.stream.rawValue
+        do {
+            try state.check(type, data: event.data, stream: stream)
+            try state.apply(type: type.rawValue, data: event.data, stream: stream)
+        } catch let error as LoopError {
+            // Whatever the rule, through this door it is the loop refusing the event (exit 8).
+            throw LoopError(.invalidState, "\(type.rawValue) on \(stream) refused: \(error.message)")
+        } catch {
+            throw LoopError(.invalidArgument, "\(type.rawValue) on \(stream) does not read as the catalogue's: \(DecodingErrorText.describe(error))")
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+import RemediationLoop
+
+/// The loop's events are checked at every door: an event appended by hand (`remedy append`,
+/// a batch) must be what the command that records it would record, or it is refused with
+/// exit 8 and the ledger is left byte for byte as it was.
+final class OneDoorTests: XCTestCase {
+    private let folder = TemporaryFolder()
+    private var ledger: String { folder.file("door.db") }
+
+    private func run(_ arguments: [String], input: Data? = nil) throws -> Remedy.Output {
+        try Remedy.run(arguments + ["--ledger", ledger], input: input)
+    }
+
+    private func report(_ name: String) -> String {
+        folder.write(name + ".xml", AvalancheStory.reports.first { $0.name == name }!.xml)
+    }
+
+    /// A detected, diagnosed failure with fix `a` proposed for it.
+    private func proposedFix() throws {
+        XCTAssertEqual(try run(["ingest", "--init", report("run-1"), "--suite", "avalanche-golden", "--run", "1", "--kind", "eval"]).status, 0)
+        XCTAssertEqual(try run(["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:t"]).status, 0)
+        XCTAssertEqual(try run(["propose", "failure-1", "--fix", "a", "--change", "c", "--blast-radius", "low", "--by", "agent:f"]).status, 0)
+    }
+
+    /// Appends one event by hand and expects the refusal, with the events unchanged.
+    private func assertRefused(_ type: String, stream: String, _ data: String, _ fragment: String, actor: String = "mallory",
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try run(["events"]).stdout
+        let result = try run(["append", "--stream", stream, "--type", type, "--data", data, "--actor", actor])
+        XCTAssertEqual(result.status, 8, result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("remedy: error: \(type) on \(stream) refused: "), result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(fragment), "\(result.stderr) lacks \(fragment)", file: file, line: line)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, file: file, line: line)
+        XCTAssertEqual(try run(["events"]).stdout, before, "nothing written", file: file, line: line)
+    }
+
+    /// The issue's forgery: a blocked fix, a hand-written decision from no policy, and a merge.
+    func testAForgedGateDecisionCannotUnblockAFix() throws {
+        try proposedFix()
+        let blocking = folder.write("block.json", #"{"rules": [{"name": "nothing merges by itself", "when": {}, "decide": "block"}]}"#)
+        XCTAssertEqual(try run(["policy", "adopt", blocking, "--by", "dana@example.com"]).status, 0)
+        XCTAssertEqual(try run(["gate", "a"]).status, 11)
+        let forged = #"{"fix":"a","decision":"auto-merge","policy_sha256":"\#(String(repeating: "0", count: 64))","rule":"trust me","rules_considered":[],"facts":{}}"#
+        try assertRefused("GateDecided", stream: "fix-a", forged, "the gate decided block for fix a already")
+        let merge = try run(["merged", "a", "--commit", "8a3b7c2"])
+        XCTAssertEqual(merge.status, 8)
+        XCTAssertTrue(merge.stderr.contains("blocked by the gate (nothing merges by itself)"), merge.stderr)
+        try assertRefused("FixMerged", stream: "fix-a", #"{"fix":"a","commit":"8a3b7c2","by":"ci"}"#, "blocked by the gate")
+        // Through a batch too, naming the line.
+        let batch = #"{"stream":"note-1","type":"NoteTaken","data":{}}"# + "\n" + #"{"stream":"fix-a","type":"FixMerged","data":{"fix":"a","commit":"8a3b7c2","by":"ci"}}"#
+        let refused = try run(["append", "--ndjson", "-"], input: Data(batch.utf8))
+        XCTAssertEqual(refused.status, 8)
+        XCTAssertTrue(refused.stderr.hasPrefix("remedy: error: line 2: FixMerged on fix-a refused: "), refused.stderr)
+        XCTAssertEqual(try run(["events", "--type", "NoteTaken"]).stdout, "", "all or nothing")
+    }
+
+    /// A decision appended by hand must be the one the adopted policy gives for the recorded
+    /// facts; the exact decision `remedy gate` would record is accepted.
+    func testAHandWrittenGateDecisionMustBeThePolicysOwn() throws {
+        try proposedFix()
+        // What the gate would record, found on a copy of the ledger.
+        let copy = folder.file("copy.db")
+        try FileManager.default.copyItem(atPath: ledger, toPath: copy)
+        XCTAssertEqual(try Remedy.run(["gate", "a", "--ledger", copy]).status, 10)
+        let line = try XCTUnwrap(try Remedy.run(["events", "--type", "GateDecided", "--ledger", copy]).stdoutLines.first)
+        let envelope = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let decision = try XCTUnwrap(envelope["data"] as? [String: Any])
+        func payload(_ change: (inout [String: Any]) -> Void) throws -> String {
+            var data = decision
+            change(&data)
+            return String(decoding: try JSONSerialization.data(withJSONObject: data), as: UTF8.self)
+        }
+        try assertRefused("GateDecided", stream: "fix-a", try payload { $0["policy_sha256"] = String(repeating: "0", count: 64) },
+                          "the policy in force has SHA-256")
+        try assertRefused("GateDecided", stream: "fix-a", try payload { data in
+            var facts = data["facts"] as! [String: Any]
+            facts["verified"] = "true"
+            data["facts"] = facts
+        },
+                          "verified differ")
+        try assertRefused("GateDecided", stream: "fix-a", try payload { $0["decision"] = "auto-merge" },
+                          "the policy in force decides review for fix a")
+        try assertRefused("GateDecided", stream: "fix-b", try payload { _ in }, "GateDecided belongs on stream fix-a, not fix-b")
+        try assertRefused("GateDecided", stream: "fix-b", try payload { $0["fix"] = "b" }, "no fix b")
+        let honest = try run(["append", "--stream", "fix-a", "--type", "GateDecided", "--data", try payload { _ in }])
+        XCTAssertEqual(honest.status, 0, honest.stderr)
+        XCTAssertEqual(try run(["gate", "a"]).status, 10, "the recorded decision stands")
+    }
+
+    func testForgedStepsAreRefusedAndHonestOnesAccepted() throws {
+        try proposedFix()
+        try assertRefused("FixMerged", stream: "fix-a", #"{"fix":"a","commit":"8a3b7c2"}"#, "neither a gate decision nor an approval")
+        try assertRefused("ReviewRecorded", stream: "fix-a", #"{"fix":"a","verdict":"approve","by":"agent:fixer"}"#, "reviews are a person's")
+        try assertRefused("FailureResolved", stream: "failure-1",
+                          #"{"failure":"failure-1","suite":"avalanche-golden","case":"forecast.bulletins::slf-date-format","run_id":"1","fix":"a","became_guard":true}"#,
+                          "did not pass in run 1")
+        try assertRefused("FixVerified", stream: "fix-a",
+                          #"{"fix":"a","suite":"avalanche-golden","run_id":"1","dataset_source":"declared","golden_cases":1,"cases_covered":1,"missing_cases":[],"guards_total":0,"guards_failed":[],"fail_to_pass":[],"pass_to_fail":[],"still_failing":[],"clean":true}"#,
+                          "is not a verification run of a")
+        try assertRefused("FailureDetected", stream: "failure-7",
+                          #"{"failure":"failure-7","kind":"eval","suite":"avalanche-golden","case":"x","run_id":"1","first_failing_run":"1","status":"fail","passed_before":false}"#,
+                          "the next failure detected is failure-")
+        try assertRefused("CaseOutcomeRecorded", stream: "run-avalanche-golden/1", #"{"case":"x","attempt":1,"status":"pass"}"#, "has completed")
+        try assertRefused("DiagnosisRecorded", stream: "failure-1", #"{"failure":"failure-1","lever":"magic","target":"t","evidence":[],"by":"agent:t"}"#,
+                          "unknown lever 'magic'")
+        // A person's approval, written by hand as `remedy review` would, is accepted; then the merge.
+        let review = try run(["append", "--stream", "fix-a", "--type", "ReviewRecorded", "--data", #"{"fix":"a","verdict":"approve","by":"dana@example.com"}"#])
+        XCTAssertEqual(review.status, 0, review.stderr)
+        XCTAssertEqual(try run(["merged", "a", "--commit", "8a3b7c2"]).status, 0)
+        try assertRefused("GuardRetired", stream: "case-0000000000000000",
+                          #"{"suite":"avalanche-golden","case":"forecast.bulletins::slf-date-format","reason":"r","by":"ci"}"#, "retired by a person")
+        XCTAssertEqual(try run(["verify"]).status, 0)
+    }
+
+    /// The shipped example events and the benchmark generator's history are real loop histories.
+    func testTheExampleEventsPassTheDoor() throws {
+        try Remedy.seedExampleEvents(ledger)
+        XCTAssertTrue(try run(["guards", "--list"]).stdout.contains("golden/alerts/heart-rate-danger"))
+    }
+}
