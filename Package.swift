@@ -45,6 +45,19 @@ let package = Package(
         // Reading test and eval reports: streaming XML, JUnit family, promptfoo, inspect_ai.
         .target(name: "Ingest", dependencies: ["Events"]),
 
+        // zlib (zlib1g-dev); only AuditBundle imports it.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+
+        // Audit bundles: deterministic .tar.gz export, strict streaming verification, import.
+        .target(
+            name: "AuditBundle",
+            dependencies: ["Events", "LedgerStore", "Projections", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         // The remediation loop: state, detection, the loop's steps, policy and gate.
         .target(
             name: "RemediationLoop",
@@ -60,6 +73,7 @@ let package = Package(
                 "Ingest",
                 "RemediationLoop",
                 "Projections",
+                "AuditBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

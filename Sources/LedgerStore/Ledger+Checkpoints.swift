@@ -131,3 +131,13 @@ extension Ledger {
         return checkpoint
     }
 }
+
+extension Ledger {
+    /// Checks that the ledger extends a stored (or given) checkpoint, without its signature:
+    /// its origin, and a consistency proof from its root to the current head.
+    ///
+    /// - Throws: ``LedgerError`` (`.verificationFailed`, `.conflict`).
+    public func checkConsistency(with signed: SignedCheckpoint) throws {
+        try reading("verify") { try checkExtends(signed, head: try treeHead(), origin: try origin()) }
+    }
+}

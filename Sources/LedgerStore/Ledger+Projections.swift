@@ -197,6 +197,21 @@ extension Ledger {
         for target in targets { try target.sink.flush() }
     }
 
+    /// Whether every projection's tables exist at its current version and reflect exactly the
+    /// events up to `position`: then they can be read as they are, even on a read-only ledger.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func readModelsReflect(_ projections: [any Projection.Type], position: Int) throws -> Bool {
+        try mapErrors("read") {
+            guard try hasTable("projection_checkpoints") else { return false }
+            for projection in projections {
+                guard let checkpoint = try checkpoint(projection.name), checkpoint.version == projection.version,
+                      checkpoint.position == position else { return false }
+            }
+            return true
+        }
+    }
+
     private func checkpoint(_ name: String) throws -> (version: Int, position: Int)? {
         let statement = try connection.cachedStatement("SELECT version, position FROM projection_checkpoints WHERE name = ?")
         defer { statement.reset() }

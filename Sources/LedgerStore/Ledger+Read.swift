@@ -208,3 +208,20 @@ extension Ledger {
         return low
     }
 }
+
+extension Ledger {
+    /// The number of stored bytes of the events in `from...to`, and how many there are: the
+    /// size of an export's events member before it is written (lengths come from the rows'
+    /// headers, not their bodies).
+    ///
+    /// - Throws: ``LedgerError``.
+    public func storedBytes(from: Int, to: Int) throws -> (count: Int, bytes: Int) {
+        try mapErrors("read") {
+            let statement = try connection.prepare("SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE position BETWEEN ? AND ?")
+            statement.bind(from, at: 1)
+            statement.bind(to, at: 2)
+            _ = try statement.step()
+            return (statement.int(0), statement.int(1))
+        }
+    }
+}

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Events
+import AuditBundle
 import Ingest
 import LedgerStore
 import RemediationLoop
@@ -67,6 +68,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
         fail(error.message, .invalidInput)
     } catch let error as IngestError {
         fail(error.message, .invalidInput)
+    } catch let error as BundleError {
+        switch error.code {
+        case .verificationFailed: fail(error.message, .verificationFailed)
+        case .io, .invalidArgument: fail(error.message, .invalidInput)
+        case .conflict: fail(error.message, .idConflict)
+        }
     } catch let error as LoopError {
         switch error.code {
         case .invalidArgument: fail(error.message, .invalidInput)

@@ -43,17 +43,7 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
     /// Lowercase hex, 64 digits.
-    public var hex: String {
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        withUnsafeBytes { raw in
-            for byte in raw {
-                out.append(CanonicalJSON.hexDigit(byte >> 4))
-                out.append(CanonicalJSON.hexDigit(byte & 0x0F))
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hex: String { withUnsafeBytes { $0.lowercaseHex } }
 
     public var description: String { hex }
 

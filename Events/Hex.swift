@@ -1,8 +1,6 @@
-import Events
-
 extension Sequence<UInt8> {
     /// The bytes as lowercase hex, two digits each (digests in events and stream names).
-    var lowercaseHex: String {
+    public var lowercaseHex: String {
         var out = [UInt8]()
         for byte in self {
             out.append(CanonicalJSON.hexDigit(byte >> 4))
