@@ -124,3 +124,76 @@ extension EventEnvelope {
         return UnsafeRawBufferPointer(rebasing: body[prefix.count..<index])
     }
 }
+
+/// The header fields of a stored envelope, read in one pass over its bytes without decoding:
+/// what a bundle verifier checks of every line at the speed of a byte scan.
+///
+/// The canonical envelope's keys are in a fixed order (`data`, `id`, `metadata`, `position`,
+/// `recorded_at`, `schema_version`, `stream`, `stream_version`, `type`); a line that does not
+/// have exactly that layout gives nil, and the caller then finds out why with the full parser.
+/// The ranges are offsets of the string values' bytes (without quotes) in the line.
+public struct StoredEnvelopeHeader: Equatable {
+    public var position: Int
+    public var schemaVersion: Int
+    public var streamVersion: Int
+    public var data: Range<Int>
+    public var id: Range<Int>
+    public var recordedAt: Range<Int>
+    public var stream: Range<Int>
+    public var type: Range<Int>
+
+    /// Reads the header of `line` (an envelope's bytes, without a newline), or nil.
+    public init?(_ line: UnsafeRawBufferPointer) {
+        let bytes = line.bindMemory(to: UInt8.self)
+        var index = 0
+        func literal(_ text: StaticString) -> Bool {
+            text.withUTF8Buffer { want in
+                guard index + want.count <= bytes.count,
+                      memcmp(bytes.baseAddress! + index, want.baseAddress!, want.count) == 0 else { return false }
+                index += want.count
+                return true
+            }
+        }
+        /// A string's contents up to its closing quote (escapes skipped, not decoded).
+        func string() -> Range<Int>? {
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") { index += 1; return start..<(index - 1) }
+                if byte < 0x20 { return nil }
+                index += 1
+            }
+            return nil
+        }
+        func integer() -> Int? {
+            let start = index
+            var value = 0
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9"), index - start < 16 {
+                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            guard index > start, bytes[start] != UInt8(ascii: "0") || index == start + 1 else { return nil }
+            return value
+        }
+        guard bytes.count > 2, literal(#"{"data":"#) else { return nil }
+        let dataStart = index
+        guard bytes.count > index, bytes[index] == UInt8(ascii: "{"), EnvelopeLayoutChecker.skipValue(bytes, &index) else { return nil }
+        data = dataStart..<index
+        guard literal(#","id":""#), let id = string(), literal(#","metadata":"#),
+              bytes.count > index, bytes[index] == UInt8(ascii: "{"), EnvelopeLayoutChecker.skipValue(bytes, &index),
+              literal(#","position":"#), let position = integer(),
+              literal(#","recorded_at":""#), let recordedAt = string(),
+              literal(#","schema_version":"#), let schemaVersion = integer(),
+              literal(#","stream":""#), let stream = string(),
+              literal(#","stream_version":"#), let streamVersion = integer(),
+              literal(#","type":""#), let type = string(), literal("}"), index == bytes.count else { return nil }
+        self.id = id
+        self.position = position
+        self.recordedAt = recordedAt
+        self.schemaVersion = schemaVersion
+        self.stream = stream
+        self.streamVersion = streamVersion
+        self.type = type
+    }
+}

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import Events
 import LedgerStore
@@ -16,6 +21,22 @@ struct Remedy: ParsableCommand {
                 fail("argument \(index) is not valid UTF-8", .invalidInput)
             }
         }
+        // An auditor's script reads verify-bundle's exit code as 0 verified, 1 failed,
+        // 2 anything else: a command line it cannot use is 2 there, not 64.
+        if CommandLine.argc > 1, String(cString: CommandLine.unsafeArgv[1]!) == VerifyBundle.configuration.commandName {
+            do {
+                var command = try parseAsRoot(nil)
+                try command.run()
+            } catch {
+                let code = exitCode(for: error)
+                if code == .validationFailure {
+                    StandardError.write(fullMessage(for: error) + "\n")
+                    Glibc.exit(RemedyExitCode.invalidInput.rawValue)
+                }
+                exit(withError: error)
+            }
+            return
+        }
         main(nil)
     }
 
@@ -32,7 +53,7 @@ struct Remedy: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
-            KeyCommand.self, CheckpointCommand.self, Prove.self, Export.self,
+            KeyCommand.self, CheckpointCommand.self, Prove.self, Export.self, VerifyBundle.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
             Guards.self, Why.self, Ratchet.self, Health.self, Report.self, ProjectionsCommand.self, Diff.self, Regressions.self, Stats.self, CaseHistory.self,

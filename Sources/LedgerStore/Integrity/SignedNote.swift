@@ -96,6 +96,20 @@ public struct SignedNote: Sendable, Equatable {
     ///   or when no trusted key signed the note.
     @discardableResult
     public func verify(trusting keys: [NoteVerifierKey]) throws -> [NoteVerifierKey] {
+        let verified = try trustedSigners(keys)
+        guard !verified.isEmpty else {
+            let signers = signatures.map { "\($0.name) (key \(NoteVerifierKey.hex($0.keyID)))" }.joined(separator: ", ")
+            let trusted = keys.map { "\($0.name) (key \(NoteVerifierKey.hex($0.keyID)))" }.joined(separator: ", ")
+            throw LedgerError(.verificationFailed, "no signature by a trusted key: signed by \(signers.isEmpty ? "nobody" : signers); trusted: \(trusted.isEmpty ? "none" : trusted)")
+        }
+        return verified
+    }
+
+    /// The trusted keys whose signatures are on the note and verify; none when no trusted key
+    /// signed it (for notes that may come from other keys, such as older checkpoints).
+    ///
+    /// - Throws: ``LedgerError`` (`.verificationFailed`) when a trusted key's signature fails.
+    public func trustedSigners(_ keys: [NoteVerifierKey]) throws -> [NoteVerifierKey] {
         var verified: [NoteVerifierKey] = []
         let message = Array(text.utf8)
         for signature in signatures {
@@ -104,11 +118,6 @@ public struct SignedNote: Sendable, Equatable {
                 throw LedgerError(.verificationFailed, "the signature by \(key.name) (key \(NoteVerifierKey.hex(key.keyID))) does not verify: the note was altered after it was signed")
             }
             if !verified.contains(key) { verified.append(key) }
-        }
-        guard !verified.isEmpty else {
-            let signers = signatures.map { "\($0.name) (key \(NoteVerifierKey.hex($0.keyID)))" }.joined(separator: ", ")
-            let trusted = keys.map { "\($0.name) (key \(NoteVerifierKey.hex($0.keyID)))" }.joined(separator: ", ")
-            throw LedgerError(.verificationFailed, "no signature by a trusted key: signed by \(signers.isEmpty ? "nobody" : signers); trusted: \(trusted.isEmpty ? "none" : trusted)")
         }
         return verified
     }
