@@ -35,9 +35,11 @@ struct BundleChecks: TarMemberHandler {
     private var signed: SignedCheckpoint?
     private var earlier: [(size: Int, trusted: Bool)] = []
     private var earlierRoots: [Int: TreeHash] = [:]
+    private var earlierNotes: [SignedCheckpoint] = []
     private var knownConsistent: [Int] = []
     private var events: EventChecks?
     private var inclusionLines = 0
+    private var prefixRoot: TreeHash?
     private var manifest: BundleManifest?
     private var replayed: [String: [UInt8]] = [:]
 
@@ -231,6 +233,7 @@ struct BundleChecks: TarMemberHandler {
             throw fail("line \(number): the checkpoint of size \(entry.size) is not consistent with the bundle's: \(error.message)")
         }
         earlier.append((entry.size, trusted))
+        earlierNotes.append(note)
         earlierRoots[entry.size] = earlierCheckpoint.root
     }
 
@@ -266,6 +269,9 @@ struct BundleChecks: TarMemberHandler {
             try MerkleProof.verifyInclusion(leaf: events.leaves[number - 1], index: position - 1, size: checkpoint.size, proof: hashes, root: checkpoint.root)
         } catch let error as LedgerError {
             throw fail("line \(number): the event at position \(position) is not in the signed tree: \(error.message)")
+        }
+        if number == 1 && position > 1 {
+            prefixRoot = MerkleProof.prefixRoot(index: position - 1, size: checkpoint.size, proof: hashes)
         }
         inclusionLines = number
     }
@@ -346,8 +352,10 @@ struct BundleChecks: TarMemberHandler {
                 throw BundleError.failed(BundleMember.checkpoints, "holds no consistency proof from the kept checkpoint of size \(kept.size), and the bundle's events do not start at 1")
             }
         }
-        return BundleVerification(manifest: manifest, checkpoint: signed!.checkpoint, earlierCheckpoints: earlier,
-                                  knownCheckpoints: verifier.known.map(\.checkpoint.size).sorted(), replayed: !verifier.replay.isEmpty)
+        return BundleVerification(manifest: manifest, checkpoint: signed!.checkpoint, signed: signed!, earlierNotes: earlierNotes,
+                                  earlierCheckpoints: earlier,
+                                  knownCheckpoints: verifier.known.map(\.checkpoint.size).sorted(), replayed: !verifier.replay.isEmpty,
+                                  prefixRoot: prefixRoot)
     }
 }
 

@@ -8,6 +8,10 @@ public struct BundleVerification: Sendable {
     public var manifest: BundleManifest
     /// The bundle's checkpoint, its signature verified by a key given.
     public var checkpoint: Checkpoint
+    /// The same, as signed: the note's exact bytes.
+    public var signed: SignedCheckpoint
+    /// The earlier checkpoints' notes, each consistent with this one.
+    public var earlierNotes: [SignedCheckpoint]
     /// The earlier checkpoints in the bundle, each consistent with this one; `trusted` when a
     /// key given signed it.
     public var earlierCheckpoints: [(size: Int, trusted: Bool)]
@@ -15,6 +19,9 @@ public struct BundleVerification: Sendable {
     public var knownCheckpoints: [Int]
     /// Whether the read models were rebuilt from the events and matched the snapshot.
     public var replayed: Bool
+    /// For a bundle that starts after position 1: the root of the tree of the events before
+    /// it, which a ledger it extends must have (from the first event's inclusion proof).
+    public var prefixRoot: TreeHash?
 }
 
 /// One verified event, as import receives it: its stored bytes and where it goes.

@@ -84,17 +84,19 @@ extension Ledger {
 /// The state of one append transaction: the next position, the tree's right edge, the
 /// streams' versions seen so far and the prepared statements.
 struct AppendSession {
-    private let ledger: Ledger
-    private let insert: SQLiteStatement
+    let ledger: Ledger
+    let insert: SQLiteStatement
     private let findID: SQLiteStatement
     private let streamVersion: SQLiteStatement
     private var range: CompactRange
-    private var nextPosition: Int
+    private(set) var nextPosition: Int
     private let recordedAt: Timestamp
     private let recordedAtText: String
+    /// The last event's recorded_at: stored events may not go before it.
+    var lastRecordedAtText: String
     private var versions: [StreamName: Int] = [:]
     private var body: [UInt8] = []
-    private var result: BatchResult
+    var result: BatchResult
 
     /// Events this session has appended so far.
     var appended: Int { result.appended }
@@ -150,6 +152,7 @@ struct AppendSession {
         // Time never runs backwards in the ledger, whatever the system clock does.
         recordedAt = max(Timestamp.now(), lastRecordedAt)
         recordedAtText = recordedAt.description
+        lastRecordedAtText = lastPosition > 0 ? lastRecordedAt.description : ""
         result = BatchResult(treeHead: TreeHead(size: range.size, root: range.root))
     }
 
@@ -194,18 +197,23 @@ struct AppendSession {
         insert.bind(blob: leaf, at: 8)
         try insert.run()
 
+        try record(leaf: leaf, type: event.type.rawValue, stream: event.stream, version: version, position: position)
+        return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
+    }
+
+    /// What follows every insert: the tree and its kept nodes, the stream's version, the tally.
+    mutating func record(leaf: TreeHash, type: String, stream: StreamName, version: Int, position: Int) throws {
         let connection = ledger.connection
         try range.append(leaf) { height, index, hash in
             try TreeNodes.record(height: height, index: index, hash: hash, in: connection)
         }
-        if appendedTypes.count < Self.typeSetLimit { appendedTypes.insert(event.type.rawValue) }
+        if appendedTypes.count < Self.typeSetLimit { appendedTypes.insert(type) }
         if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
-        versions[event.stream] = version
+        versions[stream] = version
         nextPosition += 1
         result.appended += 1
         if result.firstPosition == nil { result.firstPosition = position }
         result.lastPosition = position
-        return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
     }
 
     /// Records the new tree head and range; returns the batch's summary.

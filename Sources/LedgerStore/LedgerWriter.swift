@@ -8,8 +8,8 @@ import Projections
 /// appends commits together at the end, or nothing does. Reads see the ledger as of the
 /// transaction's start plus what this writer appended.
 public final class LedgerWriter {
-    private let ledger: Ledger
-    private var session: AppendSession
+    let ledger: Ledger
+    var session: AppendSession
 
     fileprivate init(ledger: Ledger) throws {
         self.ledger = ledger
@@ -59,6 +59,15 @@ public final class LedgerWriter {
             throw LedgerError(.invalidEvent, "read models are caught up before a transaction appends events they fold, not after")
         }
         return try ledger.mapErrors("update the read models of") { try ledger.updateInTransaction(projections, rebuildAll: false) }
+    }
+
+    /// Stores a signed checkpoint (an imported bundle's) unless one of its size is stored.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func storeCheckpoint(_ signed: SignedCheckpoint) throws {
+        try ledger.mapErrors("import into") {
+            if try ledger.checkpoint(size: signed.checkpoint.size) == nil { try ledger.insertCheckpoint(signed) }
+        }
     }
 
     /// A read model's rows, as ``Ledger/rows(of:matching:)`` gives them.

@@ -140,6 +140,34 @@ public enum MerkleProof {
         guard second == root2 else { throw failure("the consistency proof does not lead to the root of size \(size2) (\(root2.hex))") }
     }
 
+    /// The root of the tree of the first `index` leaves, from a (verified) inclusion proof of
+    /// leaf `index` in a tree of `size` leaves: the proof's left siblings are exactly the
+    /// perfect subtrees that cover those leaves. What lets a bundle of part of a log show
+    /// that a ledger holding the part before it is a prefix of the same tree.
+    ///
+    /// - Precondition: `0 < index < size`, and the proof verified.
+    public static func prefixRoot(index: Int, size: Int, proof: [TreeHash]) -> TreeHash {
+        var fn = index, sn = size - 1
+        var left: [TreeHash] = []
+        for sibling in proof where sn != 0 {
+            if fn & 1 == 1 || fn == sn {
+                left.append(sibling)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        // Folded right to left, smallest first, as a compact range's root is.
+        guard var root = left.first else { return MerkleTree.emptyRoot }
+        for hash in left.dropFirst() { root = MerkleTree.nodeHash(hash, root) }
+        return root
+    }
+
     /// The largest power of two strictly below `n` (n ≥ 2): RFC 9162's split point k.
     static func largestPowerOfTwo(below n: Int) -> Int {
         1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount)

@@ -65,6 +65,14 @@ final class SQLiteConnection {
         return statement.isNull(0) ? nil : statement.int(0)
     }
 
+    /// The first column of the first row of `sql`, as bytes.
+    func scalarBlob(_ sql: String, _ bindings: SQLiteValue...) throws -> [UInt8]? {
+        let statement = try prepare(sql)
+        try statement.bind(bindings)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.blob(0)
+    }
+
     /// The first column of the first row of `sql`, as text.
     func scalarText(_ sql: String) throws -> String? {
         let statement = try prepare(sql)

@@ -105,3 +105,7 @@ protocol BlobBytes {
 
 extension Array: BlobBytes where Element == UInt8 {}
 extension ArraySlice: BlobBytes where Element == UInt8 {}
+
+extension UnsafeRawBufferPointer: BlobBytes {
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(self) }
+}

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+import LedgerStore
+
+/// What an import did.
+public struct ImportSummary: Sendable, Equatable {
+    public var origin: String
+    /// Events written, and events the ledger held already (the same ones).
+    public var imported: Int
+    public var alreadyPresent: Int
+    public var treeHead: TreeHead
+    /// Whether the ledger was created by the import.
+    public var created: Bool
+}
+
+/// Restores a verified bundle into a new ledger, or extends a ledger whose events are a
+/// prefix of the bundle's, so that positions, ids, recorded times and hashes are the ones the
+/// bundle's ledger had: `remedy verify` passes, and exporting again gives the same bundle.
+///
+/// Anything else is refused before a byte is written: the bundle is verified first, against
+/// the ledger opened read-only (its origin, its events where they overlap, and for a bundle
+/// that starts later, its root where the bundle starts); only then is it written, verified
+/// again as it streams into one transaction, so a bundle changed in between writes nothing.
+///
+/// ```swift
+/// let summary = try BundleImporter(verifier: BundleVerifier(keys: [key])).importBundle("audit.tar.gz", into: path)
+/// ```
+public struct BundleImporter {
+    public var verifier: BundleVerifier
+
+    public init(verifier: BundleVerifier) {
+        self.verifier = verifier
+    }
+
+    /// Imports the bundle at `path` into the ledger at `location`.
+    ///
+    /// - Throws: ``BundleError`` (`.verificationFailed`, `.conflict` when the ledger is not a
+    ///   prefix of the bundle), ``LedgerError``.
+    public func importBundle(_ path: String, into location: LedgerPath, configuration: LedgerConfiguration = .default,
+                             progress: @escaping (Int) -> Void = { _ in }) throws -> ImportSummary {
+        let existed = Ledger.exists(location)
+        let reader = existed ? try Ledger.open(location, mode: .readOnly, configuration: configuration) : nil
+        let held = try reader?.treeHead().size ?? 0
+        let verified = try verifier.verify(path: path, onEvent: { event in
+            guard let reader, event.header.position <= held else { return }
+            guard try reader.event(position: event.header.position).leafHash == event.leafHash.bytes else {
+                throw BundleError(.conflict, "the ledger's event at position \(event.header.position) is not the bundle's: the ledger is not a prefix of the bundle")
+            }
+        }, progress: progress)
+        let manifest = verified.manifest
+        let (from, to) = (manifest.range.from, manifest.range.to)
+        if let reader {
+            let origin = try reader.origin()
+            guard origin == manifest.origin else {
+                throw BundleError(.conflict, "the ledger is of origin \(origin), the bundle of \(manifest.origin)")
+            }
+            guard held <= to else { throw BundleError(.conflict, "the ledger holds \(held) events, more than the bundle's \(to): it is not a prefix of the bundle") }
+        }
+        guard from <= held + 1 else {
+            throw BundleError(.conflict, "the bundle starts at position \(from), but the ledger holds \(held) events: import the events before it first")
+        }
+        if from > 1, let reader {
+            guard try reader.treeHead(size: from - 1).root == verified.prefixRoot else {
+                throw BundleError(.conflict, "the ledger's first \(from - 1) events are not the ones the bundle's tree holds: it is not a prefix of the bundle")
+            }
+        }
+
+        let ledger = try Ledger.open(location, mode: .readWrite, create: .ifMissing(origin: manifest.origin), configuration: configuration)
+        do {
+            let result = try ledger.write { writer -> BatchResult in
+                var again = verifier
+                again.replay = []
+                _ = try again.verify(path: path, onEvent: { event in
+                    try writer.appendStored(StoredEnvelope(body: event.line, header: event.header, leafHash: event.leafHash))
+                })
+                for signed in verified.earlierNotes + [verified.signed] { try writer.storeCheckpoint(signed) }
+                return writer.summary
+            }
+            return ImportSummary(origin: manifest.origin, imported: result.appended, alreadyPresent: result.duplicates,
+                                 treeHead: result.treeHead, created: !existed)
+        } catch {
+            // A ledger this import created, and left empty, goes again.
+            if !existed, (try? ledger.treeHead().size) == 0 {
+                for suffix in ["", "-wal", "-shm"] { unlink(location.path + suffix) }
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSQLite
+
+extension Ledger {
+    /// Writes a consistent copy of the whole ledger to one file while writers keep writing.
+    ///
+    /// SQLite's online backup copies every page in one step, under one read transaction, so
+    /// the copy is the ledger as of one commit, whatever commits during it. The copy is in
+    /// rollback-journal mode (no `-wal` or `-shm` beside it: it opens read-only anywhere, a
+    /// read-only folder included), written under a temporary name, synced, and renamed into
+    /// place. See <https://www.sqlite.org/backup.html>.
+    ///
+    /// - Returns: the copy's tree head.
+    /// - Throws: ``LedgerError``: `.conflict` when `path` exists (unless `replacing`) or is this
+    ///   ledger, `.storage` when it cannot be written (the disk is full, say).
+    @discardableResult
+    public func backup(to path: String, replacing: Bool = false) throws -> TreeHead {
+        var target = stat(), source = stat()
+        if stat(path, &target) == 0 {
+            if stat(location.path, &source) == 0, target.st_dev == source.st_dev, target.st_ino == source.st_ino {
+                throw LedgerError(.conflict, "\(path) is the ledger itself")
+            }
+            guard replacing else { throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it") }
+        }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(folder).\(name).partial-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
+        close(descriptor)
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var done = false
+        defer { if !done { unlink(temporary); unlink(temporary + "-journal") } }
+        let head: TreeHead = try mapErrors("back up") {
+            let copy = try SQLiteConnection(path: temporary, flags: SQLITE_OPEN_READWRITE)
+            guard let backup = sqlite3_backup_init(copy.handle, "main", connection.handle, "main") else { throw copy.error(sqlite3_errcode(copy.handle)) }
+            let rc = sqlite3_backup_step(backup, -1)
+            sqlite3_backup_finish(backup)
+            guard rc == SQLITE_DONE else {
+                if rc == SQLITE_FULL { throw LedgerError(.storage, "cannot write \(path): the disk is full; nothing was written") }
+                throw copy.error(rc)
+            }
+            _ = try copy.scalarText("PRAGMA journal_mode=DELETE")
+            guard let size = try copy.scalarInt("SELECT size FROM tree_state WHERE id = 1"),
+                  let root = try copy.scalarBlob("SELECT root FROM tree_heads WHERE size = ?", .int(size)).flatMap({ TreeHash(bytes: $0) }) ?? (size == 0 ? MerkleTree.emptyRoot : nil) else {
+                throw LedgerError(.corrupt, "the copy of \(location.path) has no tree head; run `remedy verify`")
+            }
+            return TreeHead(size: size, root: root)
+        }
+        let file = Glibc.open(temporary, O_RDONLY | O_CLOEXEC)
+        guard file >= 0, fsync(file) == 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
+        close(file)
+        guard rename(temporary, path) == 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
+        done = true
+        let directory = Glibc.open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        return head
+    }
+}

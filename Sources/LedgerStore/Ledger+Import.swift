@@ -1,0 +1,68 @@
+import Events
+
+/// An event as another ledger stored it, to be stored again byte for byte: its envelope and
+/// the header fields read from it.
+public struct StoredEnvelope {
+    public var body: UnsafeRawBufferPointer
+    public var header: StoredEnvelopeHeader
+    public var leafHash: TreeHash
+
+    public init(body: UnsafeRawBufferPointer, header: StoredEnvelopeHeader, leafHash: TreeHash) {
+        self.body = body
+        self.header = header
+        self.leafHash = leafHash
+    }
+}
+
+extension LedgerWriter {
+    /// Stores an event exactly as another ledger stored it (an imported bundle's): its
+    /// position, id, stream version, time and bytes unchanged, so the tree and its root are
+    /// the same. An event at a position the ledger holds already must be the same event.
+    ///
+    /// - Throws: ``LedgerError``: `.conflict` when the ledger holds another event at that
+    ///   position, `.invalidEvent` when the event does not follow the ledger's last one.
+    public func appendStored(_ event: StoredEnvelope) throws {
+        try ledger.mapErrors("import into") { try session.appendStored(event) }
+    }
+}
+
+extension AppendSession {
+    mutating func appendStored(_ event: StoredEnvelope) throws {
+        let header = event.header
+        let body = event.body
+        func field(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: body[range]), as: UTF8.self) }
+        if header.position < nextPosition {
+            let stored = try ledger.connection.cachedStatement("SELECT leaf_hash FROM events WHERE position = ?")
+            defer { stored.reset() }
+            stored.bind(header.position, at: 1)
+            guard try stored.step(), TreeHash(bytes: stored.blobBuffer(0)) == event.leafHash else {
+                throw LedgerError(.conflict, "the ledger's event at position \(header.position) is not the bundle's: the ledger is not a prefix of the bundle")
+            }
+            result.duplicates += 1
+            return
+        }
+        guard header.position == nextPosition else {
+            throw LedgerError(.invalidEvent, "the next position is \(nextPosition), not \(header.position): the bundle does not continue this ledger")
+        }
+        let stream = field(header.stream), recordedAt = field(header.recordedAt)
+        let current = try version(of: try StreamName(stream))
+        guard header.streamVersion == current + 1 else {
+            throw LedgerError(.invalidEvent, "stream \(stream) is at version \(current) in the ledger, and the event at position \(header.position) has version \(header.streamVersion)")
+        }
+        guard recordedAt >= lastRecordedAtText else {
+            throw LedgerError(.invalidEvent, "the event at position \(header.position) was recorded before the ledger's last event")
+        }
+        insert.reset()
+        insert.bind(header.position, at: 1)
+        insert.bind(field(header.id), at: 2)
+        insert.bind(stream, at: 3)
+        insert.bind(header.streamVersion, at: 4)
+        insert.bind(field(header.type), at: 5)
+        insert.bind(recordedAt, at: 6)
+        insert.bind(blob: body, at: 7)
+        insert.bind(blob: event.leafHash, at: 8)
+        try insert.run()
+        try record(leaf: event.leafHash, type: field(header.type), stream: StreamName(stream), version: header.streamVersion, position: header.position)
+        lastRecordedAtText = recordedAt
+    }
+}
