@@ -102,6 +102,10 @@ let package = Package(
             dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events", "Projections", "EventGenerator"]
         ),
         .testTarget(
+            name: "AuditBundleTests",
+            dependencies: ["AuditBundle", "LedgerStore", "Events", "RemediationLoop"]
+        ),
+        .testTarget(
             name: "RemedyCLITests",
             dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop"]
         ),
