@@ -86,6 +86,12 @@ public final class ReadModelView {
     private var memory: [String: MemoryRows] = [:]
     private var caughtUp = false
 
+    /// Whether a read-only ledger's tables reflect every event (asked once).
+    private lazy var storedTablesAreCurrent: Bool = {
+        guard let head = try? ledger.treeHead().size else { return false }
+        return (try? ledger.readModelsReflect(ReadModels.all, position: head)) ?? false
+    }()
+
     public init(ledger: Ledger, asOf: Int? = nil) {
         self.ledger = ledger
         self.asOf = asOf
@@ -96,6 +102,9 @@ public final class ReadModelView {
 
     /// A table's rows, sorted by key; only those whose columns hold the values in `filter`.
     ///
+    /// A ledger that cannot be written (another user's, a read-only copy) is answered from its
+    /// tables when they reflect every event, and otherwise from the events folded in memory.
+    ///
     /// - Throws: ``LedgerError`` or ``LoopError``.
     public func rows(_ table: ReadModelTable, matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
         if isLive {
@@ -104,6 +113,9 @@ public final class ReadModelView {
                 try ledger.catchUp(ReadModels.all)
                 caughtUp = true
             }
+            return try ledger.rows(of: table, matching: filter)
+        }
+        if asOf == nil, storedTablesAreCurrent {
             return try ledger.rows(of: table, matching: filter)
         }
         guard let projection = ReadModels.all.first(where: { $0.tables.contains { $0.name == table.name } }) else {

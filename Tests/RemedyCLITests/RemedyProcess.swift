@@ -24,9 +24,9 @@ enum Remedy {
     /// Runs `remedy ARGS` to completion with `input` on standard input.
     @discardableResult
     static func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:],
-                    directory: String? = nil) throws -> Output {
+                    directory: String? = nil, executable: String? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "REMEDY_LEDGER")
