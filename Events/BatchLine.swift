@@ -82,12 +82,13 @@ public enum BatchLine {
         guard let stream else { throw EventError(.invalidBatchLine, "missing \"stream\"") }
         guard let type else { throw EventError(.invalidBatchLine, "missing \"type\"") }
         guard let data else { throw EventError(.invalidBatchLine, "missing \"data\" (use {} for an empty payload)") }
+        var outcome: CaseOutcomeRecorded.Summary?
         if schemaVersion == ProposedEvent.defaultSchemaVersion, let known = LoopEventType(rawValue: type) {
-            try known.validate(data)
+            outcome = try known.validate(data)
         }
         return try ProposedEvent(
             stream: try StreamName(stream), type: try EventType(type), canonicalData: data,
             id: try id.map { try EventID($0) }, metadata: metadata, expectedVersion: expected,
-            schemaVersion: schemaVersion)
+            schemaVersion: schemaVersion, outcome: outcome)
     }
 }

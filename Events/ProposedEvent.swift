@@ -43,6 +43,9 @@ public struct ProposedEvent: Sendable, Equatable {
     public var metadata: EventMetadata
     public var expectedVersion: ExpectedVersion
     public var schemaVersion: Int
+    /// For a case outcome of the catalogue: the fields folds read, found when the payload
+    /// was checked, so the loop need not parse nearly every event twice.
+    public private(set) var outcome: CaseOutcomeRecorded.Summary?
 
     /// Creates a proposed event from a payload that is canonicalized here.
     ///
@@ -54,11 +57,12 @@ public struct ProposedEvent: Sendable, Equatable {
         schemaVersion: Int = ProposedEvent.defaultSchemaVersion
     ) throws {
         let data = try CanonicalJSON.canonicalizeObject(json)
+        var outcome: CaseOutcomeRecorded.Summary?
         if schemaVersion == ProposedEvent.defaultSchemaVersion, let known = LoopEventType(rawValue: type.rawValue) {
-            try known.validate(data)
+            outcome = try known.validate(data)
         }
         try self.init(stream: stream, type: type, canonicalData: data,
-                      id: id, metadata: metadata, expectedVersion: expectedVersion, schemaVersion: schemaVersion)
+                      id: id, metadata: metadata, expectedVersion: expectedVersion, schemaVersion: schemaVersion, outcome: outcome)
     }
 
     /// Creates a proposed event from a payload that is already canonical JSON.
@@ -69,7 +73,7 @@ public struct ProposedEvent: Sendable, Equatable {
     init(
         stream: StreamName, type: EventType, canonicalData: [UInt8], id: EventID? = nil,
         metadata: EventMetadata = EventMetadata(), expectedVersion: ExpectedVersion = .any,
-        schemaVersion: Int = ProposedEvent.defaultSchemaVersion
+        schemaVersion: Int = ProposedEvent.defaultSchemaVersion, outcome: CaseOutcomeRecorded.Summary? = nil
     ) throws {
         guard canonicalData.count <= Self.maximumPayloadSize else {
             throw EventError(.tooLarge, "the payload is \(canonicalData.count) bytes; the limit is \(Self.maximumPayloadSize) bytes")
@@ -88,5 +92,6 @@ public struct ProposedEvent: Sendable, Equatable {
         self.metadata = metadata
         self.expectedVersion = expectedVersion
         self.schemaVersion = schemaVersion
+        self.outcome = outcome
     }
 }

@@ -31,14 +31,18 @@ extension LoopEventType {
     /// another shape would be an event no read model or decision could ever fold; events are
     /// immutable, so it is refused on the way in.
     ///
+    /// - Returns: for a case outcome, the fields folds read, found on the way (so the loop's
+    ///   checks need not parse the payload again).
     /// - Throws: ``EventError`` (`.catalogueMismatch`) naming the field.
-    public func validate(_ payload: some Collection<UInt8>) throws {
+    @discardableResult
+    public func validate(_ payload: some Collection<UInt8>) throws -> CaseOutcomeRecorded.Summary? {
         func decode<T: Decodable>(_: T.Type) throws { _ = try PayloadDecoder().decode(T.self, from: payload) }
         do {
             // Nearly every event is an outcome: checked field by field in one pass, which
             // keeps a million-event batch as fast as it was without the check.
             if self == .caseOutcomeRecorded { return try CaseOutcomeRecorded.validate(payload) }
             try decode(payloadType)
+            return nil
         } catch let error as DecodingError {
             throw EventError(.catalogueMismatch, "\(rawValue) payloads must have the catalogue's fields "
                              + "(Events/Catalogue/schemas/\(rawValue).schema.json): \(DecodingErrorText.describe(error))")
@@ -74,37 +78,45 @@ extension CaseOutcomeRecorded {
     /// Checks a canonical payload has the fields ``CaseOutcomeRecorded`` decodes, with their
     /// types, as `Decodable` would (unknown fields are allowed, as they are there).
     ///
+    /// - Returns: the fields folds read.
     /// - Throws: `DecodingError` naming the field, as the decoder would.
-    static func validate(_ payload: some Collection<UInt8>) throws {
-        var seen: Set<String> = []
+    static func validate(_ payload: some Collection<UInt8>) throws -> Summary {
+        var key: String?, status: String?, attempt: Int?, skill: String?
         func mismatch(_ key: String, _ type: Any.Type) -> DecodingError {
             .typeMismatch(type, .init(codingPath: [CodingKeys(stringValue: key) ?? CodingKeys.case], debugDescription: "\(key)"))
         }
         try CanonicalJSON.withParser(payload) { parser in
             try parser.walkObject { parser, name in
-                let key = String(decoding: name, as: UTF8.self)
-                seen.insert(key)
-                switch key {
+                let field = String(decoding: name, as: UTF8.self)
+                switch field {
                 case "case", "status", "score", "threshold", "message", "trace_id", "skill":
-                    if parser.peek() == UInt8(ascii: "n") && key != "case" && key != "status" { try parser.skipStoredValue(); return }
-                    guard try parser.parseStringValue() != nil else { throw mismatch(key, String.self) }
+                    if parser.peek() == UInt8(ascii: "n") && field != "case" && field != "status" { try parser.skipStoredValue(); return }
+                    guard let value = try parser.parseStringValue() else { throw mismatch(field, String.self) }
+                    switch field {
+                    case "case": key = value
+                    case "status": status = value
+                    case "skill": skill = value
+                    default: break
+                    }
                 case "attempt", "duration_ms":
-                    if parser.peek() == UInt8(ascii: "n") && key == "duration_ms" { try parser.skipStoredValue(); return }
-                    guard try parser.parseIntegerValue() != nil else { throw mismatch(key, Int.self) }
+                    if parser.peek() == UInt8(ascii: "n") && field == "duration_ms" { try parser.skipStoredValue(); return }
+                    guard let value = try parser.parseIntegerValue() else { throw mismatch(field, Int.self) }
+                    if field == "attempt" { attempt = value }
                 case "properties":
                     if parser.peek() == UInt8(ascii: "n") { try parser.skipStoredValue(); return }
-                    guard parser.peek() == UInt8(ascii: "{") else { throw mismatch(key, [String: String].self) }
+                    guard parser.peek() == UInt8(ascii: "{") else { throw mismatch(field, [String: String].self) }
                     try parser.walkObject { parser, _ in
-                        guard try parser.parseStringValue() != nil else { throw mismatch(key, String.self) }
+                        guard try parser.parseStringValue() != nil else { throw mismatch(field, String.self) }
                     }
                 default:
                     try parser.skipStoredValue()
                 }
             }
         }
-        for required in ["case", "attempt", "status"] where !seen.contains(required) {
+        for (required, present) in [("case", key != nil), ("attempt", attempt != nil), ("status", status != nil)] where !present {
             throw DecodingError.keyNotFound(CodingKeys(stringValue: required)!, .init(codingPath: [], debugDescription: "no value for \"\(required)\""))
         }
+        return Summary(case: key!, attempt: attempt!, status: status!, skill: skill)
     }
 
     /// The canonical bytes, written directly: ingest writes one of these per case attempt, and
@@ -153,7 +165,8 @@ extension ProposedEvent {
     public init(stream: StreamName, outcome: CaseOutcomeRecorded, metadata: EventMetadata) throws {
         try self.init(stream: stream, type: try EventType(LoopEventType.caseOutcomeRecorded.rawValue),
                       canonicalData: outcome.canonicalBytes, metadata: metadata,
-                      schemaVersion: LoopEventType.caseOutcomeRecorded.schemaVersion)
+                      schemaVersion: LoopEventType.caseOutcomeRecorded.schemaVersion,
+                      outcome: CaseOutcomeRecorded.Summary(case: outcome.case, attempt: outcome.attempt, status: outcome.status, skill: outcome.skill))
     }
 }
 

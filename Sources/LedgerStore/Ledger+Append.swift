@@ -110,6 +110,7 @@ struct AppendSession {
     /// The types of the events appended so far (while there are few): read models may still
     /// be caught up mid-transaction when none of these is a type they fold.
     private(set) var appendedTypes: Set<String> = []
+    private var lastAppendedType = ""
     /// Past this many types, any type counts as appended.
     static let typeSetLimit = 64
 
@@ -207,7 +208,11 @@ struct AppendSession {
         try range.append(leaf) { height, index, hash in
             try TreeNodes.record(height: height, index: index, hash: hash, in: connection)
         }
-        if appendedTypes.count < Self.typeSetLimit { appendedTypes.insert(type) }
+        // Consecutive events are mostly of one type: compared first, hashed only when new.
+        if type != lastAppendedType, appendedTypes.count < Self.typeSetLimit {
+            appendedTypes.insert(type)
+            lastAppendedType = type
+        }
         if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
         versions[stream] = version
         nextPosition += 1

@@ -106,11 +106,8 @@ public struct LoopState: Sendable, Equatable {
         case .caseOutcomeRecorded:
             // The hot path of a fold: two fields read straight from the canonical bytes, and
             // the run's map mutated in place (copying it per outcome would be quadratic).
-            guard runs[stream] != nil else { return }
-            let outcome = try CaseOutcomeRecorded.summary(from: data)
-            let key = outcome.case, status = outcome.status
-            if status != "skip" { runs[stream]!.finalStatus[key] = status }
-            if status == "fail" || status == "error", runs[stream]!.started.verifies != nil { runs[stream]!.failedCases.insert(key) }
+            guard let run = runs.index(forKey: stream) else { return }
+            fold(try CaseOutcomeRecorded.summary(from: data), into: run)
         case .evalRunCompleted:
             guard runs[stream] != nil else { return }
             runs[stream]!.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
@@ -201,6 +198,39 @@ public struct LoopState: Sendable, Equatable {
             let ended = try LoopPayload.decode(QuarantineEnded.self, from: data)
             quarantines[SuiteCase(suite: ended.suite, key: ended.case)] = nil
         }
+    }
+
+    /// Folds one case outcome into its run, found once (the hot path of every fold).
+    private mutating func fold(_ outcome: CaseOutcomeRecorded.Summary, into run: Dictionary<String, Run>.Index) {
+        let status = outcome.status
+        if status != "skip" { runs.values[run].finalStatus[outcome.case] = status }
+        if status == "fail" || status == "error", runs.values[run].started.verifies != nil {
+            runs.values[run].failedCases.insert(outcome.case)
+        }
+    }
+
+    /// Checks a case outcome against the loop's rules and folds it: what the door does for
+    /// nearly every event, with the run looked up once and the payload not parsed again.
+    ///
+    /// - Throws: ``LoopError`` when no run is open on the stream, or the status is unknown.
+    public mutating func admit(outcome: CaseOutcomeRecorded.Summary, stream: String) throws {
+        fold(outcome, into: try check(outcome: outcome, stream: stream))
+    }
+
+    /// The run a case outcome goes into, if the loop's rules allow it there.
+    ///
+    /// - Throws: ``LoopError`` when no run is open on the stream, or the status is unknown.
+    func check(outcome: CaseOutcomeRecorded.Summary, stream: String) throws -> Dictionary<String, Run>.Index {
+        guard let run = runs.index(forKey: stream) else {
+            throw LoopError(.invalidState, "no run was started on \(stream): record EvalRunStarted first")
+        }
+        guard runs.values[run].completed == nil else {
+            throw LoopError(.invalidState, "run \(runs.values[run].started.runID) of suite \(runs.values[run].started.suite) has completed")
+        }
+        guard LoopRules.statuses.contains(outcome.status) else {
+            throw LoopError(.invalidState, "unknown status '\(outcome.status)' (expected pass, fail, error or skip)")
+        }
+        return run
     }
 
     /// The cases a verification of `suite` must cover: the golden dataset (declared, else the

@@ -18,7 +18,9 @@ extension LoopSteps {
     public func append(batch next: () throws -> (ProposedEvent, context: String?)?,
                        onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
         try ledger.write { writer in
-            var state: LoopState?
+            // Not an optional: mutating through `state!` would copy the whole state per event.
+            var state = LoopState()
+            var folded = false
             var sawAny = false
             while let (event, context) = try next() {
                 sawAny = true
@@ -30,11 +32,14 @@ extension LoopSteps {
                         }
                         // Folded before the first catalogue event is appended: the read model
                         // the fold reads is caught up to what is committed.
-                        if state == nil { state = try LoopState.fold(writer) }
+                        if !folded {
+                            state = try LoopState.fold(writer)
+                            folded = true
+                        }
                     }
                     let result = try writer.append(event)
                     if let type, !result.isDuplicate {
-                        try Self.admit(type, event, into: &state!)
+                        try Self.admit(type, event, into: &state)
                     }
                     onEach(result)
                 } catch let error as LedgerError where [.invalidEvent, .wrongExpectedVersion, .idConflict].contains(error.code) {
@@ -75,6 +80,10 @@ extension LoopSteps {
     private static func admit(_ type: LoopEventType, _ event: ProposedEvent, into state: inout LoopState) throws {
         let stream = event.stream.rawValue
         do {
+            if type == .caseOutcomeRecorded {
+                try state.admit(outcome: try event.outcome ?? CaseOutcomeRecorded.summary(from: event.data), stream: stream)
+                return
+            }
             try state.check(type, data: event.data, stream: stream)
             try state.apply(type: type.rawValue, data: event.data, stream: stream)
         } catch let error as LoopError {
