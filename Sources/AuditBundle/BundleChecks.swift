@@ -1,15 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
 import Events
 import LedgerStore
 import Projections
 
-/// The checks of one verification pass, member by member, as ``TarReader`` finds them.
+/// The checks of one verification pass, member by member, as ``TarReader`` finds them and
+/// the reading thread hashes them.
 ///
 /// Members come in name order: the checkpoint (verified with the keys given) before the
 /// events it signs, the events before the manifest that describes them, the policies and read
-/// models after it. Each member is hashed as it streams; nothing but the small members is
-/// held in memory.
-struct BundleChecks: TarMemberHandler {
+/// models after it. Nothing but the small members is held in memory.
+struct BundleChecks {
     static let rootMismatch = "events.ndjson: the events do not hash to"
 
     private let verifier: BundleVerifier
@@ -26,7 +31,6 @@ struct BundleChecks: TarMemberHandler {
     private var kind = Kind.readme
     private var name = ""
     private var size = 0
-    private var hasher = SHA256()
     private var buffer: [UInt8] = []
     private var lines = LineSplitter(member: "")
     private var members: [BundleManifest.Member] = []
@@ -64,7 +68,6 @@ struct BundleChecks: TarMemberHandler {
         }
         lastName = name
         kind = try Self.kind(of: name)
-        hasher = SHA256()
         buffer.removeAll(keepingCapacity: true)
         lines = LineSplitter(member: name)
         switch kind {
@@ -87,7 +90,6 @@ struct BundleChecks: TarMemberHandler {
     }
 
     mutating func memberData(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher.update(bufferPointer: bytes)
         switch kind {
         case .checkpoint, .manifest:
             buffer.append(contentsOf: bytes)
@@ -107,8 +109,7 @@ struct BundleChecks: TarMemberHandler {
         }
     }
 
-    mutating func endMember() throws {
-        let digest = hasher.finalize().lowercaseHex
+    mutating func endMember(sha256 digest: String) throws {
         if kind != .manifest {
             members.append(BundleManifest.Member(name: name, size: size, sha256: digest))
             seen.insert(name)
@@ -372,13 +373,15 @@ struct LineSplitter {
     }
 
     mutating func feed(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        guard let base = bytes.baseAddress else { return }
         var start = 0
         while start < bytes.count {
-            guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
+            guard let found = memchr(base + start, 0x0A, bytes.count - start) else {
                 carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
                 guard carry.count <= Self.maximumLine else { throw BundleError.failed(member, "line \(number + 1) is longer than \(Self.maximumLine) bytes") }
                 return
             }
+            let newline = base.distance(to: UnsafeRawPointer(found))
             number += 1
             if carry.isEmpty {
                 try body(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]), number)

@@ -90,7 +90,8 @@ public struct BundleExporter {
             inclusion = lines
         }
         let policies = try adoptedPolicies(from: from, to: to)
-        let (snapshot, projectionInfo) = try readModelSnapshot(at: to, head: head.size)
+        let spool = try Spool()
+        let (snapshot, projectionInfo) = try readModelSnapshot(at: to, head: head.size, into: spool)
 
         let output = try OutputFile(path: path)
         let gzip = try GzipWriter(to: output)
@@ -132,15 +133,19 @@ public struct BundleExporter {
             try tar.add(name: BundleMember.inclusion, bytes: inclusion)
             members.append(described(BundleMember.inclusion, inclusion))
         }
-        let after = policies.map { (BundleMember.policy($0.sha256), $0.text) } + snapshot
+        let policyMembers = policies.map { (BundleMember.policy($0.sha256), $0.text) }
         let manifest = BundleManifest(
             format: BundleManifest.formatName, formatVersion: BundleManifest.currentVersion, origin: checkpoint.checkpoint.origin,
             range: .init(from: from, to: to), tree: .init(size: size, root: checkpoint.checkpoint.root.hex),
             events: .init(count: count, byType: byType), checkpoints: earlierSizes, policies: policies.map(\.sha256),
             readModels: .init(position: to, projections: projectionInfo),
-            members: members + after.map { described($0.0, $0.1) })
+            members: members + policyMembers.map { described($0.0, $0.1) } + snapshot.map(\.described))
         try tar.add(name: BundleMember.manifest, bytes: try manifest.encoded())
-        for (name, bytes) in after { try tar.add(name: name, bytes: bytes) }
+        for (name, bytes) in policyMembers { try tar.add(name: name, bytes: bytes) }
+        for member in snapshot {
+            try tar.begin(name: member.name, size: member.size)
+            try spool.read(from: member.offset, count: member.size) { try tar.write($0) }
+        }
         try tar.finish()
         try gzip.finish()
         try output.commit()
@@ -199,29 +204,54 @@ public struct BundleExporter {
         return policies.keys.sorted().map { ($0, policies[$0]!) }
     }
 
-    /// Every table of every projection as of `position`, a member each, in name order.
-    private func readModelSnapshot(at position: Int, head: Int) throws -> ([(String, [UInt8])], [BundleManifest.ProjectionInfo]) {
+    /// Every table of every projection as of `position`, a member each, in name order: each
+    /// member's place in the spool, size and SHA-256. Live tables are streamed row by row.
+    private func readModelSnapshot(at position: Int, head: Int, into spool: Spool) throws -> ([SpooledMember], [BundleManifest.ProjectionInfo]) {
         var live = false
         if position == head {
             if ledger.mode == .readWrite { try ledger.catchUp(projections) }
             live = try ledger.readModelsReflect(projections, position: position)
         }
         let memory = live ? [] : try ledger.projectInMemory(projections, through: position)
-        var members: [(String, [UInt8])] = []
+        var tables: [(ReadModelTable, Int)] = []
         for (index, projection) in projections.enumerated() {
-            for table in projection.tables {
-                let rows = live ? try ledger.rows(of: table) : memory[index].rows(table.name)
-                members.append((BundleMember.readModel(table.name), ReadModelSnapshot.lines(rows, table: table)))
+            for table in projection.tables { tables.append((table, index)) }
+        }
+        var members: [SpooledMember] = []
+        for (table, index) in tables.sorted(by: { $0.0.name < $1.0.name }) {
+            let start = spool.size
+            var hasher = SHA256()
+            func add(_ row: [RowValue]) throws {
+                let line = ReadModelSnapshot.lines([row], table: table)
+                hasher.update(data: line)
+                try spool.write(line)
             }
+            if live {
+                try ledger.forEachRow(of: table, add)
+            } else {
+                for row in memory[index].rows(table.name) { try add(row) }
+            }
+            members.append(SpooledMember(name: BundleMember.readModel(table.name), offset: start, size: spool.size - start,
+                                         sha256: hasher.finalize().lowercaseHex))
         }
         let info = projections.map { BundleManifest.ProjectionInfo(name: $0.name, version: $0.version, tables: $0.tables.map(\.name)) }
-        return (members.sorted { $0.0 < $1.0 }, info)
+        return (members, info)
     }
 
     private static func fileSize(_ path: String) -> Int {
         var info = stat()
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
+}
+
+/// A member written to the spool first, and where it is there.
+struct SpooledMember {
+    var name: String
+    var offset: Int
+    var size: Int
+    var sha256: String
+
+    var described: BundleManifest.Member { BundleManifest.Member(name: name, size: size, sha256: sha256) }
 }
 
 /// A read model's rows as NDJSON: one canonical JSON object a row, keyed by column name, in

@@ -67,18 +67,37 @@ public struct BundleVerifier {
         guard !keys.isEmpty else { throw BundleError(.invalidArgument, "a bundle is verified with a verifier key (--key)") }
         for kept in known { try kept.verify(trusting: keys) }
         var checks = BundleChecks(verifier: self, onEvent: onEvent, progress: progress)
-        var tar = TarReader(limits: limits)
         let limits = self.limits
-        let chunks = Handoff<[UInt8]>(chunkSize: 1, chunkWeight: 1, maximumQueuedWeight: 8) { emit in
-            try GzipReader.inflate(path: path, limits: limits, emit: emit)
-        }
-        chunks.start()
-        defer { chunks.stop() }
-        do {
-            while let chunk = try chunks.next() {
-                try chunk.withUnsafeBytes { try tar.feed($0, to: &checks) }
+        // The second thread inflates, reads the tar and hashes each member; this one checks
+        // what the members say. Both are busy: a member's SHA-256 costs as much as its leaves'.
+        let items = Handoff<TarItem>(chunkSize: 1, chunkWeight: 1, maximumQueuedWeight: 16) { emit in
+            try withoutActuallyEscaping(emit) { emit in
+                var forwarder = TarItemForwarder(emit: emit)
+                var tar = TarReader(limits: limits)
+                var failure: (any Error)?
+                try GzipReader.inflate(path: path, limits: limits) { chunk in
+                    do {
+                        try chunk.withUnsafeBytes { try tar.feed($0, to: &forwarder) }
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                    return !forwarder.stopped
+                }
+                if let failure { throw failure }
+                if !forwarder.stopped { try tar.finish() }
             }
-            try tar.finish()
+        }
+        items.start()
+        defer { items.stop() }
+        do {
+            while let item = try items.next() {
+                switch item {
+                case .begin(let name, let size): try checks.beginMember(name: name, size: size)
+                case .data(let bytes): try bytes.withUnsafeBytes { try checks.memberData($0) }
+                case .end(let digest): try checks.endMember(sha256: digest)
+                }
+            }
             return try checks.finish()
         } catch let error as BundleError where error.code == .verificationFailed && error.message.hasPrefix(BundleChecks.rootMismatch) {
             // The root is wrong but every line looked right: find the first line that is not
@@ -127,5 +146,34 @@ enum EventsDiagnosis {
         }
 
         mutating func endMember() throws { inEvents = false }
+    }
+}
+
+/// What the reading thread hands over: members as the tar gives them, each with its SHA-256.
+enum TarItem: Sendable {
+    case begin(name: String, size: Int)
+    case data([UInt8])
+    /// The member's SHA-256, lowercase hex.
+    case end(sha256: String)
+}
+
+/// Hashes each member as it passes and hands its pieces on.
+private struct TarItemForwarder: TarMemberHandler {
+    let emit: (TarItem) -> Bool
+    var hasher = SHA256()
+    var stopped = false
+
+    mutating func beginMember(name: String, size: Int) throws {
+        hasher = SHA256()
+        if !emit(.begin(name: name, size: size)) { stopped = true }
+    }
+
+    mutating func memberData(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: bytes)
+        if !stopped, !emit(.data(Array(bytes))) { stopped = true }
+    }
+
+    mutating func endMember() throws {
+        if !stopped, !emit(.end(sha256: hasher.finalize().lowercaseHex)) { stopped = true }
     }
 }

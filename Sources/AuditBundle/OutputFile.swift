@@ -102,3 +102,60 @@ final class OutputFile {
         return BundleError(.io, "cannot write \(path): \(String(cString: strerror(code)))")
     }
 }
+
+/// A temporary file, unlinked as soon as it is made, to hold what would take too much memory
+/// until it is copied on: an export's read-model snapshot, which follows the manifest.
+final class Spool {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private(set) var size = 0
+
+    /// - Throws: ``BundleError`` (`.io`) when no temporary file can be made.
+    init() throws {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(folder)/remedy-spool-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw BundleError(.io, "cannot make a temporary file in \(folder): \(String(cString: strerror(errno)))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    func write(_ bytes: [UInt8]) throws {
+        buffer += bytes
+        size += bytes.count
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let count = buffer.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + offset, buffer.count - offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BundleError(.io, "cannot write a temporary file: \(String(cString: strerror(errno)))")
+            }
+            offset += count
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Passes `count` bytes from `offset` to `body`, in pieces.
+    func read(from offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try flush()
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        var done = 0
+        while done < count {
+            let wanted = min(chunk.count, count - done)
+            let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted, off_t(offset + done)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw BundleError(.io, "cannot read a temporary file: \(String(cString: strerror(errno)))")
+            }
+            guard got > 0 else { throw BundleError(.io, "a temporary file ended early") }
+            try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            done += got
+        }
+    }
+}

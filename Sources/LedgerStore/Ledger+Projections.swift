@@ -76,6 +76,18 @@ extension Ledger {
         }
     }
 
+    /// Calls `body` with each of a table's live rows, in key order, without holding them all:
+    /// what an export streams into a bundle.
+    ///
+    /// - Throws: ``LedgerError``, or what `body` throws.
+    public func forEachRow(of table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws {
+        try mapErrors("read") {
+            let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
+            let statement = try connection.prepare("SELECT * FROM \(table.name) ORDER BY \(keys)")
+            while try statement.step() { try body(SQLTableRows.values(statement, count: table.columns.count)) }
+        }
+    }
+
     /// Folds a projection in memory over the events up to `position` (all of them for nil).
     public func projectInMemory(_ projection: any Projection.Type, through position: Int? = nil) throws -> MemoryRows {
         try projectInMemory([projection], through: position)[0]

@@ -284,16 +284,19 @@ public final class Ledger {
     ///
     /// A CI job that uploads `.remedy/ledger.db` as an artifact, a `cp`, an old `sqlite3`
     /// without the `-wal` file: each sees only the ledger file. So every commit is followed by
-    /// a checkpoint, and when a command exits the file alone holds every committed event. A
-    /// passive checkpoint never waits for other connections; the pages a concurrent reader's
-    /// snapshot still pins are retried for up to about 50 ms, then left to the next commit.
-    /// Large commits also truncate the WAL, so it does not stay as large as the batch was.
-    /// The cost is one more fsync per commit (see BENCHMARKS.md).
+    /// a checkpoint, and when a command exits the file alone holds every committed event.
+    ///
+    /// When no other connection is reading, the checkpoint also empties the WAL (TRUNCATE):
+    /// the next process then starts from an empty log instead of re-reading this commit's
+    /// frames to rebuild its index, and its own checkpoint copies only its own pages. When
+    /// another connection is busy it never waits for it: a passive checkpoint copies what
+    /// that connection's snapshot allows, retried for up to about 50 ms, and the rest is left
+    /// to the next commit. The cost is one more fsync per commit (see BENCHMARKS.md).
     func checkpointAfterCommit(wrote rows: Int) {
         guard mode == .readWrite else { return }
-        if rows >= 10_000 {
-            _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
-        }
+        sqlite3_busy_timeout(connection.handle, 0)
+        defer { connection.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds) }
+        if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK { return }
         for attempt in 0..<10 {
             var log: Int32 = 0, copied: Int32 = 0
             let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)

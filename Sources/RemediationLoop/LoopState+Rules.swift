@@ -16,27 +16,33 @@ extension LoopState {
     /// - Throws: ``LoopError`` saying what the loop requires; `DecodingError` or
     ///   ``EventError`` when the payload does not decode.
     public func check(_ type: LoopEventType, data: [UInt8], stream: String) throws {
-        func decode<T: Decodable>(_: T.Type) throws -> T { try LoopPayload.decode(T.self, from: data) }
-        switch type {
-        case .evalRunStarted: try check(try decode(EvalRunStarted.self), stream: stream)
-        case .caseOutcomeRecorded: _ = try check(outcome: try CaseOutcomeRecorded.summary(from: data), stream: stream)
-        case .evalRunCompleted: try check(try decode(EvalRunCompleted.self), stream: stream)
-        case .failureDetected: try check(try decode(FailureDetected.self), stream: stream)
-        case .regressionDetected: try check(try decode(RegressionDetected.self), stream: stream)
-        case .failureResolved: try check(try decode(FailureResolved.self), stream: stream)
-        case .diagnosisRecorded: try check(try decode(DiagnosisRecorded.self), stream: stream)
-        case .fixProposed: try check(try decode(FixProposed.self), stream: stream)
-        case .fixVerified: try check(try decode(FixVerified.self), stream: stream)
-        case .gateDecided: try check(try decode(GateDecided.self), stream: stream)
-        case .reviewRecorded: try check(try decode(ReviewRecorded.self), stream: stream)
-        case .fixMerged: try check(try decode(FixMerged.self), stream: stream)
-        case .fixReverted: try check(try decode(FixReverted.self), stream: stream)
-        case .guardRetired: try check(try decode(GuardRetired.self), stream: stream)
-        case .caseAliased: try check(try decode(CaseAliased.self), stream: stream)
-        case .policyAdopted: try check(try decode(PolicyAdopted.self), stream: stream)
-        case .datasetDeclared: try check(try decode(DatasetDeclared.self), stream: stream)
-        case .quarantineStarted: try check(try decode(QuarantineStarted.self), stream: stream)
-        case .quarantineEnded: try check(try decode(QuarantineEnded.self), stream: stream)
+        try check(try LoopEvent(type, data: data), stream: stream)
+    }
+
+    /// Checks one decoded event against the state before it.
+    ///
+    /// - Throws: ``LoopError`` saying what the loop requires.
+    public func check(_ event: LoopEvent, stream: String) throws {
+        switch event {
+        case .evalRunStarted(let payload): try check(payload, stream: stream)
+        case .caseOutcome(let outcome): _ = try check(outcome: outcome, stream: stream)
+        case .evalRunCompleted(let payload): try check(payload, stream: stream)
+        case .failureDetected(let payload): try check(payload, stream: stream)
+        case .regressionDetected(let payload): try check(payload, stream: stream)
+        case .failureResolved(let payload): try check(payload, stream: stream)
+        case .diagnosisRecorded(let payload): try check(payload, stream: stream)
+        case .fixProposed(let payload): try check(payload, stream: stream)
+        case .fixVerified(let payload): try check(payload, stream: stream)
+        case .gateDecided(let payload): try check(payload, stream: stream)
+        case .reviewRecorded(let payload): try check(payload, stream: stream)
+        case .fixMerged(let payload): try check(payload, stream: stream)
+        case .fixReverted(let payload): try check(payload, stream: stream)
+        case .guardRetired(let payload): try check(payload, stream: stream)
+        case .caseAliased(let payload): try check(payload, stream: stream)
+        case .policyAdopted(let payload): try check(payload, stream: stream)
+        case .datasetDeclared(let payload): try check(payload, stream: stream)
+        case .quarantineStarted(let payload): try check(payload, stream: stream)
+        case .quarantineEnded(let payload): try check(payload, stream: stream)
         }
     }
 

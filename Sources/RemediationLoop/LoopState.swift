@@ -100,17 +100,27 @@ public struct LoopState: Sendable, Equatable {
     /// - Throws: when a loop event's payload does not decode (a damaged or foreign event).
     public mutating func apply(type: String, data: [UInt8], stream: String) throws {
         guard let known = LoopEventType(rawValue: type) else { return }
-        switch known {
-        case .evalRunStarted:
-            runs[stream] = Run(started: try LoopPayload.decode(EvalRunStarted.self, from: data))
-        case .caseOutcomeRecorded:
+        if known == .caseOutcomeRecorded {
             // The hot path of a fold: two fields read straight from the canonical bytes, and
             // the run's map mutated in place (copying it per outcome would be quadratic).
             guard let run = runs.index(forKey: stream) else { return }
             fold(try CaseOutcomeRecorded.summary(from: data), into: run)
-        case .evalRunCompleted:
+            return
+        }
+        apply(try LoopEvent(known, data: data), stream: stream)
+    }
+
+    /// Folds one decoded event (see ``LoopEvent``).
+    public mutating func apply(_ event: LoopEvent, stream: String) {
+        switch event {
+        case .evalRunStarted(let started):
+            runs[stream] = Run(started: started)
+        case .caseOutcome(let outcome):
+            guard let run = runs.index(forKey: stream) else { return }
+            fold(outcome, into: run)
+        case .evalRunCompleted(let completed):
             guard runs[stream] != nil else { return }
-            runs[stream]!.completed = try LoopPayload.decode(EvalRunCompleted.self, from: data)
+            runs[stream]!.completed = completed
             let run = runs[stream]!
             if run.started.verifies == nil {
                 // Only the latest regular run's statuses are needed (as the fallback golden
@@ -131,52 +141,41 @@ public struct LoopState: Sendable, Equatable {
                     cases[id] = state
                 }
             }
-        case .failureDetected:
-            let detected = try LoopPayload.decode(FailureDetected.self, from: data)
+        case .failureDetected(let detected):
             failures[detected.failure] = Failure(id: detected.failure, detected: detected)
             failureCount += 1
             openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
         case .regressionDetected:
-            // Checked, not kept: the regressions read model has the last passing run.
-            _ = try LoopPayload.decode(RegressionDetected.self, from: data)
-        case .failureResolved:
-            let resolved = try LoopPayload.decode(FailureResolved.self, from: data)
+            // Not kept: the regressions read model has the last passing run.
+            break
+        case .failureResolved(let resolved):
             failures[resolved.failure]?.resolved = resolved
             let id = SuiteCase(suite: resolved.suite, key: resolved.case)
             if openFailureByCase[id] == resolved.failure { openFailureByCase[id] = nil }
             if resolved.becameGuard {
                 guards[id] = Guard(suiteCase: id, failure: resolved.failure, fix: resolved.fix, sinceRun: resolved.runID)
             }
-        case .diagnosisRecorded:
-            let diagnosis = try LoopPayload.decode(DiagnosisRecorded.self, from: data)
+        case .diagnosisRecorded(let diagnosis):
             failures[diagnosis.failure]?.diagnoses.append(diagnosis)
-        case .fixProposed:
-            let proposal = try LoopPayload.decode(FixProposed.self, from: data)
+        case .fixProposed(let proposal):
             fixes[proposal.fix] = Fix(id: proposal.fix, proposal: proposal)
             for failure in proposal.failures { failures[failure]?.fixes.append(proposal.fix) }
-        case .fixVerified:
-            let verification = try LoopPayload.decode(FixVerified.self, from: data)
+        case .fixVerified(let verification):
             fixes[verification.fix]?.verification = verification
             // A new verification supersedes what was decided on the old one.
             fixes[verification.fix]?.gate = nil
             fixes[verification.fix]?.reviews = []
-        case .gateDecided:
-            let gate = try LoopPayload.decode(GateDecided.self, from: data)
+        case .gateDecided(let gate):
             fixes[gate.fix]?.gate = gate
-        case .reviewRecorded:
-            let review = try LoopPayload.decode(ReviewRecorded.self, from: data)
+        case .reviewRecorded(let review):
             fixes[review.fix]?.reviews.append(review)
-        case .fixMerged:
-            let merged = try LoopPayload.decode(FixMerged.self, from: data)
+        case .fixMerged(let merged):
             fixes[merged.fix]?.merged = merged
-        case .fixReverted:
-            let reverted = try LoopPayload.decode(FixReverted.self, from: data)
+        case .fixReverted(let reverted):
             fixes[reverted.fix]?.reverted = reverted
-        case .guardRetired:
-            let retired = try LoopPayload.decode(GuardRetired.self, from: data)
+        case .guardRetired(let retired):
             guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retired = retired
-        case .caseAliased:
-            let alias = try LoopPayload.decode(CaseAliased.self, from: data)
+        case .caseAliased(let alias):
             let from = SuiteCase(suite: alias.suite, key: alias.from), to = SuiteCase(suite: alias.suite, key: alias.to)
             if let state = cases.removeValue(forKey: from) { cases[to] = state }
             if let open = openFailureByCase.removeValue(forKey: from) { openFailureByCase[to] = open }
@@ -184,18 +183,15 @@ public struct LoopState: Sendable, Equatable {
                 carried.suiteCase = to
                 guards[to] = carried
             }
-        case .policyAdopted:
-            policy = try LoopPayload.decode(PolicyAdopted.self, from: data)
-        case .datasetDeclared:
-            let dataset = try LoopPayload.decode(DatasetDeclared.self, from: data)
+        case .policyAdopted(let adopted):
+            policy = adopted
+        case .datasetDeclared(let dataset):
             if let complete = DatasetDeclared.assemble(dataset, pending: &pendingDatasets[dataset.suite]) {
                 datasets[dataset.suite] = complete
             }
-        case .quarantineStarted:
-            let quarantine = try LoopPayload.decode(QuarantineStarted.self, from: data)
+        case .quarantineStarted(let quarantine):
             quarantines[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = quarantine
-        case .quarantineEnded:
-            let ended = try LoopPayload.decode(QuarantineEnded.self, from: data)
+        case .quarantineEnded(let ended):
             quarantines[SuiteCase(suite: ended.suite, key: ended.case)] = nil
         }
     }

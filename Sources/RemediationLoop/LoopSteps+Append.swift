@@ -25,7 +25,8 @@ extension LoopSteps {
             while let (event, context) = try next() {
                 sawAny = true
                 do {
-                    let type = LoopEventType(rawValue: event.type.rawValue)
+                    // An outcome's summary says what it is without matching its type's name.
+                    let type = event.outcome != nil ? .caseOutcomeRecorded : LoopEventType(rawValue: event.type.rawValue)
                     if let type {
                         guard event.schemaVersion == type.schemaVersion else {
                             throw LoopError(.invalidArgument, "\(type.rawValue) of schema version \(event.schemaVersion) is not one this remedy can check (it reads version \(type.schemaVersion)); append it with a remedy that reads it")
@@ -84,8 +85,9 @@ extension LoopSteps {
                 try state.admit(outcome: try event.outcome ?? CaseOutcomeRecorded.summary(from: event.data), stream: stream)
                 return
             }
-            try state.check(type, data: event.data, stream: stream)
-            try state.apply(type: type.rawValue, data: event.data, stream: stream)
+            let decoded = try LoopEvent(type, data: event.data)
+            try state.check(decoded, stream: stream)
+            state.apply(decoded, stream: stream)
         } catch let error as LoopError {
             // Whatever the rule, through this door it is the loop refusing the event (exit 8).
             throw LoopError(.invalidState, "\(type.rawValue) on \(stream) refused: \(error.message)")
