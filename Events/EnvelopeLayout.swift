@@ -33,14 +33,7 @@ public struct EnvelopeLayoutChecker {
     ) -> Bool {
         let bytes = body.bindMemory(to: UInt8.self)
         var index = 0
-        func literal(_ text: StaticString) -> Bool {
-            text.withUTF8Buffer { want in
-                guard index + want.count <= bytes.count,
-                      memcmp(bytes.baseAddress! + index, want.baseAddress!, want.count) == 0 else { return false }
-                index += want.count
-                return true
-            }
-        }
+        func literal(_ text: StaticString) -> Bool { Self.literal(text, in: bytes, at: &index) }
         func same(_ want: [UInt8]) -> Bool {
             guard index + want.count <= bytes.count else { return false }
             let equal = want.withUnsafeBufferPointer { memcmp(bytes.baseAddress! + index, $0.baseAddress!, want.count) == 0 }
@@ -75,6 +68,16 @@ public struct EnvelopeLayoutChecker {
         CanonicalJSON.appendString(utf8: type.bindMemory(to: UInt8.self), to: &expected)
         expected.append(UInt8(ascii: "}"))
         return same(expected) && index == bytes.count
+    }
+
+    /// Whether `text` is at `index` in `bytes`; if so, moves `index` past it.
+    static func literal(_ text: StaticString, in bytes: UnsafeBufferPointer<UInt8>, at index: inout Int) -> Bool {
+        text.withUTF8Buffer { want in
+            guard index + want.count <= bytes.count,
+                  memcmp(bytes.baseAddress! + index, want.baseAddress!, want.count) == 0 else { return false }
+            index += want.count
+            return true
+        }
     }
 
     /// Skips one JSON value whose bytes are trusted to be well-formed (strings and nesting
@@ -157,14 +160,7 @@ public struct StoredEnvelopeHeader: Equatable {
     public init?(_ line: UnsafeRawBufferPointer) {
         let bytes = line.bindMemory(to: UInt8.self)
         var index = 0
-        func literal(_ text: StaticString) -> Bool {
-            text.withUTF8Buffer { want in
-                guard index + want.count <= bytes.count,
-                      memcmp(bytes.baseAddress! + index, want.baseAddress!, want.count) == 0 else { return false }
-                index += want.count
-                return true
-            }
-        }
+        func literal(_ text: StaticString) -> Bool { EnvelopeLayoutChecker.literal(text, in: bytes, at: &index) }
         /// A string's contents up to its closing quote (escapes skipped, not decoded).
         func string() -> Range<Int>? {
             let start = index

@@ -1,52 +1,28 @@
 #if canImport(Glibc)
 import Glibc
-private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
 import Darwin
-private let systemWrite = Darwin.write
 #endif
+import LedgerStore
 
-/// A file written under a temporary name beside its final one, and renamed into place only
-/// when complete and on disk: a partial bundle or backup never exists under its final name.
-///
-/// Writes are buffered (1 MiB); a full disk or another error becomes a ``BundleError`` naming
-/// the file, and the temporary file is removed.
+/// A bundle being written: buffered writes (1 MiB) to a ``PartialFile``, renamed into place
+/// only when complete, so a partial bundle never exists under its final name. A full disk or
+/// another error becomes a ``BundleError`` naming the file, and the temporary file is removed.
 final class OutputFile {
-    let path: String
-    let temporaryPath: String
-    private let descriptor: Int32
+    private let file: PartialFile
     private var buffer: [UInt8] = []
-    private var committed = false
     private static let capacity = 1 << 20
 
-    /// Creates the temporary file (`.NAME.partial-XXXXXX` in the same folder).
-    ///
     /// - Throws: ``BundleError`` (`.io`) when the folder cannot be written.
     init(path: String) throws {
-        self.path = path
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(folder).\(name).partial-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw BundleError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-        descriptor = fd
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        fchmod(fd, 0o644)
+        do { file = try PartialFile(finalPath: path) } catch let error as LedgerError { throw BundleError(.io, error.message) }
         buffer.reserveCapacity(Self.capacity)
-    }
-
-    deinit {
-        if !committed {
-            close(descriptor)
-            unlink(temporaryPath)
-        }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         if buffer.count + bytes.count > Self.capacity { try flush() }
         if bytes.count >= Self.capacity {
-            try writeAll(bytes)
+            try writeThrough(bytes)
         } else {
             buffer.append(contentsOf: bytes)
         }
@@ -57,49 +33,21 @@ final class OutputFile {
     }
 
     private func flush() throws {
-        try buffer.withUnsafeBytes { try writeAll($0) }
+        try buffer.withUnsafeBytes { try writeThrough($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure(errno)
-            }
-            offset += count
-        }
+    private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
+        let code = writeAll(file.descriptor, bytes)
+        if code != 0 { throw BundleError(.io, PartialFile.failure(file.path, code).message) }
     }
 
-    /// Flushes, syncs, and renames the file into place (and syncs the folder).
+    /// Flushes, syncs, and renames the file into place.
     ///
     /// - Throws: ``BundleError`` (`.io`); the temporary file is removed.
     func commit() throws {
         try flush()
-        guard fsync(descriptor) == 0 else { throw failure(errno) }
-        guard close(descriptor) == 0 else { committed = true; unlink(temporaryPath); throw failure(errno) }
-        committed = true
-        guard rename(temporaryPath, path) == 0 else {
-            let code = errno
-            unlink(temporaryPath)
-            throw failure(code)
-        }
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? "."
-        let folderDescriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_CLOEXEC)
-        if folderDescriptor >= 0 {
-            fsync(folderDescriptor)
-            close(folderDescriptor)
-        }
-    }
-
-    private func failure(_ code: Int32) -> BundleError {
-        if code == ENOSPC || code == EDQUOT {
-            return BundleError(.io, "cannot write \(path): the disk is full; nothing was written")
-        }
-        return BundleError(.io, "cannot write \(path): \(String(cString: strerror(code)))")
+        do { try file.commit() } catch let error as LedgerError { throw BundleError(.io, error.message) }
     }
 }
 
@@ -129,15 +77,8 @@ final class Spool {
     }
 
     private func flush() throws {
-        var offset = 0
-        while offset < buffer.count {
-            let count = buffer.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + offset, buffer.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BundleError(.io, "cannot write a temporary file: \(String(cString: strerror(errno)))")
-            }
-            offset += count
-        }
+        let code = buffer.withUnsafeBytes { writeAll(descriptor, $0) }
+        if code != 0 { throw BundleError(.io, "cannot write a temporary file: \(String(cString: strerror(code)))") }
         buffer.removeAll(keepingCapacity: true)
     }
 

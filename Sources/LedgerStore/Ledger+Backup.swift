@@ -26,18 +26,9 @@ extension Ledger {
             }
             guard replacing else { throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it") }
         }
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(folder).\(name).partial-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
-        close(descriptor)
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        var done = false
-        defer { if !done { unlink(temporary); unlink(temporary + "-journal") } }
+        let file = try PartialFile(finalPath: path)
         let head: TreeHead = try mapErrors("back up") {
-            let copy = try SQLiteConnection(path: temporary, flags: SQLITE_OPEN_READWRITE)
+            let copy = try SQLiteConnection(path: file.temporaryPath, flags: SQLITE_OPEN_READWRITE)
             guard let backup = sqlite3_backup_init(copy.handle, "main", connection.handle, "main") else { throw copy.error(sqlite3_errcode(copy.handle)) }
             let rc = sqlite3_backup_step(backup, -1)
             sqlite3_backup_finish(backup)
@@ -52,16 +43,7 @@ extension Ledger {
             }
             return TreeHead(size: size, root: root)
         }
-        let file = Glibc.open(temporary, O_RDONLY | O_CLOEXEC)
-        guard file >= 0, fsync(file) == 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
-        close(file)
-        guard rename(temporary, path) == 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
-        done = true
-        let directory = Glibc.open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
+        try file.commit()
         return head
     }
 }

@@ -4,19 +4,9 @@ import XCTest
 
 /// The integrity tree against official and independently derived RFC 6962/9162 vectors.
 final class MerkleTreeVectorTests: XCTestCase {
-    private func fixture(_ name: String) throws -> [String: Any] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures/vectors"))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
+    private func fixture(_ name: String) throws -> [String: Any] { try Vectors.load(name) }
 
-    private func bytes(hex: String) -> [UInt8] {
-        var out = [UInt8]()
-        var chars = hex.makeIterator()
-        while let high = chars.next(), let low = chars.next() {
-            out.append(UInt8(String([high, low]), radix: 16)!)
-        }
-        return out
-    }
+    private func bytes(hex: String) -> [UInt8] { Vectors.bytes(hex: hex) }
 
     func testHashingPrimitives() throws {
         let cases = try XCTUnwrap(fixture("rfc6962-hasher")["cases"] as? [[String: Any]])

@@ -94,14 +94,7 @@ extension InputFile {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
         defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())")
-            }
-            offset += count
-        }
+        let code = bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+        if code != 0 { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage(code))") }
     }
 }

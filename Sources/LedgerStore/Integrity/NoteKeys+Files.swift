@@ -19,17 +19,11 @@ extension NoteSignerKey {
         // The umask may have cleared bits, never added them; make sure nobody else can read it.
         fchmod(descriptor, 0o600)
         let bytes = Array((text + "\n").utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let message = errnoMessage()
-                close(descriptor)
-                unlink(path)
-                throw LedgerError(.storage, "cannot write the key file \(path): \(message)")
-            }
-            offset += count
+        let code = bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+        if code != 0 {
+            close(descriptor)
+            unlink(path)
+            throw LedgerError(.storage, "cannot write the key file \(path): \(errnoMessage(code))")
         }
         guard fsync(descriptor) == 0, close(descriptor) == 0 else {
             unlink(path)
