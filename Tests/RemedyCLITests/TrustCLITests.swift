@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Events
 import LedgerStore
 
 /// The trust the issue asks for, through the real binary: only `init` creates a ledger, a
@@ -135,6 +136,52 @@ final class TrustCLITests: XCTestCase {
             let append = try reader.run(["append", "--ledger", path, "--stream", "a-1", "--type", "A", "--data", "{}"])
             XCTAssertEqual(append.status, 5, append.stderr)
         }
+
+        // A -wal a killed writer left beside a copy nobody may change: read without it, and said.
+        let wal = downloaded + "/ledger.db-wal"
+        XCTAssertTrue(FileManager.default.createFile(atPath: wal, contents: Data(repeating: 7, count: 4096)))
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: downloaded)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: downloaded) }
+        let status = try reader.run(["status", "--ledger", downloaded + "/ledger.db"])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stderr.hasPrefix("remedy: note: \(wal) holds 4096 bytes"), status.stderr)
+    }
+
+    /// Export by checkpoint size and by time, and nothing left behind when an export fails.
+    func testExportRangesAndFailedExportsLeaveNothing() throws {
+        let ledger = try storyLedger()
+        let keyFile = folder.file("signing.key")
+        let vkey = try Remedy.run(["key", "generate", "--ledger", ledger, "--out", keyFile]).stdout.trimmingCharacters(in: .newlines)
+        let before = try Remedy.run(["export", "--ledger", ledger, "--out", folder.file("none.tar.gz")])
+        XCTAssertEqual(before.status, 2)
+        XCTAssertTrue(before.stderr.contains("no signed checkpoint is stored"), before.stderr)
+        let first = try SignedCheckpoint(parsing: Array(try Remedy.run(["checkpoint", "--ledger", ledger, "--key", keyFile]).stdout.utf8))
+        let since = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 5)
+        usleep(20_000)
+        for index in 0..<3 {
+            XCTAssertEqual(try Remedy.run(["append", "--ledger", ledger, "--stream", "late-1", "--type", "Late", "--data", #"{"i":\#(index)}"#]).status, 0)
+        }
+        XCTAssertEqual(try Remedy.run(["checkpoint", "--ledger", ledger, "--key", keyFile]).status, 0)
+
+        let older = folder.file("older.tar.gz")
+        let byCheckpoint = try Remedy.run(["export", "--ledger", ledger, "--checkpoint", String(first.checkpoint.size), "--out", older, "--json"])
+        XCTAssertEqual(byCheckpoint.status, 0, byCheckpoint.stderr)
+        XCTAssertTrue(byCheckpoint.stdout.contains(#""to":\#(first.checkpoint.size),"tree_size":\#(first.checkpoint.size)"#), byCheckpoint.stdout)
+        XCTAssertEqual(try Remedy.run(["verify-bundle", older, "--key", vkey]).status, 0)
+
+        let late = folder.file("late.tar.gz")
+        let byTime = try Remedy.run(["export", "--ledger", ledger, "--since", since.description, "--out", late, "--json"])
+        XCTAssertEqual(byTime.status, 0, byTime.stderr)
+        XCTAssertTrue(byTime.stdout.contains(#""events":3,"#) && byTime.stdout.contains(#""from":\#(first.checkpoint.size + 1),"#), byTime.stdout)
+        let verified = try Remedy.run(["verify-bundle", late, "--key", vkey, "--known-checkpoint", folder.write("first.txt", String(decoding: first.bytes, as: UTF8.self))])
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        XCTAssertTrue(verified.stdout.contains("extends the kept checkpoint of size \(first.checkpoint.size)"), verified.stdout)
+
+        let refused = try Remedy.run(["export", "--ledger", ledger, "--checkpoint", "2", "--out", folder.file("refused.tar.gz")])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("no checkpoint of size 2 is stored"), refused.stderr)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssertFalse(left.contains { $0.contains("partial") || $0 == "refused.tar.gz" || $0 == "none.tar.gz" }, "\(left)")
     }
 
     func testKeysCheckpointsProofsAndAKeptCheckpoint() throws {
