@@ -5,7 +5,8 @@ import RemediationLoop
 extension Remedy {
     /// `remedy diff RUN_A RUN_B`: what changed between two runs.
     struct Diff: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Compare two runs of a suite: newly failing, newly passing, guards slipped, flaky.")
+        static let configuration = CommandConfiguration(
+            commandName: "diff", abstract: "Compare two runs of a suite: newly failing, newly passing, guards slipped, flaky.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The earlier run.") var runA: String
@@ -39,7 +40,8 @@ extension Remedy {
 
     /// `remedy regressions`: every regression with its last good and first bad run.
     struct Regressions: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List regressions: each with its last good and first bad run and commit.")
+        static let configuration = CommandConfiguration(
+            commandName: "regressions", abstract: "List regressions: each with its last good and first bad run and commit.")
 
         @OptionGroup var options: LedgerOptions
         @Option(help: ArgumentHelp("Only those detected at or after a position, an RFC 3339 time, or run:ID.", valueName: "point")) var since: String?
@@ -75,6 +77,7 @@ extension Remedy {
     /// `remedy stats`: counts by event type, or runs and pass rates by suite or skill over time.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Count the ledger's events by type, or runs and pass rates by suite or skill over time.")
 
         enum Grouping: String, ExpressibleByArgument, CaseIterable { case type, suite, skill }

@@ -12,6 +12,7 @@ extension Remedy {
     /// `remedy append`: one event from flags, or a batch from NDJSON.
     struct Append: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "append",
             abstract: "Append one event, or a batch of events from NDJSON, and print the position.",
             discussion: """
             One event: --stream and --type, with the payload from --data JSON, --data @FILE or standard input.

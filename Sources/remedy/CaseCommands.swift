@@ -4,7 +4,8 @@ import RemediationLoop
 extension Remedy {
     /// `remedy alias OLD NEW`: a renamed case keeps its history.
     struct Alias: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record that a case was renamed; its history carries over.")
+        static let configuration = CommandConfiguration(
+            commandName: "alias", abstract: "Record that a case was renamed; its history carries over.")
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The old case key.") var old: String
         @Argument(help: "The new case key.") var new: String
@@ -22,7 +23,8 @@ extension Remedy {
 
     /// `remedy quarantine CASE --owner --until`: a case whose failures wait for an owner.
     struct Quarantine: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Quarantine a case until a date, with an owner (or end it with --end).")
+        static let configuration = CommandConfiguration(
+            commandName: "quarantine", abstract: "Quarantine a case until a date, with an owner (or end it with --end).")
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The case key.") var `case`: String
         @Option(help: "The case's suite.") var suite: String

@@ -13,6 +13,7 @@ extension Remedy {
     /// `remedy demo`: play the avalanche-forecast story into a new ledger and show the result.
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Play a remediation story from shipped reports into a new ledger; print the decisions, guards, queue, status and verification.",
             discussion: "Without --ledger the demo ledger goes in a new temporary folder, so it never touches .remedy/.")
 

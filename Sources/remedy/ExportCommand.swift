@@ -8,6 +8,7 @@ extension Remedy {
     /// `remedy export`: an audit bundle an auditor verifies offline.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a signed, deterministic audit bundle (.tar.gz) of the ledger's events, proofs, policies and read models.",
             discussion: """
             By default every event up to the latest stored checkpoint (sign one with --key, or remedy checkpoint);

@@ -32,7 +32,8 @@ extension Remedy {
         static let configuration = CommandConfiguration(commandName: "policy", abstract: "Manage the autonomy policy.", subcommands: [Adopt.self, Show.self])
 
         struct Adopt: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Adopt a policy file (JSON): its full text and hash are recorded.")
+            static let configuration = CommandConfiguration(
+            commandName: "adopt", abstract: "Adopt a policy file (JSON): its full text and hash are recorded.")
             @OptionGroup var options: LedgerOptions
             @Argument(help: "The policy file.") var file: String
             @Option(help: "Who adopts it.") var by: String?
@@ -53,7 +54,8 @@ extension Remedy {
         }
 
         struct Show: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Print the policy in force (the default until one is adopted).")
+            static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print the policy in force (the default until one is adopted).")
             @OptionGroup var options: LedgerOptions
 
             func run() throws {
@@ -104,7 +106,8 @@ extension Remedy {
         static let configuration = CommandConfiguration(commandName: "dataset", abstract: "Manage golden datasets.", subcommands: [Declare.self])
 
         struct Declare: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Declare a suite's golden dataset: a file with one case key a line.")
+            static let configuration = CommandConfiguration(
+            commandName: "declare", abstract: "Declare a suite's golden dataset: a file with one case key a line.")
             @OptionGroup var options: LedgerOptions
             @Option(help: "The suite.") var suite: String
             @Option(help: "The dataset's version.") var version: String

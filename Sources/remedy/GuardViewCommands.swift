@@ -7,6 +7,7 @@ extension Remedy {
     /// `remedy guards`: every regression guard, or `--list` for the next eval run to include.
     struct Guards: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "guards",
             abstract: "List the regression guards: their state and where they came from (from the guards read model).")
 
         @OptionGroup var options: LedgerOptions
@@ -64,7 +65,8 @@ extension Remedy {
         static let configuration = CommandConfiguration(commandName: "projections", abstract: "Manage the read models.", subcommands: [Rebuild.self])
 
         struct Rebuild: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Rebuild read models from the first event (built aside, swapped in at once).")
+            static let configuration = CommandConfiguration(
+            commandName: "rebuild", abstract: "Rebuild read models from the first event (built aside, swapped in at once).")
             @OptionGroup var options: LedgerOptions
             @Argument(help: "The projection (default: all).") var name: String?
 
@@ -83,7 +85,8 @@ extension Remedy {
 
     /// `remedy why CASE`: the chain that made a case a guard.
     struct Why: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the chain of events that made a case a regression guard.")
+        static let configuration = CommandConfiguration(
+            commandName: "why", abstract: "Show the chain of events that made a case a regression guard.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The case key.") var `case`: String
@@ -121,11 +124,13 @@ extension Remedy {
     /// `remedy ratchet check --run R`: the CI gate that keeps the ratchet turning one way.
     struct Ratchet: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ratchet",
             abstract: "The ratchet: its history per run, and the check that a run kept every guard.",
             subcommands: [History.self, Check.self], defaultSubcommand: History.self)
 
         struct History: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Per run: guards total, held, slips, pass rate and the high-water mark.")
+            static let configuration = CommandConfiguration(
+            commandName: "history", abstract: "Per run: guards total, held, slips, pass rate and the high-water mark.")
             @OptionGroup var options: LedgerOptions
             @Option(help: "Only this suite.") var suite: String?
             @Flag(help: "Print the history as JSON.") var json = false
@@ -161,6 +166,7 @@ extension Remedy {
 
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(
+            commandName: "check",
                 abstract: "Exit 12 if a guard failed in the run, or a guard not retired did not run in it.")
 
             @OptionGroup var options: LedgerOptions

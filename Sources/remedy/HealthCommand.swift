@@ -6,6 +6,7 @@ extension Remedy {
     /// `remedy health`: per-skill health, its status and the rule that decided it.
     struct Health: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "health",
             abstract: "Show per-skill health: pass rate and trend, failures by lever, fixes, guards, time to fix, and a status with its rule.")
 
         @OptionGroup var options: LedgerOptions

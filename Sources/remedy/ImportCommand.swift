@@ -55,6 +55,7 @@ extension Remedy {
     /// `remedy backup`: a consistent single-file copy while writers write.
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backup",
             abstract: "Write a consistent single-file copy of the ledger (no -wal beside it), while writers keep writing.")
 
         @OptionGroup var options: LedgerOptions

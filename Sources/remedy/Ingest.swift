@@ -12,6 +12,7 @@ extension Remedy {
     /// `remedy ingest`: record a run from its report files and detect what changed.
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ingest",
             abstract: "Record a run from test or eval reports (JUnit XML, promptfoo, inspect_ai) and detect what changed.",
             discussion: "All or nothing: a bad file records nothing. Ingesting the same run from the same reports again records nothing new.")
 

@@ -5,6 +5,7 @@ extension Remedy {
     /// `remedy init`: create a ledger and give it its permanent origin.
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create a ledger and give it a permanent origin (the name its checkpoints carry).",
             discussion: """
             Only init, demo and --init on append and ingest create a ledger: every other command on a

@@ -12,6 +12,7 @@ extension Remedy {
         /// `remedy key generate`: a new signing key in a file, its verifier key on stdout.
         struct Generate: ParsableCommand {
             static let configuration = CommandConfiguration(
+            commandName: "generate",
                 abstract: "Write a new signing key to a file (mode 0600, never overwritten) and print its verifier key.",
                 discussion: """
                 The key file holds the C2SP signed-note signer form (PRIVATE+KEY+name+id+key); keep it secret.

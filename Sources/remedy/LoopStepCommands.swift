@@ -6,7 +6,8 @@ import RemediationLoop
 extension Remedy {
     /// `remedy diagnose`: which lever to pull for a failure.
     struct Diagnose: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record which lever (code, threshold, skill) and target a failure needs.")
+        static let configuration = CommandConfiguration(
+            commandName: "diagnose", abstract: "Record which lever (code, threshold, skill) and target a failure needs.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "A failure id, or the key of a case failing now.") var failure: String
@@ -28,7 +29,8 @@ extension Remedy {
 
     /// `remedy propose`: a fix for one or more failures.
     struct Propose: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a fix proposed for one or more failures.")
+        static let configuration = CommandConfiguration(
+            commandName: "propose", abstract: "Record a fix proposed for one or more failures.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The failures the fix addresses (ids or case keys).") var failures: [String]
@@ -53,7 +55,8 @@ extension Remedy {
 
     /// `remedy review`: a person approves or rejects a fix.
     struct Review: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a person's review of a fix.")
+        static let configuration = CommandConfiguration(
+            commandName: "review", abstract: "Record a person's review of a fix.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The fix id.") var fix: String
@@ -77,7 +80,8 @@ extension Remedy {
 
     /// `remedy merged`: a fix landed.
     struct Merged: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record that a fix merged (after the gate's auto-merge or a person's approval).")
+        static let configuration = CommandConfiguration(
+            commandName: "merged", abstract: "Record that a fix merged (after the gate's auto-merge or a person's approval).")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The fix id.") var fix: String
@@ -95,7 +99,8 @@ extension Remedy {
 
     /// `remedy reverted`: a merged fix was taken back.
     struct Reverted: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record that a merged fix was reverted.")
+        static let configuration = CommandConfiguration(
+            commandName: "reverted", abstract: "Record that a merged fix was reverted.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The fix id.") var fix: String
@@ -116,7 +121,8 @@ extension Remedy {
         static let configuration = CommandConfiguration(commandName: "guard", abstract: "Manage regression guards.", subcommands: [Retire.self])
 
         struct Retire: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Retire a regression guard (a person's decision, with a reason).")
+            static let configuration = CommandConfiguration(
+            commandName: "retire", abstract: "Retire a regression guard (a person's decision, with a reason).")
 
             @OptionGroup var options: LedgerOptions
             @Argument(help: "The guarded case key.") var `case`: String

@@ -6,7 +6,8 @@ import RemediationLoop
 extension Remedy {
     /// `remedy next`: what the loop must do now.
     struct Next: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List what the loop must do now: regressions first, then oldest first.")
+        static let configuration = CommandConfiguration(
+            commandName: "next", abstract: "List what the loop must do now: regressions first, then oldest first.")
 
         @OptionGroup var options: LedgerOptions
         @Flag(help: "Print the queue as JSON.") var json = false

@@ -6,12 +6,14 @@ extension Remedy {
     /// `remedy prove`: inclusion and consistency proofs.
     struct Prove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "prove",
             abstract: "Print an inclusion or a consistency proof (RFC 9162) of the ledger's tree.",
             subcommands: [Inclusion.self, Consistency.self])
 
         /// `remedy prove inclusion`: one event's proof, as a C2SP tlog-proof.
         struct Inclusion: ParsableCommand {
             static let configuration = CommandConfiguration(
+            commandName: "inclusion",
                 abstract: "Prove that an event is in the tree signed by a checkpoint (C2SP tlog-proof text, or --json).",
                 discussion: """
                 The text form needs a stored checkpoint of the tree size: by default the latest one, which must
@@ -63,6 +65,7 @@ extension Remedy {
         /// `remedy prove consistency`: the tree of N events extends the tree of M.
         struct Consistency: ParsableCommand {
             static let configuration = CommandConfiguration(
+            commandName: "consistency",
                 abstract: "Prove that the tree of --to events (default: all) extends the tree of --from events.",
                 discussion: "Text form: a header line, from M, to N, then one base64 hash a line; --json gives hex.")
 

@@ -7,6 +7,7 @@ extension Remedy {
     /// `remedy report`: the loop on one page, as HTML for people or Markdown for CI summaries.
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Summarize the loop: ratchet history, skill health, the queue, the latest regressions.",
             discussion: """
             --html FILE writes one self-contained page (inline SVG, no network). --markdown prints \

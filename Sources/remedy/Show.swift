@@ -5,7 +5,8 @@ import LedgerStore
 extension Remedy {
     /// `remedy show`: one event, for people (or its stored bytes with --json).
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one event by position or event id.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show one event by position or event id.")
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: ArgumentHelp("A global position, or an event id.", valueName: "position|event-id")) var event: String

@@ -4,7 +4,8 @@ import LedgerStore
 extension Remedy {
     /// `remedy status`: counts, size, tree head and last event.
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the event count, streams, file size, tree head and last event.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Print the event count, streams, file size, tree head and last event.")
 
         @OptionGroup var options: LedgerOptions
         @Flag(help: "Print the status as JSON.") var json = false

@@ -6,6 +6,7 @@ extension Remedy {
     /// ledger extends a checkpoint an auditor kept.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Re-hash every event, recompute the tree root and check positions, stream versions and the file.",
             discussion: """
             Exits 0 and prints the verified size and root, or exits 1 naming the first position that does not match.
