@@ -156,6 +156,15 @@ public struct StoredEnvelopeHeader: Equatable {
     public var stream: Range<Int>
     public var type: Range<Int>
 
+    /// The string at `range` (one of this header's) of `line`, its escapes decoded: a stream
+    /// name may hold a quote or a backslash, which the envelope stores escaped.
+    public func text(_ range: Range<Int>, in line: UnsafeRawBufferPointer) -> String {
+        let raw = UnsafeRawBufferPointer(rebasing: line[range])
+        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
+        let quoted = [UInt8(ascii: "\"")] + Array(raw) + [UInt8(ascii: "\"")]
+        return (try? CanonicalJSON.withParser(quoted) { try $0.parseStringValue() }).flatMap { $0 } ?? String(decoding: raw, as: UTF8.self)
+    }
+
     /// Reads the header of `line` (an envelope's bytes, without a newline), or nil.
     public init?(_ line: UnsafeRawBufferPointer) {
         let bytes = line.bindMemory(to: UInt8.self)

@@ -45,10 +45,16 @@ struct BundleChecks {
     private var inclusionLines = 0
     private var prefixRoot: TreeHash?
     private var manifest: BundleManifest?
-    private var replayed: [String: [UInt8]] = [:]
+    /// The manifest's members by name.
+    private var listed: [String: BundleManifest.Member] = [:]
+    private var replayed: [String: String] = [:]
+    private var readModelsSeen: Set<String> = []
 
     /// The most bytes a member held in memory may have (the manifest, the checkpoint).
     static let smallMemberLimit = 16 << 20
+    /// The most earlier checkpoints a bundle may carry, and the largest note.
+    static let maximumEarlierCheckpoints = 100_000
+    static let maximumNote = 64 << 10
 
     init(verifier: BundleVerifier, onEvent: ((VerifiedEvent) throws -> Void)?, progress: @escaping (Int) -> Void) {
         self.verifier = verifier
@@ -71,27 +77,24 @@ struct BundleChecks {
         buffer.removeAll(keepingCapacity: true)
         lines = LineSplitter(member: name)
         switch kind {
-        case .checkpoint, .manifest:
+        case .checkpoint, .manifest, .readme:
             guard size <= Self.smallMemberLimit else { throw fail("\(size) bytes is too large for this member") }
         case .checkpoints, .events:
             guard signed != nil else { throw fail("comes before \(BundleMember.checkpoint), which every bundle has") }
-            if kind == .events { events = EventChecks(checkpoint: signed!.checkpoint, verifier: verifier, known: knownSizes) }
+            if kind == .events { events = try EventChecks(checkpoint: signed!.checkpoint, verifier: verifier, known: knownSizes) }
         case .inclusion:
-            guard events != nil else { throw fail("comes before \(BundleMember.events)") }
+            guard let events else { throw fail("comes before \(BundleMember.events)") }
+            guard !events.isWhole else { throw fail("a bundle of the whole signed tree carries no inclusion proofs") }
         case .policy, .readModel:
-            guard let manifest else { throw fail("comes before \(BundleMember.manifest)") }
-            guard let listed = manifest.members.first(where: { $0.name == name }) else {
-                throw fail("is not listed in the manifest")
-            }
-            guard listed.size == size else { throw fail("is \(size) bytes, but the manifest says \(listed.size)") }
-        case .readme:
-            break
+            guard manifest != nil else { throw fail("comes before \(BundleMember.manifest)") }
+            guard let member = listed[name] else { throw fail("is not listed in the manifest") }
+            guard member.size == size else { throw fail("is \(size) bytes, but the manifest says \(member.size)") }
         }
     }
 
     mutating func memberData(_ bytes: UnsafeRawBufferPointer) throws {
         switch kind {
-        case .checkpoint, .manifest:
+        case .checkpoint, .manifest, .readme:
             buffer.append(contentsOf: bytes)
         case .checkpoints, .inclusion:
             // The splitter is taken out while it calls back into self.
@@ -104,7 +107,7 @@ struct BundleChecks {
             }
         case .events:
             try events!.feed(bytes, onEvent: onEvent, progress: progress)
-        case .readme, .policy, .readModel:
+        case .policy, .readModel:
             break
         }
     }
@@ -116,7 +119,11 @@ struct BundleChecks {
         }
         switch kind {
         case .readme:
-            break
+            // The recipe an auditor runs is this format's, word for word: a bundle cannot
+            // bring a friendlier one.
+            guard buffer.elementsEqual(BundleReadme.text.utf8) else {
+                throw fail("is not the README.txt of this bundle format (its recipe was changed)")
+            }
         case .checkpoint:
             try checkCheckpoint()
         case .checkpoints:
@@ -124,7 +131,7 @@ struct BundleChecks {
             try checkKnownAgainstEarlier()
         case .events:
             try events!.finish()
-            if verifier.replay.isEmpty == false { replayed = try events!.replayedTables() }
+            if !verifier.replay.isEmpty { replayed = events!.replayedTables() }
         case .inclusion:
             try lines.finish()
             guard inclusionLines == events!.count else {
@@ -138,8 +145,10 @@ struct BundleChecks {
             try checkListed(digest)
         case .readModel(let table):
             try checkListed(digest)
-            if let expected = replayed[table] {
-                guard expected == Array(digest.utf8) else {
+            readModelsSeen.insert(table)
+            if !verifier.replay.isEmpty {
+                guard let expected = replayed[table] else { throw fail("is not a read model this remedy rebuilds") }
+                guard expected == digest else {
                     throw fail("differs from the read model rebuilt from the events (the snapshot does not follow from them)")
                 }
             }
@@ -147,7 +156,7 @@ struct BundleChecks {
     }
 
     private func checkListed(_ digest: String) throws {
-        guard let listed = manifest!.members.first(where: { $0.name == name }), listed.sha256 == digest else {
+        guard let listed = listed[name], listed.sha256 == digest else {
             throw fail("its SHA-256 is \(digest), not what the manifest says")
         }
     }
@@ -211,6 +220,9 @@ struct BundleChecks {
         do { entry = try LoopPayload.decode(EarlierCheckpoint.self, from: line) } catch {
             throw fail("line \(number) is not an earlier checkpoint: \(DecodingErrorText.describe(error))")
         }
+        guard earlier.count < Self.maximumEarlierCheckpoints, entry.note.utf8.count <= Self.maximumNote else {
+            throw fail("line \(number): more earlier checkpoints, or a larger note, than a bundle carries")
+        }
         let note: SignedCheckpoint
         let trusted: Bool
         do {
@@ -234,7 +246,8 @@ struct BundleChecks {
             throw fail("line \(number): the checkpoint of size \(entry.size) is not consistent with the bundle's: \(error.message)")
         }
         earlier.append((entry.size, trusted))
-        earlierNotes.append(note)
+        // Only notes a key given signed are worth keeping (import stores them).
+        if trusted { earlierNotes.append(note) }
         earlierRoots[entry.size] = earlierCheckpoint.root
     }
 
@@ -267,7 +280,7 @@ struct BundleChecks {
         }
         let checkpoint = signed!.checkpoint
         do {
-            try MerkleProof.verifyInclusion(leaf: events.leaves[number - 1], index: position - 1, size: checkpoint.size, proof: hashes, root: checkpoint.root)
+            try MerkleProof.verifyInclusion(leaf: try events.leaves.leaf(at: number - 1), index: position - 1, size: checkpoint.size, proof: hashes, root: checkpoint.root)
         } catch let error as LedgerError {
             throw fail("line \(number): the event at position \(position) is not in the signed tree: \(error.message)")
         }
@@ -333,6 +346,8 @@ struct BundleChecks {
             }
         }
         self.manifest = manifest
+        listed = Dictionary(manifest.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        guard listed.count == manifest.members.count else { throw fail("lists a member twice") }
     }
 
     // MARK: - The end
@@ -340,13 +355,19 @@ struct BundleChecks {
     func finish() throws -> BundleVerification {
         guard signed != nil else { throw BundleError.failed(BundleMember.checkpoint, "missing: the bundle has no signed checkpoint") }
         guard let manifest else { throw BundleError.failed(BundleMember.manifest, "missing: the bundle has no manifest") }
-        if events!.first != 1 || events!.count != signed!.checkpoint.size {
+        if !events!.isWhole {
             guard seen.contains(BundleMember.inclusion) else {
-                throw BundleError.failed(BundleMember.inclusion, "missing: a bundle of part of the tree proves each event's inclusion")
+                let events = events!
+                throw BundleError.failed(BundleMember.events, events.first == 1
+                    ? "holds \(events.count) events, but the checkpoint signs \(signed!.checkpoint.size), and no inclusion proofs make it a part: events \(events.count + 1)-\(signed!.checkpoint.size) are missing (the bundle was cut short)"
+                    : "holds positions \(events.first)-\(events.first + events.count - 1) of the tree, without the inclusion proofs a part carries")
             }
         }
         for listed in manifest.members where !seen.contains(listed.name) {
             throw BundleError.failed(listed.name, "missing: the manifest lists it but the bundle does not hold it")
+        }
+        if !verifier.replay.isEmpty, let table = Set(replayed.keys).subtracting(readModelsSeen).sorted().first {
+            throw BundleError.failed(BundleMember.readModel(table), "missing: --replay rebuilt this read model, and the bundle does not hold it")
         }
         for kept in verifier.known.map(\.checkpoint) {
             guard knownConsistent.contains(kept.size) || events!.knownReached.contains(kept.size) else {

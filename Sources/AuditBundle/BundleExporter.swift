@@ -55,7 +55,8 @@ public struct BundleExporter {
     /// - Throws: ``BundleError`` (`.invalidArgument` for an empty range or no checkpoint that
     ///   covers it, `.io` when the file cannot be written), ``LedgerError`` when the ledger
     ///   cannot be read or no longer extends its checkpoint.
-    public func export(_ range: ExportRange, to path: String, progress: (Int) -> Void = { _ in }) throws -> ExportSummary {
+    public func export(_ range: ExportRange, to path: String, replacing: Bool = false, progress: (Int) -> Void = { _ in }) throws -> ExportSummary {
+        try ledger.checkOutput(path, replacing: replacing)
         let head = try ledger.treeHead()
         let (checkpoint, from, to) = try resolve(range, head: head)
         // The ledger must still be the one the checkpoint signed.
@@ -65,7 +66,7 @@ public struct BundleExporter {
 
         var members: [BundleManifest.Member] = []
         func described(_ name: String, _ bytes: [UInt8]) -> BundleManifest.Member {
-            BundleManifest.Member(name: name, size: bytes.count, sha256: SHA256.hash(data: bytes).lowercaseHex)
+            BundleManifest.Member(name: name, size: bytes.count, sha256: SHA256Hex.of(bytes))
         }
 
         // Members other than the events are small: made first, so the manifest can list them.
@@ -150,7 +151,7 @@ public struct BundleExporter {
         try gzip.finish()
         try output.commit()
         progress(count)
-        return ExportSummary(path: path, manifest: manifest, bytes: Int(Self.fileSize(path)), eventsAfterCheckpoint: head.size - size)
+        return ExportSummary(path: path, manifest: manifest, bytes: fileSize(atPath: path) ?? 0, eventsAfterCheckpoint: head.size - size)
     }
 
     private static let newline: [UInt8] = [0x0A]
@@ -171,9 +172,13 @@ public struct BundleExporter {
         case .positions(let from, let to):
             return try covering(from: from, to: to, head: head, none: none)
         case .times(let since, let until):
+            let signed = try ledger.latestCheckpoint()?.checkpoint.size ?? head.size
             let from = try since.map { try ledger.firstPosition(recordedAtOrAfter: $0) } ?? 1
-            let to = try until.map { try ledger.firstPosition(recordedAtOrAfter: $0) - 1 } ?? (try ledger.latestCheckpoint()?.checkpoint.size ?? head.size)
-            guard from <= to else { throw BundleError(.invalidArgument, "no events were recorded in that time range") }
+            let to = try until.map { try ledger.firstPosition(recordedAtOrAfter: $0) - 1 } ?? signed
+            guard from <= head.size, from <= to else { throw BundleError(.invalidArgument, "no events were recorded in that time range") }
+            guard from <= signed else {
+                throw BundleError(.invalidArgument, "the events of that time range come after the latest checkpoint (size \(signed)): sign a newer one with remedy checkpoint --key FILE")
+            }
             return try covering(from: from, to: to, head: head, none: none)
         }
     }
@@ -207,11 +212,15 @@ public struct BundleExporter {
     /// Every table of every projection as of `position`, a member each, in name order: each
     /// member's place in the spool, size and SHA-256. Live tables are streamed row by row.
     private func readModelSnapshot(at position: Int, head: Int, into spool: Spool) throws -> ([SpooledMember], [BundleManifest.ProjectionInfo]) {
-        var live = false
-        if position == head {
-            if ledger.mode == .readWrite { try ledger.catchUp(projections) }
-            live = try ledger.readModelsReflect(projections, position: position)
+        if position == head, ledger.mode == .readWrite { try ledger.catchUp(projections) }
+        // One read transaction: the tables cannot move on between the check and the rows.
+        return try ledger.readTransaction {
+            try snapshot(at: position, head: head, into: spool)
         }
+    }
+
+    private func snapshot(at position: Int, head: Int, into spool: Spool) throws -> ([SpooledMember], [BundleManifest.ProjectionInfo]) {
+        let live = position == head ? try ledger.readModelsReflect(projections, position: position) : false
         let memory = live ? [] : try ledger.projectInMemory(projections, through: position)
         var tables: [(ReadModelTable, Int)] = []
         for (index, projection) in projections.enumerated() {
@@ -238,10 +247,6 @@ public struct BundleExporter {
         return (members, info)
     }
 
-    private static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
-    }
 }
 
 /// A member written to the spool first, and where it is there.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Events
 import LedgerStore
 
@@ -24,7 +19,9 @@ public struct ImportSummary: Sendable, Equatable {
 /// Anything else is refused before a byte is written: the bundle is verified first, against
 /// the ledger opened read-only (its origin, its events where they overlap, and for a bundle
 /// that starts later, its root where the bundle starts); only then is it written, verified
-/// again as it streams into one transaction, so a bundle changed in between writes nothing.
+/// again as it streams into one transaction, so a bundle changed in between writes nothing
+/// (a ledger the import created stays, empty, in that rare case). The transaction holds the
+/// write lock while the bundle is read a second time.
 ///
 /// ```swift
 /// let summary = try BundleImporter(verifier: BundleVerifier(keys: [key])).importBundle("audit.tar.gz", into: path)
@@ -70,24 +67,24 @@ public struct BundleImporter {
         }
 
         let ledger = try Ledger.open(location, mode: .readWrite, create: .ifMissing(origin: manifest.origin), configuration: configuration)
-        do {
-            let result = try ledger.write { writer -> BatchResult in
-                var again = verifier
-                again.replay = []
-                _ = try again.verify(path: path, onEvent: { event in
-                    try writer.appendStored(StoredEnvelope(body: event.line, header: event.header, leafHash: event.leafHash))
-                })
-                for signed in verified.earlierNotes + [verified.signed] { try writer.storeCheckpoint(signed) }
-                return writer.summary
+        let result = try ledger.write { writer -> BatchResult in
+            var again = verifier
+            again.replay = []
+            let second = try again.verify(path: path, onEvent: { event in
+                try writer.appendStored(StoredEnvelope(body: event.line, header: event.header, leafHash: event.leafHash))
+            })
+            // The file read twice must be the same bundle: otherwise this transaction is dropped.
+            guard second.manifest == manifest, second.signed == verified.signed else {
+                throw BundleError(.conflict, "\(path) changed while it was imported; nothing was written")
             }
-            return ImportSummary(origin: manifest.origin, imported: result.appended, alreadyPresent: result.duplicates,
-                                 treeHead: result.treeHead, created: !existed)
-        } catch {
-            // A ledger this import created, and left empty, goes again.
-            if !existed, (try? ledger.treeHead().size) == 0 {
-                for suffix in ["", "-wal", "-shm"] { unlink(location.path + suffix) }
+            // Checkpoints of the tree the ledger now holds, signed by a key given.
+            let head = writer.summary.treeHead.size
+            for signed in second.earlierNotes + [second.signed] where signed.checkpoint.size <= head {
+                try writer.storeCheckpoint(signed)
             }
-            throw error
+            return writer.summary
         }
+        return ImportSummary(origin: manifest.origin, imported: result.appended, alreadyPresent: result.duplicates,
+                             treeHead: result.treeHead, created: !existed)
     }
 }

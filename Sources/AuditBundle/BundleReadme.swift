@@ -56,8 +56,12 @@ enum BundleReadme {
             leaves.append(leaf(line[:-1]))
     assert len(leaves) == last - first + 1 == manifest["events"]["count"]
     if os.path.exists("inclusion.ndjson"):
-        for line, hashed in zip(open("inclusion.ndjson"), leaves):
+        assert not (first == 1 and last == size), "the whole tree needs no inclusion proofs"
+        proofs = open("inclusion.ndjson").read().splitlines()
+        assert len(proofs) == len(leaves), "an inclusion proof for each event"
+        for number, (line, hashed) in enumerate(zip(proofs, leaves)):
             proof = json.loads(line)
+            assert proof["position"] == first + number, "proof %d" % (number + 1)
             fn, sn, r = proof["position"] - 1, size - 1, hashed
             for p in map(base64.b64decode, proof["hashes"]):
                 if fn & 1 or fn == sn:

@@ -66,11 +66,14 @@ public struct BundleVerifier {
                        progress: @escaping (Int) -> Void = { _ in }) throws -> BundleVerification {
         guard !keys.isEmpty else { throw BundleError(.invalidArgument, "a bundle is verified with a verifier key (--key)") }
         for kept in known { try kept.verify(trusting: keys) }
+        for kept in known where known.contains(where: { $0.checkpoint.size == kept.checkpoint.size && $0.checkpoint.root != kept.checkpoint.root }) {
+            throw BundleError(.verificationFailed, "the kept checkpoints of size \(kept.checkpoint.size) sign different roots: the log forked")
+        }
         var checks = BundleChecks(verifier: self, onEvent: onEvent, progress: progress)
         let limits = self.limits
         // The second thread inflates, reads the tar and hashes each member; this one checks
         // what the members say. Both are busy: a member's SHA-256 costs as much as its leaves'.
-        let items = Handoff<TarItem>(chunkSize: 1, chunkWeight: 1, maximumQueuedWeight: 16) { emit in
+        let items = Handoff<TarItem>(chunkSize: 1, chunkWeight: 1, maximumQueuedWeight: 16, inlineFallback: false) { emit in
             try withoutActuallyEscaping(emit) { emit in
                 var forwarder = TarItemForwarder(emit: emit)
                 var tar = TarReader(limits: limits)

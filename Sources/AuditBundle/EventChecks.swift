@@ -21,9 +21,15 @@ struct EventChecks {
     private(set) var first = 0
     private(set) var count = 0
     private var range = CompactRange()
-    /// A partial range's leaf hashes, for the inclusion proofs that follow.
-    private(set) var leaves: [TreeHash] = []
+    /// Every leaf hash, for the inclusion proofs of a part of the tree (whether the bundle is
+    /// one is known only at its end): on disk, not in memory.
+    let leaves: LeafSpool
+    /// Each stream's last version, for the first ``maximumStreams`` streams: a check that
+    /// names the line, where the root alone could not (it vouches for the rest anyway).
     private var streams: [String: Int] = [:]
+    static let maximumStreams = 50_000
+    /// Event types are few; a bundle with more is refused before it fills memory.
+    static let maximumTypes = 10_000
     private var lastRecordedAt: [UInt8] = []
     private(set) var byType: [String: Int] = [:]
     private var lastType: (bytes: [UInt8], key: String) = ([], "")
@@ -34,14 +40,17 @@ struct EventChecks {
     private var splitter = LineSplitter(member: EventChecks.member)
     private var replay: Replay?
 
-    init(checkpoint: Checkpoint, verifier: BundleVerifier, known: [Int: TreeHash]) {
+    init(checkpoint: Checkpoint, verifier: BundleVerifier, known: [Int: TreeHash]) throws {
+        leaves = try LeafSpool()
         self.checkpoint = checkpoint
         self.verifier = verifier
         self.known = known
         if !verifier.replay.isEmpty { replay = Replay(verifier.replay) }
     }
 
-    private var full: Bool { first == 1 }
+    /// Whether the events are the whole tree the checkpoint signs (else a part of it, whose
+    /// events each need an inclusion proof).
+    var isWhole: Bool { first == 1 && count == checkpoint.size }
 
     private func fail(_ message: String) -> BundleError { BundleError.failed(Self.member, message) }
 
@@ -59,6 +68,10 @@ struct EventChecks {
     private mutating func check(_ line: UnsafeRawBufferPointer, number: Int, onEvent: ((VerifiedEvent) throws -> Void)?) throws {
         if line.last == 0x0D { throw fail("line \(number) ends with a carriage return: the line ends were changed to CRLF") }
         guard let header = StoredEnvelopeHeader(line) else { throw Self.diagnose(line, number: number) }
+        guard header.stream.count <= StreamName.maximumLength, header.type.count <= EventType.maximumLength,
+              header.id.count <= 64, header.recordedAt.count <= 64 else {
+            throw fail("line \(number): a header field is longer than an envelope's can be")
+        }
         if first == 0 {
             guard header.position >= 1 else { throw fail("line 1 holds position \(header.position)") }
             first = header.position
@@ -86,7 +99,8 @@ struct EventChecks {
         }
         guard header.schemaVersion >= 1 else { throw fail("line \(number) has schema version \(header.schemaVersion)") }
         let leaf = MerkleTree.leafHash(line)
-        if full {
+        try leaves.append(leaf)
+        if first == 1 {
             range.append(leaf)
             if let root = known[range.size] {
                 guard root == range.root else {
@@ -94,8 +108,6 @@ struct EventChecks {
                 }
                 knownReached.append(range.size)
             }
-        } else {
-            leaves.append(leaf)
         }
         let recordedAt = UnsafeRawBufferPointer(rebasing: line[header.recordedAt])
         if recordedAt.lexicographicallyPrecedes(lastRecordedAt) {
@@ -103,18 +115,22 @@ struct EventChecks {
         }
         lastRecordedAt.removeAll(keepingCapacity: true)
         lastRecordedAt.append(contentsOf: recordedAt)
-        let stream = String(decoding: UnsafeRawBufferPointer(rebasing: line[header.stream]), as: UTF8.self)
+        let stream = header.text(header.stream, in: line)
         if let previous = streams[stream] {
             guard header.streamVersion == previous + 1 else {
                 throw fail("line \(number): stream \(stream) goes from version \(previous) to \(header.streamVersion)")
             }
-        } else if full, header.streamVersion != 1 {
-            throw fail("line \(number): stream \(stream) starts at version \(header.streamVersion), not 1")
+            streams[stream] = header.streamVersion
+        } else if streams.count < Self.maximumStreams {
+            if first == 1, header.streamVersion != 1 {
+                throw fail("line \(number): stream \(stream) starts at version \(header.streamVersion), not 1")
+            }
+            streams[stream] = header.streamVersion
         }
-        streams[stream] = header.streamVersion
         let type = UnsafeRawBufferPointer(rebasing: line[header.type])
-        if !type.elementsEqual(lastType.bytes) { lastType = (Array(type), String(decoding: type, as: UTF8.self)) }
+        if !type.elementsEqual(lastType.bytes) { lastType = (Array(type), header.text(header.type, in: line)) }
         byType[lastType.key, default: 0] += 1
+        guard byType.count <= Self.maximumTypes else { throw fail("line \(number): more than \(Self.maximumTypes) event types: refused") }
         let data = UnsafeRawBufferPointer(rebasing: line[header.data])
         if lastType.key == LoopEventType.policyAdopted.rawValue {
             guard let adopted = try? LoopPayload.decode(PolicyAdopted.self, from: data),
@@ -124,7 +140,7 @@ struct EventChecks {
             policies.insert(adopted.policySHA256)
         }
         if replay != nil {
-            let recorded = String(decoding: recordedAt, as: UTF8.self)
+            let recorded = header.text(header.recordedAt, in: line)
             try replay!.fold(position: header.position, type: lastType.key, stream: stream, recordedAt: recorded, data: data, line: number)
         }
         count += 1
@@ -134,17 +150,16 @@ struct EventChecks {
     mutating func finish() throws {
         try splitter.finish()
         if let gap { throw fail("position \(gap.expected) is missing (line \(gap.line) holds position \(gap.found))") }
-        guard full else { return }
-        guard count == checkpoint.size else {
-            throw fail("holds \(count) events, but the checkpoint signs \(checkpoint.size): events \(count + 1)-\(checkpoint.size) are missing (the bundle was cut short)")
-        }
+        try leaves.finish()
+        // A part of the tree is checked event by event against the inclusion proofs.
+        guard isWhole else { return }
         guard range.root == checkpoint.root else {
             throw BundleError(.verificationFailed, "\(BundleChecks.rootMismatch) the root the checkpoint signs (\(range.root.hex), not \(checkpoint.root.hex)): an event was changed after it was signed")
         }
     }
 
-    /// The read models rebuilt from the events: each table's snapshot SHA-256 (hex bytes).
-    func replayedTables() throws -> [String: [UInt8]] {
+    /// The read models rebuilt from the events: each table's snapshot SHA-256 (hex).
+    func replayedTables() -> [String: String] {
         replay?.tables() ?? [:]
     }
 
@@ -192,13 +207,50 @@ struct Replay {
         }
     }
 
-    func tables() -> [String: [UInt8]] {
-        var out: [String: [UInt8]] = [:]
+    func tables() -> [String: String] {
+        var out: [String: String] = [:]
         for (index, projection) in projections.enumerated() {
             for table in projection.tables {
-                out[table.name] = Array(SHA256Hex.of(ReadModelSnapshot.lines(memories[index].rows(table.name), table: table)).utf8)
+                out[table.name] = SHA256Hex.of(ReadModelSnapshot.lines(memories[index].rows(table.name), table: table))
             }
         }
         return out
+    }
+}
+
+/// Leaf hashes in a temporary file, written in order and read back in order: what the
+/// inclusion proofs of a part of the tree are checked against, without holding 32 bytes an
+/// event in memory.
+final class LeafSpool {
+    private let spool: Spool
+    private var readBuffer: [UInt8] = []
+    private var bufferStart = 0
+
+    init() throws {
+        spool = try Spool()
+    }
+
+    var count: Int { spool.size / 32 }
+
+    func append(_ leaf: TreeHash) throws {
+        try spool.write(leaf.bytes)
+    }
+
+    /// Makes everything written readable.
+    func finish() throws {
+        try spool.read(from: 0, count: 0) { _ in }
+    }
+
+    /// The leaf at `index`; read sequentially, as proofs come in position order.
+    func leaf(at index: Int) throws -> TreeHash {
+        let offset = index * 32
+        if offset < bufferStart || offset + 32 > bufferStart + readBuffer.count {
+            readBuffer.removeAll(keepingCapacity: true)
+            bufferStart = offset
+            let wanted = min(1 << 16, spool.size - offset)
+            try spool.read(from: offset, count: wanted) { readBuffer += $0 }
+        }
+        let start = offset - bufferStart
+        return TreeHash(bytes: readBuffer[start..<(start + 32)])!
     }
 }

@@ -107,16 +107,19 @@ struct AppendSession {
         summary.treeHead = TreeHead(size: range.size, root: range.root)
         return summary
     }
-    /// The types of the events appended so far (while there are few): read models may still
-    /// be caught up mid-transaction when none of these is a type they fold.
-    private(set) var appendedTypes: Set<String> = []
-    private var lastAppendedType = ""
-    /// Past this many types, any type counts as appended.
-    static let typeSetLimit = 64
+    /// The first position this session appends at.
+    private var firstNewPosition = 0
 
-    /// Whether an event of one of `types` may have been appended in this session.
-    func mayHaveAppended(anyOf types: [String]) -> Bool {
-        appendedTypes.count >= Self.typeSetLimit || types.contains { appendedTypes.contains($0) }
+    /// Whether this session has appended an event of one of `types` (asked of the rows it
+    /// wrote, through the type index): read models may still be caught up mid-transaction
+    /// when it has not.
+    func hasAppended(anyOf types: [String]) throws -> Bool {
+        guard result.appended > 0, !types.isEmpty else { return false }
+        let placeholders = Array(repeating: "?", count: types.count).joined(separator: ", ")
+        let statement = try ledger.connection.prepare(
+            "SELECT 1 FROM events INDEXED BY events_by_type WHERE type IN (\(placeholders)) AND position >= ? LIMIT 1")
+        try statement.bind(types.map { .text($0) } + [.int(firstNewPosition)])
+        return try statement.step()
     }
 
     /// Bounds the stream-version cache so a batch over millions of streams stays small.
@@ -150,6 +153,7 @@ struct AppendSession {
             throw LedgerError(.corrupt, "the ledger \(ledger.location.path) has \(lastPosition) events but its tree state covers \(range.size); run `remedy verify`")
         }
         nextPosition = lastPosition + 1
+        firstNewPosition = nextPosition
         // Time never runs backwards in the ledger, whatever the system clock does.
         recordedAt = max(Timestamp.now(), lastRecordedAt)
         recordedAtText = recordedAt.description
@@ -198,20 +202,15 @@ struct AppendSession {
         insert.bind(blob: leaf, at: 8)
         try insert.run()
 
-        try record(leaf: leaf, type: event.type.rawValue, stream: event.stream, version: version, position: position)
+        try record(leaf: leaf, stream: event.stream, version: version, position: position)
         return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
     }
 
     /// What follows every insert: the tree and its kept nodes, the stream's version, the tally.
-    mutating func record(leaf: TreeHash, type: String, stream: StreamName, version: Int, position: Int) throws {
+    mutating func record(leaf: TreeHash, stream: StreamName, version: Int, position: Int) throws {
         let connection = ledger.connection
         try range.append(leaf) { height, index, hash in
             try TreeNodes.record(height: height, index: index, hash: hash, in: connection)
-        }
-        // Consecutive events are mostly of one type: compared first, hashed only when new.
-        if type != lastAppendedType, appendedTypes.count < Self.typeSetLimit {
-            appendedTypes.insert(type)
-            lastAppendedType = type
         }
         if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
         versions[stream] = version

@@ -19,13 +19,7 @@ extension Ledger {
     ///   ledger, `.storage` when it cannot be written (the disk is full, say).
     @discardableResult
     public func backup(to path: String, replacing: Bool = false) throws -> TreeHead {
-        var target = stat(), source = stat()
-        if stat(path, &target) == 0 {
-            if stat(location.path, &source) == 0, target.st_dev == source.st_dev, target.st_ino == source.st_ino {
-                throw LedgerError(.conflict, "\(path) is the ledger itself")
-            }
-            guard replacing else { throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it") }
-        }
+        try checkOutput(path, replacing: replacing)
         let file = try PartialFile(finalPath: path)
         let head: TreeHead = try mapErrors("back up") {
             let copy = try SQLiteConnection(path: file.temporaryPath, flags: SQLITE_OPEN_READWRITE)
@@ -45,5 +39,17 @@ extension Ledger {
         }
         try file.commit()
         return head
+    }
+
+    /// Checks that a file may be written at `path`: never the ledger itself, and a file that
+    /// exists only when asked to replace it.
+    ///
+    /// - Throws: ``LedgerError`` (`.conflict`).
+    public func checkOutput(_ path: String, replacing: Bool) throws {
+        guard fileSize(atPath: path) != nil else { return }
+        if isSameFile(path, location.path) || isSameFile(path, location.path + "-wal") {
+            throw LedgerError(.conflict, "\(path) is the ledger itself")
+        }
+        guard replacing else { throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it") }
     }
 }

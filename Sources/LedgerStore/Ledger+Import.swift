@@ -30,7 +30,6 @@ extension AppendSession {
     mutating func appendStored(_ event: StoredEnvelope) throws {
         let header = event.header
         let body = event.body
-        func field(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: body[range]), as: UTF8.self) }
         if header.position < nextPosition {
             let stored = try ledger.connection.cachedStatement("SELECT leaf_hash FROM events WHERE position = ?")
             defer { stored.reset() }
@@ -44,7 +43,7 @@ extension AppendSession {
         guard header.position == nextPosition else {
             throw LedgerError(.invalidEvent, "the next position is \(nextPosition), not \(header.position): the bundle does not continue this ledger")
         }
-        let stream = field(header.stream), recordedAt = field(header.recordedAt)
+        let stream = header.text(header.stream, in: body), recordedAt = header.text(header.recordedAt, in: body)
         let current = try version(of: try StreamName(stream))
         guard header.streamVersion == current + 1 else {
             throw LedgerError(.invalidEvent, "stream \(stream) is at version \(current) in the ledger, and the event at position \(header.position) has version \(header.streamVersion)")
@@ -54,15 +53,15 @@ extension AppendSession {
         }
         insert.reset()
         insert.bind(header.position, at: 1)
-        insert.bind(field(header.id), at: 2)
+        insert.bind(header.text(header.id, in: body), at: 2)
         insert.bind(stream, at: 3)
         insert.bind(header.streamVersion, at: 4)
-        insert.bind(field(header.type), at: 5)
+        insert.bind(header.text(header.type, in: body), at: 5)
         insert.bind(recordedAt, at: 6)
         insert.bind(blob: body, at: 7)
         insert.bind(blob: event.leafHash, at: 8)
         try insert.run()
-        try record(leaf: event.leafHash, type: field(header.type), stream: StreamName(stream), version: header.streamVersion, position: header.position)
+        try record(leaf: event.leafHash, stream: StreamName(stream), version: header.streamVersion, position: header.position)
         lastRecordedAtText = recordedAt
     }
 }

@@ -143,6 +143,14 @@ extension Ledger {
         try connection.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", .text(name)) == 1
     }
 
+    /// Runs `body` in one read transaction: everything it reads is as of one commit, whatever
+    /// other processes commit meanwhile.
+    ///
+    /// - Throws: ``LedgerError``, or what `body` throws.
+    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try reading("read", body)
+    }
+
     /// Runs `body` in a read transaction, so what it reads agrees with itself; inside a
     /// transaction already (a writer's), in that one.
     func reading<T>(_ action: String, _ body: () throws -> T) throws -> T {

@@ -36,7 +36,7 @@ extension Ledger {
             }
             return LedgerStatus(
                 path: location.path, schemaVersion: try schemaVersion(), eventCount: head.size,
-                streamCount: streams, fileSize: Self.fileSize(location.path) + Self.fileSize(location.path + "-wal"),
+                streamCount: streams, fileSize: (fileSize(atPath: location.path) ?? 0) + (fileSize(atPath: location.path + "-wal") ?? 0),
                 treeHead: head, lastEvent: last)
         }
     }

@@ -121,7 +121,7 @@ public final class Ledger {
             } catch let error as SQLiteError {
                 throw ledgerError(from: error, action: "open", path: path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
             }
-            let wal = fileSize(path + "-wal")
+            let wal = LedgerStore.fileSize(atPath: path + "-wal") ?? 0
             if wal > 32 {
                 ledger.readOnlyNote = "\(path)-wal holds \(wal) bytes a read-only folder keeps remedy from reading; answers reflect \(path) alone"
             }
@@ -189,12 +189,7 @@ public final class Ledger {
 
     /// Whether a ledger file exists at `location` (a file with something in it).
     public static func exists(_ location: LedgerPath) -> Bool {
-        fileSize(location.path) > 0
-    }
-
-    static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        (LedgerStore.fileSize(atPath: location.path) ?? 0) > 0
     }
 
     private static func ensureFolder(of location: LedgerPath) throws {

@@ -55,7 +55,7 @@ public final class LedgerWriter {
     ///   type they fold).
     @discardableResult
     public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
-        guard !session.mayHaveAppended(anyOf: projections.flatMap { $0.eventTypes }) else {
+        guard try !ledger.mapErrors("read", { try session.hasAppended(anyOf: Array(Set(projections.flatMap { $0.eventTypes })).sorted()) }) else {
             throw LedgerError(.invalidEvent, "read models are caught up before a transaction appends events they fold, not after")
         }
         return try ledger.mapErrors("update the read models of") { try ledger.updateInTransaction(projections, rebuildAll: false) }

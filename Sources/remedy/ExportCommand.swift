@@ -26,6 +26,7 @@ extension Remedy {
         @Option(help: ArgumentHelp("The end time, exclusive (RFC 3339).", valueName: "time")) var until: String?
         @Option(help: ArgumentHelp("Every event up to the stored checkpoint of this size.", valueName: "size")) var checkpoint: Int?
         @Option(help: ArgumentHelp("Sign a checkpoint of the current head with this key first.", valueName: "file")) var key: String?
+        @Flag(help: "Replace the bundle if the file exists.") var force = false
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
@@ -65,7 +66,7 @@ extension Remedy {
                 let ledger = signer == nil ? try options.openForReadModels() : try options.open(.readWrite)
                 if let signer { try ledger.signCheckpoint(with: signer) }
                 let showProgress = StandardError.isTerminal
-                let summary = try BundleExporter(ledger: ledger, projections: ReadModels.all).export(range, to: out) { done in
+                let summary = try BundleExporter(ledger: ledger, projections: ReadModels.all).export(range, to: out, replacing: force) { done in
                     if showProgress { StandardError.write("\rexporting: \(done) events") }
                 }
                 if showProgress { StandardError.write("\r\u{1B}[K") }

@@ -154,6 +154,34 @@ final class TamperTests: XCTestCase {
         XCTAssertEqual(Set(messages.values).count, messages.count, "each with its own message: \(messages)")
     }
 
+    /// Members changed together with a manifest that agrees with them: the checks past the
+    /// hashes catch what a hash alone cannot.
+    func testMembersTheManifestAgreesWithAreStillChecked() throws {
+        let readme = members.first { $0.name == BundleMember.readme }!
+        let recipe = Array(text(readme.bytes).replacingOccurrences(of: "sha256sum", with: "true").utf8)
+        XCTAssertNotEqual(recipe, readme.bytes)
+        XCTAssertTrue(try failure(try consistent(replacing(BundleMember.readme, in: members, with: recipe)))
+            .contains("README.txt: is not the README.txt of this bundle format (its recipe was changed)"))
+
+        // Inclusion proofs in a bundle of the whole tree: nothing for them to prove.
+        let position = members.firstIndex { $0.name == BundleMember.events }! + 1
+        var withProofs = members
+        withProofs.insert((BundleMember.inclusion, Array("{}\n".utf8)), at: position)
+        XCTAssertTrue(try failure(try consistent(withProofs)).contains("a bundle of the whole signed tree carries no inclusion proofs"))
+    }
+
+    /// The members with a manifest listing each one's size and hash as it now is.
+    private func consistent(_ members: [(name: String, bytes: [UInt8])]) throws -> [(name: String, bytes: [UInt8])] {
+        var result = members
+        let index = result.firstIndex { $0.name == BundleMember.manifest }!
+        var manifest = try LoopPayload.decode(BundleManifest.self, from: result[index].bytes.dropLast())
+        manifest.members = result.filter { $0.name != BundleMember.manifest }.map {
+            BundleManifest.Member(name: $0.name, size: $0.bytes.count, sha256: SHA256Hex.of($0.bytes))
+        }
+        result[index].bytes = try manifest.encoded()
+        return result
+    }
+
     func testAReadModelSnapshotThatDoesNotFollowFromTheEventsFailsReplay() throws {
         let table = members.first { $0.name == "read-models/guards.ndjson" }!
         var edited = Array(table.bytes)

@@ -177,6 +177,29 @@ final class TrustCLITests: XCTestCase {
         XCTAssertEqual(verified.status, 0, verified.stderr)
         XCTAssertTrue(verified.stdout.contains("extends the kept checkpoint of size \(first.checkpoint.size)"), verified.stdout)
 
+        // A part from the first event, cut by time: its own inclusion proofs, no kept checkpoint needed.
+        let early = folder.file("early.tar.gz")
+        let byUntil = try Remedy.run(["export", "--ledger", ledger, "--until", since.description, "--out", early, "--json"])
+        XCTAssertEqual(byUntil.status, 0, byUntil.stderr)
+        XCTAssertTrue(byUntil.stdout.contains(#""from":1,"#) && byUntil.stdout.contains(#""to":\#(first.checkpoint.size),"tree_size":\#(first.checkpoint.size + 3)"#),
+                      byUntil.stdout)
+        let earlyVerified = try Remedy.run(["verify-bundle", early, "--key", vkey])
+        XCTAssertEqual(earlyVerified.status, 0, earlyVerified.stderr)
+
+        // An existing file is replaced only with --force, and the ledger itself never.
+        let kept = FileManager.default.contents(atPath: late)
+        let exists = try Remedy.run(["export", "--ledger", ledger, "--out", late])
+        XCTAssertEqual(exists.status, 4)
+        XCTAssertTrue(exists.stderr.contains("\(late) exists already; choose another --out, or pass --force"), exists.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: late), kept)
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", ledger, "--out", late, "--force"]).status, 0)
+        XCTAssertNotEqual(FileManager.default.contents(atPath: late), kept, "the whole ledger now")
+        let ledgerBytes = FileManager.default.contents(atPath: ledger)
+        let itself = try Remedy.run(["export", "--ledger", ledger, "--out", ledger, "--force"])
+        XCTAssertEqual(itself.status, 4)
+        XCTAssertTrue(itself.stderr.contains("is the ledger itself"), itself.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: ledger), ledgerBytes)
+
         let refused = try Remedy.run(["export", "--ledger", ledger, "--checkpoint", "2", "--out", folder.file("refused.tar.gz")])
         XCTAssertEqual(refused.status, 2)
         XCTAssertTrue(refused.stderr.contains("no checkpoint of size 2 is stored"), refused.stderr)
@@ -253,6 +276,26 @@ final class TrustCLITests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["verify-bundle", folder.file("none.tar.gz"), "--key", vkey]).status, 2)
         XCTAssertEqual(try Remedy.run(["verify-bundle", bundle]).status, 2, "no key: usage")
         XCTAssertEqual(try Remedy.run(["verify-bundle", bundle, "--key", "not-a-key"]).status, 2)
+
+        // Stream names and types with quotes and backslashes come back exactly.
+        let odd = folder.file("odd.db")
+        XCTAssertEqual(try Remedy.run(["init", "--ledger", odd, "--origin", "ci.example.com/odd"]).status, 0)
+        let oddKey = folder.file("odd.key")
+        let oddVkey = try Remedy.run(["key", "generate", "--ledger", odd, "--out", oddKey]).stdout.trimmingCharacters(in: .newlines)
+        let appended = try Remedy.run(["append", "--ledger", odd, "--stream", #"say-"hi"\there"#, "--type", "Said", "--data", #"{"w":"\u00e9\"\n"}"#])
+        XCTAssertEqual(appended.status, 0, appended.stderr)
+        let oddBundle = folder.file("odd.tar.gz")
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", odd, "--key", oddKey, "--out", oddBundle]).status, 0)
+        let oddCopy = folder.file("odd-copy.db")
+        let oddImport = try Remedy.run(["import", oddBundle, "--key", oddVkey, "--ledger", oddCopy])
+        XCTAssertEqual(oddImport.status, 0, oddImport.stderr)
+        let shown = try Remedy.run(["events", "--ledger", oddCopy, "--stream", #"say-"hi"\there"#])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertTrue(shown.stdout.contains(#""stream":"say-\"hi\"\\there","stream_version":1,"type":"Said"}"#), shown.stdout)
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", oddCopy]).status, 0)
+        let oddAgain = folder.file("odd-again.tar.gz")
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", oddCopy, "--out", oddAgain]).status, 0)
+        XCTAssertEqual(FileManager.default.contents(atPath: oddAgain), FileManager.default.contents(atPath: oddBundle), "byte-identical")
 
         let restored = folder.file("restored.db")
         let imported = try Remedy.run(["import", bundle, "--key", vkey, "--ledger", restored])

@@ -32,6 +32,7 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
     private var cancelled = false
     private var thread: pthread_t?
     private var runsInline = false
+    private let inlineFallback: Bool
 
     private var current: [Item] = []
     private var cursor = 0
@@ -42,9 +43,12 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
     public let maximumQueuedWeight: Int
 
     /// Prepares a handoff; `produce` calls `emit` for each item and stops when it returns false.
+    /// Without `inlineFallback`, a machine that cannot start the second thread makes ``next()``
+    /// throw instead of producing everything at once (for input that must never be held whole).
     public init(chunkSize: Int = 512, chunkWeight: Int = 512, maximumQueuedWeight: Int = 4096,
-                weight: @escaping (Item) -> Int = { _ in 1 },
+                weight: @escaping (Item) -> Int = { _ in 1 }, inlineFallback: Bool = true,
                 produce: @escaping (_ emit: (Item) -> Bool) throws -> Void) {
+        self.inlineFallback = inlineFallback
         self.produce = produce
         self.weight = weight
         self.chunkSize = chunkSize
@@ -90,6 +94,9 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
     public func next() throws -> Item? {
         if runsInline {
             runsInline = false
+            guard inlineFallback else {
+                throw LedgerError(.storage, "cannot start a second thread to read the input: \(errnoMessage())")
+            }
             // No second thread: produce everything now, bounded only by the input.
             chunks = []
             var items: [Item] = []

@@ -20,6 +20,18 @@ public func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> In
     return 0
 }
 
+/// The size of the file at `path`, or nil when there is none.
+public func fileSize(atPath path: String) -> Int? {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : nil
+}
+
+/// Whether two paths name the same file (the same device and inode).
+public func isSameFile(_ path: String, _ other: String) -> Bool {
+    var first = stat(), second = stat()
+    return stat(path, &first) == 0 && stat(other, &second) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
+}
+
 /// A file written under a temporary name beside its final one (`.NAME.partial-XXXXXX`, same
 /// folder, so the rename is atomic) and renamed into place only when complete and on disk:
 /// a partial bundle, backup or copy never exists under its final name, and one that fails is
