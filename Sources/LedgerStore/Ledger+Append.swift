@@ -61,7 +61,7 @@ extension Ledger {
             throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
         }
         return try mapErrors("append to") {
-            try transaction(rows: { $0.appended }) {
+            try transaction {
                 var session = try AppendSession(ledger: self)
                 var sawAny = false
                 while let (event, context) = try next() {

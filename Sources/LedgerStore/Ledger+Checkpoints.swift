@@ -50,6 +50,13 @@ extension Ledger {
         guard checkpoint.size <= head.size else {
             throw LedgerError(.verificationFailed, "the checkpoint signs \(checkpoint.size) events but the ledger has only \(head.size): events were removed")
         }
+        guard checkpoint.size > 0 else {
+            // Every tree extends the empty one; its root is the hash of nothing.
+            guard checkpoint.root == MerkleTree.emptyRoot else {
+                throw LedgerError(.verificationFailed, "the checkpoint of size 0 signs \(checkpoint.root.hex), not the empty tree's root")
+            }
+            return
+        }
         let proof = try consistencyProof(from: checkpoint.size, to: head.size)
         do {
             try proof.verify(fromRoot: checkpoint.root, toRoot: head.root)

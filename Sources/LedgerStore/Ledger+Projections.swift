@@ -108,7 +108,7 @@ extension Ledger {
     /// Catches up (or rebuilds) `projections` in one transaction and one pass over the events.
     private func update(_ projections: [any Projection.Type], rebuildAll: Bool, action: String) throws -> [CatchUp] {
         try mapErrors(action) {
-            try transaction(rows: { $0.map(\.folded).reduce(0, +) }) { try updateInTransaction(projections, rebuildAll: rebuildAll) }
+            try transaction { try updateInTransaction(projections, rebuildAll: rebuildAll) }
         }
     }
 

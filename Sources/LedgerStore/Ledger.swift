@@ -47,10 +47,12 @@ public final class Ledger {
     private let lockedFile: LockedFile
     var idGenerator = EventIDGenerator()
     /// Set when a read-only ledger had to be opened as an immutable file: its folder lets
-    /// nobody create the WAL index, and `walNote` says what that leaves out.
+    /// nobody create the WAL index; the note says what that may leave out.
     public private(set) var readOnlyNote: String?
     /// Whether the file was opened as immutable (see ``readOnlyNote``).
     private(set) var isImmutable = false
+    /// Whether the last commit's checkpoint copied the whole WAL into the file.
+    private var walIsCopied = true
 
     private init(location: LedgerPath, mode: AccessMode, connection: SQLiteConnection,
                  configuration: LedgerConfiguration, lockedFile: LockedFile) {
@@ -60,6 +62,8 @@ public final class Ledger {
         self.configuration = configuration
         self.lockedFile = lockedFile
     }
+
+    deinit { finishCheckpoint() }
 
     /// Opens the ledger at `location`.
     ///
@@ -229,7 +233,7 @@ public final class Ledger {
         }
         if mode == .readWrite {
             // Closing would checkpoint only when this is the last connection to the file; every
-            // commit checkpoints instead (``checkpointAfterCommit(wrote:)``), whoever else is reading.
+            // commit checkpoints instead (``checkpointAfterCommit()``), whoever else is reading.
             _ = remedy_sqlite3_no_checkpoint_on_close(connection.handle)
             if tableCount == 0 {
                 // Only before the first table is written does the page size take effect.
@@ -285,25 +289,42 @@ public final class Ledger {
     /// the next process then starts from an empty log instead of re-reading this commit's
     /// frames to rebuild its index, and its own checkpoint copies only its own pages. When
     /// another connection is busy it never waits for it: a passive checkpoint copies what
-    /// that connection's snapshot allows, retried for up to about 50 ms, and the rest is left
-    /// to the next commit. The cost is one more fsync per commit (see BENCHMARKS.md).
-    func checkpointAfterCommit(wrote rows: Int) {
+    /// that connection's snapshot allows, retried for up to about 50 ms; what is left is
+    /// copied by the next commit, or when the ledger is closed (``finishCheckpoint()``).
+    /// The cost is one more fsync per commit (see BENCHMARKS.md).
+    func checkpointAfterCommit() {
         guard mode == .readWrite else { return }
         sqlite3_busy_timeout(connection.handle, 0)
         defer { connection.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds) }
-        if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK { return }
-        for attempt in 0..<10 {
+        walIsCopied = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK
+            || passiveCheckpoint(attempts: 10)
+    }
+
+    /// Copies what it can of the WAL, retrying while a reader's snapshot holds frames back;
+    /// whether the WAL is copied whole.
+    private func passiveCheckpoint(attempts: Int) -> Bool {
+        for attempt in 0..<attempts {
             var log: Int32 = 0, copied: Int32 = 0
             let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
-            if rc == SQLITE_OK && copied >= log { return }
-            if rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED { return }
-            usleep(UInt32(1_000 * (attempt + 1)))
+            if rc == SQLITE_OK && copied >= log { return true }
+            if rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED { return false }
+            usleep(UInt32(1_000 * min(attempt + 1, 10)))
         }
+        return false
+    }
+
+    /// When the last commit's checkpoint was held back by a reader, tries again for up to
+    /// about half a second before the connection closes, so the command exits with the file
+    /// complete unless a reader holds an old snapshot all that while.
+    func finishCheckpoint() {
+        guard mode == .readWrite, !walIsCopied else { return }
+        sqlite3_busy_timeout(connection.handle, 0)
+        walIsCopied = passiveCheckpoint(attempts: 60)
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): all of it commits, or none.
-    /// Once committed, the ledger file holds it (``checkpointAfterCommit(wrote:)``).
-    func transaction<T>(rows: (T) -> Int = { _ in 0 }, _ body: () throws -> T) throws -> T {
+    /// Once committed, the ledger file holds it (``checkpointAfterCommit()``).
+    func transaction<T>(_ body: () throws -> T) throws -> T {
         try connection.execute("BEGIN IMMEDIATE")
         let result: T
         do {
@@ -313,7 +334,7 @@ public final class Ledger {
             try? connection.execute("ROLLBACK")
             throw error
         }
-        checkpointAfterCommit(wrote: rows(result))
+        checkpointAfterCommit()
         return result
     }
 

@@ -90,7 +90,7 @@ extension Ledger {
             throw LedgerError(.readOnly, "the ledger \(location.path) was opened read-only")
         }
         return try mapErrors("append to") {
-            try transaction(rows: { $0.appended }) {
+            try transaction {
                 let writer = try LedgerWriter(ledger: self)
                 let result = try body(writer)
                 return (result: result, appended: try writer.finish().appended)

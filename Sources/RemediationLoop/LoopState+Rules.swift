@@ -66,6 +66,49 @@ extension LoopState {
         guard completed.suite == run.started.suite, completed.runID == run.started.runID else {
             throw refused("\(stream) is run \(run.started.runID) of suite \(run.started.suite), not run \(completed.runID) of \(completed.suite)")
         }
+        let progress = run.progress ?? Run.Progress()
+        var expected = EvalRunCompleted(suite: completed.suite, runID: completed.runID)
+        expected.cases = progress.caseCount(finalStatus: run.finalStatus)
+        expected.flaky = progress.flaky.count
+        if let fix = run.started.verifies {
+            guard progress.verified else { throw refused("run \(run.started.runID) verifies \(fix): record its FixVerified before the run completes") }
+        } else {
+            if let due = progress.regressionsDue.min() {
+                throw refused("\(due) fails a regression guard: record its RegressionDetected before the run completes")
+            }
+            // Every case that ended failing has an open failure, and none that passed does.
+            var failing = 0
+            var undetected: String?, unresolved: (key: String, failure: String)?
+            for (key, status) in run.finalStatus {
+                let open = openFailureByCase[SuiteCase(suite: completed.suite, key: key)]
+                if status == "pass" {
+                    if let open, key < unresolved?.key ?? "\u{10FFFF}" { unresolved = (key, open) }
+                } else {
+                    failing += 1
+                    if open == nil, key < undetected ?? "\u{10FFFF}" { undetected = key }
+                }
+            }
+            if let undetected {
+                throw refused("\(undetected) ended with \(run.finalStatus[undetected]!) in run \(run.started.runID) and no failure is open for it: record its FailureDetected before the run completes")
+            }
+            if let unresolved {
+                throw refused("\(unresolved.key) passed in run \(run.started.runID) and \(unresolved.failure) is open: record its FailureResolved before the run completes")
+            }
+            expected.newFailures = progress.detected
+            expected.stillFailing = failing - progress.detected
+            expected.fixed = progress.resolved
+            expected.regressions = progress.regressions
+        }
+        let counts: [(String, Int, Int)] = [
+            ("cases", completed.cases, expected.cases), ("new_failures", completed.newFailures, expected.newFailures),
+            ("still_failing", completed.stillFailing, expected.stillFailing), ("fixed", completed.fixed, expected.fixed),
+            ("regressions", completed.regressions, expected.regressions), ("flaky", completed.flaky, expected.flaky),
+        ]
+        let differing = counts.filter { $0.1 != $0.2 }
+        guard differing.isEmpty else {
+            throw refused("run \(run.started.runID) recorded " + differing.map { "\($0.0) \($0.2), not \($0.1)" }.joined(separator: ", ")
+                          + ": a completion counts what the run recorded")
+        }
     }
 
     func check(_ detected: FailureDetected, stream: String) throws {
@@ -99,6 +142,10 @@ extension LoopState {
         guard detected.kind == "regression", regression.suite == detected.suite, regression.case == detected.case,
               regression.runID == detected.runID else {
             throw refused("\(regression.failure) was not detected as a regression of \(regression.case) in run \(regression.runID)")
+        }
+        let progress = runs[try LoopStreams.run(suite: regression.suite, run: regression.runID).rawValue]?.progress
+        guard progress?.regressionsDue.contains(regression.failure) == true else {
+            throw refused("the regression \(regression.failure) was recorded already, or its run \(regression.runID) has completed")
         }
         let id = SuiteCase(suite: regression.suite, key: regression.case)
         guard let guarded = guards[id], guarded.isHolding else { throw refused("\(regression.case) in suite \(regression.suite) is not a regression guard") }
@@ -134,9 +181,12 @@ extension LoopState {
         guard let run = runs[runStream], run.started.verifies == verified.fix else {
             throw refused("run \(verified.runID) of suite \(verified.suite) is not a verification run of \(verified.fix) (ingest it with --verifies \(verified.fix))")
         }
-        guard run.completed == nil else { throw refused("verification run \(verified.runID) has completed; its verification was recorded with it") }
+        guard run.completed == nil, let progress = run.progress else {
+            throw refused("verification run \(verified.runID) has completed; its verification was recorded with it")
+        }
+        guard !progress.verified else { throw refused("the verification of \(verified.fix) by run \(verified.runID) was recorded already") }
         let expected = verification(fix: verified.fix, suite: verified.suite, runID: verified.runID,
-                                    finalStatus: run.finalStatus, failed: run.failedCases)
+                                    finalStatus: run.finalStatus, failed: progress.failed)
         guard verified == expected else {
             throw refused("the verification of \(verified.fix) must be what run \(verified.runID) shows: clean \(expected.clean), "
                           + "\(expected.casesCovered) of \(expected.goldenCases) golden cases, \(expected.guardsFailed.count) guards failed, "
@@ -204,7 +254,7 @@ extension LoopState {
     func check(_ merge: FixMerged, stream: String) throws {
         let current = try fix(merge.fix)
         try expectStream(stream, try LoopStreams.fix(merge.fix), for: "FixMerged")
-        guard !merge.commit.isEmpty, merge.commit.allSatisfy({ $0.isHexDigit }) else {
+        guard !merge.commit.isEmpty, merge.commit.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
             throw LoopError(.invalidArgument, "commit '\(merge.commit)' is not a hex commit id")
         }
         guard current.merged == nil else { throw refused("fix \(merge.fix) merged already (commit \(current.merged!.commit))") }
@@ -303,6 +353,7 @@ extension LoopState {
         guard let run = runs[try LoopStreams.run(suite: suite, run: runID).rawValue], run.started.verifies == nil else {
             throw refused("\(failure) names run \(runID) of suite \(suite), which is not a regular run being recorded")
         }
+        guard run.completed == nil else { throw refused("run \(runID) of suite \(suite) has completed: what it detected was recorded before") }
         return run
     }
 

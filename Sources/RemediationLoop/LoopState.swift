@@ -69,9 +69,35 @@ public struct LoopState: Sendable, Equatable {
         public var completed: EvalRunCompleted?
         /// The final status of each case in the run.
         public var finalStatus: [String: String] = [:]
-        /// For a verification run: the cases with a failing attempt (a guard that failed once
-        /// counts as failed, even if a rerun passed).
-        public var failedCases: Set<String> = []
+        /// While the run is open: what its completion must agree with. Dropped when it
+        /// completes, so memory stays bounded by the open runs.
+        public var progress: Progress? = Progress()
+
+        /// What has been recorded of a run still open, beyond each case's final status.
+        public struct Progress: Sendable, Equatable {
+            /// The cases with a failing attempt (a guard that failed once counts as failed,
+            /// even if a rerun passed).
+            public var failed: Set<String> = []
+            /// The cases with a passing and a failing attempt.
+            public var flaky: Set<String> = []
+            /// The cases whose first attempts were skipped (some may have run later).
+            public var skipped: Set<String> = []
+            /// Failures detected in the run, resolved in it, and regressions recorded.
+            public var detected = 0, resolved = 0, regressions = 0
+            /// Failures detected as regressions whose `RegressionDetected` is still to come.
+            public var regressionsDue: Set<String> = []
+            /// A verification run's `FixVerified` is recorded.
+            public var verified = false
+
+            /// Once the run's detections (or its verification) are being recorded, its outcomes
+            /// are final: another attempt would change what was derived from them.
+            public var isClosed: Bool { detected + resolved + regressions > 0 || verified }
+
+            /// Every case with an attempt, skipped or not.
+            func caseCount(finalStatus: [String: String]) -> Int {
+                finalStatus.count + skipped.count(where: { finalStatus[$0] == nil })
+            }
+        }
     }
 
     public var cases: [SuiteCase: CaseState] = [:]
@@ -121,6 +147,7 @@ public struct LoopState: Sendable, Equatable {
         case .evalRunCompleted(let completed):
             guard runs[stream] != nil else { return }
             runs[stream]!.completed = completed
+            runs[stream]!.progress = nil
             let run = runs[stream]!
             if run.started.verifies == nil {
                 // Only the latest regular run's statuses are needed (as the fallback golden
@@ -145,11 +172,19 @@ public struct LoopState: Sendable, Equatable {
             failures[detected.failure] = Failure(id: detected.failure, detected: detected)
             failureCount += 1
             openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
-        case .regressionDetected:
-            // Not kept: the regressions read model has the last passing run.
-            break
+            updateProgress(suite: detected.suite, runID: detected.runID) { progress in
+                progress.detected += 1
+                if detected.kind == "regression" { progress.regressionsDue.insert(detected.failure) }
+            }
+        case .regressionDetected(let regression):
+            // Otherwise not kept: the regressions read model has the last passing run.
+            updateProgress(suite: regression.suite, runID: regression.runID) { progress in
+                progress.regressions += 1
+                progress.regressionsDue.remove(regression.failure)
+            }
         case .failureResolved(let resolved):
             failures[resolved.failure]?.resolved = resolved
+            updateProgress(suite: resolved.suite, runID: resolved.runID) { $0.resolved += 1 }
             let id = SuiteCase(suite: resolved.suite, key: resolved.case)
             if openFailureByCase[id] == resolved.failure { openFailureByCase[id] = nil }
             if resolved.becameGuard {
@@ -162,6 +197,7 @@ public struct LoopState: Sendable, Equatable {
             for failure in proposal.failures { failures[failure]?.fixes.append(proposal.fix) }
         case .fixVerified(let verification):
             fixes[verification.fix]?.verification = verification
+            updateProgress(suite: verification.suite, runID: verification.runID) { $0.verified = true }
             // A new verification supersedes what was decided on the old one.
             fixes[verification.fix]?.gate = nil
             fixes[verification.fix]?.reviews = []
@@ -197,12 +233,34 @@ public struct LoopState: Sendable, Equatable {
     }
 
     /// Folds one case outcome into its run, found once (the hot path of every fold).
+    ///
+    /// An open run also tallies what its completion must agree with; a completed one (whose
+    /// outcomes a fold may read after its completion) only keeps final statuses.
     private mutating func fold(_ outcome: CaseOutcomeRecorded.Summary, into run: Dictionary<String, Run>.Index) {
-        let status = outcome.status
-        if status != "skip" { runs.values[run].finalStatus[outcome.case] = status }
-        if status == "fail" || status == "error", runs.values[run].started.verifies != nil {
-            runs.values[run].failedCases.insert(outcome.case)
+        let status = outcome.status, key = outcome.case
+        guard runs.values[run].progress != nil else {
+            if status != "skip" { runs.values[run].finalStatus[key] = status }
+            return
         }
+        switch status {
+        case "pass":
+            runs.values[run].finalStatus[key] = status
+            if !runs.values[run].progress!.failed.isEmpty, runs.values[run].progress!.failed.contains(key) {
+                runs.values[run].progress!.flaky.insert(key)
+            }
+        case "fail", "error":
+            if runs.values[run].finalStatus.updateValue(status, forKey: key) == "pass" { runs.values[run].progress!.flaky.insert(key) }
+            runs.values[run].progress!.failed.insert(key)
+        default:
+            if runs.values[run].finalStatus[key] == nil { runs.values[run].progress!.skipped.insert(key) }
+        }
+    }
+
+    /// Updates the progress of a run if it is open.
+    private mutating func updateProgress(suite: String, runID: String, _ update: (inout Run.Progress) -> Void) {
+        guard let stream = try? LoopStreams.run(suite: suite, run: runID).rawValue,
+              let index = runs.index(forKey: stream), runs.values[index].progress != nil else { return }
+        update(&runs.values[index].progress!)
     }
 
     /// Checks a case outcome against the loop's rules and folds it: what the door does for
@@ -222,6 +280,9 @@ public struct LoopState: Sendable, Equatable {
         }
         guard runs.values[run].completed == nil else {
             throw LoopError(.invalidState, "run \(runs.values[run].started.runID) of suite \(runs.values[run].started.suite) has completed")
+        }
+        guard runs.values[run].progress?.isClosed != true else {
+            throw LoopError(.invalidState, "run \(runs.values[run].started.runID) of suite \(runs.values[run].started.suite) has its \(runs.values[run].started.verifies == nil ? "detections" : "verification") recorded: its outcomes are final")
         }
         guard LoopRules.statuses.contains(outcome.status) else {
             throw LoopError(.invalidState, "unknown status '\(outcome.status)' (expected pass, fail, error or skip)")

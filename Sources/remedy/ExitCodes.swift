@@ -92,6 +92,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
 func fail(_ message: String, _ code: RemedyExitCode) -> Never {
     let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
     StandardError.write("remedy: error: \(line)\n")
+    terminate(code)
+}
+
+/// Ends the process with `code`, output flushed. (Inside a command type, `exit` names the
+/// argument parser's `exit(withError:)`.)
+func terminate(_ code: RemedyExitCode) -> Never {
     StandardOutput.shared.flush()
     exit(code.rawValue)
 }

@@ -49,6 +49,7 @@ extension Remedy {
                                               ?? "no stored checkpoint covers position \(stored.position): sign one with remedy checkpoint --key FILE")
                         }
                         let proof = try ledger.inclusionProof(position: stored.position, size: checkpoint.checkpoint.size)
+                        try ledger.checkConsistency(with: checkpoint)
                         StandardOutput.shared.write(String(decoding: TlogProof(index: proof.index, hashes: proof.hashes, checkpoint: checkpoint.bytes).bytes, as: UTF8.self))
                     } else {
                         let proof = try ledger.inclusionProof(position: stored.position, size: treeSize == 0 ? nil : treeSize)

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import Events
 import LedgerStore
@@ -31,7 +26,7 @@ struct Remedy: ParsableCommand {
                 let code = exitCode(for: error)
                 if code == .validationFailure {
                     StandardError.write(fullMessage(for: error) + "\n")
-                    Glibc.exit(RemedyExitCode.invalidInput.rawValue)
+                    terminate(.invalidInput)
                 }
                 exit(withError: error)
             }

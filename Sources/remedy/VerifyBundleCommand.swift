@@ -91,7 +91,9 @@ extension Remedy {
                         output.writeLine("consistent with \(verified.earlierCheckpoints.count) earlier checkpoints\(untrusted > 0 ? " (\(untrusted) signed by keys not given)" : "")")
                     }
                     for size in verified.knownCheckpoints { output.writeLine("extends the kept checkpoint of size \(size)") }
-                    if verified.replayed { output.writeLine("read models rebuilt from the events: equal to the bundle's") }
+                    output.writeLine(verified.replayed ? "read models rebuilt from the events: equal to the bundle's"
+                                     : "read models: as the manifest lists them, not rebuilt from the events ("
+                                     + (manifest.range.from == 1 ? "--replay checks them)" : "a part that starts past the first event cannot be replayed)"))
                 }
                 StandardOutput.shared.flush()
             }

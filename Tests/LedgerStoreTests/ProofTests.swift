@@ -91,6 +91,11 @@ final class ProofTests: XCTestCase {
         XCTAssertEqual(try ledger.checkpoints().map(\.checkpoint.size), [10, 15])
         XCTAssertEqual(try ledger.latestCheckpoint(), second)
         XCTAssertNoThrow(try ledger.verifyExtends(checkpointNote: first.bytes, trusting: [key.verifier]))
+        // A checkpoint kept of the empty tree: every ledger extends it, if it signs the empty root.
+        let empty = try SignedCheckpoint(signing: Checkpoint(origin: "ci.example.com/evals", size: 0, root: MerkleTree.emptyRoot), with: key)
+        XCTAssertNoThrow(try ledger.verifyExtends(checkpointNote: empty.bytes, trusting: [key.verifier]))
+        let notEmpty = try SignedCheckpoint(signing: Checkpoint(origin: "ci.example.com/evals", size: 0, root: MerkleTree.leafHash([9])), with: key)
+        assertLedgerError(.verificationFailed, "not the empty tree's root") { try ledger.verifyExtends(checkpointNote: notEmpty.bytes, trusting: [key.verifier]) }
 
         // A checkpoint the ledger does not extend (another history of 15 events) is refused,
         // and the next signing is refused too: the ledger no longer matches what was signed.

@@ -363,5 +363,21 @@ extension ProjectionTests {
         let guards = try ledger.rows(of: GuardsProjection.table)
         #expect(!guards.isEmpty)
         #expect(try ledger.rows(of: RatchetProjection.runs).count == state.runs.values.filter { $0.completed != nil }.count)
+        #expect(try ledger.write { writer in try LoopState.fold(writer) } == state)
+
+        // A regression is recorded once, while its run is open; the same one again is refused.
+        var query = EventQuery()
+        query.types = ["RegressionDetected"]
+        var last: (stream: String, payload: [UInt8])?
+        try ledger.forEachEvent(query) { _, _, stream, bytes in
+            last = (stream, Array(EventEnvelope.payloadBytes(of: bytes)!))
+            return true
+        }
+        let regression = try #require(last)
+        let again = try ProposedEvent(stream: StreamName(regression.stream), type: EventType("RegressionDetected"), json: regression.payload)
+        #expect(throws: LoopError.self) { try steps.append(again) }
+        do { try steps.append(again) } catch let error as LoopError {
+            #expect(error.message.contains("was recorded already, or its run"), "\(error.message)")
+        }
     }
 }

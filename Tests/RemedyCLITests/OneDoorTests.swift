@@ -95,7 +95,7 @@ final class OneDoorTests: XCTestCase {
         try assertRefused("ReviewRecorded", stream: "fix-a", #"{"fix":"a","verdict":"approve","by":"agent:fixer"}"#, "reviews are a person's")
         try assertRefused("FailureResolved", stream: "failure-1",
                           #"{"failure":"failure-1","suite":"avalanche-golden","case":"forecast.bulletins::slf-date-format","run_id":"1","fix":"a","became_guard":true}"#,
-                          "did not pass in run 1")
+                          "run 1 of suite avalanche-golden has completed")
         try assertRefused("FixVerified", stream: "fix-a",
                           #"{"fix":"a","suite":"avalanche-golden","run_id":"1","dataset_source":"declared","golden_cases":1,"cases_covered":1,"missing_cases":[],"guards_total":0,"guards_failed":[],"fail_to_pass":[],"pass_to_fail":[],"still_failing":[],"clean":true}"#,
                           "is not a verification run of a")
@@ -112,6 +112,41 @@ final class OneDoorTests: XCTestCase {
         try assertRefused("GuardRetired", stream: "case-0000000000000000",
                           #"{"suite":"avalanche-golden","case":"forecast.bulletins::slf-date-format","reason":"r","by":"ci"}"#, "retired by a person")
         XCTAssertEqual(try run(["verify"]).status, 0)
+    }
+
+    /// A run written by hand completes only with what ingest would have derived from its
+    /// outcomes: every detection and resolution, and the counts; its outcomes are final once
+    /// detection starts.
+    func testAHandWrittenRunCompletesOnlyWithItsDetections() throws {
+        XCTAssertEqual(try run(["init"]).status, 0)
+        func line(_ type: String, _ stream: String, _ data: String) -> String { #"{"stream":"\#(stream)","type":"\#(type)","data":\#(data)}"# }
+        func outcome(_ key: String, _ attempt: Int, _ status: String) -> String {
+            line("CaseOutcomeRecorded", "run-s/1", #"{"case":"\#(key)","attempt":\#(attempt),"status":"\#(status)"}"#)
+        }
+        let started = line("EvalRunStarted", "run-s/1", #"{"suite":"s","run_id":"1","kind":"eval","format":"junit","reports":[]}"#)
+        // a passes, b fails, c is skipped, d fails and then passes (flaky).
+        let outcomes = [outcome("a", 1, "pass"), outcome("b", 1, "fail"), outcome("c", 1, "skip"), outcome("d", 1, "fail"), outcome("d", 2, "pass")]
+        let detected = line("FailureDetected", "failure-1",
+                            #"{"failure":"failure-1","kind":"eval","suite":"s","case":"b","run_id":"1","first_failing_run":"1","status":"fail","passed_before":false}"#)
+        func completed(flaky: Int = 1, newFailures: Int = 1) -> String {
+            line("EvalRunCompleted", "run-s/1", #"{"suite":"s","run_id":"1","tests":5,"failures":2,"errors":0,"skipped":1,"duplicates":0,"cases":4,"new_failures":\#(newFailures),"still_failing":0,"fixed":0,"regressions":0,"flaky":\#(flaky)}"#)
+        }
+        func refused(_ lines: [String], _ fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let result = try run(["append", "--ndjson", "-"], input: Data(lines.joined(separator: "\n").utf8))
+            XCTAssertEqual(result.status, 8, result.stderr, file: file, line: line)
+            XCTAssertTrue(result.stderr.contains(fragment), "\(result.stderr) lacks \(fragment)", file: file, line: line)
+            XCTAssertEqual(try run(["events"]).stdout, "", "nothing written", file: file, line: line)
+        }
+        try refused([started] + outcomes + [completed(newFailures: 0)],
+                    "line 7: EvalRunCompleted on run-s/1 refused: b ended with fail in run 1 and no failure is open for it: record its FailureDetected")
+        try refused([started] + outcomes + [detected, outcome("b", 2, "pass")], "line 8: CaseOutcomeRecorded on run-s/1 refused: run 1 of suite s has its detections recorded: its outcomes are final")
+        try refused([started] + outcomes + [detected, completed(flaky: 0)], "run 1 recorded flaky 1, not 0: a completion counts what the run recorded")
+        let honest = try run(["append", "--ndjson", "-"], input: Data(([started] + outcomes + [detected, completed()]).joined(separator: "\n").utf8))
+        XCTAssertEqual(honest.status, 0, honest.stderr)
+        try assertRefused("FailureDetected", stream: "failure-2",
+                          #"{"failure":"failure-2","kind":"eval","suite":"s","case":"d","run_id":"1","first_failing_run":"1","status":"fail","passed_before":false}"#,
+                          "run 1 of suite s has completed")
+        XCTAssertEqual(try run(["events", "--type", "FailureDetected"]).stdoutLines.count, 1)
     }
 
     /// The shipped example events and the benchmark generator's history are real loop histories.

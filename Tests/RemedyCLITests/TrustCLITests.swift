@@ -185,6 +185,7 @@ final class TrustCLITests: XCTestCase {
                       byUntil.stdout)
         let earlyVerified = try Remedy.run(["verify-bundle", early, "--key", vkey])
         XCTAssertEqual(earlyVerified.status, 0, earlyVerified.stderr)
+        XCTAssertTrue(earlyVerified.stdout.contains("read models: as the manifest lists them, not rebuilt from the events (--replay checks them)"), earlyVerified.stdout)
 
         // An existing file is replaced only with --force, and the ledger itself never.
         let kept = FileManager.default.contents(atPath: late)

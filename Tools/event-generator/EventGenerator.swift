@@ -24,7 +24,7 @@ public struct EventGenerator {
     /// Open failure id per case index, and cases whose fix merged (guards once they pass).
     private var openFailure: [Int: Int] = [:]
     private var fixedBy: [Int: Int] = [:]
-    private var runFailures = 0, runTests = 0, newFailures = 0, fixed = 0, regressions = 0
+    private var runFailures = 0, runTests = 0, newFailures = 0, stillFailing = 0, fixed = 0, regressions = 0
     private var finalStatus: [Int: Bool] = [:]
     /// Per case: the failure and fix of its guard, whether it ever passed and the last run it did.
     private var guards: [Int: (failure: Int, fix: Int)] = [:]
@@ -84,7 +84,7 @@ public struct EventGenerator {
 
     private mutating func startRun() {
         run += 1
-        runFailures = 0; runTests = 0; newFailures = 0; fixed = 0; regressions = 0
+        runFailures = 0; runTests = 0; newFailures = 0; stillFailing = 0; fixed = 0; regressions = 0
         finalStatus.removeAll(keepingCapacity: true)
         pending.append(line(runStream, "EvalRunStarted", """
             {"commit":"\(hex(7))","dataset_version":"2026.\(run / 500 + 1)","dirty":false,"format":"junit","kind":"eval","producer":"promptfoo","producer_version":"0.120.19","reports":[{"file":"reports/run-\(run).xml","sha256":"\(hex(64))"}],"run_id":"\(run)","suite":"\(suite)","trigger":"\(run % 5 == 0 ? "schedule" : "push")"}
@@ -103,7 +103,9 @@ public struct EventGenerator {
                 pending.append(line("failure-\(failure)", "FailureResolved", """
                     {"became_guard":\(fix != nil),\(fix.map { "\"fix\":\"fix-\($0)\"," } ?? "")"case":"\(key)","failure":"failure-\(failure)","run_id":"\(run)","suite":"\(suite)"}
                     """))
-            } else if !passed && openFailure[index] == nil {
+            } else if !passed && openFailure[index] != nil {
+                stillFailing += 1
+            } else if !passed {
                 failureCount += 1
                 openFailure[index] = failureCount
                 passedBefore[failureCount] = everPassed.contains(index)
@@ -122,7 +124,7 @@ public struct EventGenerator {
             }
         }
         pending.append(line(runStream, "EvalRunCompleted", """
-            {"cases":\(runTests),"duplicates":0,"errors":0,"failures":\(runFailures),"fixed":\(fixed),"flaky":0,"new_failures":\(newFailures),"regressions":\(regressions),"run_id":"\(run)","skipped":0,"still_failing":0,"suite":"\(suite)","tests":\(runTests)}
+            {"cases":\(runTests),"duplicates":0,"errors":0,"failures":\(runFailures),"fixed":\(fixed),"flaky":0,"new_failures":\(newFailures),"regressions":\(regressions),"run_id":"\(run)","skipped":0,"still_failing":\(stillFailing),"suite":"\(suite)","tests":\(runTests)}
             """))
         for (index, passed) in finalStatus where passed {
             everPassed.insert(index)
