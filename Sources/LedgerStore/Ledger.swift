@@ -289,7 +289,7 @@ public final class Ledger {
     /// the next process then starts from an empty log instead of re-reading this commit's
     /// frames to rebuild its index, and its own checkpoint copies only its own pages. When
     /// another connection is busy it never waits for it: a passive checkpoint copies what
-    /// that connection's snapshot allows, retried for up to about 50 ms; what is left is
+    /// that connection's snapshot allows, retried for up to about 45 ms; what is left is
     /// copied by the next commit, or when the ledger is closed (``finishCheckpoint()``).
     /// The cost is one more fsync per commit (see BENCHMARKS.md).
     func checkpointAfterCommit() {
@@ -308,18 +308,20 @@ public final class Ledger {
             let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
             if rc == SQLITE_OK && copied >= log { return true }
             if rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED { return false }
-            usleep(UInt32(1_000 * min(attempt + 1, 10)))
+            if attempt + 1 < attempts { usleep(UInt32(1_000 * min(attempt + 1, 10))) }
         }
         return false
     }
 
     /// When the last commit's checkpoint was held back by a reader, tries again for up to
-    /// about half a second before the connection closes, so the command exits with the file
-    /// complete unless a reader holds an old snapshot all that while.
-    func finishCheckpoint() {
+    /// about a quarter of a second before the connection closes, so the command exits with
+    /// the file complete unless a reader holds an old snapshot all that while (or the
+    /// process ends without releasing the ledger).
+    private func finishCheckpoint() {
         guard mode == .readWrite, !walIsCopied else { return }
         sqlite3_busy_timeout(connection.handle, 0)
-        walIsCopied = passiveCheckpoint(attempts: 60)
+        defer { connection.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds) }
+        walIsCopied = passiveCheckpoint(attempts: 30)
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): all of it commits, or none.

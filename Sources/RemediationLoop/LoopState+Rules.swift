@@ -66,7 +66,7 @@ extension LoopState {
         guard completed.suite == run.started.suite, completed.runID == run.started.runID else {
             throw refused("\(stream) is run \(run.started.runID) of suite \(run.started.suite), not run \(completed.runID) of \(completed.suite)")
         }
-        let progress = run.progress ?? Run.Progress()
+        guard let progress = run.progress else { throw refused("run \(run.started.runID) of suite \(run.started.suite) has completed already") }
         var expected = EvalRunCompleted(suite: completed.suite, runID: completed.runID)
         expected.cases = progress.caseCount(finalStatus: run.finalStatus)
         expected.flaky = progress.flaky.count
@@ -76,16 +76,18 @@ extension LoopState {
             if let due = progress.regressionsDue.min() {
                 throw refused("\(due) fails a regression guard: record its RegressionDetected before the run completes")
             }
-            // Every case that ended failing has an open failure, and none that passed does.
-            var failing = 0
+            // Every case that ended failing has an open failure, and none that passed does;
+            // the first of each by key names the problem.
+            var stillFailing = 0
             var undetected: String?, unresolved: (key: String, failure: String)?
             for (key, status) in run.finalStatus {
                 let open = openFailureByCase[SuiteCase(suite: completed.suite, key: key)]
                 if status == "pass" {
-                    if let open, key < unresolved?.key ?? "\u{10FFFF}" { unresolved = (key, open) }
-                } else {
-                    failing += 1
-                    if open == nil, key < undetected ?? "\u{10FFFF}" { undetected = key }
+                    if let open, unresolved.map({ key < $0.key }) ?? true { unresolved = (key, open) }
+                } else if let open {
+                    if failures[open]?.detected.runID != completed.runID { stillFailing += 1 }
+                } else if undetected.map({ key < $0 }) ?? true {
+                    undetected = key
                 }
             }
             if let undetected {
@@ -95,7 +97,7 @@ extension LoopState {
                 throw refused("\(unresolved.key) passed in run \(run.started.runID) and \(unresolved.failure) is open: record its FailureResolved before the run completes")
             }
             expected.newFailures = progress.detected
-            expected.stillFailing = failing - progress.detected
+            expected.stillFailing = stillFailing
             expected.fixed = progress.resolved
             expected.regressions = progress.regressions
         }
@@ -123,6 +125,9 @@ extension LoopState {
             throw refused("\(detected.case) did not fail in run \(detected.runID) of suite \(detected.suite)")
         }
         guard detected.status == status else { throw refused("\(detected.case) ended with \(status) in run \(detected.runID), not \(detected.status)") }
+        guard detected.firstFailingRun == detected.runID else {
+            throw refused("\(detected.failure) is detected in run \(detected.runID), so that is its first failing run, not \(detected.firstFailingRun)")
+        }
         if let open = openFailureByCase[id] { throw refused("\(detected.case) in suite \(detected.suite) has an open failure already (\(open))") }
         let guarded = guards[id].map(\.isHolding) ?? false
         let kind = guarded ? "regression" : run.started.kind
@@ -143,10 +148,10 @@ extension LoopState {
               regression.runID == detected.runID else {
             throw refused("\(regression.failure) was not detected as a regression of \(regression.case) in run \(regression.runID)")
         }
-        let progress = runs[try LoopStreams.run(suite: regression.suite, run: regression.runID).rawValue]?.progress
-        guard progress?.regressionsDue.contains(regression.failure) == true else {
-            throw refused("the regression \(regression.failure) was recorded already, or its run \(regression.runID) has completed")
+        guard let progress = runs[try LoopStreams.run(suite: regression.suite, run: regression.runID).rawValue]?.progress else {
+            throw refused("run \(regression.runID) of suite \(regression.suite) is not being recorded: what it detected was recorded before it completed")
         }
+        guard progress.regressionsDue.contains(regression.failure) else { throw refused("the regression \(regression.failure) was recorded already") }
         let id = SuiteCase(suite: regression.suite, key: regression.case)
         guard let guarded = guards[id], guarded.isHolding else { throw refused("\(regression.case) in suite \(regression.suite) is not a regression guard") }
         guard regression.guardFailure == guarded.failure, regression.guardFix == guarded.fix,
@@ -158,6 +163,7 @@ extension LoopState {
     func check(_ resolved: FailureResolved, stream: String) throws {
         guard let failure = failures[resolved.failure] else { throw refused("no failure \(resolved.failure)") }
         guard failure.isOpen else { throw refused("\(resolved.failure) was resolved in run \(failure.resolved!.runID) already") }
+        try expectNoRegressionDue(failure: resolved.failure, for: "it is resolved")
         try expectStream(stream, LoopStreams.failure(LoopRules.number(resolved.failure)), for: "FailureResolved")
         let id = SuiteCase(suite: resolved.suite, key: resolved.case)
         guard openFailureByCase[id] == resolved.failure else {
@@ -258,6 +264,9 @@ extension LoopState {
             throw LoopError(.invalidArgument, "commit '\(merge.commit)' is not a hex commit id")
         }
         guard current.merged == nil else { throw refused("fix \(merge.fix) merged already (commit \(current.merged!.commit))") }
+        if let verifying = runs.values.first(where: { $0.progress != nil && $0.started.verifies == merge.fix }) {
+            throw refused("run \(verifying.started.runID) of suite \(verifying.started.suite) is verifying fix \(merge.fix): merge it once the run is recorded")
+        }
         let lastReview = current.reviews.last
         if lastReview?.verdict == "reject" { throw refused("fix \(merge.fix) was rejected by \(lastReview!.by); it cannot merge") }
         let approved = lastReview?.verdict == "approve"
@@ -286,9 +295,11 @@ extension LoopState {
             throw LoopError(.invalidArgument, "guards are retired by a person: '\(retired.by)' is an agent or a CI job")
         }
         guard !retired.reason.isEmpty else { throw LoopError(.invalidArgument, "say why the guard is retired (--reason)") }
-        guard let current = guards[SuiteCase(suite: retired.suite, key: retired.case)], current.isHolding else {
+        let id = SuiteCase(suite: retired.suite, key: retired.case)
+        guard let current = guards[id], current.isHolding else {
             throw LoopError(.notFound, "\(retired.case) in suite \(retired.suite) is not a regression guard")
         }
+        try expectNoRegressionDue(id, for: "the guard is retired")
         try expectStream(stream, LoopStreams.case(suite: retired.suite, key: retired.case), for: "GuardRetired")
     }
 
@@ -297,6 +308,7 @@ extension LoopState {
         let old = SuiteCase(suite: alias.suite, key: alias.from), new = SuiteCase(suite: alias.suite, key: alias.to)
         guard cases[old] != nil || openFailureByCase[old] != nil else { throw LoopError(.notFound, "suite \(alias.suite) has no case \(alias.from) to rename") }
         guard cases[new] == nil else { throw refused("suite \(alias.suite) has a case \(alias.to) with its own history already") }
+        try expectNoRegressionDue(old, for: "the case is renamed")
         try expectStream(stream, LoopStreams.case(suite: alias.suite, key: alias.from), for: "CaseAliased")
     }
 
@@ -355,6 +367,18 @@ extension LoopState {
         }
         guard run.completed == nil else { throw refused("run \(runID) of suite \(suite) has completed: what it detected was recorded before") }
         return run
+    }
+
+    /// Refuses a change to a guarded case while an open run still has to record the
+    /// regression of its guard (which needs the guard as it is).
+    private func expectNoRegressionDue(_ id: SuiteCase, for change: String) throws {
+        guard let open = openFailureByCase[id] else { return }
+        try expectNoRegressionDue(failure: open, for: change)
+    }
+
+    private func expectNoRegressionDue(failure: String, for change: String) throws {
+        guard let run = runs.values.first(where: { $0.progress?.regressionsDue.contains(failure) == true }) else { return }
+        throw refused("run \(run.started.runID) of suite \(run.started.suite) has still to record \(failure), the regression of a guard: \(change) once it is recorded")
     }
 
     private func expectStream(_ stream: String, _ expected: StreamName, for type: String) throws {

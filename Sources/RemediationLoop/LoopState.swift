@@ -251,8 +251,11 @@ public struct LoopState: Sendable, Equatable {
         case "fail", "error":
             if runs.values[run].finalStatus.updateValue(status, forKey: key) == "pass" { runs.values[run].progress!.flaky.insert(key) }
             runs.values[run].progress!.failed.insert(key)
-        default:
+        case "skip":
             if runs.values[run].finalStatus[key] == nil { runs.values[run].progress!.skipped.insert(key) }
+        default:
+            // Not a status the door admits; kept as a completed run keeps it, so folds agree.
+            runs.values[run].finalStatus[key] = status
         }
     }
 

@@ -377,7 +377,7 @@ extension ProjectionTests {
         let again = try ProposedEvent(stream: StreamName(regression.stream), type: EventType("RegressionDetected"), json: regression.payload)
         #expect(throws: LoopError.self) { try steps.append(again) }
         do { try steps.append(again) } catch let error as LoopError {
-            #expect(error.message.contains("was recorded already, or its run"), "\(error.message)")
+            #expect(error.message.contains("of suite golden is not being recorded"), "\(error.message)")
         }
     }
 }
