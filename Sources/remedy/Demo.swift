@@ -3,6 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import ArgumentParser
 import Events
 import LedgerStore
@@ -15,14 +20,18 @@ extension Remedy {
         static let configuration = CommandConfiguration(
             commandName: "demo",
             abstract: "Play a remediation story from shipped reports into a new ledger; print the decisions, guards, queue, status and verification.",
-            discussion: "Without --ledger the demo ledger goes in a new temporary folder, so it never touches .remedy/.")
+            discussion: """
+            The story's report files, and without --ledger the demo ledger too, go in a new temporary folder that is
+            removed when the demo ends, so it never touches .remedy/. Pass --ledger PATH to keep the ledger and explore it.
+            """)
 
-        @Option(help: ArgumentHelp("Where to build the demo ledger (a new file; default: a new temporary folder).", valueName: "path"))
+        @Option(help: ArgumentHelp("Where to build the demo ledger, to keep it (a new file; default: a temporary one).", valueName: "path"))
         var ledger: String?
 
         func run() throws {
             try reportingErrors {
                 let folder = try Self.temporaryFolder()
+                defer { try? FileManager.default.removeItem(atPath: folder) }
                 let location = ledger.map { LedgerPath(path: $0) } ?? LedgerPath(path: folder + "/ledger.db")
                 let store = try Ledger.open(location, mode: .readWrite, create: .ifMissing())
                 if try store.treeHead().size > 0 {
@@ -30,7 +39,8 @@ extension Remedy {
                 }
                 let played = try AvalancheStory.play(into: store, reportsFolder: folder)
                 let output = StandardOutput.shared
-                output.writeLine("demo ledger: \(location.path)\n")
+                output.writeLine(ledger == nil ? "demo ledger: a temporary one, removed when the demo ends (--ledger PATH keeps one)\n"
+                                                : "demo ledger: \(location.path)\n")
                 output.writeLine("the story (suite \(AvalancheStory.suite)):")
                 for step in played.steps { output.writeLine("  \(step)") }
 
@@ -57,7 +67,7 @@ extension Remedy {
                 let report = try store.verify()
                 Verify.print(report, json: false)
                 if let problem = report.problem {
-                    fail("verification failed at \(problem)", .verificationFailed)
+                    throw LedgerError(.verificationFailed, "verification failed at \(problem)")
                 }
             }
         }

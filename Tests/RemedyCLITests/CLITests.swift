@@ -3,18 +3,25 @@ import XCTest
 
 /// The commands' normal output, for people and for machines.
 final class CLITests: XCTestCase {
-    func testDemoBuildsAndVerifiesALedgerInATemporaryFolder() throws {
-        let result = try Remedy.run(["demo"])
+    func testDemoBuildsAndVerifiesALedgerInATemporaryFolderAndRemovesIt() throws {
+        let temporary = TemporaryFolder()
+        let result = try Remedy.run(["demo"], environment: ["TMPDIR": temporary.path])
         XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdoutLines.first, "demo ledger: a temporary one, removed when the demo ends (--ledger PATH keeps one)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary.path), [], "nothing left behind")
         for expected in ["gate date-normalizer: auto-merge", "gate danger-threshold: review (high-stakes targets need a person)",
                          "forecast.bulletins::slf-date-format       slipped since run 2", "regression  failure-3",
                          "date-normalizer     failing   1 open regression (a guard slipped)",
                          "verified 52 events; root "] {
             XCTAssertTrue(result.stdout.contains(expected), "\(result.stdout) lacks \(expected)")
         }
-        let path = try XCTUnwrap(result.stdoutLines.first?.replacingOccurrences(of: "demo ledger: ", with: ""))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
-        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+        // --ledger keeps the ledger; the story's reports still go.
+        let kept = temporary.file("kept.db")
+        let keeping = try Remedy.run(["demo", "--ledger", kept], environment: ["TMPDIR": temporary.path])
+        XCTAssertEqual(keeping.status, 0, keeping.stderr)
+        XCTAssertEqual(keeping.stdoutLines.first, "demo ledger: \(kept)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary.path).filter { !$0.hasPrefix("kept.db") }, [])
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", kept]).status, 0)
     }
 
     func testDefaultLedgerIsCreatedUnderTheCurrentDirectoryAndTheEnvironmentOverridesIt() throws {
