@@ -62,7 +62,7 @@ public enum LoopEventType: String, CaseIterable, Sendable {
 public struct EvalRunStarted: Codable, Sendable, Equatable {
     public var suite: String
     public var runID: String
-    public var kind: String
+    public var kind: RunKind
     public var format: String
     public var commit: String?
     public var dirty: Bool?
@@ -86,7 +86,7 @@ public struct EvalRunStarted: Codable, Sendable, Equatable {
         case producer, producerVersion = "producer_version", reports, verifies
     }
 
-    public init(suite: String, runID: String, kind: String, format: String, reports: [ReportFile]) {
+    public init(suite: String, runID: String, kind: RunKind, format: String, reports: [ReportFile]) {
         self.suite = suite
         self.runID = runID
         self.kind = kind
@@ -100,7 +100,7 @@ public struct CaseOutcomeRecorded: Codable, Sendable, Equatable {
     public var `case`: String
     public var attempt: Int
     /// pass, fail (an assertion), error (the harness or infrastructure), skip.
-    public var status: String
+    public var status: CaseStatus
     public var score: String?
     public var threshold: String?
     public var durationMS: Int?
@@ -113,7 +113,7 @@ public struct CaseOutcomeRecorded: Codable, Sendable, Equatable {
         case `case`, attempt, status, score, threshold, durationMS = "duration_ms", message, traceID = "trace_id", skill, properties
     }
 
-    public init(case key: String, attempt: Int, status: String) {
+    public init(case key: String, attempt: Int, status: CaseStatus) {
         self.case = key
         self.attempt = attempt
         self.status = status
@@ -155,13 +155,13 @@ public struct EvalRunCompleted: Codable, Sendable, Equatable {
 public struct FailureDetected: Codable, Sendable, Equatable {
     public var failure: String
     /// lint, type, test, eval or regression.
-    public var kind: String
+    public var kind: FailureKind
     public var suite: String
     public var `case`: String
     public var runID: String
     public var firstFailingRun: String
     /// fail or error, as the failing attempt said.
-    public var status: String
+    public var status: CaseStatus
     /// Whether the case passed in an earlier run (an eval regression when kind is eval).
     public var passedBefore: Bool
     public var skill: String?
@@ -172,7 +172,7 @@ public struct FailureDetected: Codable, Sendable, Equatable {
         case passedBefore = "passed_before", skill, message
     }
 
-    public init(failure: String, kind: String, suite: String, case key: String, runID: String, status: String, passedBefore: Bool) {
+    public init(failure: String, kind: FailureKind, suite: String, case key: String, runID: String, status: CaseStatus, passedBefore: Bool) {
         self.failure = failure
         self.kind = kind
         self.suite = suite
@@ -238,13 +238,13 @@ public struct FailureResolved: Codable, Sendable, Equatable {
 public struct DiagnosisRecorded: Codable, Sendable, Equatable {
     public var failure: String
     /// code, threshold or skill.
-    public var lever: String
+    public var lever: Lever
     public var target: String
     public var evidence: [String]
     public var confidence: String?
     public var by: String
 
-    public init(failure: String, lever: String, target: String, evidence: [String], confidence: String? = nil, by: String) {
+    public init(failure: String, lever: Lever, target: String, evidence: [String], confidence: String? = nil, by: String) {
         self.failure = failure
         self.lever = lever
         self.target = target
@@ -258,13 +258,13 @@ public struct DiagnosisRecorded: Codable, Sendable, Equatable {
 public struct FixProposed: Codable, Sendable, Equatable {
     public var fix: String
     public var failures: [String]
-    public var lever: String
+    public var lever: Lever
     public var target: String?
     public var change: String
     /// agent or human.
-    public var origin: String
+    public var origin: FixOrigin
     /// low, medium or high.
-    public var blastRadius: String
+    public var blastRadius: BlastRadius
     public var reversible: Bool
     public var by: String
 
@@ -272,7 +272,7 @@ public struct FixProposed: Codable, Sendable, Equatable {
         case fix, failures, lever, target, change, origin, blastRadius = "blast_radius", reversible, by
     }
 
-    public init(fix: String, failures: [String], lever: String, target: String? = nil, change: String, origin: String, blastRadius: String, reversible: Bool, by: String) {
+    public init(fix: String, failures: [String], lever: Lever, target: String? = nil, change: String, origin: FixOrigin, blastRadius: BlastRadius, reversible: Bool, by: String) {
         self.fix = fix
         self.failures = failures
         self.lever = lever
@@ -292,7 +292,7 @@ public struct FixVerified: Codable, Sendable, Equatable {
     public var runID: String
     public var datasetVersion: String?
     /// "declared" or "last-complete-run": where the golden set came from.
-    public var datasetSource: String
+    public var datasetSource: DatasetSource
     public var goldenCases: Int
     public var casesCovered: Int
     public var missingCases: [String]
@@ -312,7 +312,7 @@ public struct FixVerified: Codable, Sendable, Equatable {
         case passToFail = "pass_to_fail", stillFailing = "still_failing", clean
     }
 
-    public init(fix: String, suite: String, runID: String, datasetVersion: String? = nil, datasetSource: String, goldenCases: Int, casesCovered: Int, missingCases: [String], guardsTotal: Int, guardsFailed: [String], failToPass: [String], passToFail: [String], stillFailing: [String], clean: Bool) {
+    public init(fix: String, suite: String, runID: String, datasetVersion: String? = nil, datasetSource: DatasetSource, goldenCases: Int, casesCovered: Int, missingCases: [String], guardsTotal: Int, guardsFailed: [String], failToPass: [String], passToFail: [String], stillFailing: [String], clean: Bool) {
         self.fix = fix
         self.suite = suite
         self.runID = runID
@@ -334,7 +334,7 @@ public struct FixVerified: Codable, Sendable, Equatable {
 public struct GateDecided: Codable, Sendable, Equatable {
     public var fix: String
     /// auto-merge, review or block.
-    public var decision: String
+    public var decision: GateDecision
     public var policySHA256: String
     /// The matching rule's name, or the invariant that overrode it.
     public var rule: String
@@ -346,7 +346,7 @@ public struct GateDecided: Codable, Sendable, Equatable {
         case fix, decision, policySHA256 = "policy_sha256", rule, rulesConsidered = "rules_considered", invariant, facts
     }
 
-    public init(fix: String, decision: String, policySHA256: String, rule: String, rulesConsidered: [String], invariant: String? = nil, facts: [String: String]) {
+    public init(fix: String, decision: GateDecision, policySHA256: String, rule: String, rulesConsidered: [String], invariant: String? = nil, facts: [String: String]) {
         self.fix = fix
         self.decision = decision
         self.policySHA256 = policySHA256
@@ -361,11 +361,11 @@ public struct GateDecided: Codable, Sendable, Equatable {
 public struct ReviewRecorded: Codable, Sendable, Equatable {
     public var fix: String
     /// approve or reject.
-    public var verdict: String
+    public var verdict: ReviewVerdict
     public var by: String
     public var comment: String?
 
-    public init(fix: String, verdict: String, by: String, comment: String? = nil) {
+    public init(fix: String, verdict: ReviewVerdict, by: String, comment: String? = nil) {
         self.fix = fix
         self.verdict = verdict
         self.by = by
@@ -433,14 +433,14 @@ public struct CaseAliased: Codable, Sendable, Equatable {
 public struct PolicyAdopted: Codable, Sendable, Equatable {
     public var policySHA256: String
     public var text: String
-    public var format: String
+    public var format: PolicyFormat
     public var by: String?
 
     enum CodingKeys: String, CodingKey {
         case policySHA256 = "policy_sha256", text, format, by
     }
 
-    public init(policySHA256: String, text: String, format: String, by: String? = nil) {
+    public init(policySHA256: String, text: String, format: PolicyFormat, by: String? = nil) {
         self.policySHA256 = policySHA256
         self.text = text
         self.format = format

@@ -81,7 +81,7 @@ extension CaseOutcomeRecorded {
     /// - Returns: the fields folds read.
     /// - Throws: `DecodingError` naming the field, as the decoder would.
     static func validate(_ payload: some Collection<UInt8>) throws -> Summary {
-        var key: String?, status: String?, attempt: Int?, skill: String?
+        var key: String?, status: CaseStatus?, attempt: Int?, skill: String?
         func mismatch(_ key: String, _ type: Any.Type) -> DecodingError {
             .typeMismatch(type, .init(codingPath: [CodingKeys(stringValue: key) ?? CodingKeys.case], debugDescription: "\(key)"))
         }
@@ -94,7 +94,12 @@ extension CaseOutcomeRecorded {
                     guard let value = try parser.parseStringValue() else { throw mismatch(field, String.self) }
                     switch field {
                     case "case": key = value
-                    case "status": status = value
+                    case "status":
+                        guard let word = CaseStatus(rawValue: value) else {
+                            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.status],
+                                                                    debugDescription: "unknown \(CaseStatus.setName) '\(value)' (expected \(CaseStatus.wordList))"))
+                        }
+                        status = word
                     case "skill": skill = value
                     default: break
                     }
@@ -150,7 +155,7 @@ extension CaseOutcomeRecorded {
         }
         if let score { key("score"); CanonicalJSON.appendString(score, to: &out) }
         if let skill { key("skill"); CanonicalJSON.appendString(skill, to: &out) }
-        key("status"); CanonicalJSON.appendString(status, to: &out)
+        key("status"); CanonicalJSON.appendString(status.rawValue, to: &out)
         if let threshold { key("threshold"); CanonicalJSON.appendString(threshold, to: &out) }
         if let traceID { key("trace_id"); CanonicalJSON.appendString(traceID, to: &out) }
         out.append(UInt8(ascii: "}"))
@@ -175,8 +180,15 @@ extension CaseOutcomeRecorded {
     public struct Summary: Sendable, Equatable {
         public var `case`: String
         public var attempt: Int
-        public var status: String
+        public var status: CaseStatus
         public var skill: String?
+
+        public init(case key: String, attempt: Int, status: CaseStatus, skill: String? = nil) {
+            self.case = key
+            self.attempt = attempt
+            self.status = status
+            self.skill = skill
+        }
     }
 
     /// The `case`, `attempt`, `status` and `skill` of a stored (canonical) case-outcome
@@ -204,6 +216,6 @@ extension CaseOutcomeRecorded {
         guard let key, let status, let attempt else {
             throw EventError(.malformedJSON, "a case outcome without \"case\", \"attempt\" or \"status\"")
         }
-        return Summary(case: key, attempt: attempt, status: status, skill: skill)
+        return Summary(case: key, attempt: attempt, status: try CaseStatus(parsing: status), skill: skill)
     }
 }

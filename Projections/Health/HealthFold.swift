@@ -4,7 +4,6 @@ import Events
 /// this event, so several changes to one skill's row add up.
 struct HealthFold {
     typealias P = SkillHealthProjection
-    typealias H = SkillHealthProjection.H
 
     private var changes: EventWrites
     var writes: [RowWrite] { changes.writes }
@@ -17,88 +16,90 @@ struct HealthFold {
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
             let started = try event.decode(EvalRunStarted.self)
-            put(P.runs, [.text(event.stream), .text(started.suite), .text(started.runID), started.verifies.map { .text($0) } ?? .null, .text("")])
+            changes.put(HealthRunRow(stream: event.stream, suite: started.suite, runID: started.runID, verifies: started.verifies))
         case .evalRunCompleted:
             try completed(event)
         case .failureDetected:
             let detected = try event.decode(FailureDetected.self)
             let skill = detected.skill ?? P.unmapped
-            put(P.failures, [.text(detected.failure), .text(skill), .text(detected.kind), .text(event.recordedAt),
-                             .integer(event.position), .null, .null, .integer(1)])
-            let regression = detected.kind == "regression" ? 1 : 0
+            changes.put(HealthFailureRow(failure: detected.failure, skill: skill, kind: detected.kind, detectedAt: event.recordedAt,
+                                         detectedPosition: event.position))
+            let regression = detected.kind == .regression ? 1 : 0
             try skillRow(skill) { row in
-                Self.add(&row, .failures, 1)
-                Self.add(&row, .openFailures, 1)
-                Self.add(&row, .regressions, regression)
-                Self.add(&row, .openRegressions, regression)
+                row.failures += 1
+                row.openFailures += 1
+                row.regressions += regression
+                row.openRegressions += regression
             }
         case .diagnosisRecorded:
             let diagnosis = try event.decode(DiagnosisRecorded.self)
-            guard var failure = try row(P.failures, [.text(diagnosis.failure)]), case .text(let skill) = failure[1] else { return }
-            try diagnosed(skill: skill, lever: failure[5], target: failure[6], by: -1)
-            failure[5] = .text(diagnosis.lever)
-            failure[6] = .text(diagnosis.target)
-            put(P.failures, failure)
-            try diagnosed(skill: skill, lever: failure[5], target: failure[6], by: 1)
+            guard var failure = try changes.row(HealthFailureRow.self, HealthFailureRow.key(failure: diagnosis.failure)) else { return }
+            try diagnosed(skill: failure.skill, lever: failure.lever, target: failure.target, by: -1)
+            failure.lever = diagnosis.lever
+            failure.target = diagnosis.target
+            changes.put(failure)
+            try diagnosed(skill: failure.skill, lever: failure.lever, target: failure.target, by: 1)
         case .fixProposed:
             let proposal = try event.decode(FixProposed.self)
             var skills: [String] = []
             for id in proposal.failures {
-                if let failure = try row(P.failures, [.text(id)]), case .text(let skill) = failure[1], !skills.contains(skill) { skills.append(skill) }
+                if let failure = try changes.row(HealthFailureRow.self, HealthFailureRow.key(failure: id)), !skills.contains(failure.skill) {
+                    skills.append(failure.skill)
+                }
             }
             let target = proposal.target ?? ""
-            put(P.fixes, [.text(proposal.fix), .text(proposal.lever), .text(target), .text(skills.joined(separator: "\n")),
-                          .integer(0), .integer(0), .integer(0)])
+            changes.put(HealthFixRow(fix: proposal.fix, lever: proposal.lever, target: target, skills: skills))
             for skill in skills {
-                try skillRow(skill) { Self.add(&$0, .fixesProposed, 1) }
-                try leverRow(skill, .text(proposal.lever), .text(target)) { $0[4] = .integer($0[4].number + 1) }
+                try skillRow(skill) { $0.fixesProposed += 1 }
+                try leverRow(skill, proposal.lever, target) { $0.fixesProposed += 1 }
             }
         case .fixVerified:
             let verification = try event.decode(FixVerified.self)
-            guard var fix = try row(P.fixes, [.text(verification.fix)]) else { return }
-            let firstVerification = fix[4].number == 0, firstFailure = !verification.clean && fix[5].number == 0
+            guard var fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: verification.fix)) else { return }
+            let firstVerification = !fix.isVerified, firstFailure = !verification.clean && !fix.failedVerification
             guard firstVerification || firstFailure else { return }
-            fix[4] = .integer(1)
-            if firstFailure { fix[5] = .integer(1) }
-            put(P.fixes, fix)
-            for skill in skills(of: fix) {
+            fix.isVerified = true
+            if firstFailure { fix.failedVerification = true }
+            changes.put(fix)
+            for skill in fix.skills {
                 try skillRow(skill) { row in
-                    Self.add(&row, .fixesVerified, firstVerification ? 1 : 0)
-                    Self.add(&row, .fixesFailedVerification, firstFailure ? 1 : 0)
+                    row.fixesVerified += firstVerification ? 1 : 0
+                    row.fixesFailedVerification += firstFailure ? 1 : 0
                 }
             }
         case .reviewRecorded:
             let review = try event.decode(ReviewRecorded.self)
-            guard review.verdict == "reject", var fix = try row(P.fixes, [.text(review.fix)]), fix[6].number == 0 else { return }
-            fix[6] = .integer(1)
-            put(P.fixes, fix)
-            for skill in skills(of: fix) { try skillRow(skill) { Self.add(&$0, .fixesRejected, 1) } }
+            guard review.verdict == .reject, var fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: review.fix)),
+                  !fix.isRejected else { return }
+            fix.isRejected = true
+            changes.put(fix)
+            for skill in fix.skills { try skillRow(skill) { $0.fixesRejected += 1 } }
         case .fixMerged:
             let merged = try event.decode(FixMerged.self)
-            guard let fix = try row(P.fixes, [.text(merged.fix)]) else { return }
-            for skill in skills(of: fix) {
-                try skillRow(skill) { Self.add(&$0, .fixesMerged, 1) }
-                try leverRow(skill, fix[1], fix[2]) { $0[5] = .integer($0[5].number + 1) }
+            guard let fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: merged.fix)) else { return }
+            for skill in fix.skills {
+                try skillRow(skill) { $0.fixesMerged += 1 }
+                try leverRow(skill, fix.lever, fix.target) { $0.fixesMerged += 1 }
             }
         case .fixReverted:
             let reverted = try event.decode(FixReverted.self)
-            guard let fix = try row(P.fixes, [.text(reverted.fix)]) else { return }
-            for skill in skills(of: fix) { try skillRow(skill) { Self.add(&$0, .fixesReverted, 1) } }
+            guard let fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: reverted.fix)) else { return }
+            for skill in fix.skills { try skillRow(skill) { $0.fixesReverted += 1 } }
         case .failureResolved:
             try resolved(event)
         case .guardRetired:
             let retired = try event.decode(GuardRetired.self)
-            guard var guarded = try row(P.guardSkills, [.text(retired.suite), .text(retired.case)]), guarded[3].number == 0,
-                  case .text(let skill) = guarded[2] else { return }
-            guarded[3] = .integer(1)
-            put(P.guardSkills, guarded)
-            try skillRow(skill) { Self.add(&$0, .guards, -1) }
+            guard var guarded = try changes.row(HealthGuardRow.self, HealthGuardRow.key(suite: retired.suite, caseKey: retired.case)),
+                  !guarded.isRetired else { return }
+            guarded.isRetired = true
+            changes.put(guarded)
+            try skillRow(guarded.skill) { $0.guards -= 1 }
         case .caseAliased:
             let alias = try event.decode(CaseAliased.self)
-            guard var guarded = try row(P.guardSkills, [.text(alias.suite), .text(alias.from)]) else { return }
-            remove(P.guardSkills, [.text(alias.suite), .text(alias.from)])
-            guarded[1] = .text(alias.to)
-            put(P.guardSkills, guarded)
+            guard var guarded = try changes.row(HealthGuardRow.self, HealthGuardRow.key(suite: alias.suite, caseKey: alias.from)) else { return }
+            changes.remove(HealthGuardRow.self, guarded.key)
+            guarded.caseKey = alias.to
+            changes.put(guarded)
         default:
             break
         }
@@ -110,67 +111,62 @@ struct HealthFold {
     /// last attempt decides whether it passed. The hot path (nearly every event is an outcome),
     /// so it writes directly rather than through ``EventWrites``.
     static func outcome(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
-        guard var run = try rows.row(P.runs.name, key: [.text(event.stream)]), run[3] == .null else { return [] }
+        guard var run = try rows.row(HealthRunRow.self, key: HealthRunRow.key(stream: event.stream)), run.verifies == nil else { return [] }
         let outcome = try event.outcome()
-        guard outcome.status != "skip" else { return [] }
+        guard outcome.status != .skip else { return [] }
         let skill = outcome.skill ?? P.unmapped
-        let passed = outcome.status == "pass"
+        let passed = outcome.status == .pass
         var writes: [RowWrite] = []
         // The case's result so far in this run, if an earlier attempt ran it.
-        let caseKey: [RowValue] = [run[1], .text(outcome.case)]
-        let earlier = try rows.row(P.cases.name, key: caseKey).flatMap { $0[2] == .text(event.stream) ? $0[3] : nil }
-        writes.append(.upsert(table: P.cases.name, row: caseKey + [.text(event.stream), .text(outcome.status)]))
-        let key: [RowValue] = [.text(event.stream), .text(skill)]
-        var tally: [RowValue]
-        if let existing = try rows.row(P.tallies.name, key: key) {
+        let caseKey = HealthCaseRow.key(suite: run.suite, caseKey: outcome.case)
+        let earlier = try rows.row(HealthCaseRow.self, key: caseKey).flatMap { $0.stream == event.stream ? $0.result : nil }
+        writes.append(.put(HealthCaseRow(suite: run.suite, caseKey: outcome.case, stream: event.stream, result: outcome.status)))
+        var tally: HealthTallyRow
+        if let existing = try rows.row(HealthTallyRow.self, key: HealthTallyRow.key(stream: event.stream, skill: skill)) {
             tally = existing
         } else {
-            tally = key + [.integer(0), .integer(0)]
-            if case .text(let seen) = run[4] {
-                run[4] = .text(seen.isEmpty ? skill : seen + "\n" + skill)
-                writes.append(.upsert(table: P.runs.name, row: run))
-            }
+            tally = HealthTallyRow(stream: event.stream, skill: skill)
+            run.add(skill: skill)
+            writes.append(.put(run))
         }
         if let earlier {
-            let passedBefore = earlier == .text("pass")
-            if passedBefore != passed { tally[3] = .integer(tally[3].number + (passed ? 1 : -1)) }
+            if (earlier == .pass) != passed { tally.passed += passed ? 1 : -1 }
         } else {
-            tally[2] = .integer(tally[2].number + 1)
-            if passed { tally[3] = .integer(tally[3].number + 1) }
+            tally.ran += 1
+            if passed { tally.passed += 1 }
         }
-        writes.append(.upsert(table: P.tallies.name, row: tally))
+        writes.append(.put(tally))
         return writes
     }
 
     private mutating func completed(_ event: ProjectedEvent) throws {
-        guard let run = try row(P.runs, [.text(event.stream)]) else { return }
-        remove(P.runs, [.text(event.stream)])
-        guard run[3] == .null, case .text(let seen) = run[4], !seen.isEmpty else { return }
-        for skill in seen.split(separator: "\n").map(String.init) {
-            let key: [RowValue] = [.text(event.stream), .text(skill)]
-            guard let tally = try row(P.tallies, key) else { continue }
-            remove(P.tallies, key)
-            let ran = tally[2].number, passed = tally[3].number
-            put(P.skillRuns, [.integer(event.position), .text(skill), run[1], run[2], .text(event.recordedAt), .integer(ran), .integer(passed)])
+        guard let run = try changes.row(HealthRunRow.self, HealthRunRow.key(stream: event.stream)) else { return }
+        changes.remove(HealthRunRow.self, run.key)
+        guard run.verifies == nil else { return }
+        for skill in run.skills {
+            let key = HealthTallyRow.key(stream: event.stream, skill: skill)
+            guard let tally = try changes.row(HealthTallyRow.self, key) else { continue }
+            changes.remove(HealthTallyRow.self, key)
+            let ran = tally.ran, passed = tally.passed
+            changes.put(SkillRunRow(position: event.position, skill: skill, suite: run.suite, runID: run.runID,
+                                    completedAt: event.recordedAt, ran: ran, passed: passed))
             try skillRow(skill) { row in
-                var recent = row[H.window.rawValue].text.map { $0.split(separator: " ").map(String.init) } ?? []
-                recent.append("\(passed)/\(ran)")
-                if recent.count > P.window { recent.removeFirst(recent.count - P.window) }
-                let totals = recent.reduce(into: (passed: 0, ran: 0)) { sum, entry in
+                row.recent.append("\(passed)/\(ran)")
+                if row.recent.count > P.window { row.recent.removeFirst(row.recent.count - P.window) }
+                let totals = row.recent.reduce(into: (passed: 0, ran: 0)) { sum, entry in
                     let parts = entry.split(separator: "/")
                     sum.passed += Int(parts[0]) ?? 0
                     sum.ran += Int(parts[1]) ?? 0
                 }
-                row[H.window.rawValue] = .text(recent.joined(separator: " "))
-                row[H.cases.rawValue] = .integer(ran)
-                Self.add(&row, .runs, 1)
+                row.cases = ran
+                row.runs += 1
                 let windowRate = RowValue.rate(totals.passed, of: totals.ran), lastRate = RowValue.rate(passed, of: ran)
-                row[H.passRate.rawValue] = .text(windowRate)
-                row[H.lastRunRate.rawValue] = .text(lastRate)
-                if let window = P.scaled(.text(windowRate)), let last = P.scaled(.text(lastRate)), recent.count > 1 {
-                    row[H.trend.rawValue] = .text(last > window + 50 ? "up" : last < window - 50 ? "down" : "flat")
+                row.passRate = windowRate.isEmpty ? nil : windowRate
+                row.lastRunRate = lastRate.isEmpty ? nil : lastRate
+                if let window = P.scaled(windowRate), let last = P.scaled(lastRate), row.recent.count > 1 {
+                    row.trend = last > window + 50 ? .up : last < window - 50 ? .down : .flat
                 } else {
-                    row[H.trend.rawValue] = .text("")
+                    row.trend = nil
                 }
             }
         }
@@ -180,103 +176,66 @@ struct HealthFold {
 
     private mutating func resolved(_ event: ProjectedEvent) throws {
         let resolved = try event.decode(FailureResolved.self)
-        guard var failure = try row(P.failures, [.text(resolved.failure)]), failure[7].number == 1, case .text(let skill) = failure[1] else { return }
-        failure[7] = .integer(0)
-        put(P.failures, failure)
-        let regression = failure[2] == .text("regression") ? 1 : 0
+        guard var failure = try changes.row(HealthFailureRow.self, HealthFailureRow.key(failure: resolved.failure)), failure.isOpen else { return }
+        let skill = failure.skill
+        failure.isOpen = false
+        changes.put(failure)
+        let regression = failure.kind == .regression ? 1 : 0
         var matched: Int?
-        if let fixID = resolved.fix, let fix = try row(P.fixes, [.text(fixID)]), failure[5] != .null {
-            matched = fix[1] == failure[5] ? 1 : 0
-            try leverRow(skill, failure[5], failure[6]) { $0[6] = .integer($0[6].number + 1) }
+        if let fixID = resolved.fix, let fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: fixID)), let lever = failure.lever {
+            matched = fix.lever == lever ? 1 : 0
+            try leverRow(skill, lever, failure.target ?? "") { $0.resolved += 1 }
         }
         var newGuard = 0
         if resolved.becameGuard {
-            let key: [RowValue] = [.text(resolved.suite), .text(resolved.case)]
-            let existing = try row(P.guardSkills, key)
-            if let existing, existing[3].number == 0 {
+            let existing = try changes.row(HealthGuardRow.self, HealthGuardRow.key(suite: resolved.suite, caseKey: resolved.case))
+            if let existing, !existing.isRetired {
                 // Still a guard: counted once, under the skill it has now.
-                if case .text(let before) = existing[2], before != skill {
-                    try skillRow(before) { Self.add(&$0, .guards, -1) }
+                if existing.skill != skill {
+                    try skillRow(existing.skill) { $0.guards -= 1 }
                     newGuard = 1
                 }
             } else {
                 newGuard = 1
             }
-            put(P.guardSkills, key + [.text(skill), .integer(0)])
-            if resolved.fix != nil, case .text(let detectedAt) = failure[3] {
-                let milliseconds = (try? Timestamp(parsing: event.recordedAt))?.milliseconds(since: detectedAt) ?? 0
-                put(P.fixTimes, [.text(skill), .text(resolved.failure), failure[4], .integer(event.position), .integer(milliseconds)])
+            changes.put(HealthGuardRow(suite: resolved.suite, caseKey: resolved.case, skill: skill))
+            if resolved.fix != nil {
+                let milliseconds = (try? Timestamp(parsing: event.recordedAt))?.milliseconds(since: failure.detectedAt) ?? 0
+                changes.put(SkillFixTimeRow(skill: skill, failure: resolved.failure, detectedPosition: failure.detectedPosition,
+                                            guardedPosition: event.position, milliseconds: milliseconds))
             }
         }
         try skillRow(skill) { row in
-            Self.add(&row, .openFailures, -1)
-            Self.add(&row, .openRegressions, -regression)
-            Self.add(&row, .resolved, 1)
-            Self.add(&row, .guards, newGuard)
+            row.openFailures -= 1
+            row.openRegressions -= regression
+            row.resolved += 1
+            row.guards += newGuard
             if let matched {
-                Self.add(&row, .leverResolved, 1)
-                Self.add(&row, .leverMatched, matched)
+                row.leverResolved += 1
+                row.leverMatched += matched
             }
         }
     }
 
-    private mutating func diagnosed(skill: String, lever: RowValue, target: RowValue, by delta: Int) throws {
-        guard case .text(let name) = lever else { return }
-        try leverRow(skill, lever, target) { $0[3] = .integer($0[3].number + delta) }
-        let column: H? = switch name {
-        case "code": .diagnosedCode
-        case "threshold": .diagnosedThreshold
-        case "skill": .diagnosedSkill
-        default: nil
-        }
-        if let column { try skillRow(skill) { Self.add(&$0, column, delta) } }
+    private mutating func diagnosed(skill: String, lever: Lever?, target: String?, by delta: Int) throws {
+        guard let lever else { return }
+        try leverRow(skill, lever, target ?? "") { $0.diagnosed += delta }
+        try skillRow(skill) { $0[diagnosed: lever] += delta }
     }
-
-    private func skills(of fix: [RowValue]) -> [String] {
-        guard case .text(let skills) = fix[3], !skills.isEmpty else { return [] }
-        return skills.split(separator: "\n").map(String.init)
-    }
-
 
     // MARK: - Rows
 
-    private mutating func skillRow(_ skill: String, _ change: (inout [RowValue]) -> Void) throws {
-        var row = try row(P.health, [.text(skill)]) ?? P.H.allCases.map { column -> RowValue in
-            switch column {
-            case .skill: return .text(skill)
-            case .status, .rule, .window, .passRate, .lastRunRate, .trend: return .text("")
-            default: return .integer(0)
-            }
-        }
+    private mutating func skillRow(_ skill: String, _ change: (inout SkillHealthRow) -> Void) throws {
+        var row = try changes.row(SkillHealthRow.self, SkillHealthRow.key(skill: skill)) ?? SkillHealthRow(skill: skill)
         change(&row)
-        let (status, rule) = P.status(row)
-        row[H.status.rawValue] = .text(status)
-        row[H.rule.rawValue] = .text(rule)
-        put(P.health, row)
+        (row.status, row.rule) = P.status(row)
+        changes.put(row)
     }
 
-    private mutating func leverRow(_ skill: String, _ lever: RowValue, _ target: RowValue, _ change: (inout [RowValue]) -> Void) throws {
-        guard lever != .null else { return }
-        let key: [RowValue] = [.text(skill), lever, target == .null ? .text("") : target]
-        var row = try row(P.leverHealth, key) ?? key + [.integer(0), .integer(0), .integer(0), .integer(0)]
+    private mutating func leverRow(_ skill: String, _ lever: Lever, _ target: String, _ change: (inout SkillLeverRow) -> Void) throws {
+        var row = try changes.row(SkillLeverRow.self, SkillLeverRow.key(skill: skill, lever: lever, target: target))
+            ?? SkillLeverRow(skill: skill, lever: lever, target: target)
         change(&row)
-        put(P.leverHealth, row)
-    }
-
-    private static func add(_ row: inout [RowValue], _ column: H, _ delta: Int) {
-        guard delta != 0 else { return }
-        row[column.rawValue] = .integer(row[column.rawValue].number + delta)
-    }
-
-    private func row(_ table: ReadModelTable, _ key: [RowValue]) throws -> [RowValue]? {
-        try changes.row(table, key)
-    }
-
-    private mutating func put(_ table: ReadModelTable, _ row: [RowValue]) {
-        changes.put(table, row)
-    }
-
-    private mutating func remove(_ table: ReadModelTable, _ key: [RowValue]) {
-        changes.remove(table, key)
+        changes.put(row)
     }
 }

@@ -16,120 +16,77 @@ public enum RatchetProjection: Projection {
         LoopEventType.guardRetired.rawValue, LoopEventType.caseAliased.rawValue,
     ]
 
-    public static let runs = ReadModelTable(
-        name: "ratchet_runs",
-        columns: [
-            .init("suite", "TEXT", "the suite"),
-            .init("position", "INTEGER", "the ledger position where the run completed (orders the runs)"),
-            .init("run_id", "TEXT", "the run"),
-            .init("guards_total", "INTEGER", "guards not retired when the run completed"),
-            .init("guards_held", "INTEGER", "of those, how many were not slipped"),
-            .init("slips", "INTEGER", "regressions the run detected"),
-            .init("tests", "INTEGER", "test cases in the run's reports"),
-            .init("pass_rate", "TEXT", "passed / (tests - skipped), four decimals, as text"),
-            .init("high_water", "INTEGER", "the most guards held in any run so far"),
-            .init("completed_at", "TEXT", "when the run completed"),
-            .init("ran", "INTEGER", "tests - skipped"),
-            .init("passed", "INTEGER", "of those, passed"),
-            .init("started_position", "INTEGER", "where the run started (what came after it waited at least this run)"),
-        ],
-        keyColumns: 2,
-        documentation: "One row per completed regular run (verification runs are not the ratchet's).")
-
-    /// Working state: each guard's state, and per suite the running counts.
-    public static let guardStates = ReadModelTable(
-        name: "ratchet_guards",
-        columns: [.init("suite", "TEXT", "the suite"), .init("case_key", "TEXT", "the guarded case"),
-                  .init("state", "TEXT", "holding, slipped or retired"), .init("failure", "TEXT", "the open regression, when slipped")],
-        keyColumns: 2, documentation: "The guards as the ratchet counts them.")
-
-    public static let suites = ReadModelTable(
-        name: "ratchet_suites",
-        columns: [.init("suite", "TEXT", "the suite"), .init("guards_total", "INTEGER", "guards not retired"),
-                  .init("slipped", "INTEGER", "guards slipped"), .init("high_water", "INTEGER", "most guards held in a run")],
-        keyColumns: 1, documentation: "Per suite counts.")
-
-    /// Working state: verification runs in progress (any number, in any suite).
-    /// Working state: runs in progress (any number, in any suite), so a completion knows where
-    /// its run started and whether it verified a fix.
-    static let openRuns = ReadModelTable(
-        name: "ratchet_open_runs",
-        columns: [.init("stream", "TEXT", "the stream of a run in progress"),
-                  .init("started_position", "INTEGER", "where it started"),
-                  .init("verification", "INTEGER", "1 when it verifies a fix")],
-        keyColumns: 1, documentation: "Runs started and not yet completed.")
-
-    public static let tables = [runs, guardStates, suites, openRuns]
+    public static let runs = RatchetRunRow.table
+    public static let tables = [RatchetRunRow.table, RatchetGuardRow.table, RatchetSuiteRow.table, RatchetOpenRunRow.table]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
-        func suiteRow(_ suite: String) throws -> [RowValue] {
-            try rows.row(suites.name, key: [.text(suite)]) ?? [.text(suite), .integer(0), .integer(0), .integer(0)]
+        func suiteRow(_ suite: String) throws -> RatchetSuiteRow {
+            try rows.row(RatchetSuiteRow.self, key: RatchetSuiteRow.key(suite: suite)) ?? RatchetSuiteRow(suite: suite)
         }
-        func count(_ row: [RowValue], _ column: Int) -> Int { row[column].number }
         func adjust(_ suite: String, total: Int = 0, slipped: Int = 0) throws -> RowWrite {
             var row = try suiteRow(suite)
-            row[1] = .integer(count(row, 1) + total)
-            row[2] = .integer(count(row, 2) + slipped)
-            return .upsert(table: suites.name, row: row)
+            row.guardsTotal += total
+            row.slipped += slipped
+            return .put(row)
+        }
+        func guardRow(_ suite: String, _ key: String) throws -> RatchetGuardRow? {
+            try rows.row(RatchetGuardRow.self, key: RatchetGuardRow.key(suite: suite, caseKey: key))
         }
 
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
             // Verification runs are not the ratchet's: their completion is skipped.
             let started = try event.decode(EvalRunStarted.self)
-            return [.upsert(table: openRuns.name, row: [.text(event.stream), .integer(event.position), .integer(started.verifies == nil ? 0 : 1)])]
+            return [.put(RatchetOpenRunRow(stream: event.stream, startedPosition: event.position, isVerification: started.verifies != nil))]
         case .evalRunCompleted:
             let completed = try event.decode(EvalRunCompleted.self)
-            let open = try rows.row(openRuns.name, key: [.text(event.stream)])
-            let finished = RowWrite.delete(table: openRuns.name, key: [.text(event.stream)])
-            if open?[2] == .integer(1) { return [finished] }
+            let open = try rows.row(RatchetOpenRunRow.self, key: RatchetOpenRunRow.key(stream: event.stream))
+            let finished = RowWrite.remove(RatchetOpenRunRow.self, key: RatchetOpenRunRow.key(stream: event.stream))
+            if open?.isVerification == true { return [finished] }
             var suite = try suiteRow(completed.suite)
-            let total = count(suite, 1), held = total - count(suite, 2)
-            let highWater = max(count(suite, 3), held)
-            suite[3] = .integer(highWater)
+            let held = suite.guardsTotal - suite.slipped
+            suite.highWater = max(suite.highWater, held)
             let ran = completed.tests - completed.skipped
             let passed = ran - completed.failures - completed.errors
+            let rate = RowValue.rate(passed, of: ran)
             return [
                 finished,
-                .upsert(table: suites.name, row: suite),
-                .upsert(table: runs.name, row: [
-                    .text(completed.suite), .integer(event.position), .text(completed.runID), .integer(total), .integer(held),
-                    .integer(completed.regressions), .integer(completed.tests), .text(RowValue.rate(passed, of: ran)), .integer(highWater),
-                    .text(event.recordedAt), .integer(ran), .integer(passed), open?[1] ?? .integer(event.position),
-                ]),
+                .put(suite),
+                .put(RatchetRunRow(suite: completed.suite, position: event.position, runID: completed.runID, guardsTotal: suite.guardsTotal,
+                                   guardsHeld: held, slips: completed.regressions, tests: completed.tests, passRate: rate.isEmpty ? nil : rate,
+                                   highWater: suite.highWater, completedAt: event.recordedAt, ran: ran, passed: passed,
+                                   startedPosition: open?.startedPosition ?? event.position)),
             ]
         case .failureResolved:
             let resolved = try event.decode(FailureResolved.self)
-            let key: [RowValue] = [.text(resolved.suite), .text(resolved.case)]
-            let existing = try rows.row(guardStates.name, key: key)
+            let existing = try guardRow(resolved.suite, resolved.case)
+            let holding = RatchetGuardRow(suite: resolved.suite, caseKey: resolved.case, state: .holding)
             if resolved.becameGuard {
-                let wasCounted = existing.map { $0[2] != .text("retired") } ?? false
-                let wasSlipped = existing?[2] == .text("slipped")
-                return [.upsert(table: guardStates.name, row: key + [.text("holding"), .null]),
-                        try adjust(resolved.suite, total: wasCounted ? 0 : 1, slipped: wasSlipped ? -1 : 0)]
+                let wasCounted = existing?.state.isActive ?? false
+                let wasSlipped = existing?.state == .slipped
+                return [.put(holding), try adjust(resolved.suite, total: wasCounted ? 0 : 1, slipped: wasSlipped ? -1 : 0)]
             }
-            if let existing, existing[3] == .text(resolved.failure) {
-                return [.upsert(table: guardStates.name, row: key + [.text("holding"), .null]), try adjust(resolved.suite, slipped: -1)]
+            if let existing, existing.slippedFailure == resolved.failure {
+                return [.put(holding), try adjust(resolved.suite, slipped: -1)]
             }
         case .failureDetected:
             let detected = try event.decode(FailureDetected.self)
-            let key: [RowValue] = [.text(detected.suite), .text(detected.case)]
-            if detected.kind == "regression", let existing = try rows.row(guardStates.name, key: key), existing[2] == .text("holding") {
-                return [.upsert(table: guardStates.name, row: key + [.text("slipped"), .text(detected.failure)]),
+            if detected.kind == .regression, let existing = try guardRow(detected.suite, detected.case), existing.state == .holding {
+                return [.put(RatchetGuardRow(suite: detected.suite, caseKey: detected.case, state: .slipped, slippedFailure: detected.failure)),
                         try adjust(detected.suite, slipped: 1)]
             }
         case .guardRetired:
             let retired = try event.decode(GuardRetired.self)
-            let key: [RowValue] = [.text(retired.suite), .text(retired.case)]
-            if let existing = try rows.row(guardStates.name, key: key), existing[2] != .text("retired") {
-                return [.upsert(table: guardStates.name, row: key + [.text("retired"), .null]),
-                        try adjust(retired.suite, total: -1, slipped: existing[2] == .text("slipped") ? -1 : 0)]
+            if let existing = try guardRow(retired.suite, retired.case), existing.state.isActive {
+                return [.put(RatchetGuardRow(suite: retired.suite, caseKey: retired.case, state: .retired)),
+                        try adjust(retired.suite, total: -1, slipped: existing.state == .slipped ? -1 : 0)]
             }
         case .caseAliased:
             let alias = try event.decode(CaseAliased.self)
-            if let existing = try rows.row(guardStates.name, key: [.text(alias.suite), .text(alias.from)]) {
-                return [.delete(table: guardStates.name, key: [.text(alias.suite), .text(alias.from)]),
-                        .upsert(table: guardStates.name, row: [.text(alias.suite), .text(alias.to), existing[2], existing[3]])]
+            if var existing = try guardRow(alias.suite, alias.from) {
+                let old = existing.key
+                existing.caseKey = alias.to
+                return [.remove(RatchetGuardRow.self, key: old), .put(existing)]
             }
         default:
             break

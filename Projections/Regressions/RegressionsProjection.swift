@@ -13,54 +13,37 @@ public enum RegressionsProjection: Projection {
         LoopEventType.evalRunStarted, .failureDetected, .regressionDetected, .failureResolved,
     ].map(\.rawValue)
 
-    public static let regressions = ReadModelTable(
-        name: "regressions",
-        columns: [
-            .init("failure", "TEXT", "the regression's failure id"),
-            .init("suite", "TEXT", "the suite"),
-            .init("case_key", "TEXT", "the guarded case that failed"),
-            .init("last_good_run", "TEXT", "the last run it passed in"),
-            .init("last_good_commit", "TEXT", "that run's commit"),
-            .init("first_bad_run", "TEXT", "the run it failed in"),
-            .init("first_bad_commit", "TEXT", "that run's commit"),
-            .init("open", "INTEGER", "1 until resolved"),
-            .init("position", "INTEGER", "where it was detected"),
-            .init("detected_at", "TEXT", "when"),
-        ],
-        keyColumns: 1, indexes: [["position"]], documentation: "One row per regression.")
-
-    /// Working state: each run's commit.
-    static let commits = ReadModelTable(
-        name: "regression_runs",
-        columns: [.init("suite", "TEXT", "the suite"), .init("run_id", "TEXT", "the run"), .init("commit_id", "TEXT", "its commit")],
-        keyColumns: 2, documentation: "The commit each regular run tested.")
-
-    public static let tables = [regressions, commits]
+    public static let regressions = RegressionRow.table
+    public static let tables = [RegressionRow.table, RegressionRunRow.table]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         var changes = EventWrites(rows)
+        func commit(_ suite: String, _ run: String) throws -> String? {
+            try changes.row(RegressionRunRow.self, RegressionRunRow.key(suite: suite, runID: run))?.commit
+        }
         switch LoopEventType(rawValue: event.type) {
         case .evalRunStarted:
             let started = try event.decode(EvalRunStarted.self)
             guard started.verifies == nil else { break }
-            changes.put(commits, [.text(started.suite), .text(started.runID), started.commit.map { .text($0) } ?? .null])
+            changes.put(RegressionRunRow(suite: started.suite, runID: started.runID, commit: started.commit))
         case .failureDetected:
             let detected = try event.decode(FailureDetected.self)
-            guard detected.kind == "regression" else { break }
-            let commit = try changes.row(commits, [.text(detected.suite), .text(detected.runID)])?[2] ?? .null
-            changes.put(regressions, [.text(detected.failure), .text(detected.suite), .text(detected.case), .null, .null,
-                                      .text(detected.runID), commit, .integer(1), .integer(event.position), .text(event.recordedAt)])
+            guard detected.kind == .regression else { break }
+            changes.put(RegressionRow(failure: detected.failure, suite: detected.suite, caseKey: detected.case, firstBadRun: detected.runID,
+                                      firstBadCommit: try commit(detected.suite, detected.runID), isOpen: true,
+                                      position: event.position, detectedAt: event.recordedAt))
         case .regressionDetected:
             let regression = try event.decode(RegressionDetected.self)
-            guard var row = try changes.row(regressions, [.text(regression.failure)]), let lastGood = regression.lastPassingRun else { break }
-            row[3] = .text(lastGood)
-            row[4] = try changes.row(commits, [.text(regression.suite), .text(lastGood)])?[2] ?? .null
-            changes.put(regressions, row)
+            guard var row = try changes.row(RegressionRow.self, RegressionRow.key(failure: regression.failure)),
+                  let lastGood = regression.lastPassingRun else { break }
+            row.lastGoodRun = lastGood
+            row.lastGoodCommit = try commit(regression.suite, lastGood)
+            changes.put(row)
         case .failureResolved:
             let resolved = try event.decode(FailureResolved.self)
-            guard var row = try changes.row(regressions, [.text(resolved.failure)]) else { break }
-            row[7] = .integer(0)
-            changes.put(regressions, row)
+            guard var row = try changes.row(RegressionRow.self, RegressionRow.key(failure: resolved.failure)) else { break }
+            row.isOpen = false
+            changes.put(row)
         default:
             break
         }

@@ -1,3 +1,5 @@
+import Events
+
 /// The result of one attempt at one case, as a report states it.
 ///
 /// Reports can hold the same case several times (reruns, data providers, a test that fails
@@ -5,9 +7,8 @@
 /// never collapsed. A failure (an assertion did not hold) and an error (the harness or the
 /// infrastructure broke) stay distinct.
 public struct CaseOutcome: Sendable, Equatable {
-    public enum Status: String, Sendable, Equatable, CaseIterable {
-        case pass, fail, error, skip
-    }
+    /// The catalogue's case statuses: one set of words from report to ledger.
+    public typealias Status = CaseStatus
 
     /// The stable identity of the case within its suite (see ``CaseKey``).
     public var key: String

@@ -1,3 +1,5 @@
+import Events
+
 /// The report formats remedy reads.
 public enum ReportFormat: String, Sendable, Equatable, CaseIterable {
     /// The JUnit XML family (Ant/Jenkins, Surefire, pytest, jest-junit, gotestsum, ...).
@@ -8,8 +10,8 @@ public enum ReportFormat: String, Sendable, Equatable, CaseIterable {
     case inspect
 
     /// The kind of failure a format's cases are by default: tests for JUnit, evals otherwise.
-    public var defaultKind: String {
-        self == .junit ? "test" : "eval"
+    public var defaultKind: RunKind {
+        self == .junit ? .test : .eval
     }
 
     /// Guesses the format from the first bytes of a file.

@@ -75,6 +75,11 @@ public final class LedgerWriter {
         try ledger.rows(of: table, matching: filter)
     }
 
+    /// A typed table's rows, in key order, as this transaction sees them.
+    public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
+        try ledger.rows(Row.self, matching: filter)
+    }
+
     fileprivate func finish() throws -> BatchResult {
         try ledger.mapErrors("append to") { try session.finish() }
     }

@@ -23,13 +23,12 @@ public struct RunDiff: Sendable, Equatable {
         if let asOf, end > asOf { throw LoopError(.notFound, "run \(b) of suite \(suite) had not completed by position \(asOf)") }
         let before = try RunOutcomes.read(suite: suite, run: a, ledger: ledger, through: asOf)
         let after = try RunOutcomes.read(suite: suite, run: b, ledger: ledger, through: asOf)
-        let guards = Set(try ReadModelView(ledger: ledger, asOf: end).rows(GuardsProjection.table, matching: [("suite", .text(suite))])
-            .filter { $0[2] != .text("retired") }.compactMap { $0[1].text })
-        func failing(_ status: String?) -> Bool { status == "fail" || status == "error" }
+        let guards = Set(try ReadModelView(ledger: ledger, asOf: end).rows(GuardRow.self, matching: [("suite", .text(suite))])
+            .filter(\.state.isActive).map(\.caseKey))
         let keys = Set(before.final.keys).union(after.final.keys).sorted()
         return RunDiff(
-            newlyFailing: keys.filter { failing(after.final[$0]) && before.final[$0] == "pass" },
-            newlyPassing: keys.filter { after.final[$0] == "pass" && failing(before.final[$0]) },
+            newlyFailing: keys.filter { after.final[$0]?.isFailure == true && before.final[$0] == .pass },
+            newlyPassing: keys.filter { after.final[$0] == .pass && before.final[$0]?.isFailure == true },
             guardsSlipped: keys.filter { guards.contains($0) && after.failedOnce.contains($0) },
             flaky: keys.filter { after.failedOnce.contains($0) && after.passedOnce.contains($0) },
             onlyInA: keys.filter { after.final[$0] == nil },
@@ -39,7 +38,7 @@ public struct RunDiff: Sendable, Equatable {
 
 /// One run's outcomes per case, read from its stream.
 struct RunOutcomes {
-    var final: [String: String] = [:]
+    var final: [String: CaseStatus] = [:]
     var failedOnce = Set<String>()
     var passedOnce = Set<String>()
 
@@ -55,9 +54,9 @@ struct RunOutcomes {
             guard let payload = EventEnvelope.payloadBytes(of: bytes) else { return true }
             let outcome = try CaseOutcomeRecorded.summary(from: payload)
             let key = outcome.case, status = outcome.status
-            if status == "skip" { return true }
+            if status == .skip { return true }
             outcomes.final[key] = status
-            if status == "pass" { outcomes.passedOnce.insert(key) } else { outcomes.failedOnce.insert(key) }
+            if status == .pass { outcomes.passedOnce.insert(key) } else { outcomes.failedOnce.insert(key) }
             return true
         }
         guard any else { throw LoopError(.notFound, "run \(run) of suite \(suite) has no recorded cases") }

@@ -9,6 +9,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Crypto
+import Events
 
 /// The autonomy slider as a file people edit: ordered rules that map a fix's facts to
 /// `auto-merge`, `review` or `block`. The first rule whose conditions all hold decides.
@@ -27,15 +28,15 @@ public struct AutonomyPolicy: Sendable, Equatable {
     public struct Rule: Sendable, Equatable, Codable {
         public var name: String
         public var when: Conditions
-        public var decide: String
+        public var decide: GateDecision
     }
 
     public struct Conditions: Sendable, Equatable, Codable {
-        public var kind: [String]?
-        public var lever: [String]?
+        public var kind: [FailureKind]?
+        public var lever: [Lever]?
         public var target: [String]?
-        public var blastRadius: [String]?
-        public var origin: [String]?
+        public var blastRadius: [BlastRadius]?
+        public var origin: [FixOrigin]?
         public var reversible: Bool?
         public var highStakes: Bool?
         public var verifiedClean: Bool?
@@ -52,8 +53,6 @@ public struct AutonomyPolicy: Sendable, Equatable {
     /// The exact text adopted, and its SHA-256: what decisions cite.
     public var text: String
     public var sha256: String
-
-    public static let decisions = ["auto-merge", "review", "block"]
 
     /// Parses and validates a policy.
     ///
@@ -82,8 +81,8 @@ public struct AutonomyPolicy: Sendable, Equatable {
             }
             guard let ruleName = rule["name"] as? String, !ruleName.isEmpty else { throw LoopError(.invalidArgument, "\(label): \"name\" must be a non-empty string") }
             let named = "\(name): rule \(index + 1) (\(ruleName))"
-            guard let decide = rule["decide"] as? String, Self.decisions.contains(decide) else {
-                throw LoopError(.invalidArgument, "\(named): \"decide\" must be auto-merge, review or block")
+            guard let decide = (rule["decide"] as? String).flatMap(GateDecision.init(rawValue:)) else {
+                throw LoopError(.invalidArgument, "\(named): \"decide\" must be \(GateDecision.wordList)")
             }
             let when = rule["when"] as? [String: Any] ?? [:]
             if rule["when"] != nil && rule["when"] as? [String: Any] == nil { throw LoopError(.invalidArgument, "\(named): \"when\" must be an object") }
@@ -92,11 +91,11 @@ public struct AutonomyPolicy: Sendable, Equatable {
                 throw LoopError(.invalidArgument, "\(named): unknown condition \"\(key)\" (expected \(fields.joined(separator: ", ")))")
             }
             var conditions = Conditions()
-            conditions.kind = try Self.strings(when["kind"], "\(named): when.kind", allowed: ["lint", "type", "test", "eval", "regression"])
-            conditions.lever = try Self.strings(when["lever"], "\(named): when.lever", allowed: LoopRules.levers)
+            conditions.kind = try Self.words(when["kind"], "\(named): when.kind")
+            conditions.lever = try Self.words(when["lever"], "\(named): when.lever")
             conditions.target = try Self.strings(when["target"], "\(named): when.target")
-            conditions.blastRadius = try Self.strings(when["blast_radius"], "\(named): when.blast_radius", allowed: LoopRules.blastRadii)
-            conditions.origin = try Self.strings(when["origin"], "\(named): when.origin", allowed: ["agent", "human"])
+            conditions.blastRadius = try Self.words(when["blast_radius"], "\(named): when.blast_radius")
+            conditions.origin = try Self.words(when["origin"], "\(named): when.origin")
             conditions.reversible = try Self.bool(when["reversible"], "\(named): when.reversible")
             conditions.highStakes = try Self.bool(when["high_stakes"], "\(named): when.high_stakes")
             conditions.verifiedClean = try Self.bool(when["verified_clean"], "\(named): when.verified_clean")
@@ -122,13 +121,19 @@ public struct AutonomyPolicy: Sendable, Equatable {
         try JSONDecoder().decode(PlainJSON.self, from: Data(text.utf8)).value
     }
 
-    private static func strings(_ value: Any?, _ label: String, allowed: [String]? = nil) throws -> [String]? {
+    private static func strings(_ value: Any?, _ label: String) throws -> [String]? {
         guard let value else { return nil }
         guard let list = value as? [String] else { throw LoopError(.invalidArgument, "\(label) must be a list of strings") }
-        if let allowed, let bad = list.first(where: { !allowed.contains($0) }) {
-            throw LoopError(.invalidArgument, "\(label): unknown value \"\(bad)\" (expected \(allowed.joined(separator: ", ")))")
-        }
         return list
+    }
+
+    private static func words<Word: VocabularyWord>(_ value: Any?, _ label: String) throws -> [Word]? {
+        try strings(value, label)?.map { text in
+            guard let word = Word(rawValue: text) else {
+                throw LoopError(.invalidArgument, "\(label): unknown value \"\(text)\" (expected \(Word.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return word
+        }
     }
 
     private static func bool(_ value: Any?, _ label: String) throws -> Bool? {

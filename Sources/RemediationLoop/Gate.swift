@@ -9,11 +9,11 @@ import LedgerStore
 /// What the gate knows about a fix when it decides: recorded with the decision, so replaying
 /// a decision (or re-deciding it under another policy) needs nothing but these facts.
 public struct GateFacts: Sendable, Equatable {
-    public var kind: String
-    public var lever: String
+    public var kind: FailureKind
+    public var lever: Lever
     public var target: String
-    public var blastRadius: String
-    public var origin: String
+    public var blastRadius: BlastRadius
+    public var origin: FixOrigin
     public var reversible: Bool
     public var passedBefore: Bool
     /// Whether a verification run exists at all.
@@ -23,8 +23,8 @@ public struct GateFacts: Sendable, Equatable {
     public var guardsCovered: Bool
     public var guardsFailed: Int
     public var passToFail: Int
-    /// Where the golden dataset came from: declared, or last-complete-run.
-    public var datasetSource: String
+    /// Where the golden dataset came from; nil without a verification (recorded as `none`).
+    public var datasetSource: DatasetSource?
 
     func isHighStakes(_ globs: [String]) -> Bool {
         globs.contains { fnmatch($0, target, 0) == 0 }
@@ -32,28 +32,29 @@ public struct GateFacts: Sendable, Equatable {
 
     /// The facts as recorded in `GateDecided.facts`.
     public var recorded: [String: String] {
-        ["kind": kind, "lever": lever, "target": target, "blast_radius": blastRadius, "origin": origin,
+        ["kind": kind.rawValue, "lever": lever.rawValue, "target": target, "blast_radius": blastRadius.rawValue, "origin": origin.rawValue,
          "reversible": String(reversible), "passed_before": String(passedBefore), "verified": String(verified),
          "verified_clean": String(verifiedClean), "golden_covered": String(goldenCovered),
          "guards_covered": String(guardsCovered), "guards_failed": String(guardsFailed),
-         "pass_to_fail": String(passToFail), "dataset_source": datasetSource]
+         "pass_to_fail": String(passToFail), "dataset_source": datasetSource?.rawValue ?? "none"]
     }
 
-    /// Facts read back from a recorded decision.
+    /// Facts read back from a recorded decision; nil when they are not a decision's facts.
     public init?(recorded facts: [String: String]) {
-        guard let kind = facts["kind"], let lever = facts["lever"], let target = facts["target"],
-              let blastRadius = facts["blast_radius"], let origin = facts["origin"] else { return nil }
+        guard let kind = facts["kind"].flatMap(FailureKind.init(rawValue:)), let lever = facts["lever"].flatMap(Lever.init(rawValue:)),
+              let target = facts["target"], let blastRadius = facts["blast_radius"].flatMap(BlastRadius.init(rawValue:)),
+              let origin = facts["origin"].flatMap(FixOrigin.init(rawValue:)) else { return nil }
         self.init(kind: kind, lever: lever, target: target, blastRadius: blastRadius, origin: origin,
                   reversible: facts["reversible"] == "true", passedBefore: facts["passed_before"] == "true",
                   verified: facts["verified"] == "true", verifiedClean: facts["verified_clean"] == "true",
                   goldenCovered: facts["golden_covered"] == "true", guardsCovered: facts["guards_covered"] == "true",
                   guardsFailed: Int(facts["guards_failed"] ?? "") ?? 0, passToFail: Int(facts["pass_to_fail"] ?? "") ?? 0,
-                  datasetSource: facts["dataset_source"] ?? "")
+                  datasetSource: facts["dataset_source"].flatMap(DatasetSource.init(rawValue:)))
     }
 
-    public init(kind: String, lever: String, target: String, blastRadius: String, origin: String, reversible: Bool,
+    public init(kind: FailureKind, lever: Lever, target: String, blastRadius: BlastRadius, origin: FixOrigin, reversible: Bool,
                 passedBefore: Bool, verified: Bool, verifiedClean: Bool, goldenCovered: Bool, guardsCovered: Bool,
-                guardsFailed: Int, passToFail: Int, datasetSource: String) {
+                guardsFailed: Int, passToFail: Int, datasetSource: DatasetSource?) {
         self.kind = kind; self.lever = lever; self.target = target; self.blastRadius = blastRadius; self.origin = origin
         self.reversible = reversible; self.passedBefore = passedBefore; self.verified = verified
         self.verifiedClean = verifiedClean; self.goldenCovered = goldenCovered; self.guardsCovered = guardsCovered
@@ -63,7 +64,7 @@ public struct GateFacts: Sendable, Equatable {
     /// The facts of a fix in a state.
     public init(fix: LoopState.Fix, state: LoopState) {
         let failures = fix.proposal.failures.compactMap { state.failures[$0]?.detected }
-        let kind = failures.contains { $0.kind == "regression" } ? "regression" : failures.first?.kind ?? "test"
+        let kind = failures.contains { $0.kind == .regression } ? .regression : failures.first?.kind ?? .test
         let verification = fix.verification
         // Coverage is judged against the golden set and guards as they are now: a guard made
         // or a dataset declared after the verification ran must be covered too.
@@ -80,7 +81,7 @@ public struct GateFacts: Sendable, Equatable {
                   verified: verification != nil, verifiedClean: verification?.clean ?? false,
                   goldenCovered: goldenCovered, guardsCovered: guardsCovered,
                   guardsFailed: verification?.guardsFailed.count ?? 0, passToFail: verification?.passToFail.count ?? 0,
-                  datasetSource: verification?.datasetSource ?? "none")
+                  datasetSource: verification?.datasetSource)
     }
 }
 
@@ -88,7 +89,7 @@ public struct GateFacts: Sendable, Equatable {
 public enum Gate {
     /// A decision before it is recorded.
     public struct Decision: Sendable, Equatable {
-        public var decision: String
+        public var decision: GateDecision
         public var rule: String
         public var considered: [String]
         public var invariant: String?
@@ -101,17 +102,17 @@ public enum Gate {
     /// golden dataset and every guard, auto-merge becomes review.
     public static func decide(_ facts: GateFacts, policy: AutonomyPolicy) -> Decision {
         let (rule, considered) = policy.firstMatch(facts)
-        var decision = Decision(decision: rule?.decide ?? "review", rule: rule?.name ?? "no rule matched: review",
+        var decision = Decision(decision: rule?.decide ?? .review, rule: rule?.name ?? "no rule matched: review",
                                 considered: considered, invariant: nil)
         if facts.guardsFailed > 0 || facts.passToFail > 0 {
-            if decision.decision != "block" {
-                decision.decision = "block"
+            if decision.decision != .block {
+                decision.decision = .block
                 decision.invariant = facts.guardsFailed > 0
                     ? "a regression guard failed in verification: block"
                     : "a case flipped from pass to fail in verification: block"
             }
-        } else if decision.decision == "auto-merge" && !(facts.verified && facts.goldenCovered && facts.guardsCovered) {
-            decision.decision = "review"
+        } else if decision.decision == .autoMerge && !(facts.verified && facts.goldenCovered && facts.guardsCovered) {
+            decision.decision = .review
             decision.invariant = facts.verified
                 ? "verification did not cover the whole golden dataset and every guard: no auto-merge"
                 : "no verification run: no auto-merge"
@@ -149,9 +150,9 @@ extension LoopSteps {
 /// What `remedy what-if` reports: a past decision that another policy would change.
 public struct WhatIfChange: Sendable, Equatable {
     public var fix: String
-    public var recorded: String
+    public var recorded: GateDecision
     public var recordedRule: String
-    public var wouldBe: String
+    public var wouldBe: GateDecision
     public var wouldBeRule: String
 }
 

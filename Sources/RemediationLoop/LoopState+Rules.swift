@@ -51,9 +51,6 @@ extension LoopState {
     func check(_ started: EvalRunStarted, stream: String) throws {
         try expectStream(stream, try LoopStreams.run(suite: started.suite, run: started.runID), for: "EvalRunStarted")
         guard runs[stream] == nil else { throw refused("run \(started.runID) of suite \(started.suite) was started already") }
-        guard LoopRules.kinds.contains(started.kind) else {
-            throw refused("unknown kind '\(started.kind)' (expected \(LoopRules.kinds.joined(separator: ", ")))")
-        }
         if let fix = started.verifies {
             let current = try self.fix(fix)
             guard current.merged == nil else { throw refused("fix \(fix) merged already; there is nothing left to verify") }
@@ -82,7 +79,7 @@ extension LoopState {
             var undetected: String?, unresolved: (key: String, failure: String)?
             for (key, status) in run.finalStatus {
                 let open = openFailureByCase[SuiteCase(suite: completed.suite, key: key)]
-                if status == "pass" {
+                if status == .pass {
                     if let open, unresolved.map({ key < $0.key }) ?? true { unresolved = (key, open) }
                 } else if let open {
                     if failures[open]?.detected.runID != completed.runID { stillFailing += 1 }
@@ -121,7 +118,7 @@ extension LoopState {
         try expectStream(stream, LoopStreams.failure(failureCount + 1), for: "FailureDetected")
         let run = try regularRun(suite: detected.suite, runID: detected.runID, for: detected.failure)
         let id = SuiteCase(suite: detected.suite, key: detected.case)
-        guard let status = run.finalStatus[detected.case], status == "fail" || status == "error" else {
+        guard let status = run.finalStatus[detected.case], status.isFailure else {
             throw refused("\(detected.case) did not fail in run \(detected.runID) of suite \(detected.suite)")
         }
         guard detected.status == status else { throw refused("\(detected.case) ended with \(status) in run \(detected.runID), not \(detected.status)") }
@@ -129,8 +126,8 @@ extension LoopState {
             throw refused("\(detected.failure) is detected in run \(detected.runID), so that is its first failing run, not \(detected.firstFailingRun)")
         }
         if let open = openFailureByCase[id] { throw refused("\(detected.case) in suite \(detected.suite) has an open failure already (\(open))") }
-        let guarded = guards[id].map(\.isHolding) ?? false
-        let kind = guarded ? "regression" : run.started.kind
+        let guarded = guards[id].map(\.isActive) ?? false
+        let kind = guarded ? .regression : FailureKind(run.started.kind)
         guard detected.kind == kind else {
             throw refused("\(detected.failure) is of kind \(kind) (\(guarded ? "the case is a regression guard" : "the run's kind")), not \(detected.kind)")
         }
@@ -144,7 +141,7 @@ extension LoopState {
         guard let failure = failures[regression.failure], failure.isOpen else { throw refused("no open failure \(regression.failure)") }
         try expectStream(stream, LoopStreams.failure(LoopRules.number(regression.failure)), for: "RegressionDetected")
         let detected = failure.detected
-        guard detected.kind == "regression", regression.suite == detected.suite, regression.case == detected.case,
+        guard detected.kind == .regression, regression.suite == detected.suite, regression.case == detected.case,
               regression.runID == detected.runID else {
             throw refused("\(regression.failure) was not detected as a regression of \(regression.case) in run \(regression.runID)")
         }
@@ -153,7 +150,7 @@ extension LoopState {
         }
         guard progress.regressionsDue.contains(regression.failure) else { throw refused("the regression \(regression.failure) was recorded already") }
         let id = SuiteCase(suite: regression.suite, key: regression.case)
-        guard let guarded = guards[id], guarded.isHolding else { throw refused("\(regression.case) in suite \(regression.suite) is not a regression guard") }
+        guard let guarded = guards[id], guarded.isActive else { throw refused("\(regression.case) in suite \(regression.suite) is not a regression guard") }
         guard regression.guardFailure == guarded.failure, regression.guardFix == guarded.fix,
               regression.lastPassingRun == cases[id]?.lastPassingRun else {
             throw refused("the guard of \(regression.case) comes from \(guarded.failure), fix \(guarded.fix ?? "none"), last passing in run \(cases[id]?.lastPassingRun ?? "none")")
@@ -170,7 +167,7 @@ extension LoopState {
             throw refused("\(resolved.failure) is not the open failure of \(resolved.case) in suite \(resolved.suite)")
         }
         let run = try regularRun(suite: resolved.suite, runID: resolved.runID, for: resolved.failure)
-        guard run.finalStatus[resolved.case] == "pass" else {
+        guard run.finalStatus[resolved.case] == .pass else {
             throw refused("\(resolved.case) did not pass in run \(resolved.runID): \(resolved.failure) is not resolved")
         }
         let fix = fixInForce(for: resolved.failure)
@@ -208,7 +205,6 @@ extension LoopState {
             throw refused("\(failure.id) was resolved in run \(failure.resolved!.runID); there is nothing left to diagnose")
         }
         try expectStream(stream, LoopStreams.failure(LoopRules.number(failure.id)), for: "DiagnosisRecorded")
-        try LoopRules.checkLever(diagnosis.lever)
         if let confidence = diagnosis.confidence { try LoopRules.checkConfidence(confidence) }
     }
 
@@ -220,9 +216,7 @@ extension LoopState {
             guard let failure = failures[id] else { throw LoopError(.notFound, "no failure \(id)") }
             guard failure.isOpen else { throw refused("\(id) was resolved in run \(failure.resolved!.runID); a fix needs an open failure") }
         }
-        try LoopRules.checkLever(proposal.lever)
-        try LoopRules.checkBlastRadius(proposal.blastRadius)
-        let origin = LoopRules.isAgent(proposal.by) ? "agent" : "human"
+        let origin: FixOrigin = LoopRules.isAgent(proposal.by) ? .agent : .human
         guard proposal.origin == origin else { throw refused("a fix proposed by \(proposal.by) has origin \(origin), not \(proposal.origin)") }
     }
 
@@ -253,7 +247,6 @@ extension LoopState {
         let current = try fix(review.fix)
         try expectStream(stream, try LoopStreams.fix(review.fix), for: "ReviewRecorded")
         guard !LoopRules.isAgent(review.by) else { throw LoopError(.invalidArgument, "reviews are a person's: '\(review.by)' is an agent or a CI job") }
-        guard ["approve", "reject"].contains(review.verdict) else { throw LoopError(.invalidArgument, "a review approves or rejects, not '\(review.verdict)'") }
         guard current.merged == nil else { throw refused("fix \(review.fix) merged already (commit \(current.merged!.commit)); there is nothing to review") }
     }
 
@@ -268,13 +261,13 @@ extension LoopState {
             throw refused("run \(verifying.started.runID) of suite \(verifying.started.suite) is verifying fix \(merge.fix): merge it once the run is recorded")
         }
         let lastReview = current.reviews.last
-        if lastReview?.verdict == "reject" { throw refused("fix \(merge.fix) was rejected by \(lastReview!.by); it cannot merge") }
-        let approved = lastReview?.verdict == "approve"
+        if lastReview?.verdict == .reject { throw refused("fix \(merge.fix) was rejected by \(lastReview!.by); it cannot merge") }
+        let approved = lastReview?.verdict == .approve
         switch current.gate?.decision {
-        case "auto-merge": break
-        case "block" where !approved:
+        case .autoMerge: break
+        case .block where !approved:
             throw refused("fix \(merge.fix) is blocked by the gate (\(current.gate!.rule)); a person must approve it first")
-        case "review" where !approved:
+        case .review where !approved:
             throw refused("fix \(merge.fix) awaits review: the gate asked for a person (\(current.gate!.rule))")
         case nil where !approved:
             throw refused("fix \(merge.fix) has neither a gate decision nor an approval: run remedy gate \(merge.fix), or have a person review it")
@@ -296,7 +289,7 @@ extension LoopState {
         }
         guard !retired.reason.isEmpty else { throw LoopError(.invalidArgument, "say why the guard is retired (--reason)") }
         let id = SuiteCase(suite: retired.suite, key: retired.case)
-        guard let current = guards[id], current.isHolding else {
+        guard let current = guards[id], current.isActive else {
             throw LoopError(.notFound, "\(retired.case) in suite \(retired.suite) is not a regression guard")
         }
         try expectNoRegressionDue(id, for: "the guard is retired")
@@ -314,7 +307,6 @@ extension LoopState {
 
     func check(_ adopted: PolicyAdopted, stream: String) throws {
         try expectStream(stream, LoopStreams.policy, for: "PolicyAdopted")
-        guard adopted.format == "json" else { throw LoopError(.invalidArgument, "policies are JSON, not \(adopted.format)") }
         let policy = try AutonomyPolicy(text: adopted.text, name: "the adopted policy")
         guard policy.sha256 == adopted.policySHA256 else {
             throw refused("the policy's text has SHA-256 \(policy.sha256), not \(adopted.policySHA256)")
@@ -388,24 +380,11 @@ extension LoopState {
     private func refused(_ message: String) -> LoopError { LoopError(.invalidState, message) }
 }
 
-/// The closed sets of words the loop's rules check, and who counts as an agent.
+/// Who counts as an agent, and the checks of free-form values the vocabulary cannot type.
 public enum LoopRules {
-    public static let levers = ["code", "threshold", "skill"]
-    public static let blastRadii = ["low", "medium", "high"]
-    public static let kinds = ["lint", "type", "test", "eval"]
-    public static let statuses = ["pass", "fail", "error", "skip"]
-
     /// Agents and CI jobs name themselves `agent:...`, `ci` or `ci:...`.
     public static func isAgent(_ actor: String) -> Bool {
         actor.hasPrefix("agent:") || actor == "agent" || actor == "ci" || actor.hasPrefix("ci:") || actor == "remedy"
-    }
-
-    static func checkLever(_ lever: String) throws {
-        guard levers.contains(lever) else { throw LoopError(.invalidArgument, "unknown lever '\(lever)' (expected code, threshold or skill)") }
-    }
-
-    static func checkBlastRadius(_ radius: String) throws {
-        guard blastRadii.contains(radius) else { throw LoopError(.invalidArgument, "unknown blast radius '\(radius)' (expected low, medium or high)") }
     }
 
     static func checkConfidence(_ confidence: String) throws {

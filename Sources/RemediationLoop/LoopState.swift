@@ -27,7 +27,7 @@ public struct SuiteCase: Hashable, Sendable, Comparable, CustomStringConvertible
 public struct LoopState: Sendable, Equatable {
     public struct CaseState: Sendable, Equatable {
         /// The final status in the last regular run that ran the case (skips leave it alone).
-        public var lastStatus: String?
+        public var lastStatus: CaseStatus?
         public var lastRun: String?
         public var lastPassingRun: String?
         public var everPassed = false
@@ -61,14 +61,15 @@ public struct LoopState: Sendable, Equatable {
         public var fix: String?
         public var sinceRun: String
         public var retired: GuardRetired?
-        public var isHolding: Bool { retired == nil }
+        /// Not retired: holding or slipped (see ``GuardState``), so still a guard.
+        public var isActive: Bool { retired == nil }
     }
 
     public struct Run: Sendable, Equatable {
         public var started: EvalRunStarted
         public var completed: EvalRunCompleted?
         /// The final status of each case in the run.
-        public var finalStatus: [String: String] = [:]
+        public var finalStatus: [String: CaseStatus] = [:]
         /// While the run is open: what its completion must agree with. Dropped when it
         /// completes, so memory stays bounded by the open runs.
         public var progress: Progress? = Progress()
@@ -94,7 +95,7 @@ public struct LoopState: Sendable, Equatable {
             public var isClosed: Bool { detected + resolved + regressions > 0 || verified }
 
             /// Every case with an attempt, skipped or not.
-            func caseCount(finalStatus: [String: String]) -> Int {
+            func caseCount(finalStatus: [String: CaseStatus]) -> Int {
                 finalStatus.count + skipped.count(where: { finalStatus[$0] == nil })
             }
         }
@@ -161,7 +162,7 @@ public struct LoopState: Sendable, Equatable {
                     var state = cases[id] ?? CaseState()
                     state.lastStatus = status
                     state.lastRun = run.started.runID
-                    if status == "pass" {
+                    if status == .pass {
                         state.everPassed = true
                         state.lastPassingRun = run.started.runID
                     }
@@ -174,7 +175,7 @@ public struct LoopState: Sendable, Equatable {
             openFailureByCase[SuiteCase(suite: detected.suite, key: detected.case)] = detected.failure
             updateProgress(suite: detected.suite, runID: detected.runID) { progress in
                 progress.detected += 1
-                if detected.kind == "regression" { progress.regressionsDue.insert(detected.failure) }
+                if detected.kind == .regression { progress.regressionsDue.insert(detected.failure) }
             }
         case .regressionDetected(let regression):
             // Otherwise not kept: the regressions read model has the last passing run.
@@ -239,23 +240,20 @@ public struct LoopState: Sendable, Equatable {
     private mutating func fold(_ outcome: CaseOutcomeRecorded.Summary, into run: Dictionary<String, Run>.Index) {
         let status = outcome.status, key = outcome.case
         guard runs.values[run].progress != nil else {
-            if status != "skip" { runs.values[run].finalStatus[key] = status }
+            if status != .skip { runs.values[run].finalStatus[key] = status }
             return
         }
         switch status {
-        case "pass":
+        case .pass:
             runs.values[run].finalStatus[key] = status
             if !runs.values[run].progress!.failed.isEmpty, runs.values[run].progress!.failed.contains(key) {
                 runs.values[run].progress!.flaky.insert(key)
             }
-        case "fail", "error":
-            if runs.values[run].finalStatus.updateValue(status, forKey: key) == "pass" { runs.values[run].progress!.flaky.insert(key) }
+        case .fail, .error:
+            if runs.values[run].finalStatus.updateValue(status, forKey: key) == .pass { runs.values[run].progress!.flaky.insert(key) }
             runs.values[run].progress!.failed.insert(key)
-        case "skip":
+        case .skip:
             if runs.values[run].finalStatus[key] == nil { runs.values[run].progress!.skipped.insert(key) }
-        default:
-            // Not a status the door admits; kept as a completed run keeps it, so folds agree.
-            runs.values[run].finalStatus[key] = status
         }
     }
 
@@ -287,19 +285,16 @@ public struct LoopState: Sendable, Equatable {
         guard runs.values[run].progress?.isClosed != true else {
             throw LoopError(.invalidState, "run \(runs.values[run].started.runID) of suite \(runs.values[run].started.suite) has its \(runs.values[run].started.verifies == nil ? "detections" : "verification") recorded: its outcomes are final")
         }
-        guard LoopRules.statuses.contains(outcome.status) else {
-            throw LoopError(.invalidState, "unknown status '\(outcome.status)' (expected pass, fail, error or skip)")
-        }
         return run
     }
 
     /// The cases a verification of `suite` must cover: the golden dataset (declared, else the
     /// suite's last complete run) and every holding guard; and where the golden set came from.
-    public func mustCover(suite: String) -> (golden: [String], guards: [String], source: String) {
-        let guards = self.guards.values.filter { $0.suiteCase.suite == suite && $0.isHolding }.map(\.suiteCase.key).sorted()
-        if let declared = datasets[suite] { return (declared.cases, guards, "declared") }
+    public func mustCover(suite: String) -> (golden: [String], guards: [String], source: DatasetSource) {
+        let guards = self.guards.values.filter { $0.suiteCase.suite == suite && $0.isActive }.map(\.suiteCase.key).sorted()
+        if let declared = datasets[suite] { return (declared.cases, guards, .declared) }
         let last = lastCompleteRun[suite].flatMap { runs[$0] }
-        return ((last?.finalStatus.keys).map { Array($0).sorted() } ?? [], guards, "last-complete-run")
+        return ((last?.finalStatus.keys).map { Array($0).sorted() } ?? [], guards, .lastCompleteRun)
     }
 
     /// What a verification run of `fix` shows, from its cases' final statuses and the cases
@@ -308,16 +303,16 @@ public struct LoopState: Sendable, Equatable {
     ///
     /// A case counts as covered only if some attempt ran (skips do not). Ingest records it,
     /// and the same computation checks one appended by hand.
-    public func verification(fix: String, suite: String, runID: String, finalStatus: [String: String], failed: Set<String>) -> FixVerified {
+    public func verification(fix: String, suite: String, runID: String, finalStatus: [String: CaseStatus], failed: Set<String>) -> FixVerified {
         let cover = mustCover(suite: suite)
         let ran = Set(finalStatus.keys)
         var failToPass: [String] = [], passToFail: [String] = [], stillFailing: [String] = []
         for key in finalStatus.keys.sorted() {
             let before = cases[SuiteCase(suite: suite, key: key)]?.lastStatus
             let now = finalStatus[key]!
-            if now == "pass" && (before == "fail" || before == "error") { failToPass.append(key) }
-            if now != "pass" && before == "pass" { passToFail.append(key) }
-            if now != "pass" && before != nil && before != "pass" { stillFailing.append(key) }
+            if now == .pass && before?.isFailure == true { failToPass.append(key) }
+            if now != .pass && before == .pass { passToFail.append(key) }
+            if now != .pass && before != nil && before != .pass { stillFailing.append(key) }
         }
         let missing = Array(Set((cover.golden + cover.guards).filter { !ran.contains($0) })).sorted()
         let guardsFailed = cover.guards.filter { failed.contains($0) }
@@ -379,11 +374,9 @@ extension LoopState {
             try fold(outcomes, into: &state) { query, body in try writer.forEachEvent(query, body) }
         }
         state.cases = [:]
-        for row in try writer.rows(of: CaseHistoryProjection.cases) {
-            guard case .text(let suite) = row[0], case .text(let key) = row[1], row[4] != .null else { continue }
-            let lastPassingRun = row[10].text
-            state.cases[SuiteCase(suite: suite, key: key)] = CaseState(lastStatus: row[4].text, lastRun: row[3].text,
-                                                                      lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
+        for row in try writer.rows(CaseRow.self) where row.lastResult != nil {
+            state.cases[SuiteCase(suite: row.suite, key: row.caseKey)] = CaseState(
+                lastStatus: row.lastResult, lastRun: row.lastRun, lastPassingRun: row.lastPassingRun, everPassed: row.lastPassingRun != nil)
         }
         return state
     }

@@ -8,7 +8,7 @@ extension LoopSteps {
     @discardableResult
     public func adoptPolicy(text: String, name: String, by actor: String?) throws -> PolicyAdopted {
         let policy = try AutonomyPolicy(text: text, name: name)
-        return try record(PolicyAdopted(policySHA256: policy.sha256, text: text, format: "json", by: actor),
+        return try record(PolicyAdopted(policySHA256: policy.sha256, text: text, format: .json, by: actor),
                           on: LoopStreams.policy, .policyAdopted, actor: actor)
     }
 

@@ -11,16 +11,12 @@ public struct LoopSteps {
         self.ledger = ledger
     }
 
-    public static var levers: [String] { LoopRules.levers }
-    public static var blastRadii: [String] { LoopRules.blastRadii }
-
     /// Records which lever to pull for a failure (by id, or by case key while it is open).
     ///
     /// - Throws: ``LoopError`` when the failure is unknown or resolved, or a value is invalid.
     @discardableResult
-    public func diagnose(_ reference: String, lever: String, target: String, evidence: [String] = [],
+    public func diagnose(_ reference: String, lever: Lever, target: String, evidence: [String] = [],
                          confidence: String? = nil, by actor: String) throws -> DiagnosisRecorded {
-        try LoopRules.checkLever(lever)
         if let confidence { try LoopRules.checkConfidence(confidence) }
         return try ledger.write { writer in
             let state = try LoopState.fold(writer)
@@ -39,12 +35,10 @@ public struct LoopSteps {
     /// - Throws: ``LoopError`` when a failure is unknown or resolved, the fix id is taken, or
     ///   no lever is known.
     @discardableResult
-    public func propose(failures references: [String], fix: String, change: String, blastRadius: String,
-                        reversible: Bool = true, lever: String? = nil, target: String? = nil,
+    public func propose(failures references: [String], fix: String, change: String, blastRadius: BlastRadius,
+                        reversible: Bool = true, lever: Lever? = nil, target: String? = nil,
                         by actor: String) throws -> FixProposed {
         guard !references.isEmpty else { throw LoopError(.invalidArgument, "name at least one failure the fix addresses") }
-        try LoopRules.checkBlastRadius(blastRadius)
-        if let lever { try LoopRules.checkLever(lever) }
         let stream = try LoopStreams.fix(fix)
         return try ledger.write { writer in
             let state = try LoopState.fold(writer)
@@ -58,7 +52,7 @@ public struct LoopSteps {
             }
             let proposal = FixProposed(fix: fix, failures: failures.map(\.id), lever: chosenLever,
                                        target: target ?? diagnosis?.target, change: change,
-                                       origin: LoopRules.isAgent(actor) ? "agent" : "human", blastRadius: blastRadius,
+                                       origin: LoopRules.isAgent(actor) ? .agent : .human, blastRadius: blastRadius,
                                        reversible: reversible, by: actor)
             try Self.record(writer, state, stream, .fixProposed, proposal, actor: actor, expect: .noStream)
             return proposal
@@ -70,7 +64,7 @@ public struct LoopSteps {
     /// - Throws: ``LoopError`` for an unknown, merged or reverted fix, or a review by an agent.
     @discardableResult
     public func review(fix: String, approve: Bool, comment: String? = nil, by actor: String) throws -> ReviewRecorded {
-        let review = ReviewRecorded(fix: fix, verdict: approve ? "approve" : "reject", by: actor, comment: comment)
+        let review = ReviewRecorded(fix: fix, verdict: approve ? .approve : .reject, by: actor, comment: comment)
         return try record(review, on: try LoopStreams.fix(fix), .reviewRecorded, actor: actor)
     }
 

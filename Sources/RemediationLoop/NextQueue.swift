@@ -97,7 +97,7 @@ public enum NextQueue {
             try ledger.forEachEventBody(query) { _, body in
                 if let payload = EventEnvelope.payloadBytes(of: body) {
                     let outcome = try CaseOutcomeRecorded.summary(from: payload)
-                    if outcome.status != "skip" { cases.insert(outcome.case) }
+                    if outcome.status != .skip { cases.insert(outcome.case) }
                 }
                 return true
             }

@@ -126,4 +126,11 @@ public final class ReadModelView {
         }
         return memory[projection.name]!.rows(table, matching: filter)
     }
+
+    /// A typed table's rows, sorted by key; only those whose columns hold the values in `filter`.
+    ///
+    /// - Throws: ``LedgerError`` or ``LoopError``.
+    public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
+        try rows(Row.table, matching: filter).map(Row.init(values:))
+    }
 }

@@ -15,8 +15,8 @@ public struct IngestRequest: Sendable {
     public var run: String
     public var commit: String?
     public var format: ReportFormat?
-    /// lint, type, test or eval; by default test for JUnit and eval for eval-harness logs.
-    public var kind: String?
+    /// By default test for JUnit and eval for eval-harness logs.
+    public var kind: RunKind?
     /// The fix this run verifies: its outcomes become the fix's verification, not detections.
     public var verifies: String?
     public var skills: SkillMap?
@@ -37,7 +37,6 @@ public struct IngestRequest: Sendable {
         self.actor = actor
     }
 
-    public static let kinds = ["lint", "type", "test", "eval"]
 }
 
 /// What an ingest recorded (or, for a repeated ingest, had recorded the first time).
@@ -72,9 +71,6 @@ public enum RunIngester {
     ///   `.notFound`, `.invalidArgument`), or ``LedgerError``; nothing is written then.
     public static func ingest(_ request: IngestRequest, into ledger: Ledger) throws -> IngestSummary {
         guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
-        if let kind = request.kind, !IngestRequest.kinds.contains(kind) {
-            throw LoopError(.invalidArgument, "unknown kind '\(kind)' (expected lint, type, test or eval)")
-        }
         let runStream = try LoopStreams.run(suite: request.suite, run: request.run)
         // Hash first: it decides whether this run is new, and goes into the run's start.
         let reports = try request.files.map { EvalRunStarted.ReportFile(file: $0, sha256: try sha256(ofFile: $0)) }
@@ -153,7 +149,7 @@ public enum RunIngester {
                 let detected = try LoopPayload.decode(FailureDetected.self, from: envelope.data)
                 if detected.suite == request.suite && detected.runID == request.run {
                     summary.newFailures.append(detected.failure)
-                    if detected.kind == "regression" { summary.regressions.append(detected.failure) }
+                    if detected.kind == .regression { summary.regressions.append(detected.failure) }
                 }
             case LoopEventType.failureResolved.rawValue:
                 let resolved = try LoopPayload.decode(FailureResolved.self, from: envelope.data)

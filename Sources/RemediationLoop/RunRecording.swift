@@ -30,7 +30,7 @@ struct RunRecording {
         self.metadata = EventMetadata(actor: request.actor, correlationID: stream.rawValue)
     }
 
-    private var kind: String {
+    private var kind: RunKind {
         request.kind ?? (format ?? .junit).defaultKind
     }
 
@@ -38,7 +38,7 @@ struct RunRecording {
     struct CaseTally {
         var attempts = 0
         /// The last non-skip status; nil when every attempt was skipped.
-        var finalStatus: String?
+        var finalStatus: CaseStatus?
         var sawPass = false
         var sawFailure = false
         var skill: String?
@@ -113,7 +113,7 @@ struct RunRecording {
         defer { tallies[outcome.key] = tally }
         tally.attempts += 1
         let attempt = tally.attempts
-        var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status.rawValue)
+        var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status)
         payload.score = outcome.score
         payload.threshold = outcome.threshold
         payload.durationMS = outcome.durationMilliseconds
@@ -127,10 +127,10 @@ struct RunRecording {
         switch outcome.status {
         case .skip: break
         case .pass:
-            tally.finalStatus = "pass"
+            tally.finalStatus = .pass
             tally.sawPass = true
         case .fail, .error:
-            tally.finalStatus = outcome.status.rawValue
+            tally.finalStatus = outcome.status
             tally.sawFailure = true
             if let message = outcome.message { tally.message = String(message.prefix(Self.detectionMessageLength)) }
         }
@@ -170,7 +170,7 @@ struct RunRecording {
             guard let status = tallies[key]!.finalStatus else { continue }
             let id = SuiteCase(suite: request.suite, key: key)
             let open = state.openFailureByCase[id]
-            if status == "pass" {
+            if status == .pass {
                 guard let failure = open else { continue }
                 let fix = state.fixInForce(for: failure)
                 let resolved = FailureResolved(failure: failure, suite: request.suite, case: key, runID: request.run,
@@ -186,8 +186,8 @@ struct RunRecording {
             let failure = "failure-\(nextFailure)"
             let stream = LoopStreams.failure(nextFailure)
             nextFailure += 1
-            let guarded = state.guards[id].flatMap { $0.isHolding ? $0 : nil }
-            var detected = FailureDetected(failure: failure, kind: guarded != nil ? "regression" : kind, suite: request.suite,
+            let guarded = state.guards[id].flatMap { $0.isActive ? $0 : nil }
+            var detected = FailureDetected(failure: failure, kind: guarded != nil ? .regression : FailureKind(kind), suite: request.suite,
                                            case: key, runID: request.run, status: status,
                                            passedBefore: state.cases[id]?.everPassed ?? false)
             detected.skill = tallies[key]!.skill

@@ -47,7 +47,7 @@ extension Remedy {
                 let view = ReadModelView(ledger: store)
                 output.writeLine("\ngate decisions:")
                 for decision in played.decisions {
-                    output.writeLine("  \(decision.fix.padding(18))\(decision.decision.padding(12))\(decision.invariant ?? decision.rule)")
+                    output.writeLine("  \(decision.fix.padding(18))\(decision.decision.rawValue.padding(12))\(decision.invariant ?? decision.rule)")
                 }
                 output.writeLine("\nregression guards:")
                 for row in try view.rows(GuardsProjection.table) {

@@ -19,9 +19,9 @@ extension Remedy {
                 let decided = try LoopSteps(ledger: try options.open(.readWrite)).gate(fix: fix)
                 printRecorded(json, "\(decided.decision): \(decided.invariant ?? decided.rule)", decided)
                 switch decided.decision {
-                case "auto-merge": return
-                case "review": throw ExitCode(RemedyExitCode.gateReview.rawValue)
-                default: throw ExitCode(RemedyExitCode.gateBlock.rawValue)
+                case .autoMerge: return
+                case .review: throw ExitCode(RemedyExitCode.gateReview.rawValue)
+                case .block: throw ExitCode(RemedyExitCode.gateBlock.rawValue)
                 }
             }
         }
@@ -86,8 +86,8 @@ extension Remedy {
                 let output = StandardOutput.shared
                 if json {
                     output.writeLine(JSONText.object([("changes", .array(changes.map {
-                        .object([("fix", .string($0.fix)), ("recorded", .string($0.recorded)), ("recorded_rule", .string($0.recordedRule)),
-                                 ("would_be", .string($0.wouldBe)), ("would_be_rule", .string($0.wouldBeRule))])
+                        .object([("fix", .string($0.fix)), ("recorded", .string($0.recorded.rawValue)), ("recorded_rule", .string($0.recordedRule)),
+                                 ("would_be", .string($0.wouldBe.rawValue)), ("would_be_rule", .string($0.wouldBeRule))])
                     }))]))
                 } else if changes.isEmpty {
                     output.writeLine("no decision would change")

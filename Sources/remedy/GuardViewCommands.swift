@@ -41,9 +41,9 @@ extension Remedy {
                             ("slipped_failure", text(guarded.slippedFailure)), ("retired_reason", text(guarded.retiredReason)),
                             ("retired_by", text(guarded.retiredBy)),
                             ("provenance", .object([
-                                ("detected_in_run", text(chain.detected?.runID)), ("diagnosis_lever", text(chain.diagnosis?.lever)),
+                                ("detected_in_run", text(chain.detected?.runID)), ("diagnosis_lever", text(chain.diagnosis?.lever.rawValue)),
                                 ("diagnosis_target", text(chain.diagnosis?.target)), ("verification_run", text(chain.verification?.runID)),
-                                ("gate_decision", text(chain.gate?.decision)), ("gate_rule", text(chain.gate?.rule)),
+                                ("gate_decision", text(chain.gate?.decision.rawValue)), ("gate_rule", text(chain.gate?.rule)),
                                 ("merge_commit", text(chain.merged?.commit)), ("passed_in_run", .string(chain.resolvedIn)),
                             ])),
                         ])

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import Events
 import Ingest
 import LedgerStore
 import RemediationLoop
@@ -22,7 +23,7 @@ extension Remedy {
         @Option(name: .customLong("run"), help: "The run's id, unique within the suite.") var runID: String
         @Option(help: "The commit that was tested.") var commit: String?
         @Option(help: "auto, junit, promptfoo or inspect.") var format: String = "auto"
-        @Option(help: "lint, type, test or eval (default: test for JUnit, eval for eval logs).") var kind: String?
+        @Option(help: "What the run checks (default: test for JUnit, eval for eval logs).") var kind: RunKind?
         @Option(help: "The fix this run verifies.") var verifies: String?
         @Option(help: ArgumentHelp("A CODEOWNERS-style file mapping case-key globs to skills (default: .remedy/skills when present).", valueName: "file")) var skills: String?
         @Option(help: "Who records the run.") var actor: String = "ci"

@@ -11,7 +11,7 @@ extension Remedy {
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "A failure id, or the key of a case failing now.") var failure: String
-        @Option(help: "code, threshold or skill.") var lever: String
+        @Option(help: "Which lever fixes it.") var lever: Lever
         @Option(help: "The skill name, threshold key or component.") var target: String
         @Option(help: "A trace id or log reference (repeatable).") var evidence: [String] = []
         @Option(help: "How sure, from 0 to 1 (e.g. 0.8).") var confidence: String?
@@ -36,9 +36,9 @@ extension Remedy {
         @Argument(help: "The failures the fix addresses (ids or case keys).") var failures: [String]
         @Option(help: "The fix's id, used by the later steps.") var fix: String
         @Option(help: "The change: a PR URL or a commit.") var change: String
-        @Option(name: .customLong("blast-radius"), help: "low, medium or high.") var blastRadius: String
+        @Option(name: .customLong("blast-radius"), help: "How much the fix can break if it is wrong.") var blastRadius: BlastRadius
         @Flag(help: "The change cannot simply be reverted.") var irreversible = false
-        @Option(help: "code, threshold or skill (default: the failure's diagnosis).") var lever: String?
+        @Option(help: "The lever it pulls (default: the failure's diagnosis).") var lever: Lever?
         @Option(help: "The target (default: the failure's diagnosis).") var target: String?
         @Option(help: "Who proposes: a person, or agent:NAME.") var by: String
         @Flag(help: "Print the result as JSON.") var json = false
@@ -73,7 +73,7 @@ extension Remedy {
         func run() throws {
             try reportingErrors {
                 let review = try LoopSteps(ledger: try options.open(.readWrite)).review(fix: fix, approve: approve, comment: comment, by: by)
-                printRecorded(json, "\(review.verdict == "approve" ? "approved" : "rejected") \(review.fix)", review)
+                printRecorded(json, "\(review.verdict == .approve ? "approved" : "rejected") \(review.fix)", review)
             }
         }
     }

@@ -60,7 +60,7 @@ final class CatalogueTests: XCTestCase {
 extension CatalogueTests {
     /// The hand-written case-outcome writer gives exactly what the generic encoder gives.
     func testCaseOutcomeWriterMatchesTheEncoder() throws {
-        var outcome = CaseOutcomeRecorded(case: "a::b \"q\" é", attempt: 2, status: "fail")
+        var outcome = CaseOutcomeRecorded(case: "a::b \"q\" é", attempt: 2, status: .fail)
         XCTAssertEqual(outcome.canonicalBytes, try LoopPayload.encode(outcome))
         outcome.score = "0.41"
         outcome.threshold = "0.8"

@@ -41,13 +41,13 @@ final class PayloadDecoderTests: XCTestCase {
     }
 
     func testOptionalsNestedValuesAndEscapes() throws {
-        var outcome = CaseOutcomeRecorded(case: "a::\"quoted\" \u{e9}\\n", attempt: 2, status: "fail")
+        var outcome = CaseOutcomeRecorded(case: "a::\"quoted\" \u{e9}\\n", attempt: 2, status: .fail)
         outcome.message = "line 1\nline 2 \u{1F600}"
         outcome.properties = ["b": "2", "a": "1"]
         outcome.durationMS = -5
         try agree(CaseOutcomeRecorded.self, outcome.canonicalBytes)
         try agree(CaseOutcomeRecorded.self, Array(#"{"attempt":1,"case":"x","message":null,"status":"pass"}"#.utf8))
-        let gate = GateDecided(fix: "fix-1", decision: "review", policySHA256: "ab", rule: "r", rulesConsidered: ["a", "b"], facts: ["k": "v"])
+        let gate = GateDecided(fix: "fix-1", decision: .review, policySHA256: "ab", rule: "r", rulesConsidered: ["a", "b"], facts: ["k": "v"])
         try agree(GateDecided.self, try LoopPayload.encode(gate))
     }
 
@@ -69,13 +69,13 @@ final class PayloadDecoderTests: XCTestCase {
     }
 
     func testSummaryReadsTheFieldsFoldsUseAndSkipsTheRest() throws {
-        var outcome = CaseOutcomeRecorded(case: "suite::a \"b\"", attempt: 3, status: "error")
+        var outcome = CaseOutcomeRecorded(case: "suite::a \"b\"", attempt: 3, status: .error)
         outcome.message = "{not: [json], \"quoted\"}"
         outcome.properties = ["nested": "{[}"]
         outcome.skill = "forecast"
         let summary = try CaseOutcomeRecorded.summary(from: outcome.canonicalBytes)
-        XCTAssertEqual(summary, .init(case: "suite::a \"b\"", attempt: 3, status: "error", skill: "forecast"))
-        XCTAssertNil(try CaseOutcomeRecorded.summary(from: CaseOutcomeRecorded(case: "c", attempt: 1, status: "pass").canonicalBytes).skill)
+        XCTAssertEqual(summary, .init(case: "suite::a \"b\"", attempt: 3, status: .error, skill: "forecast"))
+        XCTAssertNil(try CaseOutcomeRecorded.summary(from: CaseOutcomeRecorded(case: "c", attempt: 1, status: .pass).canonicalBytes).skill)
         XCTAssertThrowsError(try CaseOutcomeRecorded.summary(from: Array(#"{"attempt":1,"status":"pass"}"#.utf8)))
     }
 

@@ -37,8 +37,8 @@ import LedgerStore
         #expect(starts.count == 28)
         #expect(starts.allSatisfy { $0.reports.first?.sha256.count == 64 && $0.dirty == true && $0.trigger == "push" && $0.commit == "4f2c9e1" })
         #expect(starts.first { $0.format == "promptfoo" }?.producer == "promptfoo")
-        #expect(starts.first { $0.format == "junit" }?.kind == "test")
-        #expect(starts.first { $0.format == "inspect" }?.kind == "eval")
+        #expect(starts.first { $0.format == "junit" }?.kind == .test)
+        #expect(starts.first { $0.format == "inspect" }?.kind == .eval)
         #expect(try ledger.verify().isValid)
     }
 }

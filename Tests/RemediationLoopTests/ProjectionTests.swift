@@ -54,11 +54,11 @@ import Projections
             case 3:
                 guard let failure = state.failures.values.filter({ $0.isOpen && $0.fixes.isEmpty }).sorted(by: { $0.id < $1.id }).first else { continue }
                 let fix = "fix-\(step)"
-                try steps.propose(failures: [failure.id], fix: fix, change: "c", blastRadius: "low", lever: "code", by: "agent:f")
+                try steps.propose(failures: [failure.id], fix: fix, change: "c", blastRadius: .low, lever: .code, by: "agent:f")
                 try steps.review(fix: fix, approve: true, by: "dana")
                 try steps.merged(fix: fix, commit: "abc\(step)")
             case 4:
-                guard let guarded = state.guards.values.filter(\.isHolding).sorted(by: { $0.suiteCase < $1.suiteCase }).first else { continue }
+                guard let guarded = state.guards.values.filter(\.isActive).sorted(by: { $0.suiteCase < $1.suiteCase }).first else { continue }
                 try steps.retireGuard(suite: "s", case: guarded.suiteCase.key, reason: "r\(step)", by: "dana")
             default:
                 let index = Int(random.next() % UInt64(names.count))
@@ -97,7 +97,7 @@ import Projections
         // The projection agrees with the loop's own state on who guards what.
         let state = try LoopState.fold(ledger)
         let views = state.guards.values.sorted { $0.suiteCase < $1.suiteCase }.map { guarded -> [String] in
-            let slipped = state.openFailureByCase[guarded.suiteCase].flatMap { state.failures[$0] }.map { $0.detected.kind == "regression" } ?? false
+            let slipped = state.openFailureByCase[guarded.suiteCase].flatMap { state.failures[$0] }.map { $0.detected.kind == .regression } ?? false
             return [guarded.suiteCase.suite, guarded.suiteCase.key, guarded.retired != nil ? "retired" : slipped ? "slipped" : "holding"]
         }
         #expect(rebuilt.map { [$0[0].text!, $0[1].text!, $0[2].text!] } == views)
@@ -207,20 +207,20 @@ import Projections
 
     /// A case counts once per run in its skill's pass rate, and its last attempt decides.
     @Test func skillHealthCountsCasesNotAttempts() throws {
-        func outcome(_ key: String, _ attempt: Int, _ status: String) throws {
+        func outcome(_ key: String, _ attempt: Int, _ status: CaseStatus) throws {
             var recorded = CaseOutcomeRecorded(case: key, attempt: attempt, status: status)
             recorded.skill = "dates"
             try append("run-s/1", .caseOutcomeRecorded, recorded)
         }
-        try append("run-s/1", .evalRunStarted, EvalRunStarted(suite: "s", runID: "1", kind: "eval", format: "junit", reports: []))
-        try outcome("a", 1, "pass")
-        try outcome("a", 2, "pass")   // in two reports: still one case
-        try outcome("b", 1, "skip")
-        try outcome("b", 2, "fail")   // skipped, then failed: one case, failing
-        try outcome("c", 1, "fail")
-        try outcome("c", 2, "pass")   // a retry that passed: passing
-        try outcome("d", 1, "pass")
-        try outcome("d", 2, "error")  // passed, then errored: the last attempt decides
+        try append("run-s/1", .evalRunStarted, EvalRunStarted(suite: "s", runID: "1", kind: .eval, format: "junit", reports: []))
+        try outcome("a", 1, .pass)
+        try outcome("a", 2, .pass)   // in two reports: still one case
+        try outcome("b", 1, .skip)
+        try outcome("b", 2, .fail)   // skipped, then failed: one case, failing
+        try outcome("c", 1, .fail)
+        try outcome("c", 2, .pass)   // a retry that passed: passing
+        try outcome("d", 1, .pass)
+        try outcome("d", 2, .error)  // passed, then errored: the last attempt decides
         try append("run-s/1", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "1"))
         let health = try #require(try SkillHealth.read(from: ReadModelView(ledger: ledger), skill: "dates").first)
         #expect(health.integer("cases") == 4)
@@ -233,9 +233,9 @@ import Projections
     /// A fix proposed twice in a hand-written batch counts once: reverting it brings its
     /// failure back to the queue.
     @Test func theQueueIgnoresARepeatedProposal() throws {
-        try append("failure-1", .failureDetected, FailureDetected(failure: "failure-1", kind: "eval", suite: "s", case: "a", runID: "1",
-                                                                  status: "fail", passedBefore: false))
-        let proposal = FixProposed(fix: "fix-a", failures: ["failure-1"], lever: "code", change: "c", origin: "agent", blastRadius: "low", reversible: true, by: "x")
+        try append("failure-1", .failureDetected, FailureDetected(failure: "failure-1", kind: .eval, suite: "s", case: "a", runID: "1",
+                                                                  status: .fail, passedBefore: false))
+        let proposal = FixProposed(fix: "fix-a", failures: ["failure-1"], lever: .code, change: "c", origin: .agent, blastRadius: .low, reversible: true, by: "x")
         try append("fix-a", .fixProposed, proposal)
         try append("fix-a", .fixProposed, proposal)
         #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.verify])
@@ -243,7 +243,7 @@ import Projections
         #expect(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now()).map(\.kind) == [.diagnose])
         // It has waited the runs of its suite started since, and the time since it was detected.
         for run in ["1", "2"] {
-            try append("run-s/\(run)", .evalRunStarted, EvalRunStarted(suite: "s", runID: run, kind: "eval", format: "junit", reports: []))
+            try append("run-s/\(run)", .evalRunStarted, EvalRunStarted(suite: "s", runID: run, kind: .eval, format: "junit", reports: []))
             try append("run-s/\(run)", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: run))
         }
         let item = try #require(try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp(parsing: "2099-01-01")).first)
@@ -253,7 +253,7 @@ import Projections
     /// Verification runs are never the ratchet's, even when two are open at once.
     @Test func overlappingVerificationRunsStayOutOfTheRatchet() throws {
         func started(_ run: String, verifies: String?) -> EvalRunStarted {
-            var started = EvalRunStarted(suite: "s", runID: run, kind: "eval", format: "junit", reports: [])
+            var started = EvalRunStarted(suite: "s", runID: run, kind: .eval, format: "junit", reports: [])
             started.verifies = verifies
             return started
         }
@@ -354,8 +354,8 @@ extension ProjectionTests {
         })
         let state = try LoopState.fold(ledger)
         #expect(state.runs.count > 10 && !state.fixes.isEmpty)
-        #expect(state.fixes.values.contains { $0.gate?.decision == "review" && $0.merged != nil })
-        #expect(state.failures.values.contains { $0.detected.kind == "regression" }, "guards slip now and then")
+        #expect(state.fixes.values.contains { $0.gate?.decision == .review && $0.merged != nil })
+        #expect(state.failures.values.contains { $0.detected.kind == .regression }, "guards slip now and then")
         for projection in ReadModels.all {
             let result = try ledger.rebuild(projection)
             #expect(result.folded > 0, "\(projection.name)")

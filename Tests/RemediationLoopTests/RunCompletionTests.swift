@@ -45,18 +45,17 @@ import Events
             try record(.evalRunCompleted, "run-s/\(run)", Self.completion(run, cases: cases, newFailures: newFailures, stillFailing: stillFailing, fixed: fixed, regressions: regressions))
         }
 
-        static func detection(_ number: Int, _ key: String, run: Int, kind: String = "eval", passedBefore: Bool = false) -> String {
-            #"{"failure":"failure-\#(number)","kind":"\#(kind)","suite":"s","case":"\#(key)","run_id":"\#(run)","first_failing_run":"\#(run)","status":"fail","passed_before":\#(passedBefore)}"#
+        static func detection(_ number: Int, _ key: String, run: Int, kind: FailureKind = .eval, passedBefore: Bool = false) -> String {
+            #"{"failure":"failure-\#(number)","kind":"\#(kind.rawValue)","suite":"s","case":"\#(key)","run_id":"\#(run)","first_failing_run":"\#(run)","status":"fail","passed_before":\#(passedBefore)}"#
         }
     }
 
     /// A fold may read a run's outcomes before its completion or after it (the write side
-    /// reads the kept runs' outcomes last): the run comes out the same, whatever the statuses
-    /// (a verified import may hold one the door would refuse).
+    /// reads the kept runs' outcomes last): the run comes out the same.
     @Test func aRunFoldsTheSameWhenItsOutcomesComeAfterItsCompletion() throws {
         let started = #"{"suite":"s","run_id":"1","kind":"eval","format":"junit","reports":[]}"#
         let completed = Door.completion(1, cases: 4)
-        let outcomes = [("a", "pass"), ("b", "fail"), ("c", "skip"), ("d", "xfail"), ("b", "pass")].enumerated().map { index, outcome in
+        let outcomes = [("a", "pass"), ("b", "fail"), ("c", "skip"), ("d", "error"), ("b", "pass")].enumerated().map { index, outcome in
             #"{"case":"\#(outcome.0)","attempt":\#(index + 1),"status":"\#(outcome.1)"}"#
         }
         var inOrder = LoopState(), outcomesLast = LoopState()
@@ -67,7 +66,7 @@ import Events
         try outcomesLast.apply(type: "EvalRunCompleted", data: Array(completed.utf8), stream: "run-s/1")
         for outcome in outcomes { try outcomesLast.apply(type: "CaseOutcomeRecorded", data: Array(outcome.utf8), stream: "run-s/1") }
         #expect(inOrder.runs == outcomesLast.runs)
-        #expect(inOrder.runs["run-s/1"]?.finalStatus == ["a": "pass", "b": "pass", "d": "xfail"])
+        #expect(inOrder.runs["run-s/1"]?.finalStatus == ["a": .pass, "b": .pass, "d": .error])
     }
 
     /// The first case by key names the problem, whatever its characters.
@@ -100,7 +99,7 @@ import Events
         let merge = #"{"fix":"f","commit":"8a3b7c2","by":"ci"}"#
         #expect(door.refusal(.fixMerged, "fix-f", merge)?.contains("run 2 of suite s is verifying fix f") == true)
         try door.outcome(2, "x", "pass")
-        let verified = door.state.verification(fix: "f", suite: "s", runID: "2", finalStatus: ["x": "pass"], failed: [])
+        let verified = door.state.verification(fix: "f", suite: "s", runID: "2", finalStatus: ["x": .pass], failed: [])
         try door.record(.fixVerified, "fix-f", String(decoding: try LoopPayload.encode(verified), as: UTF8.self))
         #expect(door.refusal(.fixVerified, "fix-f", String(decoding: try LoopPayload.encode(verified), as: UTF8.self))?.contains("was recorded already") == true)
         try door.complete(2, cases: 1)
@@ -116,7 +115,7 @@ import Events
 
         try door.start(4)
         try door.outcome(4, "x", "fail")
-        try door.record(.failureDetected, "failure-2", Door.detection(2, "x", run: 4, kind: "regression", passedBefore: true))
+        try door.record(.failureDetected, "failure-2", Door.detection(2, "x", run: 4, kind: .regression, passedBefore: true))
         #expect(door.refusal(.caseOutcomeRecorded, "run-s/4", #"{"case":"y","attempt":1,"status":"pass"}"#)?.contains("its outcomes are final") == true)
         #expect(door.refusal(.evalRunCompleted, "run-s/4", Door.completion(4, cases: 1, newFailures: 1, regressions: 1))?
             .contains("failure-2 fails a regression guard: record its RegressionDetected") == true)

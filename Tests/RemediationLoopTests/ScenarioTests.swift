@@ -83,13 +83,13 @@ import Projections
 
         // An agent diagnoses the skill lever (by case key), proposes a fix, verifies it on the
         // whole golden set; the gate auto-merges under the default policy.
-        let diagnosis = try steps.diagnose("forecast.bulletins::slf-date-format", lever: "skill", target: "date-normalizer",
+        let diagnosis = try steps.diagnose("forecast.bulletins::slf-date-format", lever: .skill, target: "date-normalizer",
                                            evidence: ["tr-run-1-slf-date"], confidence: "0.9", by: "agent:triage")
         #expect(diagnosis.failure == "failure-1")
         #expect(try queue().map(\.kind) == [.propose])
         let proposal = try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "https://git.example/pr/7",
-                                         blastRadius: "low", by: "agent:fixer")
-        #expect(proposal.lever == "skill" && proposal.target == "date-normalizer" && proposal.origin == "agent")
+                                         blastRadius: .low, by: "agent:fixer")
+        #expect(proposal.lever == .skill && proposal.target == "date-normalizer" && proposal.origin == .agent)
         let verify = try #require(try queue().first)
         #expect(verify.kind == .verify && verify.subject == "date-normalizer")
         #expect(verify.mustInclude.count == 5 && verify.mustInclude.contains("forecast.bulletins::slf-date-format"))
@@ -98,10 +98,10 @@ import Projections
         let verified = try #require(verification.verification)
         #expect(verified.clean)
         #expect(verified.failToPass == ["forecast.bulletins::slf-date-format"])
-        #expect(verified.goldenCases == 5 && verified.casesCovered == 5 && verified.datasetSource == "last-complete-run")
+        #expect(verified.goldenCases == 5 && verified.casesCovered == 5 && verified.datasetSource == .lastCompleteRun)
         #expect(try queue().map(\.kind) == [.gate])
         let autoMerge = try steps.gate(fix: "date-normalizer")
-        #expect(autoMerge.decision == "auto-merge")
+        #expect(autoMerge.decision == .autoMerge)
         #expect(autoMerge.rule == "reversible, low-risk skill refinements verified clean merge themselves")
         #expect(autoMerge.policySHA256 == DefaultPolicy.policy.sha256)
         #expect(autoMerge.facts["dataset_source"] == "last-complete-run")
@@ -112,12 +112,12 @@ import Projections
         let second = try ingest("run-2", run: "2")
         #expect(second.fixed == ["failure-1"])
         #expect(second.newFailures == ["failure-2"])
-        try steps.diagnose("failure-2", lever: "threshold", target: "alerts.danger.new_snow_cm", by: "agent:triage")
-        try steps.propose(failures: ["failure-2"], fix: "danger-threshold", change: "https://git.example/pr/8", blastRadius: "low", by: "agent:fixer")
+        try steps.diagnose("failure-2", lever: .threshold, target: "alerts.danger.new_snow_cm", by: "agent:triage")
+        try steps.propose(failures: ["failure-2"], fix: "danger-threshold", change: "https://git.example/pr/8", blastRadius: .low, by: "agent:fixer")
         #expect(try ingest("verify-danger-threshold", run: "v2", verifies: "danger-threshold").verification?.clean == true)
         // Raising a danger-rating threshold is high-stakes: the gate queues it for a person.
         let review = try steps.gate(fix: "danger-threshold")
-        #expect(review.decision == "review" && review.rule == "high-stakes targets need a person")
+        #expect(review.decision == .review && review.rule == "high-stakes targets need a person")
         #expect(try queue().map(\.kind) == [.review])
         #expect(throws: LoopError.self) { try steps.merged(fix: "danger-threshold", commit: "9b4c8d3") }
         try steps.review(fix: "danger-threshold", approve: true, comment: "matches the forecasters' 60 cm", by: "dana@example.com")
@@ -134,9 +134,9 @@ import Projections
         // Under a stricter policy, the auto-merge would have gone to review.
         let strict = try AutonomyPolicy(text: #"{"rules": [{"name": "a person reviews everything", "when": {}, "decide": "review"}]}"#)
         let changes = try Gate.whatIf(strict, ledger: ledger)
-        #expect(changes == [WhatIfChange(fix: "date-normalizer", recorded: "auto-merge",
+        #expect(changes == [WhatIfChange(fix: "date-normalizer", recorded: .autoMerge,
                                          recordedRule: "reversible, low-risk skill refinements verified clean merge themselves",
-                                         wouldBe: "review", wouldBeRule: "a person reviews everything")])
+                                         wouldBe: .review, wouldBeRule: "a person reviews everything")])
         // Replaying the ledger gives the same decisions.
         #expect(try Gate.whatIf(DefaultPolicy.policy, ledger: ledger).isEmpty)
         #expect(try ledger.verify().isValid)
@@ -176,7 +176,7 @@ import Projections
     /// The demo plays the same story and gets the same decisions.
     @Test func theDemoPlaysTheStory() throws {
         let played = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        #expect(played.decisions.map(\.decision) == ["auto-merge", "review"])
+        #expect(played.decisions.map(\.decision) == [.autoMerge, .review])
         #expect(played.steps.last == "ingest run 3: 5 cases, 1 failing; new failures [\"failure-3\"], fixed [\"failure-2\"], regressions [\"failure-3\"]")
         let state = try LoopState.fold(ledger)
         #expect(state.guards.keys.map(\.key).sorted() == ["alerts.danger::rating-threshold-level-4", "forecast.bulletins::slf-date-format"])
@@ -185,12 +185,12 @@ import Projections
 
     @Test func stepsRefuseWhatTheStateDoesNotAllow() throws {
         _ = try ingest("run-1", run: "1")
-        #expect(throws: LoopError.self) { try steps.diagnose("failure-9", lever: "skill", target: "x", by: "agent:a") }
-        #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: "vibes", target: "x", by: "agent:a") }
-        #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: "code", target: "x", confidence: "1.5", by: "agent:a") }
-        #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: "low", by: "agent:a") }
-        try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: "low", lever: "code", by: "agent:a")
-        #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: "low", lever: "code", by: "agent:a") }
+        #expect(throws: LoopError.self) { try steps.diagnose("failure-9", lever: .skill, target: "x", by: "agent:a") }
+        #expect(throws: EventError.self) { try Lever(parsing: "vibes") }
+        #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: .code, target: "x", confidence: "1.5", by: "agent:a") }
+        #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, by: "agent:a") }
+        try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, lever: .code, by: "agent:a")
+        #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, lever: .code, by: "agent:a") }
         #expect(throws: LoopError.self) { try steps.review(fix: "nope", approve: true, by: "dana") }
         #expect(throws: LoopError.self) { try steps.review(fix: "f1", approve: true, by: "agent:reviewer") }
         #expect(throws: LoopError.self) { try steps.reverted(fix: "f1", reason: "broke prod") }
@@ -199,14 +199,14 @@ import Projections
         #expect(throws: LoopError.self) { try steps.gate(fix: "nope") }
         // A resolved failure cannot be diagnosed.
         _ = try ingest("run-2", run: "2")
-        #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: "code", target: "x", by: "agent:a") }
+        #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: .code, target: "x", by: "agent:a") }
         #expect(throws: LoopError.self) { try steps.retireGuard(suite: "avalanche-golden", case: "forecast.bulletins::slf-date-format", reason: "r", by: "dana") }
     }
 
     @Test func aFailedReportWritesNothing() throws {
         let before = try ledger.treeHead()
         var request = IngestRequest(files: [try report("run-1"), folder + "/missing.xml"], suite: "s", run: "1")
-        request.kind = "test"
+        request.kind = .test
         #expect(throws: IngestError.self) { try RunIngester.ingest(request, into: ledger) }
         let truncated = folder + "/truncated.xml"
         let text = try String(contentsOfFile: try report("run-1"), encoding: .utf8)
@@ -220,10 +220,10 @@ import Projections
     /// A fix for a regressed guard is blocked by the default policy until a person approves it.
     @Test func aBlockedFixCannotMergeWithoutAPerson() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        try steps.diagnose("failure-3", lever: "skill", target: "date-normalizer", by: "agent:triage")
-        try steps.propose(failures: ["failure-3"], fix: "date-normalizer-2", change: "https://git.example/pr/9", blastRadius: "low", by: "agent:fixer")
+        try steps.diagnose("failure-3", lever: .skill, target: "date-normalizer", by: "agent:triage")
+        try steps.propose(failures: ["failure-3"], fix: "date-normalizer-2", change: "https://git.example/pr/9", blastRadius: .low, by: "agent:fixer")
         let blocked = try steps.gate(fix: "date-normalizer-2")
-        #expect(blocked.decision == "block" && blocked.rule == "a guard that regressed is blocked until a person decides")
+        #expect(blocked.decision == .block && blocked.rule == "a guard that regressed is blocked until a person decides")
         #expect(blocked.facts["kind"] == "regression")
         let refusal = #expect(throws: LoopError.self) { try steps.merged(fix: "date-normalizer-2", commit: "abcdef1") }
         #expect(refusal?.message.contains("blocked by the gate") == true)
@@ -232,14 +232,14 @@ import Projections
         // A guard is retired only by a person, with a reason.
         #expect(throws: LoopError.self) { try steps.retireGuard(suite: AvalancheStory.suite, case: "forecast.bulletins::slf-date-format", reason: "r", by: "agent:x") }
         try steps.retireGuard(suite: AvalancheStory.suite, case: "alerts.danger::rating-threshold-level-4", reason: "the alert was redesigned", by: "dana@example.com")
-        #expect(try LoopState.fold(ledger).guards.values.filter(\.isHolding).count == 1)
+        #expect(try LoopState.fold(ledger).guards.values.filter(\.isActive).count == 1)
     }
 
     /// A new verification supersedes the gate's decision and the reviews made on the old one.
     @Test func reverificationSupersedesEarlierDecisions() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        try steps.diagnose("failure-3", lever: "code", target: "date-parser", by: "agent:t")
-        try steps.propose(failures: ["failure-3"], fix: "parser", change: "c", blastRadius: "low", lever: "code", by: "agent:f")
+        try steps.diagnose("failure-3", lever: .code, target: "date-parser", by: "agent:t")
+        try steps.propose(failures: ["failure-3"], fix: "parser", change: "c", blastRadius: .low, lever: .code, by: "agent:f")
         #expect(throws: LoopError.self) { try ingest("run-2", run: "v9", verifies: "date-normalizer") }   // merged already
         var other = IngestRequest(files: [try report("run-2")], suite: "another-suite", run: "v9")
         other.verifies = "parser"
@@ -255,13 +255,13 @@ import Projections
         #expect(state.fixes["parser"]?.gate == nil && state.fixes["parser"]?.reviews.isEmpty == true)
         #expect(throws: LoopError.self) { try steps.merged(fix: "parser", commit: "abcdef2") }
         let blocked = try steps.gate(fix: "parser")
-        #expect(blocked.decision == "block" && blocked.facts["guards_failed"] == "1")
+        #expect(blocked.decision == .block && blocked.facts["guards_failed"] == "1")
     }
 
     /// Skipped cases do not cover the golden set, and hostile numbers do not trap.
     @Test func skippedCasesDoNotCountAsCovered() throws {
         _ = try ingest("run-1", run: "1")
-        try steps.propose(failures: ["failure-1"], fix: "f", change: "c", blastRadius: "low", lever: "skill", by: "agent:f")
+        try steps.propose(failures: ["failure-1"], fix: "f", change: "c", blastRadius: .low, lever: .skill, by: "agent:f")
         let path = folder + "/skipped.xml"
         try """
         <testsuite name="avalanche-golden">
@@ -285,7 +285,7 @@ import Projections
         #expect(state.openFailureByCase[SuiteCase(suite: "avalanche-golden", key: new)] == "failure-1")
         #expect(state.cases[SuiteCase(suite: "avalanche-golden", key: old)] == nil)
         // The failure can be addressed by its new key.
-        #expect(try steps.diagnose(new, lever: "skill", target: "date-normalizer", by: "agent:t").failure == "failure-1")
+        #expect(try steps.diagnose(new, lever: .skill, target: "date-normalizer", by: "agent:t").failure == "failure-1")
 
         #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "someday", reason: nil) }
         try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2020-01-01", reason: "flaky upstream feed")
@@ -352,26 +352,26 @@ import Projections
     let permissive = try! AutonomyPolicy(text: #"{"rules": [{"name": "merge everything", "when": {}, "decide": "auto-merge"}]}"#)
 
     func facts(verified: Bool = true, covered: Bool = true, guardsFailed: Int = 0, passToFail: Int = 0) -> GateFacts {
-        GateFacts(kind: "eval", lever: "skill", target: "x", blastRadius: "low", origin: "agent", reversible: true,
+        GateFacts(kind: .eval, lever: .skill, target: "x", blastRadius: .low, origin: .agent, reversible: true,
                   passedBefore: false, verified: verified, verifiedClean: verified && covered && guardsFailed == 0 && passToFail == 0,
                   goldenCovered: covered, guardsCovered: covered, guardsFailed: guardsFailed, passToFail: passToFail,
-                  datasetSource: "declared")
+                  datasetSource: .declared)
     }
 
     @Test func cleanVerificationLetsTheRuleDecide() {
-        #expect(Gate.decide(facts(), policy: permissive).decision == "auto-merge")
+        #expect(Gate.decide(facts(), policy: permissive).decision == .autoMerge)
         #expect(Gate.decide(facts(), policy: permissive).invariant == nil)
     }
 
     @Test func noAutoMergeWithoutAFullVerification() {
         #expect(Gate.decide(facts(verified: false), policy: permissive) ==
-                Gate.Decision(decision: "review", rule: "merge everything", considered: ["merge everything"], invariant: "no verification run: no auto-merge"))
-        #expect(Gate.decide(facts(covered: false), policy: permissive).decision == "review")
+                Gate.Decision(decision: .review, rule: "merge everything", considered: ["merge everything"], invariant: "no verification run: no auto-merge"))
+        #expect(Gate.decide(facts(covered: false), policy: permissive).decision == .review)
     }
 
     @Test func aFailedGuardOrABrokenCaseBlocks() {
-        #expect(Gate.decide(facts(guardsFailed: 1), policy: permissive).decision == "block")
-        #expect(Gate.decide(facts(passToFail: 2), policy: permissive).decision == "block")
+        #expect(Gate.decide(facts(guardsFailed: 1), policy: permissive).decision == .block)
+        #expect(Gate.decide(facts(passToFail: 2), policy: permissive).decision == .block)
         #expect(Gate.decide(facts(passToFail: 2), policy: permissive).invariant?.contains("pass to fail") == true)
     }
 

@@ -103,8 +103,13 @@ final class OneDoorTests: XCTestCase {
                           #"{"failure":"failure-7","kind":"eval","suite":"avalanche-golden","case":"x","run_id":"1","first_failing_run":"1","status":"fail","passed_before":false}"#,
                           "the next failure detected is failure-")
         try assertRefused("CaseOutcomeRecorded", stream: "run-avalanche-golden/1", #"{"case":"x","attempt":1,"status":"pass"}"#, "has completed")
-        try assertRefused("DiagnosisRecorded", stream: "failure-1", #"{"failure":"failure-1","lever":"magic","target":"t","evidence":[],"by":"agent:t"}"#,
-                          "unknown lever 'magic'")
+        // A word outside a closed set is not the catalogue's payload at all: exit 2, the field named.
+        let before = try run(["events"]).stdout
+        let magic = try run(["append", "--stream", "failure-1", "--type", "DiagnosisRecorded",
+                             "--data", #"{"failure":"failure-1","lever":"magic","target":"t","evidence":[],"by":"agent:t"}"#])
+        XCTAssertEqual(magic.status, 2, magic.stderr)
+        XCTAssertTrue(magic.stderr.contains(#""lever": unknown lever 'magic' (expected code, threshold or skill)"#), magic.stderr)
+        XCTAssertEqual(try run(["events"]).stdout, before)
         // A person's approval, written by hand as `remedy review` would, is accepted; then the merge.
         let review = try run(["append", "--stream", "fix-a", "--type", "ReviewRecorded", "--data", #"{"fix":"a","verdict":"approve","by":"dana@example.com"}"#])
         XCTAssertEqual(review.status, 0, review.stderr)

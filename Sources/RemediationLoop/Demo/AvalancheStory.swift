@@ -155,7 +155,7 @@ public enum AvalancheStory {
         let steps = LoopSteps(ledger: ledger)
         func ingest(_ name: String, run: String, verifies: String? = nil) throws -> IngestSummary {
             var request = IngestRequest(files: [paths[name]!], suite: suite, run: run)
-            request.kind = "eval"
+            request.kind = .eval
             request.commit = ["1": "4f2c9e1", "2": "8a3b7c2", "3": "c0ffee1"][run] ?? "8a3b7c2"
             request.verifies = verifies
             let summary = try RunIngester.ingest(request, into: ledger)
@@ -171,9 +171,9 @@ public enum AvalancheStory {
         }
 
         _ = try ingest("run-1", run: "1")
-        try steps.diagnose("failure-1", lever: "skill", target: "date-normalizer", evidence: ["tr-run-1-slf-date"], confidence: "0.9", by: "agent:triage")
+        try steps.diagnose("failure-1", lever: .skill, target: "date-normalizer", evidence: ["tr-run-1-slf-date"], confidence: "0.9", by: "agent:triage")
         played.steps.append("diagnose failure-1: lever skill, target date-normalizer (agent:triage)")
-        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "https://git.example/forecasts/pull/7", blastRadius: "low", by: "agent:fixer")
+        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "https://git.example/forecasts/pull/7", blastRadius: .low, by: "agent:fixer")
         played.steps.append("propose fix date-normalizer for failure-1 (agent:fixer)")
         _ = try ingest("verify-date-normalizer", run: "v1", verifies: "date-normalizer")
         try gate("date-normalizer")
@@ -181,9 +181,9 @@ public enum AvalancheStory {
         played.steps.append("merged date-normalizer at 8a3b7c2")
 
         _ = try ingest("run-2", run: "2")
-        try steps.diagnose("failure-2", lever: "threshold", target: "alerts.danger.new_snow_cm", evidence: ["tr-run-2-rating-t"], confidence: "0.7", by: "agent:triage")
+        try steps.diagnose("failure-2", lever: .threshold, target: "alerts.danger.new_snow_cm", evidence: ["tr-run-2-rating-t"], confidence: "0.7", by: "agent:triage")
         played.steps.append("diagnose failure-2: lever threshold, target alerts.danger.new_snow_cm (agent:triage)")
-        try steps.propose(failures: ["failure-2"], fix: "danger-threshold", change: "https://git.example/forecasts/pull/8", blastRadius: "low", by: "agent:fixer")
+        try steps.propose(failures: ["failure-2"], fix: "danger-threshold", change: "https://git.example/forecasts/pull/8", blastRadius: .low, by: "agent:fixer")
         played.steps.append("propose fix danger-threshold for failure-2 (agent:fixer)")
         _ = try ingest("verify-danger-threshold", run: "v2", verifies: "danger-threshold")
         try gate("danger-threshold")

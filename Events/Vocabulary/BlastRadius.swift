@@ -1,0 +1,7 @@
+/// How much a fix can break if it is wrong (`FixProposed.blast_radius`); the gate lets only
+/// low-radius fixes merge themselves under the default policy.
+public enum BlastRadius: String, VocabularyWord {
+    case low, medium, high
+
+    public static let setName = "blast radius"
+}
