@@ -4,18 +4,9 @@ import Projections
 
 /// One regression guard as people read it: the case, its state and where it came from.
 public struct GuardView: Sendable, Equatable {
-    public enum State: String, Sendable {
-        /// Guarding: it passed in the last run that ran it.
-        case holding
-        /// It failed again and the regression is still open.
-        case slipped
-        /// A person retired it, with a reason.
-        case retired
-    }
-
     public var suite: String
     public var `case`: String
-    public var state: State
+    public var state: GuardState
     public var sinceRun: String
     public var failure: String
     public var fix: String?
@@ -47,13 +38,12 @@ extension GuardView {
     /// - Throws: ``LedgerError`` or ``LoopError``.
     public static func all(in view: ReadModelView, suite: String? = nil) throws -> [GuardView] {
         let filter: [(column: String, value: RowValue)] = suite.map { [("suite", .text($0))] } ?? []
-        let cases = try view.rows(CaseHistoryProjection.cases, matching: filter)
-        let runs = Dictionary(cases.map { ([$0[0], $0[1]], (last: $0[3].text, passing: $0[10].text)) }) { first, _ in first }
-        return try view.rows(GuardsProjection.table, matching: filter).map { row in
-            GuardView(suite: row[0].text ?? "", case: row[1].text ?? "", state: State(rawValue: row[2].text ?? "") ?? .holding,
-                      sinceRun: row[3].text ?? "", failure: row[4].text ?? "", fix: row[5].text,
-                      lastRun: runs[[row[0], row[1]]]?.last, lastPassingRun: runs[[row[0], row[1]]]?.passing,
-                      slippedFailure: row[6].text, retiredReason: row[7].text, retiredBy: row[8].text)
+        let cases = Dictionary(try view.rows(CaseRow.self, matching: filter).map { (SuiteCase(suite: $0.suite, key: $0.caseKey), $0) }) { first, _ in first }
+        return try view.rows(GuardRow.self, matching: filter).map { row in
+            let history = cases[SuiteCase(suite: row.suite, key: row.caseKey)]
+            return GuardView(suite: row.suite, case: row.caseKey, state: row.state, sinceRun: row.sinceRun, failure: row.failure, fix: row.fix,
+                             lastRun: history?.lastRun, lastPassingRun: history?.lastPassingRun,
+                             slippedFailure: row.slippedFailure, retiredReason: row.retiredReason, retiredBy: row.retiredBy)
         }
     }
 }
@@ -122,8 +112,8 @@ public struct RatchetCheck: Sendable, Equatable {
     public static func check(suite: String, run: String, ledger: Ledger) throws -> RatchetCheck {
         let end = try ReadModels.position(asOf: "run:\(suite)/\(run)", in: ledger)
         let outcomes = try RunOutcomes.read(suite: suite, run: run, ledger: ledger)
-        let guards = try ReadModelView(ledger: ledger, asOf: end).rows(GuardsProjection.table, matching: [("suite", .text(suite))])
-            .filter { $0[2] != .text("retired") }.compactMap { $0[1].text }
+        let guards = try ReadModelView(ledger: ledger, asOf: end).rows(GuardRow.self, matching: [("suite", .text(suite))])
+            .filter(\.state.isActive).map(\.caseKey)
         return RatchetCheck(suite: suite, run: run, guardsChecked: guards.count,
                             failed: guards.filter { outcomes.failedOnce.contains($0) },
                             missing: guards.filter { outcomes.final[$0] == nil })

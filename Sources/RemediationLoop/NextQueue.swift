@@ -4,22 +4,15 @@ import Projections
 
 /// One thing the loop must do now.
 public struct QueueItem: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        /// A guard failed: first, always.
-        case regression
-        case diagnose
-        case propose
-        case verify
-        case gate
-        case review
-        case quarantineExpired = "quarantine-expired"
-    }
+    public typealias Kind = QueueItemKind
 
     public var kind: Kind
     /// The failure or fix id (or the case key, for a quarantine).
     public var subject: String
     public var suite: String
     public var `case`: String?
+    /// The skill of the failing case (of a fix's first failure), when known.
+    public var skill: String?
     /// What to do, in a sentence.
     public var action: String
     /// The cases a verification run must include: the golden dataset and every guard.
@@ -42,23 +35,20 @@ public enum NextQueue {
     /// - Throws: ``LedgerError`` or ``LoopError``.
     public static func items(_ view: ReadModelView, now: Timestamp) throws -> [QueueItem] {
         var items: [QueueItem] = []
-        for row in try view.rows(QueueProjection.queue) {
-            guard case .text(let kind) = row[1], let kind = QueueItem.Kind(rawValue: kind), case .integer(let since) = row[6] else { continue }
-            var item = QueueItem(kind: kind, subject: row[0].text ?? "", suite: row[3].text ?? "", case: row[4].text,
-                                 action: row[5].text ?? "", since: since, sinceAt: row[7].text ?? "")
-            if kind == .verify { item.mustInclude = try mustInclude(suite: item.suite, view: view) }
+        for row in try view.rows(QueueItemRow.self) {
+            var item = QueueItem(kind: row.kind, subject: row.subject, suite: row.suite, case: row.caseKey, skill: row.skill,
+                                 action: row.action, since: row.sincePosition, sinceAt: row.sinceAt)
+            if row.kind == .verify { item.mustInclude = try mustInclude(suite: item.suite, view: view) }
             items.append(item)
         }
-        for row in try view.rows(QueueProjection.quarantines) {
-            guard case .text(let until) = row[3], let expiry = try? Timestamp(parsing: until), expiry < now,
-                  case .text(let suite) = row[0], case .text(let key) = row[1], case .integer(let since) = row[4] else { continue }
-            items.append(QueueItem(kind: .quarantineExpired, subject: key, suite: suite, case: key,
-                                   action: "the quarantine owned by \(row[2]) expired on \(until): fix, extend or end it",
-                                   since: since, sinceAt: row[5].text ?? ""))
+        for row in try view.rows(QueueQuarantineRow.self) {
+            guard let expiry = try? Timestamp(parsing: row.until), expiry < now else { continue }
+            items.append(QueueItem(kind: .quarantineExpired, subject: row.caseKey, suite: row.suite, case: row.caseKey,
+                                   action: "the quarantine owned by \(row.owner) expired on \(row.until): fix, extend or end it",
+                                   since: row.sincePosition, sinceAt: row.sinceAt))
         }
         // Ages: in runs of the item's suite started after it appeared, and in time.
-        let starts = Dictionary(grouping: try view.rows(RatchetProjection.runs)) { $0[0].text ?? "" }
-            .mapValues { rows in rows.map { $0[RatchetProjection.runs.column("started_position")!].number } }
+        let starts = Dictionary(grouping: try view.rows(RatchetRunRow.self), by: \.suite).mapValues { rows in rows.map(\.startedPosition) }
         for index in items.indices {
             items[index].ageRuns = (starts[items[index].suite] ?? []).filter { $0 > items[index].since }.count
             items[index].ageMilliseconds = now.milliseconds(since: items[index].sinceAt) ?? 0
@@ -74,8 +64,7 @@ public enum NextQueue {
     /// Read from the dataset's and the run's own streams (an index lookup each), not a fold.
     public static func mustInclude(suite: String, view: ReadModelView) throws -> [String] {
         let ledger = view.ledger
-        var cases = Set(try view.rows(GuardsProjection.table, matching: [("suite", .text(suite))])
-            .filter { $0[2] != .text("retired") }.compactMap { $0[1].text })
+        var cases = Set(try view.rows(GuardRow.self, matching: [("suite", .text(suite))]).filter(\.state.isActive).map(\.caseKey))
         var query = EventQuery()
         query.toPosition = view.asOf
         var declared: DatasetDeclared?, pending: DatasetDeclared?
@@ -91,7 +80,7 @@ public enum NextQueue {
         }
         if let declared {
             cases.formUnion(declared.cases)
-        } else if let lastRun = try view.rows(RatchetProjection.runs, matching: [("suite", .text(suite))]).last?[2].text {
+        } else if let lastRun = try view.rows(RatchetRunRow.self, matching: [("suite", .text(suite))]).last?.runID {
             query.streams = [try LoopStreams.run(suite: suite, run: lastRun)]
             query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
             try ledger.forEachEventBody(query) { _, body in

@@ -1,54 +1,34 @@
+import Events
 import Projections
 
 /// What `remedy health` shows of one skill: its `skill_health` row, its levers, and the figures
 /// computed when asked (time to fix, how often the diagnosed lever was the right one).
 public struct SkillHealth: Sendable, Equatable {
-    /// The `skill_health` row, by column name (the names are the JSON contract).
-    public var columns: [(name: String, value: RowValue)]
-    /// `skill_levers` rows of the skill: lever, target, diagnosed, fixes proposed, merged, resolved.
-    public var levers: [[RowValue]]
+    /// The skill's row: status and rule, pass rates, failures, fixes and guards.
+    public var row: SkillHealthRow
+    /// Its levers and targets, in key order.
+    public var levers: [SkillLeverRow]
     /// Time from a failure's detection to its case becoming a guard, in milliseconds.
     public var timeToFixMedian: Int?
     public var timeToFixP90: Int?
     /// Guards created with a recorded time to fix.
     public var timesToFix: Int
 
-    public var skill: String { value("skill").text ?? "" }
-    public var status: String { value("status").text ?? "" }
+    public var skill: String { row.skill }
+    public var status: HealthStatus { row.status }
     /// The rule that decided ``status``, with its figures.
-    public var rule: String { value("rule").text ?? "" }
-    /// Over the last runs, four decimals ("" before any run).
-    public var passRate: String { value("pass_rate").text ?? "" }
-    /// up, down, flat, or "".
-    public var trend: String { value("trend").text ?? "" }
-    public var cases: Int { integer("cases") }
-    public var openFailures: Int { integer("open_failures") }
-    public var guards: Int { integer("guards") }
-    public var regressions: Int { integer("regressions") }
+    public var rule: String { row.rule }
 
-    public func value(_ column: String) -> RowValue {
-        columns.first { $0.name == column }?.value ?? .null
+    /// Lever matched / lever resolved, four decimals; nil before any.
+    public var leverAccuracy: String? {
+        let rate = RowValue.rate(row.leverMatched, of: row.leverResolved)
+        return rate.isEmpty ? nil : rate
     }
 
-    public func integer(_ column: String) -> Int {
-        if case .integer(let number) = value(column) { return number }
-        return 0
-    }
-
-    /// Lever matched / lever resolved, four decimals ("" before any).
-    public var leverAccuracy: String {
-        RowValue.rate(integer("lever_matched"), of: integer("lever_resolved"))
-    }
-
-    /// Fixes with a verification that was not clean / fixes verified.
-    public var failedVerificationShare: String {
-        RowValue.rate(integer("fixes_failed_verification"), of: integer("fixes_verified"))
-    }
-
-    public static func == (lhs: SkillHealth, rhs: SkillHealth) -> Bool {
-        lhs.columns.map(\.name) == rhs.columns.map(\.name) && lhs.columns.map(\.value) == rhs.columns.map(\.value)
-            && lhs.levers == rhs.levers && lhs.timeToFixMedian == rhs.timeToFixMedian && lhs.timeToFixP90 == rhs.timeToFixP90
-            && lhs.timesToFix == rhs.timesToFix
+    /// Fixes with a verification that was not clean / fixes verified; nil before any.
+    public var failedVerificationShare: String? {
+        let rate = RowValue.rate(row.fixesFailedVerification, of: row.fixesVerified)
+        return rate.isEmpty ? nil : rate
     }
 
     /// Every skill's health (or one skill's), from a view of the read models.
@@ -56,19 +36,14 @@ public struct SkillHealth: Sendable, Equatable {
     /// - Throws: ``LedgerError`` or ``LoopError``.
     public static func read(from view: ReadModelView, skill: String? = nil) throws -> [SkillHealth] {
         let filter: [(column: String, value: RowValue)] = skill.map { [("skill", .text($0))] } ?? []
-        let rows = try view.rows(SkillHealthProjection.health, matching: filter)
+        let rows = try view.rows(SkillHealthRow.self, matching: filter)
         if let skill, rows.isEmpty { throw LoopError(.notFound, "no skill \(skill) in the ledger") }
-        let levers = Dictionary(grouping: try view.rows(SkillHealthProjection.leverHealth, matching: filter)) { $0[0] }
-        var times: [RowValue: [Int]] = [:]
-        for row in try view.rows(SkillHealthProjection.fixTimes, matching: filter) {
-            if case .integer(let milliseconds) = row[4] { times[row[0], default: []].append(milliseconds) }
-        }
-        let names = SkillHealthProjection.health.columns.map(\.name)
+        let levers = Dictionary(grouping: try view.rows(SkillLeverRow.self, matching: filter), by: \.skill)
+        let times = Dictionary(grouping: try view.rows(SkillFixTimeRow.self, matching: filter), by: \.skill)
         return rows.map { row in
-            let sorted = (times[row[0]] ?? []).sorted()
-            return SkillHealth(columns: Array(zip(names, row)).map { (name: $0.0, value: $0.1) },
-                               levers: (levers[row[0]] ?? []).map { Array($0.dropFirst()) },
-                               timeToFixMedian: percentile(sorted, 50), timeToFixP90: percentile(sorted, 90), timesToFix: sorted.count)
+            let sorted = (times[row.skill] ?? []).map(\.milliseconds).sorted()
+            return SkillHealth(row: row, levers: levers[row.skill] ?? [], timeToFixMedian: percentile(sorted, 50),
+                               timeToFixP90: percentile(sorted, 90), timesToFix: sorted.count)
         }
     }
 

@@ -55,7 +55,7 @@ extension Remedy {
                 }
                 output.writeLine("\nskill health (remedy health):")
                 for health in try SkillHealth.read(from: view) {
-                    output.writeLine("  \(health.skill.padding(20))\(health.status.padding(10))\(health.value("rule"))")
+                    output.writeLine("  \(health.skill.padding(20))\(health.status.rawValue.padding(10))\(health.rule)")
                 }
                 output.writeLine("\nnext (remedy next):")
                 for item in try NextQueue.items(view, now: Timestamp.now()) {

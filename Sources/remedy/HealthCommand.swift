@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import Projections
 import RemediationLoop
 
@@ -21,7 +22,7 @@ extension Remedy {
                 let skills = try SkillHealth.read(from: view, skill: skill)
                 let output = StandardOutput.shared
                 if json {
-                    output.writeLine(JSONText.object([("skills", .array(skills.map(Self.json)))]))
+                    try JSONOutput.print(Output(skills: skills.map(SkillOutput.init)))
                 } else if skills.isEmpty {
                     output.writeLine("no skills yet: ingest a run first")
                 } else if skill != nil, let health = skills.first {
@@ -30,44 +31,143 @@ extension Remedy {
                     output.writeLine("SKILL".padding(26) + "STATUS".padding(10) + "PASS".padding(8) + "TREND".padding(7) + "CASES".padding(7)
                                      + "OPEN".padding(6) + "GUARDS".padding(8) + "FIXED".padding(7) + "TTF p50".padding(10) + "RULE")
                     for health in skills {
-                        output.writeLine(health.skill.padding(26) + health.status.padding(10) + health.value("pass_rate").description.padding(8)
-                                         + health.value("trend").description.padding(7) + String(health.integer("cases")).padding(7)
-                                         + String(health.integer("open_failures")).padding(6) + String(health.integer("guards")).padding(8)
-                                         + String(health.integer("fixes_merged")).padding(7)
-                                         + (health.timeToFixMedian.map { humanDuration(milliseconds: $0) } ?? "-").padding(10)
-                                         + health.value("rule").description)
+                        let row = health.row
+                        let figures = (row.passRate ?? "").padding(8) + (row.trend?.rawValue ?? "").padding(7) + String(row.cases).padding(7)
+                            + String(row.openFailures).padding(6) + String(row.guards).padding(8) + String(row.fixesMerged).padding(7)
+                        let timeToFix = (health.timeToFixMedian.map { humanDuration(milliseconds: $0) } ?? "-").padding(10)
+                        output.writeLine(health.skill.padding(26) + health.status.rawValue.padding(10) + figures + timeToFix + health.rule)
                     }
                 }
                 output.flush()
             }
         }
 
-        static func json(_ health: SkillHealth) -> JSONText.Value {
-            var members = health.columns.map { ($0.name, JSONText.Value($0.value)) }
-            members.append(("time_to_fix_ms", .object([("median", health.timeToFixMedian.map { .int($0) } ?? .null),
-                                                      ("p90", health.timeToFixP90.map { .int($0) } ?? .null),
-                                                      ("guards_timed", .int(health.timesToFix))])))
-            members.append(("lever_accuracy", .string(health.leverAccuracy)))
-            members.append(("failed_verification_share", .string(health.failedVerificationShare)))
-            members.append(("levers", .array(health.levers.map { lever in
-                .object([("lever", JSONText.Value(lever[0])), ("target", JSONText.Value(lever[1])), ("diagnosed", JSONText.Value(lever[2])),
-                         ("fixes_proposed", JSONText.Value(lever[3])), ("fixes_merged", JSONText.Value(lever[4])), ("resolved", JSONText.Value(lever[5]))])
-            })))
-            return .object(members)
+        /// `--json`: `{"skills":[...]}`, one object per skill.
+        struct Output: Encodable {
+            var skills: [SkillOutput]
+        }
+
+        /// One skill: its `skill_health` columns (rates as numbers, `null` before any run),
+        /// time to fix, the lever accuracy and the share of fixes that failed verification.
+        struct SkillOutput: Encodable {
+            var skill: String
+            var status: HealthStatus
+            var rule: String
+            var cases: Int
+            var runs: Int
+            /// Passed and ran of each of the last runs, oldest first.
+            var recent: [RunTally]
+            @NullEncoded var passRate: Double?
+            @NullEncoded var lastRunRate: Double?
+            @NullEncoded var trend: SkillHealthRow.Trend?
+            var failures: Int
+            var openFailures: Int
+            var regressions: Int
+            var openRegressions: Int
+            var diagnosedCode: Int
+            var diagnosedThreshold: Int
+            var diagnosedSkill: Int
+            var fixesProposed: Int
+            var fixesVerified: Int
+            var fixesFailedVerification: Int
+            var fixesMerged: Int
+            var fixesRejected: Int
+            var fixesReverted: Int
+            var guards: Int
+            var resolved: Int
+            var leverResolved: Int
+            var leverMatched: Int
+            var timeToFixMs: TimeToFix
+            @NullEncoded var leverAccuracy: Double?
+            @NullEncoded var failedVerificationShare: Double?
+            var levers: [LeverOutput]
+
+            struct RunTally: Encodable {
+                var passed: Int
+                var ran: Int
+            }
+
+            struct TimeToFix: Encodable {
+                @NullEncoded var median: Int?
+                @NullEncoded var p90: Int?
+                var guardsTimed: Int
+            }
+
+            struct LeverOutput: Encodable {
+                var lever: Lever
+                var target: String
+                var diagnosed: Int
+                var fixesProposed: Int
+                var fixesMerged: Int
+                var resolved: Int
+            }
+
+            init(_ health: SkillHealth) {
+                let row = health.row
+                skill = row.skill
+                status = row.status
+                rule = row.rule
+                cases = row.cases
+                runs = row.runs
+                recent = row.recent.map { entry in
+                    let parts = entry.split(separator: "/").map { Int($0) ?? 0 }
+                    return RunTally(passed: parts.first ?? 0, ran: parts.count > 1 ? parts[1] : 0)
+                }
+                passRate = JSONOutput.number(row.passRate)
+                lastRunRate = JSONOutput.number(row.lastRunRate)
+                trend = row.trend
+                failures = row.failures
+                openFailures = row.openFailures
+                regressions = row.regressions
+                openRegressions = row.openRegressions
+                diagnosedCode = row.diagnosedCode
+                diagnosedThreshold = row.diagnosedThreshold
+                diagnosedSkill = row.diagnosedSkill
+                fixesProposed = row.fixesProposed
+                fixesVerified = row.fixesVerified
+                fixesFailedVerification = row.fixesFailedVerification
+                fixesMerged = row.fixesMerged
+                fixesRejected = row.fixesRejected
+                fixesReverted = row.fixesReverted
+                guards = row.guards
+                resolved = row.resolved
+                leverResolved = row.leverResolved
+                leverMatched = row.leverMatched
+                timeToFixMs = TimeToFix(median: health.timeToFixMedian, p90: health.timeToFixP90, guardsTimed: health.timesToFix)
+                leverAccuracy = JSONOutput.number(health.leverAccuracy)
+                failedVerificationShare = JSONOutput.number(health.failedVerificationShare)
+                levers = health.levers.map {
+                    LeverOutput(lever: $0.lever, target: $0.target, diagnosed: $0.diagnosed, fixesProposed: $0.fixesProposed,
+                                fixesMerged: $0.fixesMerged, resolved: $0.resolved)
+                }
+            }
         }
 
         static func detail(_ health: SkillHealth, _ output: StandardOutput) {
-            var pairs = health.columns.filter { $0.value != .text("") }.map { ($0.name.replacingUnderscores, $0.value.description) }
+            let row = health.row
+            var pairs: [(String, String)] = [
+                ("skill", row.skill), ("status", row.status.rawValue), ("rule", row.rule), ("cases", String(row.cases)), ("runs", String(row.runs)),
+                ("recent", row.recent.joined(separator: " ")), ("pass rate", row.passRate ?? "-"), ("last run rate", row.lastRunRate ?? "-"),
+                ("trend", row.trend?.rawValue ?? "-"), ("failures", String(row.failures)), ("open failures", String(row.openFailures)),
+                ("regressions", String(row.regressions)), ("open regressions", String(row.openRegressions)),
+            ]
+            pairs += Lever.allCases.map { ("diagnosed \($0)", String(row[diagnosed: $0])) }
+            pairs += [
+                ("fixes proposed", String(row.fixesProposed)), ("fixes verified", String(row.fixesVerified)),
+                ("fixes failed verification", String(row.fixesFailedVerification)), ("fixes merged", String(row.fixesMerged)),
+                ("fixes rejected", String(row.fixesRejected)), ("fixes reverted", String(row.fixesReverted)), ("guards", String(row.guards)),
+                ("resolved", String(row.resolved)), ("lever resolved", String(row.leverResolved)), ("lever matched", String(row.leverMatched)),
+            ]
             pairs.append(("time to fix", health.timeToFixMedian.map { "median \(humanDuration(milliseconds: $0)), p90 \(humanDuration(milliseconds: health.timeToFixP90 ?? $0)) over \(health.timesToFix) guards" } ?? "-"))
-            pairs.append(("lever accuracy", health.leverAccuracy.isEmpty ? "-" : health.leverAccuracy))
-            pairs.append(("failed verification", health.failedVerificationShare.isEmpty ? "-" : health.failedVerificationShare))
+            pairs.append(("lever accuracy", health.leverAccuracy ?? "-"))
+            pairs.append(("failed verification", health.failedVerificationShare ?? "-"))
             output.write(Table.keyValue(pairs))
             guard !health.levers.isEmpty else { return }
             output.writeLine("")
             output.writeLine("LEVER".padding(11) + "TARGET".padding(30) + "DIAGNOSED".padding(11) + "PROPOSED".padding(10) + "MERGED".padding(8) + "RESOLVED")
             for lever in health.levers {
-                output.writeLine(lever[0].description.padding(11) + lever[1].description.padding(30) + lever[2].description.padding(11)
-                                 + lever[3].description.padding(10) + lever[4].description.padding(8) + lever[5].description)
+                output.writeLine(lever.lever.rawValue.padding(11) + lever.target.padding(30) + String(lever.diagnosed).padding(11)
+                                 + String(lever.fixesProposed).padding(10) + String(lever.fixesMerged).padding(8) + String(lever.resolved))
             }
         }
     }

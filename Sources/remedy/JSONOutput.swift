@@ -20,6 +20,12 @@ enum JSONOutput {
     static func print(_ value: some Encodable) throws {
         StandardOutput.shared.writeLine(try line(value))
     }
+
+    /// A decimal the read models keep as text ("0.9500", for the same digits in SQL and
+    /// Swift) as a JSON number; nil (printed `null`) when there is none.
+    static func number(_ text: String?) -> Double? {
+        text.flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil }
+    }
 }
 
 /// An optional field of a `--json` output type that is printed as `null` when missing

@@ -164,27 +164,27 @@ import Projections
 
     @Test func theStorysCaseHistory() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        let rows = try ReadModelView(ledger: ledger).rows(CaseHistoryProjection.cases)
-        func row(_ key: String) -> [RowValue]? { rows.first { $0[1] == .text(key) } }
-        // status, last run, last result, previous result, runs, flips, first failing run (commit), last passing run (commit)
-        #expect(Array(row("forecast.bulletins::slf-date-format")![2...11]) == [
-            .text("regression"), .text("3"), .text("fail"), .text("pass"), .integer(3), .integer(2),
-            .text("3"), .text("c0ffee1"), .text("2"), .text("8a3b7c2")])
-        #expect(row("alerts.danger::rating-threshold-level-4")?[2] == .text("fixed"))
-        #expect(row("forecast.bulletins::caic-bulletin-sections")?[2] == .text("passing"))
-        #expect(row("forecast.bulletins::caic-bulletin-sections")?[7] == .integer(0))
-        let timeline = try ledger.rows(of: CaseHistoryProjection.timeline, matching: [("case_key", .text("forecast.bulletins::slf-date-format"))])
-        #expect(timeline.map { [$0[3], $0[5]] } == [[.text("1"), .text("fail")], [.text("2"), .text("pass")], [.text("3"), .text("fail")]],
-                "verification runs are not the case's history")
+        let rows = try ReadModelView(ledger: ledger).rows(CaseRow.self)
+        func row(_ key: String) -> CaseRow? { rows.first { $0.caseKey == key } }
+        let dates = try #require(row("forecast.bulletins::slf-date-format"))
+        #expect(dates.condition == .regression && dates.lastRun == "3" && dates.lastResult == .fail && dates.previousResult == .pass)
+        #expect(dates.runs == 3 && dates.flips == 2 && dates.firstFailingRun == "3" && dates.firstFailingCommit == "c0ffee1")
+        #expect(dates.lastPassingRun == "2" && dates.lastPassingCommit == "8a3b7c2")
+        #expect(row("alerts.danger::rating-threshold-level-4")?.condition == .fixed)
+        #expect(row("forecast.bulletins::caic-bulletin-sections")?.condition == .passing)
+        #expect(row("forecast.bulletins::caic-bulletin-sections")?.flips == 0)
+        let timeline = try ledger.rows(CaseTimelineRow.self, matching: [("case_key", .text("forecast.bulletins::slf-date-format"))])
+        #expect(timeline.map { "\($0.runID) \($0.result)" } == ["1 fail", "2 pass", "3 fail"], "verification runs are not the case's history")
         let now = try Timestamp(parsing: "2099-01-01")
         let history = try CaseHistory.read("forecast.bulletins::slf-date-format", in: ReadModelView(ledger: ledger), now: now)
-        #expect(history.ageRuns == 3 && history.flipRate == "1.0000" && history.timeline.map(\.result) == ["fail", "pass", "fail"])
+        #expect(history.ageRuns == 3 && history.flipRate == "1.0000" && history.timeline.map(\.result) == [.fail, .pass, .fail])
+        #expect(history.openFailure == "failure-3")
         #expect(history.ageMilliseconds > 365 * 86_400_000)
+        #expect(try CaseHistory.read("forecast.bulletins::caic-bulletin-sections", in: ReadModelView(ledger: ledger), now: now).openFailure == nil)
         #expect(throws: LoopError.self) { try CaseHistory.read("no::such", in: ReadModelView(ledger: ledger), now: now) }
-        let early = try ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:1", in: ledger))
-            .rows(CaseHistoryProjection.cases)
-        #expect(early.first { $0[1] == .text("forecast.bulletins::slf-date-format") }?[2] == .text("failing"))
-        #expect(early.first { $0[1] == .text("forecast.bulletins::caic-bulletin-sections") }?[2] == .text("new"))
+        let early = try ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:1", in: ledger)).rows(CaseRow.self)
+        #expect(early.first { $0.caseKey == "forecast.bulletins::slf-date-format" }?.condition == .failing)
+        #expect(early.first { $0.caseKey == "forecast.bulletins::caic-bulletin-sections" }?.condition == .new)
     }
 
     @Test func theStorysRegressionsAndDiff() throws {
@@ -223,9 +223,9 @@ import Projections
         try outcome("d", 2, .error)  // passed, then errored: the last attempt decides
         try append("run-s/1", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "1"))
         let health = try #require(try SkillHealth.read(from: ReadModelView(ledger: ledger), skill: "dates").first)
-        #expect(health.integer("cases") == 4)
-        #expect(health.value("pass_rate") == .text("0.5000"))
-        #expect(health.value("recent") == .text("2/4"))
+        #expect(health.row.cases == 4)
+        #expect(health.row.passRate == "0.5000")
+        #expect(health.row.recent == ["2/4"])
         let memory = try SkillHealth.read(from: ReadModelView(ledger: ledger, asOf: 100), skill: "dates")
         #expect(memory == [health])
     }

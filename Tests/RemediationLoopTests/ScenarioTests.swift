@@ -143,16 +143,16 @@ import Projections
 
         // Skill health at the end of the story: the status, and the rule that decided it.
         let health = try SkillHealth.read(from: ReadModelView(ledger: ledger))
-        #expect(health.map { [$0.skill, $0.status, $0.value("rule").text!] } == [
+        #expect(health.map { [$0.skill, $0.status.rawValue, $0.rule] } == [
             ["bulletin-parser", "healthy", "pass rate 1.0000 >= 0.95, no open regression"],
             ["danger-rating", "degraded", "pass rate 0.8333 < 0.95 over the last 10 runs"],
             ["date-normalizer", "failing", "1 open regression (a guard slipped)"],
         ])
         let dates = try #require(health.last)
-        let counts: [Int] = [dates.integer("guards"), dates.integer("fixes_merged"), dates.integer("diagnosed_skill"), dates.integer("open_failures"),
-                             dates.integer("lever_resolved"), dates.integer("lever_matched"), dates.timesToFix]
+        let counts: [Int] = [dates.row.guards, dates.row.fixesMerged, dates.row.diagnosedSkill, dates.row.openFailures,
+                             dates.row.leverResolved, dates.row.leverMatched, dates.timesToFix]
         #expect(counts == [1, 1, 1, 1, 1, 1, 1])
-        #expect(dates.levers.map { $0.prefix(2) } == [[.text("skill"), .text("date-normalizer")]])
+        #expect(dates.levers.map { "\($0.lever) \($0.target)" } == ["skill date-normalizer"])
         // Time travel: every table, as of each point the story looked at, is what it was live.
         #expect(snapshots.taken.count >= 6)
         for snapshot in snapshots.taken {

@@ -1,3 +1,6 @@
+import Events
+import Projections
+
 extension LoopReport {
     /// The report as one self-contained HTML5 page: inline CSS, inline SVG charts, a tiny inline script.
     ///
@@ -65,11 +68,11 @@ extension LoopReport {
         for skill in skills {
             let status = ReportHTML.statusClass(skill.status)
             out += "<tr><td><code>\(HTMLText.escape(skill.skill))</code></td>"
-            out += "<td><span class=\"status \(status)\">\(HTMLText.escape(skill.status))</span></td>"
-            out += "<td>\(ReportHTML.passRateBar(skill.passRate, statusClass: status))</td>"
-            out += "<td>\(ReportHTML.trend(skill.trend))</td>"
-            out += "<td class=\"num\">\(skill.cases)</td><td class=\"num\">\(skill.openFailures)</td>"
-            out += "<td class=\"num\">\(skill.guards)</td><td class=\"num\">\(skill.regressions)</td>"
+            out += "<td><span class=\"status \(status)\">\(HTMLText.escape(skill.status.rawValue))</span></td>"
+            out += "<td>\(ReportHTML.passRateBar(skill.row.passRate, statusClass: status))</td>"
+            out += "<td>\(ReportHTML.trend(skill.row.trend))</td>"
+            out += "<td class=\"num\">\(skill.row.cases)</td><td class=\"num\">\(skill.row.openFailures)</td>"
+            out += "<td class=\"num\">\(skill.row.guards)</td><td class=\"num\">\(skill.row.regressions)</td>"
             out += "<td>\(HTMLText.escape(skill.rule))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n</section>\n"
@@ -138,14 +141,11 @@ enum ReportHTML {
     static let regressionLimit = 20
 
     /// The status as a CSS class; an unknown status gets a neutral colour rather than a guessed one.
-    static func statusClass(_ status: String) -> String {
-        switch status {
-        case "healthy", "degraded", "failing": "status-\(status)"
-        default: "status-unknown"
-        }
+    static func statusClass(_ status: HealthStatus) -> String {
+        "status-\(status.rawValue)"
     }
 
-    static func passRateBar(_ passRate: String, statusClass: String) -> String {
+    static func passRateBar(_ passRate: String?, statusClass: String) -> String {
         guard let rate = ReportNumbers.rate(passRate), let percent = ReportNumbers.percent(passRate) else {
             return "<span class=\"muted\">no runs</span>"
         }
@@ -155,13 +155,12 @@ enum ReportHTML {
             + percent
     }
 
-    static func trend(_ trend: String) -> String {
+    static func trend(_ trend: SkillHealthRow.Trend?) -> String {
         switch trend {
-        case "up": "↑ up"
-        case "down": "↓ down"
-        case "flat": "→ flat"
-        case "": "<span class=\"muted\">—</span>"
-        default: HTMLText.escape(trend)
+        case .up: "↑ up"
+        case .down: "↓ down"
+        case .flat: "→ flat"
+        case nil: "<span class=\"muted\">—</span>"
         }
     }
 

@@ -32,7 +32,7 @@ extension LoopReport {
             parts.append("**\(MarkdownText.cell(group.suite))**: \(last.guardsHeld)/\(last.guardsTotal) guards held "
                          + "in run \(MarkdownText.cell(last.runID)), high-water \(last.highWater)")
         }
-        let open = skills.reduce(0) { $0 + $1.openFailures }
+        let open = skills.reduce(0) { $0 + $1.row.openFailures }
         parts.append("\(open) open failure\(open == 1 ? "" : "s") across skills")
         return parts.joined(separator: " · ") + "\n"
     }
@@ -66,9 +66,9 @@ extension LoopReport {
         out += MarkdownText.row(["Skill", "Status", "Pass rate", "Trend", "Cases", "Open failures", "Guards", "Regressions", "Rule"])
         out += "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n"
         for skill in skills {
-            out += MarkdownText.row([MarkdownText.cell(skill.skill), MarkdownText.cell(skill.status),
-                                     ReportNumbers.percent(skill.passRate) ?? "n/a", MarkdownText.cell(skill.trend),
-                                     "\(skill.cases)", "\(skill.openFailures)", "\(skill.guards)", "\(skill.regressions)",
+            out += MarkdownText.row([MarkdownText.cell(skill.skill), MarkdownText.cell(skill.status.rawValue),
+                                     ReportNumbers.percent(skill.row.passRate) ?? "n/a", MarkdownText.cell(skill.row.trend?.rawValue ?? ""),
+                                     "\(skill.row.cases)", "\(skill.row.openFailures)", "\(skill.row.guards)", "\(skill.row.regressions)",
                                      MarkdownText.cell(skill.rule)])
         }
         return out + "\n"

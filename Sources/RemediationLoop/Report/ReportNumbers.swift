@@ -29,8 +29,8 @@ enum ReportNumbers {
     /// A pass rate string (`"0.8000"`) as a fraction in 0...1, or `nil` when nothing ran.
     ///
     /// Out-of-range values are clamped so that a bad input cannot draw outside the chart.
-    static func rate(_ passRate: String) -> Double? {
-        guard let value = Double(passRate), value.isFinite else { return nil }
+    static func rate(_ passRate: String?) -> Double? {
+        guard let value = passRate.flatMap(Double.init), value.isFinite else { return nil }
         return min(max(value, 0), 1)
     }
 
@@ -38,7 +38,7 @@ enum ReportNumbers {
     ///
     /// Two decimals keep four-digit rates exact, so `0.9995` reads `99.95%`, never a
     /// misleading `100%`. Returns `nil` when nothing ran.
-    static func percent(_ passRate: String) -> String? {
+    static func percent(_ passRate: String?) -> String? {
         rate(passRate).map { fixed($0 * 100, digits: 2) + "%" }
     }
 }
