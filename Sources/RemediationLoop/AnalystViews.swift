@@ -80,13 +80,13 @@ public struct RegressionView: Sendable, Equatable {
     ///
     /// - Throws: ``LedgerError`` or ``LoopError``.
     public static func all(in view: ReadModelView, sincePosition since: Int = 0) throws -> [RegressionView] {
-        try view.rows(RegressionsProjection.regressions)
-            .filter { if case .integer(let position) = $0[8] { return position >= since } else { return false } }
-            .sorted { RowValue.precedes($0[8], $1[8]) }
+        try view.rows(RegressionRow.self)
+            .filter { $0.position >= since }
+            .sorted { $0.position < $1.position }
             .map { row in
-                RegressionView(failure: row[0].text ?? "", suite: row[1].text ?? "", case: row[2].text ?? "",
-                               lastGoodRun: row[3].text, lastGoodCommit: row[4].text, firstBadRun: row[5].text ?? "",
-                               firstBadCommit: row[6].text, open: row[7] == .integer(1))
+                RegressionView(failure: row.failure, suite: row.suite, case: row.caseKey, lastGoodRun: row.lastGoodRun,
+                               lastGoodCommit: row.lastGoodCommit, firstBadRun: row.firstBadRun, firstBadCommit: row.firstBadCommit,
+                               open: row.isOpen)
             }
     }
 }

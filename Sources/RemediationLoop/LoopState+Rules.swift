@@ -344,7 +344,7 @@ extension LoopState {
     // MARK: - Helpers
 
     /// The policy decisions are taken under now: the last adopted, else the default.
-    func policyInForce() throws -> AutonomyPolicy {
+    public func policyInForce() throws -> AutonomyPolicy {
         try policy.map { try AutonomyPolicy(text: $0.text, name: "the adopted policy") } ?? DefaultPolicy.policy
     }
 

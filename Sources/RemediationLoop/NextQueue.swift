@@ -30,32 +30,57 @@ public struct QueueItem: Sendable, Equatable {
 /// What `remedy next` lists, from the queue read model: the loop's work, regressions first,
 /// then oldest first.
 public enum NextQueue {
+    /// Which items to list: of one suite, of one skill (a failure's case's, a fix's first
+    /// failure's), at most so many.
+    public struct Filter: Sendable, Equatable {
+        public var suite: String?
+        public var skill: String?
+        public var limit: Int?
+
+        public init(suite: String? = nil, skill: String? = nil, limit: Int? = nil) {
+            self.suite = suite
+            self.skill = skill
+            self.limit = limit
+        }
+    }
+
     /// The queue as a view sees it, with `now` deciding which quarantines have expired.
     ///
     /// - Throws: ``LedgerError`` or ``LoopError``.
     public static func items(_ view: ReadModelView, now: Timestamp) throws -> [QueueItem] {
+        try page(view, now: now).items
+    }
+
+    /// The items a filter selects, in queue order, and how many it selects before its limit.
+    ///
+    /// - Throws: ``LedgerError`` or ``LoopError``.
+    public static func page(_ view: ReadModelView, now: Timestamp, filter: Filter = Filter()) throws -> (items: [QueueItem], total: Int) {
         var items: [QueueItem] = []
-        for row in try view.rows(QueueItemRow.self) {
-            var item = QueueItem(kind: row.kind, subject: row.subject, suite: row.suite, case: row.caseKey, skill: row.skill,
-                                 action: row.action, since: row.sincePosition, sinceAt: row.sinceAt)
-            if row.kind == .verify { item.mustInclude = try mustInclude(suite: item.suite, view: view) }
-            items.append(item)
+        let bySuite: [(column: String, value: RowValue)] = filter.suite.map { [("suite", .text($0))] } ?? []
+        for row in try view.rows(QueueItemRow.self, matching: bySuite) where filter.skill == nil || row.skill == filter.skill {
+            items.append(QueueItem(kind: row.kind, subject: row.subject, suite: row.suite, case: row.caseKey, skill: row.skill,
+                                   action: row.action, since: row.sincePosition, sinceAt: row.sinceAt))
         }
-        for row in try view.rows(QueueQuarantineRow.self) {
-            guard let expiry = try? Timestamp(parsing: row.until), expiry < now else { continue }
-            items.append(QueueItem(kind: .quarantineExpired, subject: row.caseKey, suite: row.suite, case: row.caseKey,
-                                   action: "the quarantine owned by \(row.owner) expired on \(row.until): fix, extend or end it",
-                                   since: row.sincePosition, sinceAt: row.sinceAt))
+        if filter.skill == nil {
+            for row in try view.rows(QueueQuarantineRow.self, matching: bySuite) {
+                guard let expiry = try? Timestamp(parsing: row.until), expiry < now else { continue }
+                items.append(QueueItem(kind: .quarantineExpired, subject: row.caseKey, suite: row.suite, case: row.caseKey,
+                                       action: "the quarantine owned by \(row.owner) expired on \(row.until): fix, extend or end it",
+                                       since: row.sincePosition, sinceAt: row.sinceAt))
+            }
         }
-        // Ages: in runs of the item's suite started after it appeared, and in time.
+        items.sort { ($0.kind == .regression ? 0 : 1, $0.since, $0.subject) < ($1.kind == .regression ? 0 : 1, $1.since, $1.subject) }
+        let total = items.count
+        if let limit = filter.limit { items = Array(items.prefix(max(0, limit))) }
+        // Ages: in runs of the item's suite started after it appeared, and in time; and what a
+        // verification must include, for the items listed only.
         let starts = Dictionary(grouping: try view.rows(RatchetRunRow.self), by: \.suite).mapValues { rows in rows.map(\.startedPosition) }
         for index in items.indices {
             items[index].ageRuns = (starts[items[index].suite] ?? []).filter { $0 > items[index].since }.count
             items[index].ageMilliseconds = now.milliseconds(since: items[index].sinceAt) ?? 0
+            if items[index].kind == .verify { items[index].mustInclude = try mustInclude(suite: items[index].suite, view: view) }
         }
-        return items.sorted {
-            ($0.kind == .regression ? 0 : 1, $0.since, $0.subject) < ($1.kind == .regression ? 0 : 1, $1.since, $1.subject)
-        }
+        return (items, total)
     }
 
     /// The cases a verification run of a suite must include: its golden dataset (declared, else

@@ -47,7 +47,10 @@ public struct IngestSummary: Sendable, Equatable {
     public var recorded: Bool
     public var counts: ReportCounts
     public var cases: Int
+    /// The failures detected, in case-key order.
     public var newFailures: [String] = []
+    /// The case of each new failure, by failure id.
+    public var newFailureCases: [String: String] = [:]
     public var stillFailing = 0
     public var fixed: [String] = []
     public var regressions: [String] = []
@@ -149,6 +152,7 @@ public enum RunIngester {
                 let detected = try LoopPayload.decode(FailureDetected.self, from: envelope.data)
                 if detected.suite == request.suite && detected.runID == request.run {
                     summary.newFailures.append(detected.failure)
+                    summary.newFailureCases[detected.failure] = detected.case
                     if detected.kind == .regression { summary.regressions.append(detected.failure) }
                 }
             case LoopEventType.failureResolved.rawValue:

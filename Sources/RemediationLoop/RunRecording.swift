@@ -194,6 +194,7 @@ struct RunRecording {
             detected.message = tallies[key]!.message
             try append(stream, .failureDetected, try LoopPayload.encode(detected), expect: .noStream)
             summary.newFailures.append(failure)
+            summary.newFailureCases[failure] = key
             if let guarded {
                 let regression = RegressionDetected(failure: failure, suite: request.suite, case: key, runID: request.run,
                                                     guardFailure: guarded.failure, guardFix: guarded.fix,

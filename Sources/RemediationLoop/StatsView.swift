@@ -35,25 +35,24 @@ public struct PeriodStats: Sendable, Equatable {
     /// Guards held at the period's last run (suites only).
     public var guardsHeld: Int
 
-    public var passRate: String { RowValue.rate(passed, of: ran) }
+    /// passed / ran, four decimals; nil when nothing ran.
+    public var passRate: String? {
+        let rate = RowValue.rate(passed, of: ran)
+        return rate.isEmpty ? nil : rate
+    }
 
     /// Per suite and period, from the ratchet's runs.
     public static func bySuite(_ view: ReadModelView, period: Period) throws -> [PeriodStats] {
-        let columns = RatchetProjection.runs
-        let rows = try view.rows(columns).sorted { RowValue.precedes($0[1], $1[1]) }
+        let rows = try view.rows(RatchetRunRow.self).sorted { $0.position < $1.position }
         return group(rows.map { row in
-            (key: period.key(row[columns.column("completed_at")!].text ?? ""), name: row[0].text ?? "",
-             ran: row[columns.column("ran")!].number, passed: row[columns.column("passed")!].number,
-             slips: row[columns.column("slips")!].number, held: row[columns.column("guards_held")!].number)
+            (key: period.key(row.completedAt), name: row.suite, ran: row.ran, passed: row.passed, slips: row.slips, held: row.guardsHeld)
         })
     }
 
     /// Per skill and period, from the skills' run history.
     public static func bySkill(_ view: ReadModelView, period: Period) throws -> [PeriodStats] {
-        let columns = SkillHealthProjection.skillRuns
-        return group(try view.rows(columns).map { row in
-            (key: period.key(row[columns.column("completed_at")!].text ?? ""), name: row[1].text ?? "",
-             ran: row[columns.column("ran")!].number, passed: row[columns.column("passed")!].number, slips: 0, held: 0)
+        return group(try view.rows(SkillRunRow.self).map { row in
+            (key: period.key(row.completedAt), name: row.skill, ran: row.ran, passed: row.passed, slips: 0, held: 0)
         })
     }
 

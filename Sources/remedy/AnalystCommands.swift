@@ -15,6 +15,16 @@ extension Remedy {
         @Flag(help: "Print the differences as JSON.") var json = false
         @OptionGroup var asOf: AsOfOption
 
+        /// `--json`: each group of case keys.
+        struct Output: Encodable {
+            var newlyFailing: [String]
+            var newlyPassing: [String]
+            var guardsSlipped: [String]
+            var flaky: [String]
+            var onlyInA: [String]
+            var onlyInB: [String]
+        }
+
         func run() throws {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
@@ -26,7 +36,8 @@ extension Remedy {
                 ]
                 let output = StandardOutput.shared
                 if json {
-                    output.writeLine(JSONText.object(groups.map { ($0.0, .array($0.1.map { .string($0) })) }))
+                    try JSONOutput.print(Output(newlyFailing: diff.newlyFailing, newlyPassing: diff.newlyPassing, guardsSlipped: diff.guardsSlipped,
+                                                flaky: diff.flaky, onlyInA: diff.onlyInA, onlyInB: diff.onlyInB))
                 } else {
                     for (name, keys) in groups {
                         output.writeLine("\(name.replacingUnderscores) (\(keys.count))")
@@ -48,6 +59,33 @@ extension Remedy {
         @Flag(help: "Print the regressions as JSON.") var json = false
         @OptionGroup var asOf: AsOfOption
 
+        /// `--json`: `{"regressions":[...]}`, oldest first.
+        struct Output: Encodable {
+            var regressions: [RegressionOutput]
+        }
+
+        struct RegressionOutput: Encodable {
+            var failure: String
+            var suite: String
+            var `case`: String
+            @NullEncoded var lastGoodRun: String?
+            @NullEncoded var lastGoodCommit: String?
+            var firstBadRun: String
+            @NullEncoded var firstBadCommit: String?
+            var open: Bool
+
+            init(_ view: RegressionView) {
+                failure = view.failure
+                suite = view.suite
+                self.case = view.case
+                lastGoodRun = view.lastGoodRun
+                lastGoodCommit = view.lastGoodCommit
+                firstBadRun = view.firstBadRun
+                firstBadCommit = view.firstBadCommit
+                open = view.open
+            }
+        }
+
         func run() throws {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
@@ -55,13 +93,7 @@ extension Remedy {
                 let views = try RegressionView.all(in: ReadModelView(ledger: ledger, asOf: try asOf.position(in: ledger)), sincePosition: from)
                 let output = StandardOutput.shared
                 if json {
-                    output.writeLine(JSONText.object([("regressions", .array(views.map { view in
-                        .object([("failure", .string(view.failure)), ("suite", .string(view.suite)), ("case", .string(view.case)),
-                                 ("last_good_run", view.lastGoodRun.map { .string($0) } ?? .null),
-                                 ("last_good_commit", view.lastGoodCommit.map { .string($0) } ?? .null),
-                                 ("first_bad_run", .string(view.firstBadRun)),
-                                 ("first_bad_commit", view.firstBadCommit.map { .string($0) } ?? .null), ("open", .bool(view.open))])
-                    }))]))
+                    try JSONOutput.print(Output(regressions: views.map(RegressionOutput.init)))
                 } else if views.isEmpty {
                     output.writeLine("no regressions")
                 } else {
@@ -84,9 +116,48 @@ extension Remedy {
 
         @OptionGroup var options: LedgerOptions
         @Option(help: "What to count by: type (events), suite or skill (runs, cases run and passed).") var by: Grouping = .type
-        @Option(help: "Periods for --by suite|skill: day, week, month or all.") var period: String = "week"
+        @Option(help: "Periods for --by suite|skill.") var period: PeriodStats.Period = .week
         @Flag(help: "Print the counts as JSON.") var json = false
         @OptionGroup var asOf: AsOfOption
+
+        /// `--json --by type`: `{"by_type":{"TYPE":count,...}}`.
+        struct TypeCounts: Encodable {
+            var byType: [String: Int]
+        }
+
+        /// `--json --by suite|skill`: `{"by_suite":[...]}` or `{"by_skill":[...]}`.
+        struct PeriodsOutput: Encodable {
+            var bySuite: [PeriodOutput]?
+            var bySkill: [PeriodOutput]?
+        }
+
+        /// One suite's or skill's runs in one period; `slips` and `guards_held` for suites only.
+        struct PeriodOutput: Encodable {
+            var period: String
+            var suite: String?
+            var skill: String?
+            var runs: Int
+            var ran: Int
+            var passed: Int
+            @NullEncoded var passRate: Double?
+            var slips: Int?
+            var guardsHeld: Int?
+
+            init(_ entry: PeriodStats, by: Grouping) {
+                period = entry.period
+                runs = entry.runs
+                ran = entry.ran
+                passed = entry.passed
+                passRate = JSONOutput.number(entry.passRate)
+                if by == .suite {
+                    suite = entry.name
+                    slips = entry.slips
+                    guardsHeld = entry.guardsHeld
+                } else {
+                    skill = entry.name
+                }
+            }
+        }
 
         func run() throws {
             try reportingErrors {
@@ -96,32 +167,25 @@ extension Remedy {
                 guard by != .type else {
                     let counts = try ledger.eventCountsByType(through: position)
                     if json {
-                        output.writeLine(JSONText.object([("by_type", .object(counts.map { ($0.type, .int($0.count)) }))]))
+                        try JSONOutput.print(TypeCounts(byType: Dictionary(uniqueKeysWithValues: counts.map { ($0.type, $0.count) })))
                     } else {
                         for (type, count) in counts { output.writeLine(type.padding(24) + String(count)) }
                     }
                     return output.flush()
                 }
-                guard let period = PeriodStats.Period(rawValue: period) else {
-                    throw LoopError(.invalidArgument, "--period \(period): expected one of \(PeriodStats.Period.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
                 let view = ReadModelView(ledger: ledger, asOf: position)
                 let stats = by == .suite ? try PeriodStats.bySuite(view, period: period) : try PeriodStats.bySkill(view, period: period)
                 if json {
-                    output.writeLine(JSONText.object([("by_\(by.rawValue)", .array(stats.map { entry in
-                        var members: [(String, JSONText.Value)] = [("period", .string(entry.period)), (by.rawValue, .string(entry.name)),
-                                                                   ("runs", .int(entry.runs)), ("ran", .int(entry.ran)), ("passed", .int(entry.passed)),
-                                                                   ("pass_rate", .string(entry.passRate))]
-                        if by == .suite { members += [("slips", .int(entry.slips)), ("guards_held", .int(entry.guardsHeld))] }
-                        return .object(members)
-                    }))]))
+                    let entries = stats.map { PeriodOutput($0, by: by) }
+                    try JSONOutput.print(by == .suite ? PeriodsOutput(bySuite: entries) : PeriodsOutput(bySkill: entries))
                 } else {
                     output.writeLine("PERIOD".padding(22) + by.rawValue.uppercased().padding(26) + "RUNS".padding(6) + "RAN".padding(8) + "PASSED".padding(8)
                                      + "PASS RATE" + (by == .suite ? "  SLIPS  GUARDS HELD" : ""))
                     for entry in stats {
                         output.writeLine(entry.period.padding(22) + entry.name.padding(26) + String(entry.runs).padding(6) + String(entry.ran).padding(8)
                                          + String(entry.passed).padding(8)
-                                         + (by == .suite ? entry.passRate.padding(11) + String(entry.slips).padding(7) + String(entry.guardsHeld) : entry.passRate))
+                                         + (by == .suite ? (entry.passRate ?? "-").padding(11) + String(entry.slips).padding(7) + String(entry.guardsHeld)
+                                            : entry.passRate ?? "-"))
                     }
                 }
                 output.flush()

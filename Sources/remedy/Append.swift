@@ -93,13 +93,29 @@ extension Remedy {
                 expectedVersion: expected, schemaVersion: schemaVersion ?? ProposedEvent.defaultSchemaVersion)
         }
 
+        /// `--json` for one event: where it went, and whether it was there already.
+        struct SingleOutput: Encodable {
+            var position: Int
+            var id: String
+            var stream: String
+            var streamVersion: Int
+            var duplicate: Bool
+        }
+
+        /// `--json` for a batch: what was appended, and the tree head after it.
+        struct BatchOutput: Encodable {
+            var appended: Int
+            var duplicates: Int
+            @NullEncoded var firstPosition: Int?
+            @NullEncoded var lastPosition: Int?
+            var treeSize: Int
+            var root: String
+        }
+
         private func printSingle(_ result: AppendResult) {
             if json {
-                StandardOutput.shared.writeLine(JSONText.object([
-                    ("position", .int(result.position)), ("id", .string(result.id.rawValue)),
-                    ("stream", .string(result.stream.rawValue)), ("stream_version", .int(result.streamVersion)),
-                    ("duplicate", .bool(result.isDuplicate)),
-                ]))
+                try? JSONOutput.print(SingleOutput(position: result.position, id: result.id.rawValue, stream: result.stream.rawValue,
+                                                   streamVersion: result.streamVersion, duplicate: result.isDuplicate))
             } else {
                 StandardOutput.shared.writeLine(String(result.position))
             }
@@ -107,12 +123,8 @@ extension Remedy {
 
         private func printBatch(_ result: BatchResult) {
             if json {
-                StandardOutput.shared.writeLine(JSONText.object([
-                    ("appended", .int(result.appended)), ("duplicates", .int(result.duplicates)),
-                    ("first_position", result.firstPosition.map { .int($0) } ?? .null),
-                    ("last_position", result.lastPosition.map { .int($0) } ?? .null),
-                    ("tree_size", .int(result.treeHead.size)), ("root", .string(result.treeHead.root.hex)),
-                ]))
+                try? JSONOutput.print(BatchOutput(appended: result.appended, duplicates: result.duplicates, firstPosition: result.firstPosition,
+                                                  lastPosition: result.lastPosition, treeSize: result.treeHead.size, root: result.treeHead.root.hex))
             } else if let first = result.firstPosition, let last = result.lastPosition {
                 StandardOutput.shared.writeLine("appended \(result.appended) events at positions \(first)-\(last), \(result.duplicates) already present")
             } else {

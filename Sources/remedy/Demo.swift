@@ -50,8 +50,8 @@ extension Remedy {
                     output.writeLine("  \(decision.fix.padding(18))\(decision.decision.rawValue.padding(12))\(decision.invariant ?? decision.rule)")
                 }
                 output.writeLine("\nregression guards:")
-                for row in try view.rows(GuardsProjection.table) {
-                    output.writeLine("  \(row[1].description.padding(42))\(row[2]) since run \(row[3]), fix \(row[5].text ?? "-")")
+                for row in try view.rows(GuardRow.self) {
+                    output.writeLine("  \(row.caseKey.padding(42))\(row.state) since run \(row.sinceRun), fix \(row.fix ?? "-")")
                 }
                 output.writeLine("\nskill health (remedy health):")
                 for health in try SkillHealth.read(from: view) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import LedgerStore
 import RemediationLoop
 
@@ -44,7 +45,7 @@ extension Remedy {
                     let text = String(decoding: try InputFile.readPayload(path: file), as: UTF8.self)
                     let adopted = try LoopSteps(ledger: try options.open(.readWrite)).adoptPolicy(text: text, name: file, by: by)
                     if json {
-                        StandardOutput.shared.writeLine(JSONText.object([("policy_sha256", .string(adopted.policySHA256))]))
+                        try JSONOutput.print(Adopted(policySha256: adopted.policySHA256))
                         StandardOutput.shared.flush()
                     } else {
                         printRecorded(false, "adopted \(file) (sha256 \(adopted.policySHA256))", adopted)
@@ -53,15 +54,38 @@ extension Remedy {
             }
         }
 
+        /// `policy adopt --json`: the adopted policy's hash, which decisions cite.
+        struct Adopted: Encodable {
+            var policySha256: String
+        }
+
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Print the policy in force (the default until one is adopted).")
             @OptionGroup var options: LedgerOptions
+            @Flag(help: "Print the policy in force as JSON: its hash, whether it is the default, who adopted it, its rules.") var json = false
+
+            /// `--json`: the policy in force, parsed.
+            struct Output: Encodable {
+                var policySha256: String
+                /// True until a policy is adopted.
+                var isDefault: Bool
+                @NullEncoded var adoptedBy: String?
+                var highStakes: [String]
+                var rules: [AutonomyPolicy.Rule]
+                var text: String
+            }
 
             func run() throws {
                 try reportingErrors {
                     let state = try LoopState.fold(try options.open(.readOnly))
-                    StandardOutput.shared.write(state.policy?.text ?? DefaultPolicy.text)
+                    if json {
+                        let policy = try state.policyInForce()
+                        try JSONOutput.print(Output(policySha256: policy.sha256, isDefault: state.policy == nil, adoptedBy: state.policy?.by,
+                                                    highStakes: policy.highStakes, rules: policy.rules, text: policy.text))
+                    } else {
+                        StandardOutput.shared.write(state.policy?.text ?? DefaultPolicy.text)
+                    }
                     StandardOutput.shared.flush()
                 }
             }
@@ -78,6 +102,19 @@ extension Remedy {
         @Option(help: "The policy file to try.") var policy: String
         @Flag(help: "Print the changes as JSON.") var json = false
 
+        /// `--json`: `{"changes":[...]}`, each decision that would change.
+        struct Output: Encodable {
+            var changes: [Change]
+        }
+
+        struct Change: Encodable {
+            var fix: String
+            var recorded: GateDecision
+            var recordedRule: String
+            var wouldBe: GateDecision
+            var wouldBeRule: String
+        }
+
         func run() throws {
             try reportingErrors {
                 let text = String(decoding: try InputFile.readPayload(path: policy), as: UTF8.self)
@@ -85,10 +122,9 @@ extension Remedy {
                 let changes = try Gate.whatIf(candidate, ledger: try options.open(.readOnly))
                 let output = StandardOutput.shared
                 if json {
-                    output.writeLine(JSONText.object([("changes", .array(changes.map {
-                        .object([("fix", .string($0.fix)), ("recorded", .string($0.recorded.rawValue)), ("recorded_rule", .string($0.recordedRule)),
-                                 ("would_be", .string($0.wouldBe.rawValue)), ("would_be_rule", .string($0.wouldBeRule))])
-                    }))]))
+                    try JSONOutput.print(Output(changes: changes.map {
+                        Change(fix: $0.fix, recorded: $0.recorded, recordedRule: $0.recordedRule, wouldBe: $0.wouldBe, wouldBeRule: $0.wouldBeRule)
+                    }))
                 } else if changes.isEmpty {
                     output.writeLine("no decision would change")
                 } else {

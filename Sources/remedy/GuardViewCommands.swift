@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import LedgerStore
 import Projections
 import RemediationLoop
@@ -24,30 +25,14 @@ extension Remedy {
                 if list {
                     // The hot path of CI: one read of the guards table.
                     let rows = try ReadModelView(ledger: ledger, asOf: position)
-                        .rows(GuardsProjection.table, matching: suite.map { [("suite", .text($0))] } ?? [])
-                    for row in rows where row[2] != .text("retired") { output.writeLine(row[1].text ?? "") }
+                        .rows(GuardRow.self, matching: suite.map { [("suite", .text($0))] } ?? [])
+                    for row in rows where row.state.isActive { output.writeLine(row.caseKey) }
                     return output.flush()
                 }
                 let view = ReadModelView(ledger: ledger, asOf: position)
                 let guards = try GuardView.all(in: view, suite: suite)
                 if json {
-                    output.writeLine(JSONText.object([("guards", .array(try guards.map { guarded in
-                        let chain = try GuardProvenance.chain(of: guarded, in: view)
-                        func text(_ value: String?) -> JSONText.Value { value.map { .string($0) } ?? .null }
-                        return .object([
-                            ("suite", .string(guarded.suite)), ("case", .string(guarded.case)), ("state", .string(guarded.state.rawValue)),
-                            ("since_run", .string(guarded.sinceRun)), ("failure", .string(guarded.failure)), ("fix", text(guarded.fix)),
-                            ("last_run", text(guarded.lastRun)), ("last_passing_run", text(guarded.lastPassingRun)),
-                            ("slipped_failure", text(guarded.slippedFailure)), ("retired_reason", text(guarded.retiredReason)),
-                            ("retired_by", text(guarded.retiredBy)),
-                            ("provenance", .object([
-                                ("detected_in_run", text(chain.detected?.runID)), ("diagnosis_lever", text(chain.diagnosis?.lever.rawValue)),
-                                ("diagnosis_target", text(chain.diagnosis?.target)), ("verification_run", text(chain.verification?.runID)),
-                                ("gate_decision", text(chain.gate?.decision.rawValue)), ("gate_rule", text(chain.gate?.rule)),
-                                ("merge_commit", text(chain.merged?.commit)), ("passed_in_run", .string(chain.resolvedIn)),
-                            ])),
-                        ])
-                    }))]))
+                    try JSONOutput.print(Output(guards: try guards.map { GuardOutput($0, try GuardProvenance.chain(of: $0, in: view)) }))
                 } else if guards.isEmpty {
                     output.writeLine("no regression guards\(asOf.point.map { " as of \($0)" } ?? "")")
                 } else {
@@ -57,6 +42,86 @@ extension Remedy {
                 }
                 output.flush()
             }
+        }
+    }
+
+    /// `remedy guards --json`: `{"guards":[...]}`.
+    struct Output: Encodable {
+        var guards: [GuardOutput]
+    }
+
+    /// One guard, with where it came from.
+    struct GuardOutput: Encodable {
+        var suite: String
+        var `case`: String
+        var state: GuardState
+        var sinceRun: String
+        var failure: String
+        @NullEncoded var fix: String?
+        @NullEncoded var lastRun: String?
+        @NullEncoded var lastPassingRun: String?
+        @NullEncoded var slippedFailure: String?
+        @NullEncoded var retiredReason: String?
+        @NullEncoded var retiredBy: String?
+        var provenance: ProvenanceOutput
+
+        init(_ guarded: GuardView, _ chain: GuardProvenance) {
+            suite = guarded.suite
+            self.case = guarded.case
+            state = guarded.state
+            sinceRun = guarded.sinceRun
+            failure = guarded.failure
+            fix = guarded.fix
+            lastRun = guarded.lastRun
+            lastPassingRun = guarded.lastPassingRun
+            slippedFailure = guarded.slippedFailure
+            retiredReason = guarded.retiredReason
+            retiredBy = guarded.retiredBy
+            provenance = ProvenanceOutput(chain)
+        }
+    }
+
+    /// The chain that made a case a guard: `guards --json`'s `provenance`, and `why --json`'s.
+    /// Each step's fields are `null` when the ledger holds no such step (a history written by hand).
+    struct ProvenanceOutput: Encodable {
+        @NullEncoded var detectedInRun: String?
+        @NullEncoded var detectedAs: FailureKind?
+        @NullEncoded var detectedStatus: CaseStatus?
+        @NullEncoded var diagnosisLever: Lever?
+        @NullEncoded var diagnosisTarget: String?
+        @NullEncoded var diagnosisBy: String?
+        @NullEncoded var diagnosisConfidence: Double?
+        @NullEncoded var fixChange: String?
+        @NullEncoded var fixOrigin: FixOrigin?
+        @NullEncoded var fixBlastRadius: BlastRadius?
+        @NullEncoded var verificationRun: String?
+        @NullEncoded var verificationClean: Bool?
+        @NullEncoded var gateDecision: GateDecision?
+        @NullEncoded var gateRule: String?
+        @NullEncoded var gateInvariant: String?
+        @NullEncoded var mergeCommit: String?
+        @NullEncoded var mergedBy: String?
+        var passedInRun: String
+
+        init(_ chain: GuardProvenance) {
+            detectedInRun = chain.detected?.runID
+            detectedAs = chain.detected?.kind
+            detectedStatus = chain.detected?.status
+            diagnosisLever = chain.diagnosis?.lever
+            diagnosisTarget = chain.diagnosis?.target
+            diagnosisBy = chain.diagnosis?.by
+            diagnosisConfidence = JSONOutput.number(chain.diagnosis?.confidence)
+            fixChange = chain.proposal?.change
+            fixOrigin = chain.proposal?.origin
+            fixBlastRadius = chain.proposal?.blastRadius
+            verificationRun = chain.verification?.runID
+            verificationClean = chain.verification?.clean
+            gateDecision = chain.gate?.decision
+            gateRule = chain.gate?.rule
+            gateInvariant = chain.gate?.invariant
+            mergeCommit = chain.merged?.commit
+            mergedBy = chain.merged?.by
+            passedInRun = chain.resolvedIn
         }
     }
 
@@ -91,13 +156,20 @@ extension Remedy {
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The case key.") var `case`: String
         @Option(help: "The case's suite (when it is a guard in several).") var suite: String?
+        @Flag(help: "Print the guard and its chain as JSON.") var json = false
         @OptionGroup var asOf: AsOfOption
+
 
         func run() throws {
             try reportingErrors {
                 let ledger = try options.openForReadModels()
                 let view = ReadModelView(ledger: ledger, asOf: try asOf.position(in: ledger))
                 let chain = try GuardProvenance.of(self.case, suite: suite, in: view)
+                if json {
+                    // The guard as `guards --json` prints it, with its provenance.
+                    try JSONOutput.print(GuardOutput(chain.guardView, chain))
+                    return StandardOutput.shared.flush()
+                }
                 var rows: [(String, String)] = [("guard", "\(chain.guardView.case) (\(chain.guardView.suite)): \(chain.guardView.state.rawValue)")]
                 if let detected = chain.detected {
                     rows.append(("failed", "run \(detected.runID) as \(detected.failure) (\(detected.kind), \(detected.status))"))
@@ -136,27 +208,56 @@ extension Remedy {
             @Flag(help: "Print the history as JSON.") var json = false
             @OptionGroup var asOf: AsOfOption
 
+            /// `--json`: `{"runs":[...]}`, oldest first.
+            struct Output: Encodable {
+                var runs: [RunOutput]
+            }
+
+            struct RunOutput: Encodable {
+                var suite: String
+                var run: String
+                var guardsTotal: Int
+                var guardsHeld: Int
+                var slips: Int
+                var tests: Int
+                /// passed / ran; `null` when nothing ran.
+                @NullEncoded var passRate: Double?
+                var highWater: Int
+                var completedAt: String
+                var ran: Int
+                var passed: Int
+
+                init(_ row: RatchetRunRow) {
+                    suite = row.suite
+                    run = row.runID
+                    guardsTotal = row.guardsTotal
+                    guardsHeld = row.guardsHeld
+                    slips = row.slips
+                    tests = row.tests
+                    passRate = JSONOutput.number(row.passRate)
+                    highWater = row.highWater
+                    completedAt = row.completedAt
+                    ran = row.ran
+                    passed = row.passed
+                }
+            }
+
             func run() throws {
                 try reportingErrors {
                     let ledger = try options.openForReadModels()
                     let position = try asOf.position(in: ledger)
-                    let rows = try ReadModelView(ledger: ledger, asOf: position).rows(RatchetProjection.runs)
-                        .filter { suite == nil || $0[0].text == suite }
+                    let rows = try ReadModelView(ledger: ledger, asOf: position).rows(RatchetRunRow.self)
+                        .filter { suite == nil || $0.suite == suite }
                     let output = StandardOutput.shared
                     if json {
-                        output.writeLine(JSONText.object([("runs", .array(rows.map { row in
-                            .object([("suite", JSONText.Value(row[0])), ("run", JSONText.Value(row[2])), ("guards_total", JSONText.Value(row[3])),
-                                     ("guards_held", JSONText.Value(row[4])), ("slips", JSONText.Value(row[5])), ("tests", JSONText.Value(row[6])),
-                                     ("pass_rate", JSONText.Value(row[7])), ("high_water", JSONText.Value(row[8])),
-                                     ("completed_at", JSONText.Value(row[9])), ("ran", JSONText.Value(row[10])), ("passed", JSONText.Value(row[11]))])
-                        }))]))
+                        try JSONOutput.print(Output(runs: rows.map(RunOutput.init)))
                     } else if rows.isEmpty {
                         output.writeLine("no completed runs")
                     } else {
                         output.writeLine("suite".padding(20) + "run".padding(10) + "guards".padding(8) + "held".padding(6) + "slips".padding(7) + "pass rate".padding(11) + "high water")
                         for row in rows {
-                            output.writeLine((row[0].text ?? "").padding(20) + (row[2].text ?? "").padding(10) + String(row[3].number).padding(8)
-                                + String(row[4].number).padding(6) + String(row[5].number).padding(7) + (row[7].text ?? "").padding(11) + String(row[8].number))
+                            output.writeLine(row.suite.padding(20) + row.runID.padding(10) + String(row.guardsTotal).padding(8)
+                                + String(row.guardsHeld).padding(6) + String(row.slips).padding(7) + (row.passRate ?? "-").padding(11) + String(row.highWater))
                         }
                     }
                     output.flush()
@@ -174,6 +275,14 @@ extension Remedy {
             @Option(name: .customLong("run"), help: "The run to check.") var runID: String
             @Flag(help: "Print the result as JSON.") var json = false
 
+            /// `--json`: whether the ratchet holds, the guards checked, and those that failed or did not run.
+            struct Output: Encodable {
+                var holds: Bool
+                var guards: Int
+                var failed: [String]
+                var missing: [String]
+            }
+
             func run() throws {
                 try reportingErrors {
                     let ledger = try options.open(.readOnly)
@@ -181,10 +290,7 @@ extension Remedy {
                     let check = try RatchetCheck.check(suite: suite, run: runID, ledger: ledger)
                     let output = StandardOutput.shared
                     if json {
-                        output.writeLine(JSONText.object([
-                            ("holds", .bool(check.holds)), ("guards", .int(check.guardsChecked)),
-                            ("failed", .array(check.failed.map { .string($0) })), ("missing", .array(check.missing.map { .string($0) })),
-                        ]))
+                        try JSONOutput.print(Output(holds: check.holds, guards: check.guardsChecked, failed: check.failed, missing: check.missing))
                     } else if check.holds {
                         output.writeLine("the ratchet holds: \(check.guardsChecked) guards kept in run \(check.run)")
                     } else {

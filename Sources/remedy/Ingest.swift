@@ -58,43 +58,91 @@ extension Remedy {
                 }
                 let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
                 let summary = try RunIngester.ingest(request, into: ledger)
-                StandardOutput.shared.write(json ? Self.json(summary) + "\n" : Self.text(summary))
+                if json {
+                    try JSONOutput.print(Output(summary))
+                } else {
+                    StandardOutput.shared.write(Self.text(summary))
+                }
                 StandardOutput.shared.flush()
             }
         }
 
-        static func json(_ summary: IngestSummary) -> String {
-            var members: [(String, JSONText.Value)] = [
-                ("suite", .string(summary.suite)), ("run", .string(summary.run)), ("recorded", .bool(summary.recorded)),
-                ("tests", .int(summary.counts.tests)), ("failures", .int(summary.counts.failures)),
-                ("errors", .int(summary.counts.errors)), ("skipped", .int(summary.counts.skipped)),
-                ("duplicates", .int(summary.counts.duplicates)), ("cases", .int(summary.cases)),
-                ("new_failures", .int(summary.newFailures.count)), ("still_failing", .int(summary.stillFailing)),
-                ("fixed", .int(summary.fixed.count)), ("regressions", .int(summary.regressions.count)),
-                ("flaky", .int(summary.flaky)),
-                ("new_failure_ids", .array(summary.newFailures.map { .string($0) })),
-                ("fixed_ids", .array(summary.fixed.map { .string($0) })),
-                ("regression_ids", .array(summary.regressions.map { .string($0) })),
-                ("declared_mismatches", .array(summary.declaredMismatches.map { .string($0) })),
-            ]
-            if let verification = summary.verification {
-                members.append(("verification", .object([
-                    ("fix", .string(verification.fix)), ("clean", .bool(verification.clean)),
-                    ("golden_cases", .int(verification.goldenCases)), ("cases_covered", .int(verification.casesCovered)),
-                    ("missing_cases", .array(verification.missingCases.map { .string($0) })),
-                    ("guards_failed", .array(verification.guardsFailed.map { .string($0) })),
-                    ("fail_to_pass", .array(verification.failToPass.map { .string($0) })),
-                    ("pass_to_fail", .array(verification.passToFail.map { .string($0) })),
-                ])))
+        /// `--json`: the run's counts and every id it detected, resolved or flagged.
+        struct Output: Encodable {
+            var suite: String
+            var run: String
+            var recorded: Bool
+            var tests: Int
+            var failures: Int
+            var errors: Int
+            var skipped: Int
+            var duplicates: Int
+            var cases: Int
+            var newFailures: Int
+            var stillFailing: Int
+            var fixed: Int
+            var regressions: Int
+            var flaky: Int
+            var newFailureIds: [String]
+            /// Each new failure with its case, in the order of `new_failure_ids`.
+            var newFailureCases: [FailureCase]
+            var fixedIds: [String]
+            var regressionIds: [String]
+            var declaredMismatches: [String]
+            @NullEncoded var verification: VerificationOutput?
+
+            struct FailureCase: Encodable {
+                var failure: String
+                var `case`: String
             }
-            return JSONText.object(members)
+
+            struct VerificationOutput: Encodable {
+                var fix: String
+                var clean: Bool
+                var goldenCases: Int
+                var casesCovered: Int
+                var missingCases: [String]
+                var guardsFailed: [String]
+                var failToPass: [String]
+                var passToFail: [String]
+            }
+
+            init(_ summary: IngestSummary) {
+                suite = summary.suite
+                run = summary.run
+                recorded = summary.recorded
+                tests = summary.counts.tests
+                failures = summary.counts.failures
+                errors = summary.counts.errors
+                skipped = summary.counts.skipped
+                duplicates = summary.counts.duplicates
+                cases = summary.cases
+                newFailures = summary.newFailures.count
+                stillFailing = summary.stillFailing
+                fixed = summary.fixed.count
+                regressions = summary.regressions.count
+                flaky = summary.flaky
+                newFailureIds = summary.newFailures
+                newFailureCases = summary.newFailures.map { FailureCase(failure: $0, case: summary.newFailureCases[$0] ?? "") }
+                fixedIds = summary.fixed
+                regressionIds = summary.regressions
+                declaredMismatches = summary.declaredMismatches
+                verification = summary.verification.map {
+                    VerificationOutput(fix: $0.fix, clean: $0.clean, goldenCases: $0.goldenCases, casesCovered: $0.casesCovered,
+                                       missingCases: $0.missingCases, guardsFailed: $0.guardsFailed, failToPass: $0.failToPass,
+                                       passToFail: $0.passToFail)
+                }
+            }
         }
+
+        /// New failures the text output names one a line; `--json` lists them all.
+        static let listedFailures = 20
 
         static func text(_ summary: IngestSummary) -> String {
             var rows: [(String, String)] = [
                 ("run", "\(summary.suite) \(summary.run)\(summary.recorded ? "" : " (recorded before: nothing new)")"),
                 ("tests", "\(summary.counts.tests): \(summary.counts.failures) failed, \(summary.counts.errors) errors, \(summary.counts.skipped) skipped"),
-                ("new failures", summary.newFailures.isEmpty ? "0" : summary.newFailures.joined(separator: ", ")),
+                ("new failures", String(summary.newFailures.count)),
                 ("still failing", String(summary.stillFailing)),
                 ("fixed", summary.fixed.isEmpty ? "0" : summary.fixed.joined(separator: ", ")),
                 ("regressions", summary.regressions.isEmpty ? "0" : summary.regressions.joined(separator: ", ")),
@@ -104,7 +152,14 @@ extension Remedy {
                 rows.append(("verification", "\(verification.fix): \(verification.clean ? "clean" : "not clean"), \(verification.casesCovered)/\(verification.goldenCases) golden cases, \(verification.failToPass.count) fixed, \(verification.passToFail.count) broken, \(verification.guardsFailed.count) guards failed"))
             }
             for mismatch in summary.declaredMismatches { rows.append(("note", mismatch)) }
-            return Table.keyValue(rows)
+            var text = Table.keyValue(rows)
+            for failure in summary.newFailures.prefix(listedFailures) {
+                text += "  \(failure.padding(14))\(summary.newFailureCases[failure] ?? "")\n"
+            }
+            if summary.newFailures.count > listedFailures {
+                text += "  ... and \(summary.newFailures.count - listedFailures) more new failures (--json lists them all)\n"
+            }
+            return text
         }
     }
 }

@@ -10,8 +10,35 @@ extension Remedy {
             commandName: "next", abstract: "List what the loop must do now: regressions first, then oldest first.")
 
         @OptionGroup var options: LedgerOptions
+        @Option(help: "At most this many items (the first in queue order).") var limit: Int?
+        @Option(help: "Only this suite's items.") var suite: String?
+        @Option(help: "Only items of this skill (a failure's case's, a fix's first failure's).") var skill: String?
         @Flag(help: "Print the queue as JSON.") var json = false
         @OptionGroup var asOf: AsOfOption
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        /// `--json`: the items listed, and how many the filters select in all.
+        struct Output: Encodable {
+            var total: Int
+            var items: [Item]
+
+            struct Item: Encodable {
+                var kind: QueueItemKind
+                var subject: String
+                var suite: String
+                @NullEncoded var `case`: String?
+                @NullEncoded var skill: String?
+                var action: String
+                var mustInclude: [String]
+                var since: Int
+                var sinceAt: String
+                var ageMs: Int
+                var ageRuns: Int
+            }
+        }
 
         func run() throws {
             try reportingErrors {
@@ -19,22 +46,23 @@ extension Remedy {
                 let position = try asOf.position(in: ledger)
                 // As of a point, quarantines expire by that point's clock, not today's.
                 let now = try AsOfOption.clock(at: position, in: ledger)
-                let items = try NextQueue.items(ReadModelView(ledger: ledger, asOf: position), now: now)
+                let (items, total) = try NextQueue.page(ReadModelView(ledger: ledger, asOf: position), now: now,
+                                                        filter: NextQueue.Filter(suite: suite, skill: skill, limit: limit))
                 let output = StandardOutput.shared
                 if json {
-                    output.writeLine(JSONText.object([("items", .array(items.map { item in
-                        .object([("kind", .string(item.kind.rawValue)), ("subject", .string(item.subject)), ("suite", .string(item.suite)),
-                                 ("case", item.case.map { .string($0) } ?? .null), ("action", .string(item.action)),
-                                 ("must_include", .array(item.mustInclude.map { .string($0) })), ("since", .int(item.since)),
-                                 ("since_at", .string(item.sinceAt)), ("age_ms", .int(item.ageMilliseconds)), ("age_runs", .int(item.ageRuns))])
-                    }))]))
+                    try JSONOutput.print(Output(total: total, items: items.map {
+                        Output.Item(kind: $0.kind, subject: $0.subject, suite: $0.suite, case: $0.case, skill: $0.skill, action: $0.action,
+                                    mustInclude: $0.mustInclude, since: $0.since, sinceAt: $0.sinceAt, ageMs: $0.ageMilliseconds, ageRuns: $0.ageRuns)
+                    }))
                 } else if items.isEmpty {
                     output.writeLine("nothing to do")
                 } else {
                     for item in items {
-                        output.writeLine("\(item.kind.rawValue.padding(18))\(item.subject.padding(22))\(humanDuration(milliseconds: item.ageMilliseconds).padding(9))\(item.action)")
-                        if !item.mustInclude.isEmpty { output.writeLine(String(repeating: " ", count: 40) + "must include \(item.mustInclude.count) cases") }
+                        output.writeLine(item.kind.rawValue.padding(18) + item.subject.padding(22) + item.suite.padding(20)
+                                         + humanDuration(milliseconds: item.ageMilliseconds).padding(9) + item.action)
+                        if !item.mustInclude.isEmpty { output.writeLine(String(repeating: " ", count: 60) + "must include \(item.mustInclude.count) cases") }
                     }
+                    if total > items.count { output.writeLine("... and \(total - items.count) more (--limit \(total) lists them all)") }
                 }
                 output.flush()
             }

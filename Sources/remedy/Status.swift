@@ -14,7 +14,11 @@ extension Remedy {
             try reportingErrors {
                 let ledger = try options.open(.readOnly)
                 let status = try ledger.status()
-                StandardOutput.shared.write(json ? Self.json(status) + "\n" : Self.text(status))
+                if json {
+                    try JSONOutput.print(Output(status))
+                } else {
+                    StandardOutput.shared.write(Self.text(status))
+                }
                 StandardOutput.shared.flush()
             }
         }
@@ -34,19 +38,41 @@ extension Remedy {
             return Table.keyValue(rows)
         }
 
-        static func json(_ status: LedgerStatus) -> String {
-            let last: JSONText.Value = status.lastEvent.map {
-                .object([("position", .int($0.position)), ("id", .string($0.id)), ("stream", .string($0.stream)),
-                         ("stream_version", .int($0.streamVersion)), ("type", .string($0.type)),
-                         ("recorded_at", .string($0.recordedAt))])
-            } ?? .null
-            return JSONText.object([
-                ("ledger", .string(status.path)), ("schema_version", .int(status.schemaVersion)),
-                ("events", .int(status.eventCount)), ("streams", .int(status.streamCount)),
-                ("file_size", .int(status.fileSize)),
-                ("tree_head", .object([("size", .int(status.treeHead.size)), ("root", .string(status.treeHead.root.hex))])),
-                ("last_event", last),
-            ])
+        /// `--json`: the ledger's file, schema, counts, tree head and last event (`null` when empty).
+        struct Output: Encodable {
+            var ledger: String
+            var schemaVersion: Int
+            var events: Int
+            var streams: Int
+            var fileSize: Int
+            var treeHead: TreeHeadOutput
+            @NullEncoded var lastEvent: LastEvent?
+
+            struct TreeHeadOutput: Encodable {
+                var size: Int
+                var root: String
+            }
+
+            struct LastEvent: Encodable {
+                var position: Int
+                var id: String
+                var stream: String
+                var streamVersion: Int
+                var type: String
+                var recordedAt: String
+            }
+
+            init(_ status: LedgerStatus) {
+                ledger = status.path
+                schemaVersion = status.schemaVersion
+                events = status.eventCount
+                streams = status.streamCount
+                fileSize = status.fileSize
+                treeHead = TreeHeadOutput(size: status.treeHead.size, root: status.treeHead.root.hex)
+                lastEvent = status.lastEvent.map {
+                    LastEvent(position: $0.position, id: $0.id, stream: $0.stream, streamVersion: $0.streamVersion, type: $0.type, recordedAt: $0.recordedAt)
+                }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Events
+import RemediationLoop
 
 // The loop's closed sets as argument types: a bad value is refused while parsing, and each
 // option's help lists the words it takes (from `CaseIterable`).
@@ -11,3 +12,4 @@ extension GateDecision: ExpressibleByArgument {}
 extension GuardState: ExpressibleByArgument {}
 extension HealthStatus: ExpressibleByArgument {}
 extension QueueItemKind: ExpressibleByArgument {}
+extension PeriodStats.Period: ExpressibleByArgument {}

@@ -46,8 +46,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "a-1", "--type", "A"], input: Data("{\n \"from\": \"stdin\"\n}\n".utf8)).stdout, "3\n")
         let json = try Remedy.run(["append", "--init", "--ledger", ledger, "--stream", "a-2", "--type", "A", "--data", "{}", "--actor", "ci",
                                    "--correlation-id", "c-1", "--causation-id", "x-1", "--trace-id", "t-1", "--expect-new", "--json"])
-        XCTAssertTrue(json.stdout.hasPrefix(#"{"position":4,"id":""#), json.stdout)
-        XCTAssertTrue(json.stdout.hasSuffix(#","stream":"a-2","stream_version":1,"duplicate":false}"# + "\n"), json.stdout)
+        let single = try JSONLine(json.stdout)
+        XCTAssertEqual(single.int("position"), 4)
+        XCTAssertEqual(single.string("stream"), "a-2")
+        XCTAssertEqual(single.int("stream_version"), 1)
+        XCTAssertEqual(single.bool("duplicate"), false)
+        XCTAssertEqual(single.string("id")?.count, 36)
 
         let events = try Remedy.run(["events", "--ledger", ledger]).stdoutLines
         XCTAssertEqual(events.count, 4)
@@ -64,7 +68,10 @@ final class CLITests: XCTestCase {
             .joined(separator: "\n")
         let appended = try Remedy.run(["append", "--init", "--ledger", ledger, "--ndjson", "-", "--json"], input: Data(batch.utf8))
         XCTAssertEqual(appended.status, 0, appended.stderr)
-        XCTAssertTrue(appended.stdout.hasPrefix(#"{"appended":30,"duplicates":0,"first_position":1,"last_position":30,"tree_size":30,"root":""#), appended.stdout)
+        let batchJSON = try JSONLine(appended.stdout)
+        XCTAssertEqual([batchJSON.int("appended"), batchJSON.int("duplicates"), batchJSON.int("first_position"), batchJSON.int("last_position"),
+                        batchJSON.int("tree_size")], [30, 0, 1, 30, 30])
+        XCTAssertEqual(batchJSON.string("root")?.count, 64)
         let again = try Remedy.run(["append", "--init", "--ledger", ledger, "--ndjson", "-"], input: Data(batch.utf8))
         XCTAssertEqual(again.stdout, "appended 30 events at positions 31-60, 0 already present\n", "no ids: new events")
 
@@ -98,10 +105,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(byID.stdout, try Remedy.run(["events", "--ledger", ledger, "--from", "4", "--limit", "1"]).stdout)
 
         let status = try Remedy.run(["status", "--ledger", ledger, "--json"])
-        XCTAssertTrue(status.stdout.contains(#""events":20,"streams":5,"#), status.stdout)
-        XCTAssertTrue(status.stdout.contains(#""last_event":{"position":20,"#), status.stdout)
+        let statusJSON = try JSONLine(status.stdout)
+        XCTAssertEqual(statusJSON.int("events"), 20)
+        XCTAssertEqual(statusJSON.int("streams"), 5)
+        XCTAssertEqual(statusJSON.child("last_event")?.int("position"), 20)
         let verify = try Remedy.run(["verify", "--ledger", ledger, "--json"])
-        XCTAssertTrue(status.stdout.contains(#""tree_head":{"size":20,"root":""#))
+        XCTAssertEqual(statusJSON.child("tree_head")?.int("size"), 20)
         let root = try XCTUnwrap(verify.stdout.components(separatedBy: #""root":""#).dropFirst().first?.prefix(64))
         XCTAssertTrue(status.stdout.contains(String(root)), "status and verify agree on the root")
         let text = try Remedy.run(["status", "--ledger", ledger]).stdout

@@ -10,10 +10,9 @@ extension LoopReport {
     public static func build(from view: ReadModelView, now: Timestamp, title: String = "remedy: the remediation loop") throws -> LoopReport {
         let end = try view.ledger.treeHead().size
         let position = min(view.asOf ?? end, end)
-        let ratchet = try view.rows(RatchetProjection.runs).compactMap { row -> RatchetPoint? in
-            guard case .text(let suite) = row[0], case .integer(let at) = row[1], case .text(let run) = row[2] else { return nil }
-            return RatchetPoint(suite: suite, runID: run, position: at, guardsTotal: row[3].number, guardsHeld: row[4].number,
-                                slips: row[5].number, passRate: row[7].text ?? "", highWater: row[8].number)
+        let ratchet = try view.rows(RatchetRunRow.self).map { row in
+            RatchetPoint(suite: row.suite, runID: row.runID, position: row.position, guardsTotal: row.guardsTotal, guardsHeld: row.guardsHeld,
+                         slips: row.slips, passRate: row.passRate, highWater: row.highWater)
         }.sorted { $0.position < $1.position }
         return LoopReport(title: title, ledgerPosition: position,
                           lastRecordedAt: position > 0 ? try view.ledger.recordedAt(position: position).description : nil,

@@ -24,13 +24,13 @@ public struct LoopReport: Sendable, Equatable {
         public var guardsHeld: Int
         /// Guards the run failed: each one is a regression.
         public var slips: Int
-        /// The run's pass rate as `"0.8000"`, or `""` when nothing ran.
-        public var passRate: String
+        /// The run's pass rate as `"0.8000"`; nil when nothing ran.
+        public var passRate: String?
         /// The most guards the suite has ever held, up to this run.
         public var highWater: Int
 
         public init(suite: String, runID: String, position: Int, guardsTotal: Int, guardsHeld: Int,
-                    slips: Int, passRate: String, highWater: Int) {
+                    slips: Int, passRate: String?, highWater: Int) {
             self.suite = suite
             self.runID = runID
             self.position = position
