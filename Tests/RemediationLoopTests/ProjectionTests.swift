@@ -93,28 +93,28 @@ import Projections
             try ledger.rebuild(projection)
             #expect(try projection.tables.map { try ledger.rows(of: $0) } == rebuilt, "\(projection.name)")
         }
-        let rebuilt = try ledger.rows(of: GuardsProjection.table)
+        let rebuilt = try ledger.rows(GuardRow.self)
         // The projection agrees with the loop's own state on who guards what.
         let state = try LoopState.fold(ledger)
         let views = state.guards.values.sorted { $0.suiteCase < $1.suiteCase }.map { guarded -> [String] in
             let slipped = state.openFailureByCase[guarded.suiteCase].flatMap { state.failures[$0] }.map { $0.detected.kind == .regression } ?? false
             return [guarded.suiteCase.suite, guarded.suiteCase.key, guarded.retired != nil ? "retired" : slipped ? "slipped" : "holding"]
         }
-        #expect(rebuilt.map { [$0[0].text!, $0[1].text!, $0[2].text!] } == views)
+        #expect(rebuilt.map { [$0.suite, $0.caseKey, $0.state.rawValue] } == views)
     }
 
     /// The random histories reach every guard state, so the comparison above means something.
     @Test func randomHistoriesReachEveryGuardState() throws {
-        var states = Set<String>()
+        var states = Set<GuardState>()
         for seed in 0..<24 {
             let folder = NSTemporaryDirectory() + "remedy-histories-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let other = try ProjectionTests(folder: folder)
             try other.playRandomHistory(seed: UInt64(seed))
-            for row in try other.ledger.rows(of: GuardsProjection.table) { states.insert(row[2].text!) }
+            for row in try other.ledger.rows(GuardRow.self) { states.insert(row.state) }
         }
-        #expect(states == ["holding", "slipped", "retired"])
+        #expect(states == Set(GuardState.allCases))
     }
 
     @Test func catchUpFoldsOnlyNewEventsAndANewVersionRebuilds() throws {
@@ -151,14 +151,12 @@ import Projections
 
     @Test func theStorysRatchet() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
-        let rows = try ReadModelView(ledger: ledger).rows(RatchetProjection.runs)
+        let rows = try ReadModelView(ledger: ledger).rows(RatchetRunRow.self)
         // run, guards total, held, slips, tests, pass rate, high water; verification runs left out.
-        #expect(rows.map { Array($0[2...8]) } == [
-            [.text("1"), .integer(0), .integer(0), .integer(0), .integer(5), .text("0.8000"), .integer(0)],
-            [.text("2"), .integer(1), .integer(1), .integer(0), .integer(5), .text("0.8000"), .integer(1)],
-            [.text("3"), .integer(2), .integer(1), .integer(1), .integer(5), .text("0.8000"), .integer(1)],
+        #expect(rows.map { "\($0.runID) \($0.guardsTotal) \($0.guardsHeld) \($0.slips) \($0.tests) \($0.passRate ?? "-") \($0.highWater)" } == [
+            "1 0 0 0 5 0.8000 0", "2 1 1 0 5 0.8000 1", "3 2 1 1 5 0.8000 1",
         ])
-        #expect(rows.map { [$0[10], $0[11]] } == Array(repeating: [.integer(5), .integer(4)], count: 3), "ran, passed")
+        #expect(rows.allSatisfy { $0.ran == 5 && $0.passed == 4 }, "ran, passed")
         #expect(RowValue.rate(2, of: 3) == "0.6667" && RowValue.rate(0, of: 0) == "")
     }
 
@@ -263,7 +261,7 @@ import Projections
         try append("run-s/1", .evalRunStarted, started("1", verifies: nil))
         try append("run-s/v2", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "v2"))
         try append("run-s/1", .evalRunCompleted, EvalRunCompleted(suite: "s", runID: "1"))
-        #expect(try ReadModelView(ledger: ledger).rows(RatchetProjection.runs).map { $0[2] } == [.text("1")])
+        #expect(try ReadModelView(ledger: ledger).rows(RatchetRunRow.self).map(\.runID) == ["1"])
     }
 
     @Test func aRunIdNamesItsSuiteUnlessSeveralSuitesHaveIt() throws {
@@ -299,9 +297,9 @@ import Projections
         try ledger.catchUp(GuardsProjection.self)
         let live = try ledger.rows(of: GuardsProjection.table)
         let afterRun2 = try ReadModels.position(asOf: "run:2", in: ledger)
-        let then = try ReadModelView(ledger: ledger, asOf: afterRun2).rows(GuardsProjection.table)
-        #expect(then.map { $0[1].text! } == ["forecast.bulletins::slf-date-format"])
-        #expect(then[0][2] == .text("holding"), "before run 3, the date guard had not slipped")
+        let then = try ReadModelView(ledger: ledger, asOf: afterRun2).rows(GuardRow.self)
+        #expect(then.map(\.caseKey) == ["forecast.bulletins::slf-date-format"])
+        #expect(then.first?.state == .holding, "before run 3, the date guard had not slipped")
         #expect(try ReadModelView(ledger: ledger, asOf: 1).rows(GuardsProjection.table).isEmpty)
         #expect(try ledger.rows(of: GuardsProjection.table) == live)
         #expect(throws: LoopError.self) { try ReadModels.position(asOf: "run:nope", in: ledger) }

@@ -159,17 +159,17 @@ import Projections
             #expect(try tables(ReadModelView(ledger: ledger, asOf: snapshot.position)) == snapshot.tables, "as of \(snapshot.position)")
         }
         // And as of each run, by its name: the ratchet ends at that run, with that run's guards.
-        let guardsAsOf: [String: [[RowValue]]] = [
+        let guardsAsOf: [String: [String]] = [
             "1": [],
-            "2": [[.text("forecast.bulletins::slf-date-format"), .text("holding")]],
-            "3": [[.text("alerts.danger::rating-threshold-level-4"), .text("holding")], [.text("forecast.bulletins::slf-date-format"), .text("slipped")]],
+            "2": ["forecast.bulletins::slf-date-format holding"],
+            "3": ["alerts.danger::rating-threshold-level-4 holding", "forecast.bulletins::slf-date-format slipped"],
         ]
         for run in ["1", "2", "3"] {
             let view = ReadModelView(ledger: ledger, asOf: try ReadModels.position(asOf: "run:\(run)", in: ledger))
             // Every table (guards, ratchet, cases, health, queue, regressions) as it was live then.
             #expect(try tables(view) == snapshots.afterRun[run], "as of run \(run)")
-            #expect(try view.rows(RatchetProjection.runs).last?[2] == .text(run))
-            #expect(try view.rows(GuardsProjection.table).map { [$0[1], $0[2]] } == guardsAsOf[run], "as of run \(run)")
+            #expect(try view.rows(RatchetRunRow.self).last?.runID == run)
+            #expect(try view.rows(GuardRow.self).map { "\($0.caseKey) \($0.state)" } == guardsAsOf[run], "as of run \(run)")
         }
     }
 
