@@ -20,6 +20,10 @@ let package = Package(
             exclude: ["README.md", "Catalogue/README.md", "Catalogue/schemas", "Catalogue/examples"]
         ),
 
+        // Files and threads: reading, writing, locking and replacing files, the EINTR retries,
+        // and the second thread input is read on. No other dependency.
+        .target(name: "SystemIO"),
+
         // The read models: pure folds from events to rows, and their tables.
         .target(name: "Projections", dependencies: ["Events"], path: "Projections", exclude: ["README.md"]),
 
@@ -37,13 +41,14 @@ let package = Package(
             dependencies: [
                 "Events",
                 "Projections",
+                "SystemIO",
                 "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
         // Reading test and eval reports: streaming XML, JUnit family, promptfoo, inspect_ai.
-        .target(name: "Ingest", dependencies: ["Events"]),
+        .target(name: "Ingest", dependencies: ["Events", "SystemIO"]),
 
         // zlib (zlib1g-dev); only AuditBundle imports it.
         .systemLibrary(
@@ -55,13 +60,13 @@ let package = Package(
         // Audit bundles: deterministic .tar.gz export, strict streaming verification, import.
         .target(
             name: "AuditBundle",
-            dependencies: ["Events", "LedgerStore", "Projections", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Events", "LedgerStore", "Projections", "SystemIO", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The remediation loop: state, detection, the loop's steps, policy and gate.
         .target(
             name: "RemediationLoop",
-            dependencies: ["Events", "LedgerStore", "Ingest", "Projections", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Events", "LedgerStore", "Ingest", "Projections", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The CLI: argument parsing and printing, nothing else.
@@ -74,6 +79,7 @@ let package = Package(
                 "RemediationLoop",
                 "Projections",
                 "AuditBundle",
+                "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,9 +93,10 @@ let package = Package(
         ),
 
         .testTarget(name: "EventsTests", dependencies: ["Events", "EventGenerator"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Events", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LedgerStore", "Events", "SystemIO", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -107,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemedyCLITests",
-            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop"]
+            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop", "SystemIO"]
         ),
     ]
 )

@@ -7,6 +7,7 @@ import Crypto
 import Events
 import LedgerStore
 import Projections
+import SystemIO
 
 /// What `remedy export` writes: which events, under which checkpoint.
 public enum ExportRange: Sendable, Equatable {

@@ -2,6 +2,7 @@ import Crypto
 import Events
 import LedgerStore
 import Projections
+import SystemIO
 
 /// What a verified bundle proved.
 public struct BundleVerification: Sendable {
@@ -106,6 +107,8 @@ public struct BundleVerifier {
             // The root is wrong but every line looked right: find the first line that is not
             // exactly what the ledger would have stored, for a precise message.
             throw try EventsDiagnosis.firstBadLine(path: path, limits: limits) ?? error
+        } catch let error as SystemIOError {
+            throw BundleError(.io, error.message)
         }
     }
 }

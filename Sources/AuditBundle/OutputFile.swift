@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import LedgerStore
+import SystemIO
 
 /// A bundle being written: buffered writes (1 MiB) to a ``PartialFile``, renamed into place
 /// only when complete, so a partial bundle never exists under its final name. A full disk or
@@ -15,7 +16,7 @@ final class OutputFile {
 
     /// - Throws: ``BundleError`` (`.io`) when the folder cannot be written.
     init(path: String) throws {
-        do { file = try PartialFile(finalPath: path) } catch let error as LedgerError { throw BundleError(.io, error.message) }
+        do { file = try PartialFile(finalPath: path) } catch let error as SystemIOError { throw BundleError(.io, error.message) }
         buffer.reserveCapacity(Self.capacity)
     }
 
@@ -39,7 +40,7 @@ final class OutputFile {
 
     private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
         let code = writeAll(file.descriptor, bytes)
-        if code != 0 { throw BundleError(.io, PartialFile.failure(file.path, code).message) }
+        if code != 0 { throw BundleError(.io, SystemIOError.writing(file.path, code).message) }
     }
 
     /// Flushes, syncs, and renames the file into place.
@@ -47,7 +48,7 @@ final class OutputFile {
     /// - Throws: ``BundleError`` (`.io`); the temporary file is removed.
     func commit() throws {
         try flush()
-        do { try file.commit() } catch let error as LedgerError { throw BundleError(.io, error.message) }
+        do { try file.commit() } catch let error as SystemIOError { throw BundleError(.io, error.message) }
     }
 }
 
@@ -63,7 +64,7 @@ final class Spool {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(folder)/remedy-spool-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw BundleError(.io, "cannot make a temporary file in \(folder): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BundleError(.io, "cannot make a temporary file in \(folder): \(errnoMessage())") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         descriptor = fd
     }
@@ -78,7 +79,7 @@ final class Spool {
 
     private func flush() throws {
         let code = buffer.withUnsafeBytes { writeAll(descriptor, $0) }
-        if code != 0 { throw BundleError(.io, "cannot write a temporary file: \(String(cString: strerror(code)))") }
+        if code != 0 { throw BundleError(.io, "cannot write a temporary file: \(errnoMessage(code))") }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -89,11 +90,8 @@ final class Spool {
         var done = 0
         while done < count {
             let wanted = min(chunk.count, count - done)
-            let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted, off_t(offset + done)) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw BundleError(.io, "cannot read a temporary file: \(String(cString: strerror(errno)))")
-            }
+            let got = chunk.withUnsafeMutableBytes { readSome(descriptor, UnsafeMutableRawBufferPointer(rebasing: $0[0..<wanted]), at: offset + done) }
+            if got < 0 { throw BundleError(.io, "cannot read a temporary file: \(errnoMessage())") }
             guard got > 0 else { throw BundleError(.io, "a temporary file ended early") }
             try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             done += got

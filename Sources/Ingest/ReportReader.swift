@@ -1,10 +1,9 @@
 #if canImport(Glibc)
 import Glibc
-let systemRead = Glibc.read
 #elseif canImport(Darwin)
 import Darwin
-let systemRead = Darwin.read
 #endif
+import SystemIO
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -52,19 +51,11 @@ public enum ReportReader {
     }
 
     private static func readAll(_ descriptor: Int32, _ path: String) throws -> Data {
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = systemRead(descriptor, &chunk, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > maximumJSONSize {
-                throw IngestError(.unsupported, "\(path): a JSON report over \(maximumJSONSize >> 20) MiB")
-            }
+        let bytes: [UInt8]
+        do {
+            bytes = try SystemIO.readAll(descriptor, name: path, limit: maximumJSONSize, tooLarge: "\(path): a JSON report over \(maximumJSONSize >> 20) MiB")
+        } catch let error as SystemIOError {
+            throw IngestError(error.kind == .tooLarge ? .unsupported : .unreadable, error.message)
         }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw IngestError(.notAReport, "\(path): the report is empty")

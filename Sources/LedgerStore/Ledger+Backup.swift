@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CSQLite
+import SystemIO
 
 extension Ledger {
     /// Writes a consistent copy of the whole ledger to one file while writers keep writing.
@@ -20,7 +21,8 @@ extension Ledger {
     @discardableResult
     public func backup(to path: String, replacing: Bool = false) throws -> TreeHead {
         try checkOutput(path, replacing: replacing)
-        let file = try PartialFile(finalPath: path)
+        let file: PartialFile
+        do { file = try PartialFile(finalPath: path) } catch let error as SystemIOError { throw LedgerError(error) }
         let head: TreeHead = try mapErrors("back up") {
             let copy = try SQLiteConnection(path: file.temporaryPath, flags: SQLITE_OPEN_READWRITE)
             guard let backup = sqlite3_backup_init(copy.handle, "main", connection.handle, "main") else { throw copy.error(sqlite3_errcode(copy.handle)) }
@@ -37,7 +39,7 @@ extension Ledger {
             }
             return TreeHead(size: size, root: root)
         }
-        try file.commit()
+        do { try file.commit() } catch let error as SystemIOError { throw LedgerError(error) }
         return head
     }
 

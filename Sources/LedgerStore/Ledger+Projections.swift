@@ -1,6 +1,7 @@
 import CSQLite
 import Events
 import Projections
+import SystemIO
 
 /// How a projection's tables were brought up to date.
 public struct CatchUp: Sendable, Equatable {

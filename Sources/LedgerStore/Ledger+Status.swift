@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemIO
 
 /// A summary of a ledger: what `remedy status` prints.
 public struct LedgerStatus: Sendable, Equatable {
@@ -36,7 +37,7 @@ extension Ledger {
             }
             return LedgerStatus(
                 path: location.path, schemaVersion: try schemaVersion(), eventCount: head.size,
-                streamCount: streams, fileSize: (fileSize(atPath: location.path) ?? 0) + (fileSize(atPath: location.path + "-wal") ?? 0),
+                streamCount: streams, fileSize: (SystemIO.fileSize(atPath: location.path) ?? 0) + (SystemIO.fileSize(atPath: location.path + "-wal") ?? 0),
                 treeHead: head, lastEvent: last)
         }
     }

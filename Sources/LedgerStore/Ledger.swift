@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CSQLite
 import Events
+import SystemIO
 
 /// An open remedy ledger: one SQLite file of append-only events and their integrity tree.
 ///
@@ -125,7 +126,7 @@ public final class Ledger {
             } catch let error as SQLiteError {
                 throw ledgerError(from: error, action: "open", path: path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
             }
-            let wal = LedgerStore.fileSize(atPath: path + "-wal") ?? 0
+            let wal = SystemIO.fileSize(atPath: path + "-wal") ?? 0
             if wal > 32 {
                 ledger.readOnlyNote = "\(path)-wal holds \(wal) bytes a read-only folder keeps remedy from reading; answers reflect \(path) alone"
             }
@@ -193,7 +194,7 @@ public final class Ledger {
 
     /// Whether a ledger file exists at `location` (a file with something in it).
     public static func exists(_ location: LedgerPath) -> Bool {
-        (LedgerStore.fileSize(atPath: location.path) ?? 0) > 0
+        (SystemIO.fileSize(atPath: location.path) ?? 0) > 0
     }
 
     private static func ensureFolder(of location: LedgerPath) throws {

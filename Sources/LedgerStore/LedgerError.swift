@@ -1,4 +1,5 @@
 import Events
+import SystemIO
 
 /// Why a ledger operation failed, with a message a user can act on.
 ///
@@ -66,5 +67,17 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
     /// The error for an expected-version mismatch, in the form CI scripts match on.
     static func wrongExpectedVersion(expected: Int, stream: StreamName, current: Int) -> LedgerError {
         LedgerError(.wrongExpectedVersion, "Wrong expected version: \(expected) (stream: \(stream), current version: \(current))")
+    }
+}
+
+extension LedgerError {
+    /// A file or thread problem in the ledger's words: input that cannot be read (or is too
+    /// large) is the caller's event problem; output that cannot be written is storage.
+    public init(_ error: SystemIOError) {
+        switch error.kind {
+        case .unreadable: self.init(.invalidEvent, error.message)
+        case .tooLarge: self.init(EventError(.tooLarge, error.message))
+        case .unwritable, .diskFull, .noThread: self.init(.storage, error.message)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Events
 import LedgerStore
+import SystemIO
 
 /// The one door for events through which anything may be appended: `remedy append`, a batch.
 ///

@@ -7,6 +7,7 @@ import Crypto
 import Events
 import Ingest
 import LedgerStore
+import SystemIO
 
 /// What `remedy ingest` is asked to record.
 public struct IngestRequest: Sendable {
@@ -172,16 +173,13 @@ public enum RunIngester {
     /// SHA-256 of a file, read in chunks.
     static func sha256(ofFile path: String) throws -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw IngestError(.unreadable, SystemIOError.reading(path, errno).message) }
         defer { close(descriptor) }
         var hasher = SHA256()
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
+            let count = chunk.withUnsafeMutableBytes { readSome(descriptor, $0) }
+            if count < 0 { throw IngestError(.unreadable, SystemIOError.reading(path, errno).message) }
             if count == 0 { break }
             chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }

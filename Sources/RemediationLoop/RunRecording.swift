@@ -6,6 +6,7 @@ import Darwin
 import Events
 import Ingest
 import LedgerStore
+import SystemIO
 
 /// One run being recorded inside an ingest's transaction: its events, then its detections.
 struct RunRecording {

@@ -7,6 +7,7 @@ import ArgumentParser
 import Events
 import LedgerStore
 import RemediationLoop
+import SystemIO
 
 extension Remedy {
     /// `remedy append`: one event from flags, or a batch from NDJSON.
@@ -61,7 +62,7 @@ extension Remedy {
                 if let ndjson {
                     let reader = ndjson == "-"
                         ? try InputFile.spooledBatch(fileDescriptor: 0, name: "standard input")
-                        : try LineReader(path: ndjson)
+                        : try LineReader(batchAt: ndjson)
                     let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
                     printBatch(try LoopSteps(ledger: ledger).appendNDJSON(from: reader))
                 } else {

@@ -1,10 +1,9 @@
 #if canImport(Glibc)
 import Glibc
-private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
 import Darwin
-private let systemWrite = Darwin.write
 #endif
+import SystemIO
 
 /// Buffered standard output written with `write(2)`: streaming a million events costs a
 /// write per 64 KiB, not per line.
@@ -38,15 +37,8 @@ final class StandardOutput {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = systemWrite(1, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                exit(RemedyExitCode.storage.rawValue) // stdout closed: nobody to tell
-            }
-            offset += written
-        }
+        // Standard output closed: nobody to tell.
+        if SystemIO.writeAll(1, bytes) != 0 { exit(RemedyExitCode.storage.rawValue) }
     }
 }
 
@@ -54,7 +46,7 @@ final class StandardOutput {
 enum StandardError {
     static func write(_ text: String) {
         var text = text
-        text.withUTF8 { _ = systemWrite(2, $0.baseAddress, $0.count) }
+        text.withUTF8 { _ = SystemIO.writeAll(2, UnsafeRawBufferPointer($0)) }
     }
 
     static var isTerminal: Bool { isatty(2) == 1 }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Events
 @testable import LedgerStore
+import SystemIO
 
 final class AppendTests: XCTestCase {
     func testPositionsAndStreamVersionsAreGapless() throws {
@@ -79,7 +80,7 @@ final class AppendTests: XCTestCase {
         {"stream":"fix-3","type":"A","data":{"x":}}
         {"stream":"fix-4","type":"A","data":{}}
         """.write(toFile: batch, atomically: true, encoding: .utf8)
-        assertLedgerError(.invalidEvent, "line 3: malformed JSON") { try ledger.appendNDJSON(from: LineReader(path: batch)) }
+        assertLedgerError(.invalidEvent, "line 3: malformed JSON") { try ledger.appendNDJSON(from: LineReader(batchAt: batch)) }
         XCTAssertEqual(try ledger.treeHead(), before)
 
         try """
@@ -87,12 +88,12 @@ final class AppendTests: XCTestCase {
         {"stream":"fix-1","type":"A","data":{},"expect_version":7}
         """.write(toFile: batch, atomically: true, encoding: .utf8)
         assertLedgerError(.wrongExpectedVersion, "line 2: Wrong expected version: 7 (stream: fix-1, current version: 2)") {
-            try ledger.appendNDJSON(from: LineReader(path: batch))
+            try ledger.appendNDJSON(from: LineReader(batchAt: batch))
         }
         XCTAssertEqual(try ledger.treeHead(), before)
 
         try "\n  \n".write(toFile: batch, atomically: true, encoding: .utf8)
-        assertLedgerError(.invalidEvent, "the batch is empty") { try ledger.appendNDJSON(from: LineReader(path: batch)) }
+        assertLedgerError(.invalidEvent, "the batch is empty") { try ledger.appendNDJSON(from: LineReader(batchAt: batch)) }
         XCTAssertEqual(try ledger.treeHead(), before)
 
         try """
@@ -102,7 +103,7 @@ final class AppendTests: XCTestCase {
         {"stream":"fix-1","type":"A","data":{},"expect_version":2,"id":"0192f5e4-7c1a-7cc3-9a57-2f4e1d0b8a11"}
         {"stream":"run-1","type":"A","data":{}}
         """.write(toFile: batch, atomically: true, encoding: .utf8)
-        let result = try ledger.appendNDJSON(from: LineReader(path: batch))
+        let result = try ledger.appendNDJSON(from: LineReader(batchAt: batch))
         XCTAssertEqual(result.appended, 3)
         XCTAssertEqual(result.duplicates, 1, "the repeated id within one batch is recorded once")
         XCTAssertEqual(result.firstPosition, 2)
@@ -117,7 +118,7 @@ final class AppendTests: XCTestCase {
         let big = #"{"stream":"a-1","type":"A","data":{"s":""# + String(repeating: "x", count: BatchLine.maximumLineSize) + "\"}}"
         try (#"{"stream":"a-1","type":"A","data":{}}"# + "\n" + big + "\n").write(toFile: batch, atomically: true, encoding: .utf8)
         assertLedgerError(.invalidEvent, "line 2: the line is longer than 1048576 bytes") {
-            try ledger.appendNDJSON(from: LineReader(path: batch))
+            try ledger.appendNDJSON(from: LineReader(batchAt: batch))
         }
         XCTAssertEqual(try ledger.treeHead().size, 0)
     }
@@ -129,7 +130,7 @@ final class AppendTests: XCTestCase {
         var bytes = Array(#"{"stream":"a-1","type":"A","data":{"name":"caf"#.utf8)
         bytes += [0xE9] + Array("\"}}\n".utf8)
         _ = FileManager.default.createFile(atPath: batch, contents: Data(bytes))
-        assertLedgerError(.invalidEvent, "line 1: malformed JSON at byte") { try ledger.appendNDJSON(from: LineReader(path: batch)) }
+        assertLedgerError(.invalidEvent, "line 1: malformed JSON at byte") { try ledger.appendNDJSON(from: LineReader(batchAt: batch)) }
         XCTAssertEqual(try ledger.treeHead().size, 0)
     }
 

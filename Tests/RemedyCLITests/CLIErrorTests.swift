@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LedgerStore
+import SystemIO
 
 /// Every fault in the issue gets one stderr line, its documented exit code, and an unchanged ledger.
 final class CLIErrorTests: XCTestCase {
@@ -214,7 +215,7 @@ extension CLIErrorTests {
                         "line 1: FailureDetected of schema version 2 is not one this remedy can check")
         do {
             let store = try Ledger.open(LedgerPath(path: ledger), mode: .readWrite)
-            try store.appendNDJSON(from: LineReader(path: folder.write("newer.ndjson", newer)))
+            try store.appendNDJSON(from: LineReader(batchAt: folder.write("newer.ndjson", newer)))
         }
         try assertFails(["guards", "--ledger", ledger], exit: 7, "(FailureDetected) does not fold into the")
     }

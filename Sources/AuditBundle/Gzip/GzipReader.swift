@@ -1,11 +1,10 @@
 #if canImport(Glibc)
 import Glibc
-private let systemRead = Glibc.read
 #elseif canImport(Darwin)
 import Darwin
-private let systemRead = Darwin.read
 #endif
 import CZlib
+import SystemIO
 
 /// Reads a gzip file (RFC 1952) with zlib's inflate, in chunks, within ``BundleLimits``.
 ///
@@ -31,11 +30,8 @@ enum GzipReader {
         var consumed = 0, produced = 0
         var ended = false
         while true {
-            let count = input.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, chunkSize) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BundleError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
+            let count = input.withUnsafeMutableBytes { readSome(descriptor, $0) }
+            if count < 0 { throw BundleError(.io, SystemIOError.reading(path, errno).message) }
             if count == 0 { break }
             if ended { throw BundleError.failed("the bundle", "data after the end of its gzip stream") }
             consumed += count

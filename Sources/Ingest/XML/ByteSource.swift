@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemIO
 
 /// Where the XML reader's bytes come from: a file read in chunks, possibly transcoded.
 protocol ByteSource {
@@ -16,12 +17,9 @@ struct FileByteSource: ByteSource {
     let name: String
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = systemRead(descriptor, buffer.baseAddress!, buffer.count)
-            if count >= 0 { return count }
-            if errno == EINTR { continue }
-            throw IngestError(.unreadable, "cannot read \(name): \(String(cString: strerror(errno)))")
-        }
+        let count = readSome(descriptor, buffer)
+        if count < 0 { throw IngestError(.unreadable, SystemIOError.reading(name, errno).message) }
+        return count
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemIO
 
 extension NoteSignerKey {
     /// Writes the key to a new file only its owner can read (mode 0600); an existing file is

@@ -4,17 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// An open file descriptor on the ledger file, used for an advisory `flock(2)` lock.
+/// An open file descriptor on a file, used for an advisory `flock(2)` lock.
 ///
 /// Opening, configuring and migrating a ledger happen under an exclusive lock on the file
 /// itself, so processes racing to create the same new ledger take turns instead of one
 /// failing mid-migration. The descriptor stays open as long as the connection: closing a
 /// descriptor on a SQLite file would drop SQLite's own POSIX locks held through other ones.
-final class LockedFile {
-    let descriptor: Int32
+public final class LockedFile {
+    public let descriptor: Int32
 
     /// Opens `path`, creating it if asked. Returns nil with `errno` set on failure.
-    init?(path: String, create: Bool, writable: Bool) {
+    public init?(path: String, create: Bool, writable: Bool) {
         var flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC
         if create { flags |= O_CREAT }
         let fd = open(path, flags, 0o644)
@@ -25,23 +25,18 @@ final class LockedFile {
     deinit { close(descriptor) }
 
     /// Takes the lock, waiting for it (retrying on EINTR).
-    func lock(exclusive: Bool) {
+    public func lock(exclusive: Bool) {
         while flock(descriptor, exclusive ? LOCK_EX : LOCK_SH) != 0 && errno == EINTR {}
     }
 
-    func unlock() {
+    public func unlock() {
         _ = flock(descriptor, LOCK_UN)
     }
 
     /// The file's size and permission bits.
-    func status() -> (size: Int, mode: UInt32) {
+    public func status() -> (size: Int, mode: UInt32) {
         var info = stat()
         fstat(descriptor, &info)
         return (Int(info.st_size), UInt32(info.st_mode))
     }
-}
-
-/// The text of an `errno` value.
-func errnoMessage(_ code: Int32 = errno) -> String {
-    String(cString: strerror(code))
 }

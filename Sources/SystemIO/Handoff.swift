@@ -95,7 +95,7 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
         if runsInline {
             runsInline = false
             guard inlineFallback else {
-                throw LedgerError(.storage, "cannot start a second thread to read the input: \(errnoMessage())")
+                throw SystemIOError(.noThread, "cannot start a second thread to read the input: \(errnoMessage())", code: errno)
             }
             // No second thread: produce everything now, bounded only by the input.
             chunks = []

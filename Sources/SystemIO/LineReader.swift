@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Events
 
 /// Reads newline-separated lines from a file descriptor in large chunks, with a bound on the
 /// length of a line, so a batch of any size is read in constant memory.
@@ -22,7 +21,7 @@ public final class LineReader {
     private static let chunkSize = 1 << 18
 
     /// Reads from an open descriptor (standard input is 0), which the reader does not close.
-    public init(fileDescriptor: Int32, name: String, maximumLineLength: Int = BatchLine.maximumLineSize) {
+    public init(fileDescriptor: Int32, name: String, maximumLineLength: Int) {
         self.descriptor = fileDescriptor
         self.ownsDescriptor = false
         self.name = name
@@ -31,7 +30,7 @@ public final class LineReader {
     }
 
     /// Reads from a descriptor this reader closes when done.
-    init(ownedFileDescriptor: Int32, name: String, maximumLineLength: Int = BatchLine.maximumLineSize) {
+    public init(ownedFileDescriptor: Int32, name: String, maximumLineLength: Int) {
         self.descriptor = ownedFileDescriptor
         self.ownsDescriptor = true
         self.name = name
@@ -41,12 +40,10 @@ public final class LineReader {
 
     /// Opens a file to read.
     ///
-    /// - Throws: ``LedgerError`` with code `.invalidEvent` when the file cannot be opened.
-    public init(path: String, maximumLineLength: Int = BatchLine.maximumLineSize) throws {
+    /// - Throws: ``SystemIOError`` (`.unreadable`) when the file cannot be opened.
+    public init(path: String, maximumLineLength: Int) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw LedgerError(.invalidEvent, "cannot read \(path): \(errnoMessage())")
-        }
+        guard fd >= 0 else { throw SystemIOError.reading(path, errno) }
         self.descriptor = fd
         self.ownsDescriptor = true
         self.name = path
@@ -60,7 +57,9 @@ public final class LineReader {
 
     /// The next line without its `\n` (or `\r\n`), or nil at the end of the input.
     ///
-    /// - Throws: ``LedgerError`` (`.invalidEvent`) for a line over the limit or a read error.
+    /// - Throws: ``SystemIOError``: `.tooLarge` for a line over the limit (its message names
+    ///   the input and the line: `batch.ndjson: line 3: the line is longer than 1048576 bytes`),
+    ///   `.unreadable` for a read error.
     public func nextLine() throws -> ArraySlice<UInt8>? {
         var searchFrom = start
         while true {
@@ -91,8 +90,7 @@ public final class LineReader {
 
     private func checkLength(_ length: Int) throws {
         if length > maximumLineLength {
-            throw LedgerError(EventError(.tooLarge, "the line is longer than \(maximumLineLength) bytes, the limit for one event"),
-                              at: "\(name): line \(lineNumber + 1)")
+            throw SystemIOError(.tooLarge, "\(name): line \(lineNumber + 1): the line is longer than \(maximumLineLength) bytes")
         }
     }
 
@@ -111,14 +109,10 @@ public final class LineReader {
         if buffer.count - end < Self.chunkSize / 2 {
             buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
-        while true {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                read(descriptor, raw.baseAddress! + end, raw.count - end)
-            }
-            if count > 0 { end += count; return }
-            if count == 0 { reachedEnd = true; return }
-            if errno == EINTR { continue }
-            throw LedgerError(.invalidEvent, "cannot read \(name): \(errnoMessage())")
+        let count = buffer.withUnsafeMutableBytes { raw in
+            readSome(descriptor, UnsafeMutableRawBufferPointer(rebasing: raw[end...]))
         }
+        if count < 0 { throw SystemIOError.reading(name, errno) }
+        if count == 0 { reachedEnd = true } else { end += count }
     }
 }

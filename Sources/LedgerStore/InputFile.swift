@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Events
+import SystemIO
 
 /// Reading what a caller hands to an append: a whole payload, or a batch to spool.
 public enum InputFile {
@@ -19,19 +20,13 @@ public enum InputFile {
         let descriptor = path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? 0
         guard descriptor >= 0 else { throw LedgerError(.invalidEvent, "cannot read \(name): \(errnoMessage())") }
         defer { if path != nil { close(descriptor) } }
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = systemRead(descriptor, &chunk, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw LedgerError(.invalidEvent, "cannot read \(name): \(errnoMessage())")
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > maximumRawPayloadSize {
-                throw LedgerError(EventError(.tooLarge, "the payload in \(name) is over \(maximumRawPayloadSize) bytes; the limit is \(ProposedEvent.maximumPayloadSize) bytes of canonical JSON"))
-            }
+        do {
+            return try readAll(descriptor, name: name, limit: maximumRawPayloadSize,
+                               tooLarge: "the payload in \(name) is over \(maximumRawPayloadSize) bytes; the limit is \(ProposedEvent.maximumPayloadSize) bytes of canonical JSON")
+        } catch let error as SystemIOError where error.kind == .tooLarge {
+            throw LedgerError(EventError(.tooLarge, error.message))
+        } catch let error as SystemIOError {
+            throw LedgerError(error)
         }
     }
 
@@ -45,46 +40,23 @@ public enum InputFile {
     public static func spooledBatch(fileDescriptor descriptor: Int32, name: String) throws -> LineReader {
         var info = stat()
         if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
-            return LineReader(fileDescriptor: descriptor, name: name)
+            return LineReader(fileDescriptor: descriptor, name: name, maximumLineLength: BatchLine.maximumLineSize)
         }
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(folder)/remedy-batch-XXXXXX".utf8CString)
         let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard spool >= 0 else { throw LedgerError(.storage, "cannot spool \(name) to \(folder): \(errnoMessage())") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        while true {
-            let count = systemRead(descriptor, &chunk, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                close(spool)
-                throw LedgerError(.invalidEvent, "cannot read \(name): \(errnoMessage())")
-            }
-            if count == 0 { break }
-            var written = 0
-            while written < count {
-                let n = chunk.withUnsafeBytes { systemWrite(spool, $0.baseAddress! + written, count - written) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let message = errnoMessage()
-                    close(spool)
-                    throw LedgerError(.storage, "cannot spool \(name) to \(folder): \(message)")
-                }
-                written += n
-            }
+        do {
+            try copyAll(from: descriptor, name: name, to: spool, targetName: "the spool of \(name) in \(folder)")
+        } catch let error as SystemIOError {
+            close(spool)
+            throw LedgerError(error)
         }
         lseek(spool, 0, SEEK_SET)
-        return LineReader(ownedFileDescriptor: spool, name: name)
+        return LineReader(ownedFileDescriptor: spool, name: name, maximumLineLength: BatchLine.maximumLineSize)
     }
 }
-
-#if canImport(Glibc)
-let systemRead = Glibc.read
-let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-let systemRead = Darwin.read
-let systemWrite = Darwin.write
-#endif
 
 extension InputFile {
     /// Writes bytes to a new file (replacing one that exists).

@@ -1,12 +1,14 @@
 import Foundation
 import XCTest
-@testable import LedgerStore
+import SystemIO
 
 final class LineReaderTests: XCTestCase {
     /// Lines of every length, crossing the reader's chunk boundaries many times, come back
     /// exactly; CRLF endings and a last line without a newline included.
     func testLinesAcrossChunkBoundaries() throws {
-        let folder = TemporaryFolder()
+        let folder = NSTemporaryDirectory() + "remedy-lines-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         var random = SystemRandomNumberGenerator()
         var expected: [String] = []
         var text = ""
@@ -20,9 +22,9 @@ final class LineReaderTests: XCTestCase {
         }
         text += "last"
         expected.append("last")
-        let path = folder.file("lines.txt")
+        let path = folder + "/lines.txt"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        let reader = try LineReader(path: path)
+        let reader = try LineReader(path: path, maximumLineLength: 1 << 20)
         var lines: [String] = []
         while let line = try reader.nextLine() { lines.append(String(decoding: line, as: UTF8.self)) }
         XCTAssertEqual(lines.count, expected.count)
@@ -31,11 +33,17 @@ final class LineReaderTests: XCTestCase {
     }
 
     func testALineOverTheLimitIsRefusedWithItsNumber() throws {
-        let folder = TemporaryFolder()
-        let path = folder.file("long.txt")
+        let path = NSTemporaryDirectory() + "remedy-long-" + UUID().uuidString + ".txt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try ("short\n" + String(repeating: "x", count: 101) + "\nafter\n").write(toFile: path, atomically: true, encoding: .utf8)
         let reader = try LineReader(path: path, maximumLineLength: 100)
         XCTAssertEqual(try reader.nextLine().map { Array($0) }, Array("short".utf8))
-        assertLedgerError(.invalidEvent, "line 2: the line is longer than 100 bytes") { try reader.nextLine() }
+        XCTAssertThrowsError(try reader.nextLine()) { error in
+            XCTAssertEqual((error as? SystemIOError)?.kind, .tooLarge)
+            XCTAssertEqual((error as? SystemIOError)?.message, "\(path): line 2: the line is longer than 100 bytes")
+        }
+        XCTAssertThrowsError(try LineReader(path: path + ".missing", maximumLineLength: 100)) { error in
+            XCTAssertEqual((error as? SystemIOError)?.message, "cannot read \(path).missing: No such file or directory")
+        }
     }
 }
