@@ -69,6 +69,17 @@ let package = Package(
             dependencies: ["Events", "LedgerStore", "Ingest", "Projections", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // What people and scripts read: views of the read models (guards, queue, health, case
+        // history, diffs, stats), as of now or of any point.
+        .target(name: "ReadViews", dependencies: ["Events", "LedgerStore", "Projections", "RemediationLoop"]),
+
+        // Reports: the self-contained HTML page and the Markdown summary, from the views.
+        .target(name: "Reports", dependencies: ["Events", "LedgerStore", "Projections", "ReadViews"]),
+
+        // The avalanche-forecast story `remedy demo` plays (and the tests replay), kept out of
+        // the library.
+        .target(name: "DemoStory", dependencies: ["Events", "LedgerStore", "RemediationLoop"]),
+
         // The CLI: argument parsing and printing, nothing else.
         .executableTarget(
             name: "remedy",
@@ -77,6 +88,9 @@ let package = Package(
                 "LedgerStore",
                 "Ingest",
                 "RemediationLoop",
+                "ReadViews",
+                "Reports",
+                "DemoStory",
                 "Projections",
                 "AuditBundle",
                 "SystemIO",
@@ -106,15 +120,15 @@ let package = Package(
         ),
         .testTarget(
             name: "RemediationLoopTests",
-            dependencies: ["RemediationLoop", "LedgerStore", "Ingest", "Events", "Projections", "EventGenerator"]
+            dependencies: ["RemediationLoop", "ReadViews", "Reports", "DemoStory", "LedgerStore", "Ingest", "Events", "Projections", "EventGenerator"]
         ),
         .testTarget(
             name: "AuditBundleTests",
-            dependencies: ["AuditBundle", "LedgerStore", "Events", "RemediationLoop"]
+            dependencies: ["AuditBundle", "LedgerStore", "Events", "RemediationLoop", "ReadViews", "DemoStory"]
         ),
         .testTarget(
             name: "RemedyCLITests",
-            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop", "SystemIO"]
+            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop", "DemoStory", "SystemIO"]
         ),
     ]
 )

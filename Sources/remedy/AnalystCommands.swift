@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerStore
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Events
 import LedgerStore
+import ReadViews
 import RemediationLoop
 import SystemIO
 

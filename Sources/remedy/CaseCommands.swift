@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

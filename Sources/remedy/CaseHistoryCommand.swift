@@ -2,6 +2,7 @@ import ArgumentParser
 import Events
 import LedgerStore
 import Projections
+import ReadViews
 import RemediationLoop
 
 extension Remedy {
@@ -21,7 +22,7 @@ extension Remedy {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
                 let now = try AsOfOption.clock(at: position, in: ledger)
-                let history = try RemediationLoop.CaseHistory.read(key, suite: suite, in: ReadModelView(ledger: ledger, asOf: position), now: now)
+                let history = try ReadViews.CaseHistory.read(key, suite: suite, in: ReadModelView(ledger: ledger, asOf: position), now: now)
                 let output = StandardOutput.shared
                 if json {
                     try JSONOutput.print(Output(history))
@@ -83,7 +84,7 @@ extension Remedy {
                 var result: CaseStatus
             }
 
-            init(_ history: RemediationLoop.CaseHistory) {
+            init(_ history: ReadViews.CaseHistory) {
                 let row = history.row
                 suite = row.suite
                 caseKey = row.caseKey

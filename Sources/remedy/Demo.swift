@@ -12,6 +12,8 @@ import ArgumentParser
 import Events
 import LedgerStore
 import Projections
+import DemoStory
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

@@ -8,6 +8,7 @@ import Events
 import AuditBundle
 import Ingest
 import LedgerStore
+import ReadViews
 import RemediationLoop
 
 /// The exit codes of every remedy command: a contract for CI scripts, documented in README.

@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditBundle
 import Events
 import LedgerStore
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

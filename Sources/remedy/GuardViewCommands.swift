@@ -2,6 +2,7 @@ import ArgumentParser
 import Events
 import LedgerStore
 import Projections
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Events
 import Projections
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

@@ -7,6 +7,7 @@ import ArgumentParser
 import Events
 import Ingest
 import LedgerStore
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

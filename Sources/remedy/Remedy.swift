@@ -2,6 +2,7 @@ import ArgumentParser
 import Events
 import LedgerStore
 import AuditBundle
+import ReadViews
 import RemediationLoop
 
 /// The `remedy` command: an append-only, verifiable ledger of the remediation loop.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Events
 import LedgerStore
+import ReadViews
+import Reports
 import RemediationLoop
 
 extension Remedy {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditBundle
 import LedgerStore
+import ReadViews
 import RemediationLoop
 
 extension Remedy {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Events
+import ReadViews
 import RemediationLoop
 
 // The loop's closed sets as argument types: a bad value is refused while parsing, and each

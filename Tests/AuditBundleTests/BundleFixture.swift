@@ -4,6 +4,8 @@ import XCTest
 import Events
 @testable import LedgerStore
 import RemediationLoop
+import ReadViews
+import DemoStory
 
 /// A real ledger with a story in it, a signing key, two signed checkpoints and a bundle of
 /// it: what the bundle tests export, verify, tamper with and import.

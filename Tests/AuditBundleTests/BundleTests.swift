@@ -4,6 +4,7 @@ import XCTest
 import Events
 @testable import LedgerStore
 import RemediationLoop
+import ReadViews
 
 /// Export, verification and import of real bundles, and what standard tools make of them.
 final class BundleTests: XCTestCase {

@@ -4,6 +4,7 @@ import XCTest
 import Events
 @testable import LedgerStore
 import RemediationLoop
+import ReadViews
 
 /// Every way the issue lists of tampering with a real exported bundle is detected, each with
 /// its own message naming where; the untouched bundle verifies.

@@ -6,6 +6,8 @@ import Events
 @_spi(Testing) import LedgerStore
 import Projections
 @testable import RemediationLoop
+@testable import ReadViews
+import DemoStory
 
 /// The projection engine: incremental catch-up, rebuilds and in-memory folds give the same rows.
 @Suite struct ProjectionTests {

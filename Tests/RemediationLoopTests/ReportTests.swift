@@ -1,5 +1,7 @@
 import Testing
 @testable import RemediationLoop
+@testable import ReadViews
+@testable import Reports
 
 /// The report's renderers: escaping, empty ledgers, long histories.
 @Suite struct ReportTests {

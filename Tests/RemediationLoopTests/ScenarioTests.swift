@@ -5,6 +5,8 @@ import Ingest
 import LedgerStore
 import Projections
 @testable import RemediationLoop
+@testable import ReadViews
+import DemoStory
 
 /// The avalanche-forecast story, step by step, against a real ledger file.
 @Suite struct ScenarioTests {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import RemediationLoop
+import DemoStory
 
 /// The loop's commands as CI and people call them.
 final class LoopCLITests: XCTestCase {

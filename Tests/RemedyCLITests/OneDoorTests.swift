@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import RemediationLoop
+import DemoStory
 
 /// The loop's events are checked at every door: an event appended by hand (`remedy append`,
 /// a batch) must be what the command that records it would record, or it is refused with

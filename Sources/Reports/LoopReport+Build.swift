@@ -1,6 +1,7 @@
 import Events
 import LedgerStore
 import Projections
+import ReadViews
 
 extension LoopReport {
     /// The report of a view of the read models: the ratchet of every suite, every skill's

@@ -1,5 +1,6 @@
 import Events
 import Projections
+import RemediationLoop
 
 /// What `remedy case` shows: a case's `cases` row, its result changes, its age, its flip rate
 /// and the failure open for it.

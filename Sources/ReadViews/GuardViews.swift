@@ -1,6 +1,7 @@
 import Events
 import LedgerStore
 import Projections
+import RemediationLoop
 
 /// One regression guard as people read it: the case, its state and where it came from.
 public struct GuardView: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Events
 import LedgerStore
 import Projections
+import RemediationLoop
 
 /// One thing the loop must do now.
 public struct QueueItem: Sendable, Equatable {

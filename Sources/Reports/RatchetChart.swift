@@ -1,3 +1,4 @@
+import ReadViews
 /// One suite's ratchet history as an inline SVG chart: guards total, held and high-water on the
 /// left axis, pass rate (0...1) on the right axis, slips marked in red.
 ///

@@ -1,5 +1,6 @@
 import Events
 import Projections
+import RemediationLoop
 
 /// `remedy stats --by suite|skill`: runs, cases run and passed, per suite or skill and period.
 public struct PeriodStats: Sendable, Equatable {

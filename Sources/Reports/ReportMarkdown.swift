@@ -1,3 +1,4 @@
+import ReadViews
 extension LoopReport {
     /// The report as GitHub-flavoured Markdown, short enough for `$GITHUB_STEP_SUMMARY`.
     ///

@@ -1,3 +1,4 @@
+import ReadViews
 /// The loop's state as one report: the ratchet, skill health, the queue and regressions.
 ///
 /// A report is a plain value, already folded from the ledger and already formatted where a

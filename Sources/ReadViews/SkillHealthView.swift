@@ -1,5 +1,6 @@
 import Events
 import Projections
+import RemediationLoop
 
 /// What `remedy health` shows of one skill: its `skill_health` row, its levers, and the figures
 /// computed when asked (time to fix, how often the diagnosed lever was the right one).

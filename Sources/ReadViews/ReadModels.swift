@@ -1,6 +1,7 @@
 import Events
 import LedgerStore
 import Projections
+import RemediationLoop
 
 /// The projections remedy keeps, by name.
 public enum ReadModels {

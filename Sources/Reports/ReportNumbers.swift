@@ -1,3 +1,4 @@
+import ReadViews
 /// Number formatting for the report renderers, with the standard library only.
 ///
 /// `String(format:)` needs Foundation, and `Double.description` switches to exponent notation

@@ -1,5 +1,6 @@
 import Events
 import LedgerStore
+import RemediationLoop
 
 /// The avalanche-forecast story: the demo `remedy demo` plays, and the scenario the tests check.
 ///

@@ -1,5 +1,6 @@
 import Events
 import Projections
+import ReadViews
 
 extension LoopReport {
     /// The report as one self-contained HTML5 page: inline CSS, inline SVG charts, a tiny inline script.

@@ -1,6 +1,7 @@
 import Events
 import LedgerStore
 import Projections
+import RemediationLoop
 
 /// `remedy diff RUN_A RUN_B`: what changed between two runs of a suite.
 public struct RunDiff: Sendable, Equatable {
