@@ -27,6 +27,14 @@ let package = Package(
         // The read models: pure folds from events to rows, and their tables.
         .target(name: "Projections", dependencies: ["Events"], path: "Projections", exclude: ["README.md"]),
 
+        // The store boundary: what a ledger is to everything above it, whatever holds it
+        // (the EventStore protocols and their contract), and what does not depend on the
+        // backend: queries, results, errors, the integrity tree, proofs, signed notes, keys.
+        .target(
+            name: "LedgerCore",
+            dependencies: ["Events", "Projections", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         // The system SQLite (libsqlite3-dev); only LedgerStore imports it.
         .systemLibrary(
             name: "CSQLite",
@@ -41,6 +49,7 @@ let package = Package(
             dependencies: [
                 "Events",
                 "Projections",
+                "LedgerCore",
                 "SystemIO",
                 "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -106,11 +115,14 @@ let package = Package(
             path: "Tools/ledger-bench"
         ),
 
+        // The contract every EventStore meets, run by each store's tests.
+        .target(name: "EventStoreContract", dependencies: ["Events", "LedgerCore", "Projections"], path: "Tests/EventStoreContract"),
+
         .testTarget(name: "EventsTests", dependencies: ["Events", "EventGenerator"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Events", "SystemIO", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LedgerStore", "Events", "SystemIO", "EventStoreContract", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

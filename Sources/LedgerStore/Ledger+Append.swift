@@ -1,29 +1,5 @@
 import Events
 
-/// What one append did: where the event is, and whether it was already there.
-public struct AppendResult: Sendable, Equatable {
-    /// The event's global position (the original one for a duplicate).
-    public var position: Int
-    public var id: EventID
-    public var stream: StreamName
-    public var streamVersion: Int
-    /// True when an event with this id and identical content existed: nothing was written.
-    public var isDuplicate: Bool
-}
-
-/// What one batch append did.
-public struct BatchResult: Sendable, Equatable {
-    /// Events written by this batch.
-    public var appended: Int = 0
-    /// Events whose id and content were already in the ledger: skipped, not written again.
-    public var duplicates: Int = 0
-    /// Positions of the first and last event written (nil when nothing new was written).
-    public var firstPosition: Int?
-    public var lastPosition: Int?
-    /// The tree head after the batch.
-    public var treeHead: TreeHead
-}
-
 extension Ledger {
     /// Appends one event, idempotently.
     ///

@@ -3,16 +3,6 @@ import Events
 import Projections
 import SystemIO
 
-/// How a projection's tables were brought up to date.
-public struct CatchUp: Sendable, Equatable {
-    /// Events folded (of the projection's types).
-    public var folded: Int
-    /// Whether the tables were rebuilt from the first event (new projection or new version).
-    public var rebuilt: Bool
-    /// The ledger position the tables now reflect.
-    public var position: Int
-}
-
 extension Ledger {
     /// Brings a projection's tables up to date; see ``catchUp(_:)-([any Projection.Type])``.
     @discardableResult

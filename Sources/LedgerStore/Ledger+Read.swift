@@ -5,19 +5,6 @@ import Darwin
 #endif
 import Events
 
-/// One stored event as read from the ledger: its indexed columns and its exact stored bytes.
-public struct StoredEvent: Sendable, Equatable {
-    public var position: Int
-    public var id: String
-    public var stream: String
-    public var streamVersion: Int
-    public var type: String
-    public var recordedAt: String
-    /// The canonical envelope, byte for byte as appended and hashed.
-    public var body: [UInt8]
-    public var leafHash: [UInt8]
-}
-
 extension Ledger {
     static let storedEventColumns = "position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash"
 

@@ -5,19 +5,6 @@ import Darwin
 #endif
 import SystemIO
 
-/// A summary of a ledger: what `remedy status` prints.
-public struct LedgerStatus: Sendable, Equatable {
-    public var path: String
-    public var schemaVersion: Int
-    public var eventCount: Int
-    public var streamCount: Int
-    /// Bytes on disk: the database file plus its write-ahead log.
-    public var fileSize: Int
-    public var treeHead: TreeHead
-    /// The newest event, nil for an empty ledger.
-    public var lastEvent: StoredEvent?
-}
-
 extension Ledger {
     /// Counts, size, tree head and the last event.
     ///

@@ -1,14 +1,5 @@
 import Events
 
-/// A stream's extent: where its first and last events are.
-public struct StreamExtent: Sendable, Equatable {
-    public var stream: String
-    public var firstPosition: Int
-    public var lastPosition: Int
-    public var lastType: String
-    public var version: Int
-}
-
 extension Ledger {
     /// The names of the streams in a category (`run` for `run-...`), in name order.
     ///

@@ -1,27 +1,5 @@
 import Events
 
-/// The outcome of `remedy verify`: the verified tree head, or the first position that fails.
-public struct VerificationReport: Sendable, Equatable {
-    /// The first problem found: where, and what.
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        /// The position of the first event that does not match (nil for file-level problems).
-        public var position: Int?
-        public var message: String
-
-        public var description: String {
-            position.map { "position \($0): \(message)" } ?? message
-        }
-    }
-
-    /// Events checked and found consistent (all of them when `problem` is nil).
-    public var verifiedSize: Int
-    /// The root recomputed over the verified events.
-    public var root: TreeHash
-    public var problem: Problem?
-
-    public var isValid: Bool { problem == nil }
-}
-
 extension Ledger {
     /// Re-checks the whole ledger from its stored bytes.
     ///

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CSQLite
 import Events
+@_exported import LedgerCore
 import SystemIO
 
 /// An open remedy ledger: one SQLite file of append-only events and their integrity tree.

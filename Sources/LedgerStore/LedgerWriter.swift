@@ -103,3 +103,7 @@ extension Ledger {
         }.result
     }
 }
+
+/// The SQLite ledger is an ``EventStore``; its write transactions are ``EventStoreWriter``s.
+extension Ledger: EventStore {}
+extension LedgerWriter: EventStoreWriter {}

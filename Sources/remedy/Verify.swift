@@ -41,7 +41,7 @@ extension Remedy {
                 let ledger = try options.open(.readOnly)
                 // The keys and note are read first: a typo should not cost a full re-hash.
                 let keys = try key.map { try NoteVerifierKey.read(fileOrKey: $0) }
-                let note = try checkpoint.map { try InputFile.readKeyOrNote(path: $0) }
+                let note = try checkpoint.map { try SignedNote.readFile(path: $0) }
                 let showProgress = StandardError.isTerminal
                 let report = try ledger.verify { checked in
                     if showProgress { StandardError.write("\rverifying: \(checked) events") }

@@ -53,7 +53,7 @@ extension Remedy {
             try reportingErrors {
                 var verifier = BundleVerifier(keys: try key.map { try NoteVerifierKey.read(fileOrKey: $0) })
                 verifier.known = try knownCheckpoint.map { path in
-                    do { return try SignedCheckpoint(parsing: try InputFile.readKeyOrNote(path: path)) } catch let error as LedgerError {
+                    do { return try SignedCheckpoint(parsing: try SignedNote.readFile(path: path)) } catch let error as LedgerError {
                         throw LedgerError(error.code, "\(path): \(error.message)")
                     }
                 }

@@ -109,3 +109,5 @@ extension ArraySlice: BlobBytes where Element == UInt8 {}
 extension UnsafeRawBufferPointer: BlobBytes {
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(self) }
 }
+
+extension TreeHash: BlobBytes {}

@@ -65,7 +65,7 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 
     /// The error for an expected-version mismatch, in the form CI scripts match on.
-    static func wrongExpectedVersion(expected: Int, stream: StreamName, current: Int) -> LedgerError {
+    package static func wrongExpectedVersion(expected: Int, stream: StreamName, current: Int) -> LedgerError {
         LedgerError(.wrongExpectedVersion, "Wrong expected version: \(expected) (stream: \(stream), current version: \(current))")
     }
 }

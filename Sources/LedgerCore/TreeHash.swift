@@ -56,5 +56,3 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-
-extension TreeHash: BlobBytes {}

@@ -43,7 +43,7 @@ extension NoteSignerKey {
         guard info.st_mode & 0o077 == 0 else {
             throw LedgerError(.invalidKeyOrNote, "the signing key \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 \(path)")
         }
-        let bytes = try InputFile.readKeyOrNote(path: path)
+        let bytes = try SignedNote.readFile(path: path)
         do {
             return try NoteSignerKey(String(decoding: bytes, as: UTF8.self))
         } catch let error as LedgerError {
@@ -58,7 +58,7 @@ extension NoteVerifierKey {
     /// - Throws: ``LedgerError`` (`.invalidKeyOrNote`).
     public static func read(fileOrKey argument: String) throws -> NoteVerifierKey {
         if access(argument, F_OK) == 0 {
-            let text = String(decoding: try InputFile.readKeyOrNote(path: argument), as: UTF8.self)
+            let text = String(decoding: try SignedNote.readFile(path: argument), as: UTF8.self)
             let line = text.hasSuffix("\n") ? String(text.dropLast()) : text
             do { return try NoteVerifierKey(line) } catch let error as LedgerError {
                 throw LedgerError(error.code, "\(argument): \(error.message)")
@@ -71,18 +71,18 @@ extension NoteVerifierKey {
     }
 }
 
-extension InputFile {
-    /// Reads a small file whole: a key, a signed note, a proof (at most 1 MiB).
+extension SignedNote {
+    /// Reads a small file whole: a key, a signed note, a proof (at most ``maximumSize`` bytes).
     ///
     /// - Throws: ``LedgerError`` (`.invalidKeyOrNote`) when it cannot be read or is larger.
-    public static func readKeyOrNote(path: String) throws -> [UInt8] {
+    public static func readFile(path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw LedgerError(.invalidKeyOrNote, "cannot read \(path): \(errnoMessage())") }
+        defer { close(descriptor) }
         do {
-            let bytes = try readPayload(path: path)
-            guard bytes.count <= SignedNote.maximumSize else {
-                throw LedgerError(.invalidKeyOrNote, "\(path) is larger than \(SignedNote.maximumSize) bytes: not a key, note or proof")
-            }
-            return bytes
-        } catch let error as LedgerError where error.code != .invalidKeyOrNote {
+            return try readAll(descriptor, name: path, limit: maximumSize,
+                               tooLarge: "\(path) is larger than \(maximumSize) bytes: not a key, note or proof")
+        } catch let error as SystemIOError {
             throw LedgerError(.invalidKeyOrNote, error.message)
         }
     }

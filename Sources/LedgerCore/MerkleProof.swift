@@ -169,7 +169,7 @@ public enum MerkleProof {
     }
 
     /// The largest power of two strictly below `n` (n ≥ 2): RFC 9162's split point k.
-    static func largestPowerOfTwo(below n: Int) -> Int {
+    package static func largestPowerOfTwo(below n: Int) -> Int {
         1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount)
     }
 

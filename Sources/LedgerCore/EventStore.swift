@@ -1,0 +1,94 @@
+import Events
+import Projections
+
+/// The store boundary: what a ledger is to everything above it, whatever holds its events
+/// (the SQLite file of `LedgerStore` today, a database server for fleets tomorrow).
+///
+/// A store keeps events append-only, in one global order, each at a position one past the
+/// last, and each stream's events at versions one past the last; it keeps the RFC 9162 tree
+/// of their leaf hashes and proves inclusion and consistency from it; it keeps projections'
+/// tables caught up; and it runs a body in one write transaction, all or nothing. The
+/// contract every store must meet is a test suite (`Tests/EventStoreContract`), run against
+/// each store.
+///
+/// ```swift
+/// func record(_ event: ProposedEvent, in store: some EventStore) throws -> Int {
+///     try store.append(event).position
+/// }
+/// ```
+public protocol EventStore: AnyObject {
+    /// What a write transaction sees and appends through.
+    associatedtype Writer: EventStoreWriter
+
+    /// Appends one event, idempotently: the same id with the same content is not written
+    /// again (``AppendResult/isDuplicate``), the same id with other content is refused.
+    ///
+    /// - Throws: ``LedgerError`` (`.invalidEvent`, `.wrongExpectedVersion`, `.idConflict`, ...).
+    func append(_ event: ProposedEvent) throws -> AppendResult
+
+    /// Appends a batch in one transaction: every event, or (when one is refused) none.
+    ///
+    /// - Throws: ``LedgerError`` naming the refused event by its context (`line 3`).
+    func append(batch next: () throws -> (ProposedEvent, context: String?)?, onEach: (AppendResult) -> Void) throws -> BatchResult
+
+    /// The event at a position.
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`).
+    func event(position: Int) throws -> StoredEvent
+
+    /// The event with an id.
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`).
+    func event(id: EventID) throws -> StoredEvent
+
+    /// The events a query selects, in global order.
+    func events(_ query: EventQuery) throws -> [StoredEvent]
+
+    /// The tree head over every event.
+    func treeHead() throws -> TreeHead
+
+    /// The tree head over the first `size` events.
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`) for a size beyond the last event.
+    func treeHead(size: Int) throws -> TreeHead
+
+    /// The event at `position` is in the tree of `size` events (default: all of them).
+    func inclusionProof(position: Int, size: Int?) throws -> InclusionProof
+
+    /// The tree of `to` events (default: all) extends the tree of `from` events.
+    func consistencyProof(from: Int, to: Int?) throws -> ConsistencyProof
+
+    /// The ledger's permanent origin: the first line of its checkpoints.
+    func origin() throws -> String
+
+    /// Brings projections' tables up to date with every event.
+    func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp]
+
+    /// A projection table's rows whose columns hold the given values, in key order.
+    func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]]
+
+    /// Re-checks every event from its stored bytes and the tree from its leaves.
+    func verify(progress: (Int) -> Void) throws -> VerificationReport
+
+    /// Runs `body` in one write transaction: what it appends commits together when it returns,
+    /// or not at all if it throws; what it reads does not change under it.
+    func write<T>(_ body: (Writer) throws -> T) throws -> T
+}
+
+/// A write transaction of an ``EventStore``: appends, and reads as of the transaction.
+public protocol EventStoreWriter: AnyObject {
+    /// Appends one event within the transaction (see ``EventStore/append(_:)``).
+    func append(_ event: ProposedEvent) throws -> AppendResult
+
+    /// The events a query selects, as the transaction sees them (its own appends included).
+    func events(_ query: EventQuery) throws -> [StoredEvent]
+
+    /// A stream's current version (0 for a stream with no events).
+    func version(of stream: StreamName) throws -> Int
+
+    /// Brings projections' tables up to date within the transaction.
+    func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp]
+
+    /// A projection table's rows as the transaction sees them.
+    func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]]
+}
