@@ -15,7 +15,7 @@ import Events
 /// ```
 public enum CaseHistoryProjection: Projection {
     public static let name = "cases"
-    public static let version = 5
+    public static let version = 6
     public static let eventTypes = [
         LoopEventType.evalRunStarted.rawValue, LoopEventType.caseOutcomeRecorded.rawValue,
         LoopEventType.quarantineStarted.rawValue, LoopEventType.quarantineEnded.rawValue, LoopEventType.caseAliased.rawValue,
@@ -48,6 +48,8 @@ public enum CaseHistoryProjection: Projection {
                 if row.lastResult != result { row.isFlaky = true }
             } else {
                 row.previousResult = row.lastResult
+                row.previousRun = row.lastRun
+                row.previousPassingRun = row.lastPassingRun
                 row.runs += 1
                 if let previous = row.previousResult, (previous == .pass) != (result == .pass) { row.flips += 1 }
                 row.isFlaky = false

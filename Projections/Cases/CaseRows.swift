@@ -22,6 +22,8 @@ public struct CaseRow: ReadModelRow {
             .init("first_position", "INTEGER", "the ledger position of its first result"),
             .init("last_position", "INTEGER", "the ledger position of its last result"),
             .init("first_at", "TEXT", "when its first result was recorded (its age counts from here)"),
+            .init("previous_run", "TEXT", "the regular run before the last that ran it"),
+            .init("previous_passing_run", "TEXT", "the last run it passed in, as of before its last run"),
         ],
         keyColumns: 2, documentation: "One row per case.")
 
@@ -42,6 +44,9 @@ public struct CaseRow: ReadModelRow {
     public var firstPosition: Int
     public var lastPosition: Int
     public var firstAt: String
+    /// As of before ``lastRun``: what a run still in progress has not changed yet.
+    public var previousRun: String?
+    public var previousPassingRun: String?
 
     public init(suite: String, caseKey: String, firstPosition: Int, firstAt: String) {
         self.suite = suite
@@ -68,13 +73,15 @@ public struct CaseRow: ReadModelRow {
         isFlaky = row[12].flag
         quarantinedUntil = row[13].text
         lastPosition = row[15].number
+        previousRun = row[17].text
+        previousPassingRun = row[18].text
     }
 
     public var values: [RowValue] {
         [.text(suite), .text(caseKey), RowValue(condition), RowValue(lastRun), RowValue(lastResult), RowValue(previousResult),
          .integer(runs), .integer(flips), RowValue(firstFailingRun), RowValue(firstFailingCommit), RowValue(lastPassingRun),
          RowValue(lastPassingCommit), RowValue(isFlaky), RowValue(quarantinedUntil), .integer(firstPosition), .integer(lastPosition),
-         .text(firstAt)]
+         .text(firstAt), RowValue(previousRun), RowValue(previousPassingRun)]
     }
 }
 

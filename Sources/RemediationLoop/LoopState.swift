@@ -363,10 +363,16 @@ extension LoopState {
         query.byType = true
         var state = LoopState()
         try fold(query, into: &state) { query, body in try writer.forEachEvent(query, body) }
-        if state.runs.values.contains(where: { $0.completed == nil && $0.started.verifies == nil }) {
+        // A regular run still open (written by hand, event by event) has changed the case
+        // history's rows already but not the loop's cases: those are read as of before it.
+        let open = state.runs.values.filter { $0.completed == nil && $0.started.verifies == nil }.map(\.started)
+        let openRun = Dictionary(open.map { ($0.suite, $0.runID) }) { first, _ in first }
+        if openRun.count < open.count {
+            // Two runs of one suite open at once: the rows cannot say which came first.
             return try fold { query, body in try writer.forEachEvent(query, body) }
         }
-        let kept = Set(state.runs.filter { $0.value.started.verifies != nil }.map(\.key) + state.lastCompleteRun.values)
+        let kept = Set(state.runs.filter { $0.value.started.verifies != nil || $0.value.completed == nil }.map(\.key)
+                       + state.lastCompleteRun.values)
         for stream in kept.sorted() {
             var outcomes = EventQuery()
             outcomes.streams = [try StreamName(stream)]
@@ -375,8 +381,12 @@ extension LoopState {
         }
         state.cases = [:]
         for row in try writer.rows(CaseRow.self) where row.lastResult != nil {
+            let inOpenRun = row.lastRun != nil && openRun[row.suite] == row.lastRun
+            guard let status = inOpenRun ? row.previousResult : row.lastResult else { continue }
+            let lastPassingRun = inOpenRun ? row.previousPassingRun : row.lastPassingRun
             state.cases[SuiteCase(suite: row.suite, key: row.caseKey)] = CaseState(
-                lastStatus: row.lastResult, lastRun: row.lastRun, lastPassingRun: row.lastPassingRun, everPassed: row.lastPassingRun != nil)
+                lastStatus: status, lastRun: inOpenRun ? row.previousRun : row.lastRun, lastPassingRun: lastPassingRun,
+                everPassed: lastPassingRun != nil)
         }
         return state
     }

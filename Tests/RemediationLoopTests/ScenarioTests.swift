@@ -175,6 +175,30 @@ import DemoStory
         }
     }
 
+    /// A run appended by hand, event by event, is open between its events: the loop's state
+    /// the commands fold reads its cases as of before it (the case history has moved on), and
+    /// equals the fold of every event at each step.
+    @Test func anOpenRunIsReadAsOfBeforeIt() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        let suite = AvalancheStory.suite
+        try steps.append(try ProposedEvent(stream: LoopStreams.run(suite: suite, run: "4"), type: EventType("EvalRunStarted"),
+                                           json: Array(#"{"suite":"\#(suite)","run_id":"4","kind":"eval","format":"junit","reports":[]}"#.utf8)))
+        for (key, status) in [("forecast.bulletins::caic-bulletin-sections", "fail"), ("alerts.danger::rating-threshold-level-4", "pass"),
+                              ("brand.new::case", "fail")] {
+            try steps.append(try ProposedEvent(stream: LoopStreams.run(suite: suite, run: "4"), type: EventType("CaseOutcomeRecorded"),
+                                               json: Array(#"{"case":"\#(key)","attempt":1,"status":"\#(status)"}"#.utf8)))
+            let folded = try ledger.write { writer in try LoopState.fold(writer) }
+            #expect(folded == (try LoopState.fold(ledger)), "after \(key)")
+        }
+        let state = try ledger.write { writer in try LoopState.fold(writer) }
+        let sections = try #require(state.cases[SuiteCase(suite: suite, key: "forecast.bulletins::caic-bulletin-sections")])
+        #expect(sections.lastStatus == .pass && sections.lastRun == "3", "as of before run 4")
+        #expect(state.cases[SuiteCase(suite: suite, key: "brand.new::case")] == nil, "no history before run 4")
+        // The case history itself has moved on.
+        let row = try #require(try ledger.rows(CaseRow.self).first { $0.caseKey == "forecast.bulletins::caic-bulletin-sections" })
+        #expect(row.lastRun == "4" && row.lastResult == .fail && row.previousRun == "3" && row.previousResult == .pass)
+    }
+
     /// The demo plays the same story and gets the same decisions.
     @Test func theDemoPlaysTheStory() throws {
         let played = try AvalancheStory.play(into: ledger, reportsFolder: folder)
