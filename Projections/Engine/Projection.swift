@@ -27,10 +27,10 @@ public enum RowValue: Hashable, Sendable, CustomStringConvertible {
         return 0
     }
 
-    /// `part / whole` with four decimals, as text ("0.8000"); "" when `whole` is 0. Rates are
+    /// `part / whole` with four decimals, as text ("0.8000"); nil when `whole` is 0. Rates are
     /// stored as text so that every reader, SQL or Swift, sees the same digits.
-    public static func rate(_ part: Int, of whole: Int) -> String {
-        guard whole > 0 else { return "" }
+    public static func rate(_ part: Int, of whole: Int) -> String? {
+        guard whole > 0 else { return nil }
         let scaled = (part * 10_000 + whole / 2) / whole
         let text = String(scaled % 10_000)
         return "\(scaled / 10_000).\(String(repeating: "0", count: 4 - text.count))\(text)"

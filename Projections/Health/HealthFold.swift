@@ -161,9 +161,9 @@ struct HealthFold {
                 row.cases = ran
                 row.runs += 1
                 let windowRate = RowValue.rate(totals.passed, of: totals.ran), lastRate = RowValue.rate(passed, of: ran)
-                row.passRate = windowRate.isEmpty ? nil : windowRate
-                row.lastRunRate = lastRate.isEmpty ? nil : lastRate
-                if let window = P.scaled(windowRate), let last = P.scaled(lastRate), row.recent.count > 1 {
+                row.passRate = windowRate
+                row.lastRunRate = lastRate
+                if let window = windowRate.flatMap(P.scaled), let last = lastRate.flatMap(P.scaled), row.recent.count > 1 {
                     row.trend = last > window + 50 ? .up : last < window - 50 ? .down : .flat
                 } else {
                     row.trend = nil

@@ -48,12 +48,11 @@ public enum RatchetProjection: Projection {
             suite.highWater = max(suite.highWater, held)
             let ran = completed.tests - completed.skipped
             let passed = ran - completed.failures - completed.errors
-            let rate = RowValue.rate(passed, of: ran)
             return [
                 finished,
                 .put(suite),
                 .put(RatchetRunRow(suite: completed.suite, position: event.position, runID: completed.runID, guardsTotal: suite.guardsTotal,
-                                   guardsHeld: held, slips: completed.regressions, tests: completed.tests, passRate: rate.isEmpty ? nil : rate,
+                                   guardsHeld: held, slips: completed.regressions, tests: completed.tests, passRate: RowValue.rate(passed, of: ran),
                                    highWater: suite.highWater, completedAt: event.recordedAt, ran: ran, passed: passed,
                                    startedPosition: open?.startedPosition ?? event.position)),
             ]

@@ -17,8 +17,7 @@ public struct CaseHistory: Sendable, Equatable {
     public var ageMilliseconds: Int
     /// Runs whose result differed from the run before / (runs − 1), four decimals; nil under two runs.
     public var flipRate: String? {
-        let rate = RowValue.rate(row.flips, of: row.runs - 1)
-        return rate.isEmpty ? nil : rate
+        RowValue.rate(row.flips, of: row.runs - 1)
     }
 
     /// A case's history as a view sees it; `now` is the clock its age is measured by.

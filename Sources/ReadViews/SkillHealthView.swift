@@ -22,14 +22,12 @@ public struct SkillHealth: Sendable, Equatable {
 
     /// Lever matched / lever resolved, four decimals; nil before any.
     public var leverAccuracy: String? {
-        let rate = RowValue.rate(row.leverMatched, of: row.leverResolved)
-        return rate.isEmpty ? nil : rate
+        RowValue.rate(row.leverMatched, of: row.leverResolved)
     }
 
     /// Fixes with a verification that was not clean / fixes verified; nil before any.
     public var failedVerificationShare: String? {
-        let rate = RowValue.rate(row.fixesFailedVerification, of: row.fixesVerified)
-        return rate.isEmpty ? nil : rate
+        RowValue.rate(row.fixesFailedVerification, of: row.fixesVerified)
     }
 
     /// Every skill's health (or one skill's), from a view of the read models.

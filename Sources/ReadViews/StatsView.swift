@@ -38,8 +38,7 @@ public struct PeriodStats: Sendable, Equatable {
 
     /// passed / ran, four decimals; nil when nothing ran.
     public var passRate: String? {
-        let rate = RowValue.rate(passed, of: ran)
-        return rate.isEmpty ? nil : rate
+        RowValue.rate(passed, of: ran)
     }
 
     /// Per suite and period, from the ratchet's runs.

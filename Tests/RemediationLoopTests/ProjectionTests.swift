@@ -159,7 +159,7 @@ import DemoStory
             "1 0 0 0 5 0.8000 0", "2 1 1 0 5 0.8000 1", "3 2 1 1 5 0.8000 1",
         ])
         #expect(rows.allSatisfy { $0.ran == 5 && $0.passed == 4 }, "ran, passed")
-        #expect(RowValue.rate(2, of: 3) == "0.6667" && RowValue.rate(0, of: 0) == "")
+        #expect(RowValue.rate(2, of: 3) == "0.6667" && RowValue.rate(0, of: 0) == nil)
     }
 
     @Test func theStorysCaseHistory() throws {
