@@ -1,3 +1,5 @@
+import Events
+
 /// Why an audit bundle could not be written, read, verified or imported.
 ///
 /// ``Code`` is stable: the CLI maps it to an exit code (`verify-bundle`: 1 for a bundle that
@@ -7,29 +9,23 @@
 /// ```swift
 /// catch let error as BundleError where error.code == .verificationFailed { print(error.message) }
 /// ```
-public struct BundleError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, Equatable {
-        /// The bundle does not prove what it claims (tampered, truncated, hostile, forged).
-        case verificationFailed
-        /// A file cannot be read or written (missing, unreadable, disk full).
-        case io
-        /// What was asked cannot be done (an empty range, no checkpoint, a bad option).
-        case invalidArgument
-        /// The bundle does not fit the ledger it would be imported into.
-        case conflict
-    }
+public typealias BundleError = CodedError<BundleErrorCode>
 
-    public var code: Code
-    public var message: String
+/// The codes of ``BundleError``.
+public enum BundleErrorCode: String, Sendable, Equatable {
+    /// The bundle does not prove what it claims (tampered, truncated, hostile, forged).
+    case verificationFailed
+    /// A file cannot be read or written (missing, unreadable, disk full).
+    case io
+    /// What was asked cannot be done (an empty range, no checkpoint, a bad option).
+    case invalidArgument
+    /// The bundle does not fit the ledger it would be imported into.
+    case conflict
+}
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-
+extension CodedError where Kind == BundleErrorCode {
     static func failed(_ member: String, _ message: String) -> BundleError {
         BundleError(.verificationFailed, "\(member): \(message)")
     }
 }
+
