@@ -71,6 +71,8 @@ struct AppendSession {
     /// The last event's recorded_at: stored events may not go before it.
     var lastRecordedAtText: String
     private var versions: [StreamName: Int] = [:]
+    /// Streams this batch started (their first event): added to the stored stream count.
+    private var startedStreams = 0
     private var body: [UInt8] = []
     var result: BatchResult
 
@@ -190,6 +192,7 @@ struct AppendSession {
         }
         if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
         versions[stream] = version
+        if version == 1 { startedStreams += 1 }
         nextPosition += 1
         result.appended += 1
         if result.firstPosition == nil { result.firstPosition = position }
@@ -206,9 +209,10 @@ struct AppendSession {
             recordHead.bind(blob: head.root, at: 2)
             recordHead.bind(recordedAtText, at: 3)
             try recordHead.run()
-            let saveRange = try connection.cachedStatement("UPDATE tree_state SET size = ?, range = ? WHERE id = 1")
+            let saveRange = try connection.cachedStatement("UPDATE tree_state SET size = ?, range = ?, streams = streams + ? WHERE id = 1")
             saveRange.bind(range.size, at: 1)
             saveRange.bind(blob: range.serialized, at: 2)
+            saveRange.bind(startedStreams, at: 3)
             try saveRange.run()
         }
         result.treeHead = head

@@ -15,7 +15,10 @@ extension Ledger {
             try connection.execute("BEGIN")
             defer { try? connection.execute("COMMIT") }
             let head = try treeHead()
-            let streams = try connection.scalarInt("SELECT count(*) FROM (SELECT DISTINCT stream FROM events)") ?? 0
+            // Kept by the appends since schema 5; an older file read-only is counted.
+            let streams = try schemaVersion() >= 5
+                ? try connection.scalarInt("SELECT streams FROM tree_state WHERE id = 1") ?? 0
+                : try connection.scalarInt("SELECT count(*) FROM (SELECT DISTINCT stream FROM events)") ?? 0
             var last: StoredEvent?
             if head.size > 0 {
                 do { last = try event(position: head.size) } catch let error as LedgerError where error.code == .eventNotFound {

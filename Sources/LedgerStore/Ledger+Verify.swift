@@ -53,6 +53,10 @@ extension Ledger {
             if let problem = try checkTreeNodes(against: verifier.keptNodes) {
                 return verifier.report(problem)
             }
+            if try schemaVersion() >= 5, let counted = try connection.scalarInt("SELECT streams FROM tree_state WHERE id = 1"),
+               counted != verifier.streamVersions.count {
+                return verifier.report(.init(position: nil, message: "the saved stream count (\(counted)) does not match the events (\(verifier.streamVersions.count) streams)"))
+            }
             let check = try connection.prepare("PRAGMA quick_check")
             var messages: [String] = []
             while try check.step() { messages.append(check.text(0)) }
@@ -91,7 +95,7 @@ extension Ledger {
 /// stream-version map's keys.
 struct EventVerifier {
     private(set) var range = CompactRange()
-    private var streamVersions: [String: Int] = [:]
+    private(set) var streamVersions: [String: Int] = [:]
     private var lastRecordedAt: [UInt8] = []
     private var layout = EnvelopeLayoutChecker()
     /// The kept tree nodes (``TreeNodes``) the events determine, to compare with the stored ones.

@@ -57,21 +57,30 @@ final class ProofTests: XCTestCase {
         do {
             let ledger = try folder.openLedger()
             try fill(ledger, 1_000)
-            // As an older remedy left it: no identity, kept nodes or checkpoints (schema 3).
+            // As an older remedy left it: no identity, kept nodes, checkpoints or stream count (schema 3).
             try ledger.connection.execute("""
                 DROP TABLE ledger_identity; DROP TABLE tree_nodes; DROP TABLE checkpoints;
-                DELETE FROM schema_migrations WHERE version = 4;
+                ALTER TABLE tree_state DROP COLUMN streams;
+                DELETE FROM schema_migrations WHERE version >= 4;
                 """)
         }
         let reader = try folder.openLedger(mode: .readOnly)
         XCTAssertThrowsError(try reader.origin()) { XCTAssertTrue("\($0)".contains("no origin yet"), "\($0)") }
         let slow = try reader.inclusionProof(position: 700)   // from the leaves alone
         let ledger = try folder.openLedger()
-        XCTAssertEqual(try ledger.schemaVersion(), 4)
+        XCTAssertEqual(try ledger.schemaVersion(), LedgerSchema.latestVersion)
         XCTAssertTrue(try ledger.origin().hasPrefix("remedy.ledger/"))
         XCTAssertEqual(try ledger.connection.scalarInt("SELECT count(*) FROM tree_nodes"), 1_000 / 256)
         XCTAssertEqual(try ledger.inclusionProof(position: 700), slow)
         XCTAssertTrue(try ledger.verify().isValid)
+        // The stream count is counted once on upgrade, then kept by every append.
+        XCTAssertEqual(try ledger.status().streamCount, 1)
+        try ledger.append(try event("other-1"))
+        try fill(ledger, 3, stream: "bulk-2")
+        XCTAssertEqual(try ledger.status().streamCount, 3)
+        XCTAssertTrue(try ledger.verify().isValid)
+        try ledger.connection.execute("UPDATE tree_state SET streams = streams + 1 WHERE id = 1")
+        XCTAssertEqual(try ledger.verify().problem?.message, "the saved stream count (4) does not match the events (3 streams)")
     }
 
     func testCheckpointsAreSignedOnlyOverHeadsThatExtendTheLastOne() throws {

@@ -151,6 +151,13 @@ enum LedgerSchema {
             try identity.run()
             try TreeNodes.backfill(connection)
         }),
+        Migration(name: "count streams as they start", sql: """
+        -- How many streams the events name, kept by the appends that start one (stream version
+        -- 1), so `remedy status` reads a number instead of scanning the stream index. Like the
+        -- rest of tree_state, a cache of what the events determine, which `remedy verify` checks.
+        ALTER TABLE tree_state ADD COLUMN streams INTEGER NOT NULL DEFAULT 0;
+        UPDATE tree_state SET streams = (SELECT count(*) FROM events WHERE stream_version = 1) WHERE id = 1;
+        """),
     ]
 
     static var latestVersion: Int { migrations.count }
