@@ -91,4 +91,15 @@ public protocol EventStoreWriter: AnyObject {
 
     /// A projection table's rows as the transaction sees them.
     func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]]
+
+    /// The row of a projection table with this key, as the transaction sees it: what a
+    /// decision reads thousands of times, so a store answers it from a prepared statement.
+    func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]?
+}
+
+extension EventStoreWriter {
+    /// The row with this key, found by ``rows(of:matching:)`` on the key columns.
+    public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {
+        try rows(of: table, matching: zip(table.columns.prefix(table.keyColumns), key).map { ($0.name, $1) }).first
+    }
 }

@@ -75,6 +75,18 @@ public final class LedgerWriter {
         try ledger.rows(of: table, matching: filter)
     }
 
+    /// The row of a read-model table with this key, as this transaction sees it (from a
+    /// statement prepared once per connection).
+    public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {
+        try ledger.mapErrors("read") {
+            let condition = table.columns.prefix(table.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
+            let statement = try ledger.connection.cachedStatement("SELECT * FROM \(table.name) WHERE \(condition)")
+            defer { statement.reset() }
+            try statement.bind(key.map(SQLTableRows.sqlValue))
+            return try statement.step() ? SQLTableRows.values(statement, count: table.columns.count) : nil
+        }
+    }
+
     /// A typed table's rows, in key order, as this transaction sees them.
     public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
         try ledger.rows(Row.self, matching: filter)

@@ -7,10 +7,14 @@ import RemediationLoop
 public enum ReadModels {
     public static var all: [any Projection.Type] { [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self, SkillHealthProjection.self, QueueProjection.self, RegressionsProjection.self] }
 
+    /// The read models, and the loop's working set (``LoopWorkingSet``), which decisions
+    /// catch up themselves.
+    public static var maintained: [any Projection.Type] { all + [LoopWorkingSet.self] }
+
     /// A projection by name, for `remedy projections rebuild NAME`.
     public static func named(_ name: String) throws -> any Projection.Type {
-        guard let projection = all.first(where: { $0.name == name }) else {
-            throw LoopError(.invalidArgument, "no projection '\(name)' (known: \(all.map { $0.name }.joined(separator: ", ")))")
+        guard let projection = maintained.first(where: { $0.name == name }) else {
+            throw LoopError(.invalidArgument, "no projection '\(name)' (known: \(maintained.map { $0.name }.joined(separator: ", ")))")
         }
         return projection
     }

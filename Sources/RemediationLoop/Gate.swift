@@ -131,7 +131,9 @@ extension LoopSteps {
     @discardableResult
     public func gate(fix: String) throws -> GateDecided {
         try ledger.write { writer in
-            let state = try LoopState.fold(writer)
+            let loader = try LoopStateLoader(writer)
+            try loader.gate(fix: fix)
+            let state = loader.state
             let current = try state.fix(fix)
             guard current.merged == nil else { throw LoopError(.invalidState, "fix \(fix) merged already; the gate has nothing to decide") }
             // Decided since the latest verification: the same answer again (CI retries), nothing new recorded.
@@ -141,7 +143,7 @@ extension LoopSteps {
             let decision = Gate.decide(facts, policy: policy)
             let decided = GateDecided(fix: fix, decision: decision.decision, policySHA256: policy.sha256, rule: decision.rule,
                                       rulesConsidered: decision.considered, invariant: decision.invariant, facts: facts.recorded)
-            try Self.record(writer, state, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
+            try Self.record(writer, loader, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
             return decided
         }
     }

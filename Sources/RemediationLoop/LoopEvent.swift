@@ -1,4 +1,5 @@
 import Events
+import Projections
 
 /// One of the loop's events with its payload decoded: what the fold applies and the loop's
 /// rules check, decoded once for both.
@@ -28,10 +29,25 @@ public enum LoopEvent: Sendable, Equatable {
     ///
     /// - Throws: `DecodingError` or ``EventError`` when the payload is not the catalogue's.
     public init(_ type: LoopEventType, data: [UInt8]) throws {
-        func decode<T: Decodable>(_: T.Type) throws -> T { try LoopPayload.decode(T.self, from: data) }
+        try self.init(type, from: StoredPayload(data: data))
+    }
+
+    /// Decodes the payload of an event as the projections see it, reusing what
+    /// ``ProjectedEvent/prepare()`` decoded.
+    ///
+    /// - Throws: as ``init(_:data:)``.
+    public init(_ event: ProjectedEvent) throws {
+        guard let type = LoopEventType(rawValue: event.type) else {
+            throw EventError(.catalogueMismatch, "\(event.type) is not an event of the loop")
+        }
+        try self.init(type, from: event)
+    }
+
+    private init(_ type: LoopEventType, from source: some PayloadSource) throws {
+        func decode<T: Decodable>(_: T.Type) throws -> T { try source.decode(T.self) }
         switch type {
         case .evalRunStarted: self = .evalRunStarted(try decode(EvalRunStarted.self))
-        case .caseOutcomeRecorded: self = .caseOutcome(try CaseOutcomeRecorded.summary(from: data))
+        case .caseOutcomeRecorded: self = .caseOutcome(try source.outcome())
         case .evalRunCompleted: self = .evalRunCompleted(try decode(EvalRunCompleted.self))
         case .failureDetected: self = .failureDetected(try decode(FailureDetected.self))
         case .regressionDetected: self = .regressionDetected(try decode(RegressionDetected.self))
@@ -52,3 +68,17 @@ public enum LoopEvent: Sendable, Equatable {
         }
     }
 }
+
+/// Where a payload is decoded from: canonical bytes, or an event a projection was handed.
+private protocol PayloadSource {
+    func decode<T: Decodable>(_: T.Type) throws -> T
+    func outcome() throws -> CaseOutcomeRecorded.Summary
+}
+
+private struct StoredPayload: PayloadSource {
+    var data: [UInt8]
+    func decode<T: Decodable>(_: T.Type) throws -> T { try LoopPayload.decode(T.self, from: data) }
+    func outcome() throws -> CaseOutcomeRecorded.Summary { try CaseOutcomeRecorded.summary(from: data) }
+}
+
+extension ProjectedEvent: PayloadSource {}

@@ -3,7 +3,7 @@ import LedgerStore
 import Projections
 
 /// A case within its suite: the identity the loop tracks.
-public struct SuiteCase: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct SuiteCase: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public var suite: String
     public var key: String
 
@@ -33,7 +33,7 @@ public struct LoopState: Sendable, Equatable {
         public var everPassed = false
     }
 
-    public struct Failure: Sendable, Equatable {
+    public struct Failure: Sendable, Equatable, Codable {
         public var id: String
         public var detected: FailureDetected
         public var diagnoses: [DiagnosisRecorded] = []
@@ -42,7 +42,7 @@ public struct LoopState: Sendable, Equatable {
         public var isOpen: Bool { resolved == nil }
     }
 
-    public struct Fix: Sendable, Equatable {
+    public struct Fix: Sendable, Equatable, Codable {
         public var id: String
         public var proposal: FixProposed
         public var verification: FixVerified?
@@ -55,7 +55,7 @@ public struct LoopState: Sendable, Equatable {
         public var isInForce: Bool { merged != nil && reverted == nil }
     }
 
-    public struct Guard: Sendable, Equatable {
+    public struct Guard: Sendable, Equatable, Codable {
         public var suiteCase: SuiteCase
         public var failure: String
         public var fix: String?
@@ -65,7 +65,7 @@ public struct LoopState: Sendable, Equatable {
         public var isActive: Bool { retired == nil }
     }
 
-    public struct Run: Sendable, Equatable {
+    public struct Run: Sendable, Equatable, Codable {
         public var started: EvalRunStarted
         public var completed: EvalRunCompleted?
         /// The final status of each case in the run.
@@ -74,8 +74,14 @@ public struct LoopState: Sendable, Equatable {
         /// completes, so memory stays bounded by the open runs.
         public var progress: Progress? = Progress()
 
+        /// Stored in the working set (``LoopWorkingSet``) without the outcomes' statuses, which
+        /// are read back from the run's stream.
+        enum CodingKeys: String, CodingKey {
+            case started, completed, progress
+        }
+
         /// What has been recorded of a run still open, beyond each case's final status.
-        public struct Progress: Sendable, Equatable {
+        public struct Progress: Sendable, Equatable, Codable {
             /// The cases with a failing attempt (a guard that failed once counts as failed,
             /// even if a rerun passed).
             public var failed: Set<String> = []
@@ -89,6 +95,32 @@ public struct LoopState: Sendable, Equatable {
             public var regressionsDue: Set<String> = []
             /// A verification run's `FixVerified` is recorded.
             public var verified = false
+
+            /// Stored without what the outcomes give (``failed``, ``flaky``, ``skipped``), and
+            /// with the regressions due sorted, so the same state always stores the same text.
+            enum CodingKeys: String, CodingKey {
+                case detected, resolved, regressions, regressionsDue, verified
+            }
+
+            public init() {}
+
+            public init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                detected = try container.decode(Int.self, forKey: .detected)
+                resolved = try container.decode(Int.self, forKey: .resolved)
+                regressions = try container.decode(Int.self, forKey: .regressions)
+                regressionsDue = Set(try container.decode([String].self, forKey: .regressionsDue))
+                verified = try container.decode(Bool.self, forKey: .verified)
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(detected, forKey: .detected)
+                try container.encode(resolved, forKey: .resolved)
+                try container.encode(regressions, forKey: .regressions)
+                try container.encode(regressionsDue.sorted(), forKey: .regressionsDue)
+                try container.encode(verified, forKey: .verified)
+            }
 
             /// Once the run's detections (or its verification) are being recorded, its outcomes
             /// are final: another attempt would change what was derived from them.
@@ -114,7 +146,7 @@ public struct LoopState: Sendable, Equatable {
     public var policy: PolicyAdopted?
     public var datasets: [String: DatasetDeclared] = [:]
     /// A dataset whose parts are still being read.
-    private var pendingDatasets: [String: DatasetDeclared] = [:]
+    var pendingDatasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
 
     public init() {}
@@ -344,57 +376,11 @@ public struct LoopState: Sendable, Equatable {
 }
 
 extension LoopState {
-    /// Folds the loop's events from a ledger inside a write transaction, for decisions.
-    ///
-    /// Case outcomes are nearly every event, and the fold needs them only for each case's last
-    /// status and passing run, which the case-history read model keeps. So the read model is
-    /// caught up inside the transaction, the fold reads every other loop event, takes the cases
-    /// from the read model, and reads only the outcomes it keeps per run (verification runs,
-    /// each suite's last complete run) from their streams. A regular run that never completed
-    /// (possible only in a hand-written history) makes it fold everything instead.
-    ///
-    /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
-    ///   event is damaged.
-    public static func fold(_ writer: LedgerWriter) throws -> LoopState {
-        try writer.catchUp([CaseHistoryProjection.self])
-        var query = EventQuery()
-        query.categories = categories
-        query.types = LoopEventType.allCases.filter { $0 != .caseOutcomeRecorded }.map(\.rawValue)
-        query.byType = true
-        var state = LoopState()
-        try fold(query, into: &state) { query, body in try writer.forEachEvent(query, body) }
-        // A regular run still open (written by hand, event by event) has changed the case
-        // history's rows already but not the loop's cases: those are read as of before it.
-        let open = state.runs.values.filter { $0.completed == nil && $0.started.verifies == nil }.map(\.started)
-        let openRun = Dictionary(open.map { ($0.suite, $0.runID) }) { first, _ in first }
-        if openRun.count < open.count {
-            // Two runs of one suite open at once: the rows cannot say which came first.
-            return try fold { query, body in try writer.forEachEvent(query, body) }
-        }
-        let kept = Set(state.runs.filter { $0.value.started.verifies != nil || $0.value.completed == nil }.map(\.key)
-                       + state.lastCompleteRun.values)
-        for stream in kept.sorted() {
-            var outcomes = EventQuery()
-            outcomes.streams = [try StreamName(stream)]
-            outcomes.types = [LoopEventType.caseOutcomeRecorded.rawValue]
-            try fold(outcomes, into: &state) { query, body in try writer.forEachEvent(query, body) }
-        }
-        state.cases = [:]
-        for row in try writer.rows(CaseRow.self) where row.lastResult != nil {
-            let inOpenRun = row.lastRun != nil && openRun[row.suite] == row.lastRun
-            guard let status = inOpenRun ? row.previousResult : row.lastResult else { continue }
-            let lastPassingRun = inOpenRun ? row.previousPassingRun : row.lastPassingRun
-            state.cases[SuiteCase(suite: row.suite, key: row.caseKey)] = CaseState(
-                lastStatus: status, lastRun: inOpenRun ? row.previousRun : row.lastRun, lastPassingRun: lastPassingRun,
-                everPassed: lastPassingRun != nil)
-        }
-        return state
-    }
-
     /// Folds the loop's events from a ledger opened for reading, up to `position` if given
     /// (time travel: the state as the ledger stood then). Every event, from the first.
     ///
-    /// - Throws: as ``fold(_:)-(LedgerWriter)`` does.
+    /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
+    ///   event is damaged.
     public static func fold(_ ledger: Ledger, through position: Int? = nil) throws -> LoopState {
         try fold { query, body in
             var query = query
@@ -403,7 +389,8 @@ extension LoopState {
         }
     }
 
-    private static func fold(
+    /// Folds every loop event `read` gives for the query of the loop's categories.
+    static func fold(
         _ read: (EventQuery, (Int, String, String, UnsafeRawBufferPointer) throws -> Bool) throws -> Void
     ) throws -> LoopState {
         var query = EventQuery()
@@ -413,7 +400,8 @@ extension LoopState {
         return state
     }
 
-    private static func fold(
+    /// Folds the loop events `read` gives for `query` into `state`.
+    static func fold(
         _ query: EventQuery, into state: inout LoopState,
         _ read: (EventQuery, (Int, String, String, UnsafeRawBufferPointer) throws -> Bool) throws -> Void
     ) throws {

@@ -9,7 +9,8 @@ import SystemIO
 /// (``LoopState/check(_:data:stream:)``), exactly as the command that records it would check
 /// it: a hand-written `GateDecided` must be the decision the adopted policy gives for the
 /// fix's facts, a `FixMerged` needs an auto-merge decision or an approval, and so on. The
-/// state is folded once, at the batch's first catalogue event, and follows the batch.
+/// state is loaded at the batch's first catalogue event (``LoopStateLoader``), each entity
+/// when an event first touches it, and follows the batch.
 extension LoopSteps {
     /// Appends a batch in one transaction, every catalogue event checked: all of it, or none.
     ///
@@ -19,9 +20,7 @@ extension LoopSteps {
     public func append(batch next: () throws -> (ProposedEvent, context: String?)?,
                        onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
         try ledger.write { writer in
-            // Not an optional: mutating through `state!` would copy the whole state per event.
-            var state = LoopState()
-            var folded = false
+            var loader: LoopStateLoader?
             var sawAny = false
             while let (event, context) = try next() {
                 sawAny = true
@@ -32,16 +31,13 @@ extension LoopSteps {
                         guard event.schemaVersion == type.schemaVersion else {
                             throw LoopError(.invalidArgument, "\(type.rawValue) of schema version \(event.schemaVersion) is not one this remedy can check (it reads version \(type.schemaVersion)); append it with a remedy that reads it")
                         }
-                        // Folded before the first catalogue event is appended: the read model
-                        // the fold reads is caught up to what is committed.
-                        if !folded {
-                            state = try LoopState.fold(writer)
-                            folded = true
-                        }
+                        // Loaded before the first catalogue event is appended: the read models
+                        // it reads are caught up to what is committed.
+                        if loader == nil { loader = try LoopStateLoader(writer) }
                     }
                     let result = try writer.append(event)
-                    if let type, !result.isDuplicate {
-                        try Self.admit(type, event, into: &state)
+                    if let type, let loader, !result.isDuplicate {
+                        try Self.admit(type, event, into: loader)
                     }
                     onEach(result)
                 } catch let error as LedgerError where [.invalidEvent, .wrongExpectedVersion, .idConflict].contains(error.code) {
@@ -79,16 +75,21 @@ extension LoopSteps {
     }
 
     /// Checks an event against the state before it, then folds it in.
-    private static func admit(_ type: LoopEventType, _ event: ProposedEvent, into state: inout LoopState) throws {
+    private static func admit(_ type: LoopEventType, _ event: ProposedEvent, into loader: LoopStateLoader) throws {
         let stream = event.stream.rawValue
         do {
             if type == .caseOutcomeRecorded {
-                try state.admit(outcome: try event.outcome ?? CaseOutcomeRecorded.summary(from: event.data), stream: stream)
+                // Nearly every event: the run is open (so at hand) unless the rules refuse it.
+                if loader.state.runs[stream] == nil { try loader.run(stream) }
+                try loader.state.admit(outcome: try event.outcome ?? CaseOutcomeRecorded.summary(from: event.data), stream: stream)
                 return
             }
             let decoded = try LoopEvent(type, data: event.data)
-            try state.check(decoded, stream: stream)
-            state.apply(decoded, stream: stream)
+            try loader.prepare(for: decoded, stream: stream)
+            try loader.state.check(decoded, stream: stream)
+            loader.state.apply(decoded, stream: stream)
+        } catch let error as LedgerError {
+            throw error
         } catch let error as LoopError {
             // Whatever the rule, through this door it is the loop refusing the event (exit 8).
             throw LoopError(.invalidState, "\(type.rawValue) on \(stream) refused: \(error.message)")

@@ -32,11 +32,11 @@ extension LoopSteps {
             size += key.utf8.count + 4
         }
         return try ledger.write { writer in
-            let state = try LoopState.fold(writer)
+            let loader = try LoopStateLoader(writer)
             for (index, cases) in parts.enumerated() {
                 let part = DatasetDeclared(suite: suite, version: version, cases: cases, sha256: digest,
                                            part: parts.count > 1 ? index + 1 : nil, parts: parts.count > 1 ? parts.count : nil)
-                try Self.record(writer, state, stream, .datasetDeclared, part, actor: actor)
+                try Self.record(writer, loader, stream, .datasetDeclared, part, actor: actor)
             }
             return DatasetDeclared(suite: suite, version: version, cases: unique, sha256: digest)
         }

@@ -2,8 +2,9 @@ import Events
 import LedgerStore
 
 /// The recorded steps of the loop after detection: diagnose, propose, review, merge, revert,
-/// retire a guard. Each folds the state inside its write transaction, checks that the step
-/// makes sense now, says why when it does not, and appends one event.
+/// retire a guard. Each loads the state inside its write transaction, checks that the step
+/// makes sense now, says why when it does not, and appends one event. Each reads only
+/// the entities it touches (``LoopStateLoader``).
 public struct LoopSteps {
     public let ledger: Ledger
 
@@ -19,11 +20,11 @@ public struct LoopSteps {
                          confidence: String? = nil, by actor: String) throws -> DiagnosisRecorded {
         if let confidence { try LoopRules.checkConfidence(confidence) }
         return try ledger.write { writer in
-            let state = try LoopState.fold(writer)
-            let failure = try Self.resolve(reference, in: state)
+            let loader = try LoopStateLoader(writer)
+            let failure = try Self.resolve(reference, in: loader)
             let diagnosis = DiagnosisRecorded(failure: failure.id, lever: lever, target: target, evidence: evidence,
                                               confidence: confidence, by: actor)
-            try Self.record(writer, state, LoopStreams.failure(LoopRules.number(failure.id)), .diagnosisRecorded, diagnosis, actor: actor)
+            try Self.record(writer, loader, LoopStreams.failure(LoopRules.number(failure.id)), .diagnosisRecorded, diagnosis, actor: actor)
             return diagnosis
         }
     }
@@ -41,11 +42,12 @@ public struct LoopSteps {
         guard !references.isEmpty else { throw LoopError(.invalidArgument, "name at least one failure the fix addresses") }
         let stream = try LoopStreams.fix(fix)
         return try ledger.write { writer in
-            let state = try LoopState.fold(writer)
-            guard state.fixes[fix] == nil else {
+            let loader = try LoopStateLoader(writer)
+            try loader.fix(fix)
+            guard loader.state.fixes[fix] == nil else {
                 throw LoopError(.conflict, "fix \(fix) was proposed already; choose a new fix id")
             }
-            let failures = try references.map { try Self.resolve($0, in: state) }
+            let failures = try references.map { try Self.resolve($0, in: loader) }
             let diagnosis = failures.first?.diagnoses.last
             guard let chosenLever = lever ?? diagnosis?.lever else {
                 throw LoopError(.invalidState, "\(failures[0].id) has no diagnosis: diagnose it first, or pass --lever")
@@ -54,7 +56,7 @@ public struct LoopSteps {
                                        target: target ?? diagnosis?.target, change: change,
                                        origin: LoopRules.isAgent(actor) ? .agent : .human, blastRadius: blastRadius,
                                        reversible: reversible, by: actor)
-            try Self.record(writer, state, stream, .fixProposed, proposal, actor: actor, expect: .noStream)
+            try Self.record(writer, loader, stream, .fixProposed, proposal, actor: actor, expect: .noStream)
             return proposal
         }
     }
@@ -101,7 +103,7 @@ public struct LoopSteps {
     /// Checks `payload` against the loop's rules in a write transaction, and appends it.
     func record<T: Encodable>(_ payload: T, on stream: StreamName, _ type: LoopEventType, actor: String?) throws -> T {
         try ledger.write { writer in
-            try Self.record(writer, try LoopState.fold(writer), stream, type, payload, actor: actor)
+            try Self.record(writer, try LoopStateLoader(writer), stream, type, payload, actor: actor)
             return payload
         }
     }
@@ -109,7 +111,10 @@ public struct LoopSteps {
     // MARK: - Helpers
 
     /// A failure by id, or the open failure of a case key (in any suite, if unambiguous).
-    static func resolve(_ reference: String, in state: LoopState) throws -> LoopState.Failure {
+    static func resolve(_ reference: String, in loader: LoopStateLoader) throws -> LoopState.Failure {
+        try loader.failure(reference)
+        try loader.casesNamed(reference)
+        let state = loader.state
         if let failure = state.failures[reference] { return failure }
         let matches = state.openFailureByCase.filter { $0.key.key == reference }
         if matches.count == 1, let failure = state.failures[matches.first!.value] { return failure }
@@ -119,11 +124,13 @@ public struct LoopSteps {
         throw LoopError(.notFound, "no failure \(reference): give a failure id (remedy next lists them) or the key of a case that is failing now")
     }
 
-    /// Appends a payload the loop's rules allow in `state` (``LoopState/check(_:data:stream:)``).
-    static func record<T: Encodable>(_ writer: LedgerWriter, _ state: LoopState, _ stream: StreamName, _ type: LoopEventType,
+    /// Appends a payload the loop's rules allow in the loaded state (``LoopState/check(_:stream:)``).
+    static func record<T: Encodable>(_ writer: LedgerWriter, _ loader: LoopStateLoader, _ stream: StreamName, _ type: LoopEventType,
                                      _ payload: T, actor: String?, expect: ExpectedVersion = .any) throws {
         let data = try LoopPayload.encode(payload)
-        try state.check(type, data: data, stream: stream.rawValue)
+        let event = try LoopEvent(type, data: data)
+        try loader.prepare(for: event, stream: stream.rawValue)
+        try loader.state.check(event, stream: stream.rawValue)
         try writer.append(try ProposedEvent(stream: stream, type: try EventType(type.rawValue), json: data,
                                             metadata: EventMetadata(actor: actor), expectedVersion: expect,
                                             schemaVersion: type.schemaVersion))

@@ -83,8 +83,10 @@ public enum RunIngester {
             if try writer.version(of: runStream) > 0 {
                 return try previousSummary(of: runStream, reports: reports, request: request, writer: writer)
             }
-            let state = try LoopState.fold(writer)
+            let loader = try LoopStateLoader(writer)
             if let fix = request.verifies {
+                try loader.fix(fix)
+                let state = loader.state
                 guard let current = state.fixes[fix] else {
                     throw LoopError(.notFound, "no fix '\(fix)' to verify: propose it first (remedy propose ... --fix \(fix))")
                 }
@@ -95,7 +97,7 @@ public enum RunIngester {
                     throw LoopError(.invalidArgument, "fix \(fix) addresses failures in suite \(suite); verify it with --suite \(suite), not \(request.suite)")
                 }
             }
-            var session = try RunRecording(request: request, stream: runStream, state: state, writer: writer)
+            var session = try RunRecording(request: request, stream: runStream, loader: loader, writer: writer)
             try session.start(reports: reports)
             try session.recordFiles()
             return try session.complete()

@@ -12,7 +12,7 @@ import SystemIO
 struct RunRecording {
     private let request: IngestRequest
     private let stream: StreamName
-    private let state: LoopState
+    private let loader: LoopStateLoader
     private let writer: LedgerWriter
     private let metadata: EventMetadata
 
@@ -23,10 +23,10 @@ struct RunRecording {
     private var mismatches: [String] = []
     private var format: ReportFormat?
 
-    init(request: IngestRequest, stream: StreamName, state: LoopState, writer: LedgerWriter) throws {
+    init(request: IngestRequest, stream: StreamName, loader: LoopStateLoader, writer: LedgerWriter) throws {
         self.request = request
         self.stream = stream
-        self.state = state
+        self.loader = loader
         self.writer = writer
         self.metadata = EventMetadata(actor: request.actor, correlationID: stream.rawValue)
     }
@@ -59,7 +59,7 @@ struct RunRecording {
         started.verifies = request.verifies
         started.dirty = request.dirty
         started.trigger = request.trigger ?? (request.verifies != nil ? "verification" : nil)
-        started.datasetVersion = request.datasetVersion ?? state.datasets[request.suite]?.version
+        started.datasetVersion = request.datasetVersion ?? loader.state.datasets[request.suite]?.version
         started.producer = request.producer ?? (format == .junit ? nil : format!.rawValue == "inspect" ? "inspect_ai" : format!.rawValue)
         started.producerVersion = request.producerVersion
         try append(stream, .evalRunStarted, try LoopPayload.encode(started), expect: .noStream)
@@ -166,6 +166,9 @@ struct RunRecording {
 
     /// New failures, cases still failing, fixed cases and regressions, in case-key order.
     private func detect(into summary: inout IngestSummary) throws {
+        // The state of the run's cases only (with their open failures and guards), not the whole suite's.
+        try loader.cases(request.suite, tallies.keys)
+        let state = loader.state
         var nextFailure = state.failureCount + 1
         for key in tallies.keys.sorted() {
             guard let status = tallies[key]!.finalStatus else { continue }
@@ -208,7 +211,9 @@ struct RunRecording {
 
     /// The fix's verification (see ``LoopState/verification(fix:suite:runID:finalStatus:failed:)``).
     private func verify(fix: String) throws -> FixVerified {
-        let verified = state.verification(fix: fix, suite: request.suite, runID: request.run,
+        try loader.coverage(request.suite)
+        try loader.cases(request.suite, tallies.keys)
+        let verified = loader.state.verification(fix: fix, suite: request.suite, runID: request.run,
                                           finalStatus: tallies.compactMapValues(\.finalStatus),
                                           failed: Set(tallies.filter { $0.value.sawFailure }.keys))
         try append(try LoopStreams.fix(fix), .fixVerified, try LoopPayload.encode(verified))

@@ -69,14 +69,14 @@ import DemoStory
                 try steps.alias(suite: "s", from: names[index], to: renamed, by: "dana")
                 names[index] = renamed
             }
-            // Decisions fold the loop's state from the case-history read model and the other
-            // events: it must equal the state folded from every event.
-            let decided = try ledger.write { writer in try LoopState.fold(writer) }
-            #expect(decided == (try LoopState.fold(ledger)), "step \(step)")
+            // Decisions load the loop's state from its working set and the case history: it
+            // must equal the state folded from every event.
+            let (loaded, folded) = try ledger.loadedAndFolded()
+            #expect(loaded == folded, "step \(step)")
             if step % 2 == 0 {
-                try ledger.catchUp(ReadModels.all)
+                try ledger.catchUp(ReadModels.maintained)
             } else {
-                for projection in ReadModels.all { try ledger.catchUp(projection) }
+                for projection in ReadModels.maintained { try ledger.catchUp(projection) }
             }
         }
     }
@@ -84,10 +84,10 @@ import DemoStory
     @Test(arguments: 0..<24)
     func rebuildEqualsIncrementalEqualsMemory(seed: Int) throws {
         try playRandomHistory(seed: UInt64(seed))
-        let incremental = try ReadModels.all.map { try $0.tables.map { try ledger.rows(of: $0) } }
-        let memories = try ledger.projectInMemory(ReadModels.all)
-        #expect(try ledger.rebuild(ReadModels.all).allSatisfy(\.rebuilt))
-        for (index, projection) in ReadModels.all.enumerated() {
+        let incremental = try ReadModels.maintained.map { try $0.tables.map { try ledger.rows(of: $0) } }
+        let memories = try ledger.projectInMemory(ReadModels.maintained)
+        #expect(try ledger.rebuild(ReadModels.maintained).allSatisfy(\.rebuilt))
+        for (index, projection) in ReadModels.maintained.enumerated() {
             let rebuilt = try projection.tables.map { try ledger.rows(of: $0) }
             #expect(incremental[index] == rebuilt, "\(projection.name)")
             #expect(projection.tables.map { memories[index].rows($0.name) } == rebuilt, "\(projection.name)")
@@ -363,7 +363,7 @@ extension ProjectionTests {
         let guards = try ledger.rows(of: GuardsProjection.table)
         #expect(!guards.isEmpty)
         #expect(try ledger.rows(of: RatchetProjection.runs).count == state.runs.values.filter { $0.completed != nil }.count)
-        #expect(try ledger.write { writer in try LoopState.fold(writer) } == state)
+        #expect(try ledger.loadedState(like: state) == state)
 
         // A regression is recorded once, while its run is open; the same one again is refused.
         var query = EventQuery()

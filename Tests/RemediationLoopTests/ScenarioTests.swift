@@ -55,8 +55,9 @@ import DemoStory
         let position = try ledger.status().eventCount
         #expect(try NextQueue.items(ReadModelView(ledger: ledger, asOf: position), now: now) == live)
         snapshots.taken.append((position, try tables(ReadModelView(ledger: ledger))))
-        // Decisions fold the state from the case-history read model: the same state as from every event.
-        #expect(try ledger.write { writer in try LoopState.fold(writer) } == (try LoopState.fold(ledger)))
+        // Decisions load the state from the working set and the case history: the same state as from every event.
+        let (loaded, folded) = try ledger.loadedAndFolded()
+        #expect(loaded == folded)
         return live
     }
 
@@ -187,10 +188,10 @@ import DemoStory
                               ("brand.new::case", "fail")] {
             try steps.append(try ProposedEvent(stream: LoopStreams.run(suite: suite, run: "4"), type: EventType("CaseOutcomeRecorded"),
                                                json: Array(#"{"case":"\#(key)","attempt":1,"status":"\#(status)"}"#.utf8)))
-            let folded = try ledger.write { writer in try LoopState.fold(writer) }
-            #expect(folded == (try LoopState.fold(ledger)), "after \(key)")
+            let (loaded, folded) = try ledger.loadedAndFolded()
+            #expect(loaded == folded, "after \(key)")
         }
-        let state = try ledger.write { writer in try LoopState.fold(writer) }
+        let state = try ledger.loadedAndFolded().loaded
         let sections = try #require(state.cases[SuiteCase(suite: suite, key: "forecast.bulletins::caic-bulletin-sections")])
         #expect(sections.lastStatus == .pass && sections.lastRun == "3", "as of before run 4")
         #expect(state.cases[SuiteCase(suite: suite, key: "brand.new::case")] == nil, "no history before run 4")

@@ -1,0 +1,189 @@
+import Events
+import LedgerStore
+import Projections
+
+/// The loop's state for decisions inside a write transaction, read from the working set
+/// (``LoopWorkingSet``) and the case history (``CaseRow``): what is always at hand (the open
+/// runs with their outcomes, the suites, the totals), and each other entity when a decision
+/// first asks for it, with what it leads to (a failure's fixes, a fix's failures and its
+/// verification run, a case's open failure, guard, quarantine and last results).
+///
+/// So a command costs what it touches, not the ledger's length. What it reads equals what a
+/// fold of every event holds for the same entities (``LoopState/fold(_:through:)``), which
+/// the tests check for random histories.
+///
+/// ```swift
+/// let loader = try LoopStateLoader(writer)
+/// try loader.prepare(for: event, stream: stream)   // the entities the rules read
+/// try loader.state.check(event, stream: stream)
+/// loader.state.apply(event, stream: stream)
+/// ```
+public final class LoopStateLoader {
+    /// The state so far: what was loaded, and what the caller applied since.
+    public var state = LoopState()
+    private let writer: LedgerWriter
+    private let entities: LoopEntities
+    /// The regular run open in each suite: the case history already holds its outcomes.
+    private var openRegularRun: [String: String] = [:]
+    /// Every event was folded (two regular runs of one suite open at once): nothing to load.
+    private var isComplete = false
+    private var failures: Set<String> = []
+    private var fixes: Set<String> = []
+    private var runs: Set<String> = []
+    private var cases: Set<SuiteCase> = []
+    private var caseKeys: Set<String> = []
+    private var coveredSuites: Set<String> = []
+
+    /// Catches up the working set and the case history, and loads what is always at hand.
+    ///
+    /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a row or
+    ///   an event is damaged.
+    public init(_ writer: LedgerWriter) throws {
+        self.writer = writer
+        entities = LoopEntities { try writer.row(of: $0, key: $1) }
+        try writer.catchUp([CaseHistoryProjection.self, LoopWorkingSet.self])
+        try damaged("the loop's working set") {
+            try entities.loadTotals(into: &state)
+            for row in try writer.rows(LoopSuiteRow.self) { try entities.add(row, to: &state) }
+            for row in try writer.rows(LoopRunRow.self, matching: [("open", .integer(1))]) {
+                state.runs[row.stream] = try LoopWorkingSet.value(LoopState.Run.self, row.state)
+                runs.insert(row.stream)
+            }
+        }
+        let open = state.runs.values.filter { $0.started.verifies == nil }.map(\.started)
+        openRegularRun = Dictionary(open.map { ($0.suite, $0.runID) }) { first, _ in first }
+        guard openRegularRun.count == open.count else {
+            // Two runs of one suite open at once (only a hand-written history does that): the
+            // case history cannot say which came first, so fold every event instead.
+            state = try LoopState.fold { query, body in try writer.forEachEvent(query, body) }
+            isComplete = true
+            return
+        }
+        for stream in runs.sorted() { try foldOutcomes(of: stream) }
+    }
+
+    // MARK: - What decisions ask for
+
+    /// Loads what the loop's rules read to check `event`, and what applying it changes.
+    ///
+    /// - Throws: as ``init(_:)``.
+    public func prepare(for event: LoopEvent, stream: String) throws {
+        guard !isComplete else { return }
+        let keys = LoopKeys(applying: event, stream: stream)
+        for id in keys.failures { try failure(id) }
+        for id in keys.fixes { try fix(id) }
+        for name in keys.runs { try run(name) }
+        for id in keys.cases { try suiteCase(id) }
+        switch event {
+        case .evalRunStarted(let started):
+            if let fix = started.verifies { try self.fix(fix) }
+        case .evalRunCompleted:
+            // Every case the run ended: its open failure, and where that failure came from.
+            if let run = state.runs[stream], run.started.verifies == nil { try cases(run.started.suite, run.finalStatus.keys) }
+        case .regressionDetected(let regression):
+            try failure(regression.failure)
+            try suiteCase(SuiteCase(suite: regression.suite, key: regression.case))
+        case .fixVerified(let verified):
+            try coverage(verified.suite)
+            if let run = state.runs[try LoopStreams.run(suite: verified.suite, run: verified.runID).rawValue] {
+                try cases(verified.suite, run.finalStatus.keys)
+            }
+        case .gateDecided(let decided):
+            try gate(fix: decided.fix)
+        default:
+            break
+        }
+    }
+
+    /// Loads what the gate reads of a fix: its failures, verification and what it must cover.
+    public func gate(fix id: String) throws {
+        try fix(id)
+        guard let current = state.fixes[id] else { return }
+        if let suite = state.suite(of: current) { try coverage(suite) }
+        if let verification = current.verification { try coverage(verification.suite) }
+    }
+
+    /// Loads a failure, its fixes and their runs.
+    public func failure(_ id: String) throws {
+        guard !isComplete, failures.insert(id).inserted, state.failures[id] == nil else { return }
+        try damaged("failure \(id)") { try entities.loadFailure(id, into: &state) }
+        for fix in state.failures[id]?.fixes ?? [] { try self.fix(fix) }
+    }
+
+    /// Loads a fix, its failures and its verification run.
+    public func fix(_ id: String) throws {
+        guard !isComplete, fixes.insert(id).inserted, state.fixes[id] == nil else { return }
+        try damaged("fix \(id)") { try entities.loadFix(id, into: &state) }
+        guard let fix = state.fixes[id] else { return }
+        for failure in fix.proposal.failures { try self.failure(failure) }
+        if let verification = fix.verification { try run(try LoopStreams.run(suite: verification.suite, run: verification.runID).rawValue) }
+    }
+
+    /// Loads a run, with its outcomes when a decision reads them (a verification run, the
+    /// suite's last complete run).
+    public func run(_ stream: String) throws {
+        guard !isComplete, runs.insert(stream).inserted, state.runs[stream] == nil else { return }
+        try damaged("run \(stream)") { try entities.loadRun(stream, into: &state) }
+        guard let run = state.runs[stream] else { return }
+        if run.started.verifies != nil || state.lastCompleteRun[run.started.suite] == stream { try foldOutcomes(of: stream) }
+    }
+
+    /// Loads a case: its last results, open failure (and that failure), guard and quarantine.
+    public func suiteCase(_ id: SuiteCase) throws {
+        guard !isComplete, cases.insert(id).inserted else { return }
+        try damaged("case \(id)") { try entities.loadCase(id, into: &state) }
+        if let open = state.openFailureByCase[id] { try failure(open) }
+        guard let row = try writer.row(of: CaseRow.table, key: CaseRow.key(suite: id.suite, caseKey: id.key)).map(CaseRow.init(values:)),
+              row.lastResult != nil else { return }
+        // A regular run still open has changed the case's row already, but not the loop's
+        // cases (they change when it completes): read the case as of before it.
+        let inOpenRun = row.lastRun != nil && openRegularRun[row.suite] == row.lastRun
+        guard let status = inOpenRun ? row.previousResult : row.lastResult else { return }
+        let lastPassingRun = inOpenRun ? row.previousPassingRun : row.lastPassingRun
+        state.cases[id] = LoopState.CaseState(lastStatus: status, lastRun: inOpenRun ? row.previousRun : row.lastRun,
+                                              lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
+    }
+
+    /// Loads cases of a suite.
+    public func cases(_ suite: String, _ keys: some Sequence<String>) throws {
+        for key in keys { try suiteCase(SuiteCase(suite: suite, key: key)) }
+    }
+
+    /// Loads every case of this key with an open failure, in any suite.
+    public func casesNamed(_ key: String) throws {
+        guard !isComplete, caseKeys.insert(key).inserted else { return }
+        for row in try writer.rows(LoopOpenFailureRow.self, matching: [("case_key", .text(key))]) { try suiteCase(row.suiteCase) }
+    }
+
+    /// Loads what a verification of `suite` must cover (``LoopState/mustCover(suite:)``): every
+    /// guard of the suite and its last complete run.
+    public func coverage(_ suite: String) throws {
+        guard !isComplete, coveredSuites.insert(suite).inserted else { return }
+        try damaged("the guards of suite \(suite)") {
+            for row in try writer.rows(LoopGuardRow.self, matching: [("suite", .text(suite))]) where !cases.contains(row.suiteCase) {
+                state.guards[row.suiteCase] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)
+            }
+        }
+        if let last = state.lastCompleteRun[suite] { try run(last) }
+    }
+
+    // MARK: - Helpers
+
+    private func foldOutcomes(of stream: String) throws {
+        var outcomes = EventQuery()
+        outcomes.streams = [try StreamName(stream)]
+        outcomes.types = [LoopEventType.caseOutcomeRecorded.rawValue]
+        try LoopState.fold(outcomes, into: &state) { query, body in try writer.forEachEvent(query, body) }
+    }
+
+    /// Runs `body`, naming a row that does not decode as damage to repair with a rebuild.
+    private func damaged(_ what: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LoopError(.invalidState, "\(what) does not read back (\(error)); run `remedy projections rebuild loop`")
+        }
+    }
+}
