@@ -93,7 +93,7 @@ public struct CaseTimelineRow: ReadModelRow {
         columns: [.init("position", "INTEGER", "the ledger position of the attempt"), .init("suite", "TEXT", "the suite"),
                   .init("case_key", "TEXT", "the case (as it was named when it ran)"), .init("run_id", "TEXT", "the run"),
                   .init("attempt", "INTEGER", "the attempt within the run"), .init("result", "TEXT", "pass, fail, error or skip")],
-        keyColumns: 1, indexes: [["suite", "case_key", "position"]], appendOnly: true,
+        keyColumns: 1, indexes: [["suite", "case_key", "position"]], appendOnly: true, positionColumn: "position",
         documentation: """
             Each case's first result and every attempt whose result differs from the attempt before \\
             (skips are not results): between two rows of a case its result stayed the same. Indexed by case.

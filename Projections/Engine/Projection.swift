@@ -62,15 +62,20 @@ public struct ReadModelTable: Sendable, Equatable {
     /// Rows are only ever added, never read back or changed by the fold (a log, such as a
     /// timeline): the engine writes them straight through instead of caching them.
     public var appendOnly: Bool
+    /// For an append-only table: the column holding the position of the event that added the
+    /// row, so the rows as of a position are the rows up to it (what time travel reads back
+    /// beside a snapshot of the other tables).
+    public var positionColumn: String?
     public var documentation: String
 
     public init(name: String, columns: [Column], keyColumns: Int, indexes: [[String]] = [], appendOnly: Bool = false,
-                documentation: String) {
+                positionColumn: String? = nil, documentation: String) {
         self.name = name
         self.columns = columns
         self.keyColumns = keyColumns
         self.indexes = indexes
         self.appendOnly = appendOnly
+        self.positionColumn = positionColumn
         self.documentation = documentation
     }
 
@@ -189,6 +194,14 @@ public protocol Projection {
     ///
     /// - Throws: when the event's payload does not decode (a damaged event).
     static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite]
+
+    /// Whether the engine keeps snapshots of the tables for time travel (the read models do;
+    /// state only decisions read, as of now, need not).
+    static var keepsSnapshots: Bool { get }
+}
+
+extension Projection {
+    public static var keepsSnapshots: Bool { true }
 }
 
 /// Rows held in memory: for time travel, and the reference the tests compare tables with.

@@ -192,7 +192,7 @@ public struct SkillFixTimeRow: ReadModelRow {
             .init("detected_position", "INTEGER", "where it was detected"), .init("guarded_position", "INTEGER", "where its case became a guard"),
             .init("milliseconds", "INTEGER", "recorded time from detection to guard"),
         ],
-        keyColumns: 2, appendOnly: true, documentation: "Time to fix: from a failure's detection to its case becoming a guard.")
+        keyColumns: 2, appendOnly: true, positionColumn: "guarded_position", documentation: "Time to fix: from a failure's detection to its case becoming a guard.")
 
     public var skill: String
     public var failure: String
@@ -228,7 +228,7 @@ public struct SkillRunRow: ReadModelRow {
             .init("completed_at", "TEXT", "when it completed"),
             .init("ran", "INTEGER", "cases of the skill it ran"), .init("passed", "INTEGER", "of those, passed"),
         ],
-        keyColumns: 2, indexes: [["skill", "position"]], appendOnly: true,
+        keyColumns: 2, indexes: [["skill", "position"]], appendOnly: true, positionColumn: "position",
         documentation: "Per regular run and skill, cases run and passed: the skill's history over time.")
 
     public var position: Int

@@ -17,13 +17,17 @@ public struct LedgerConfiguration: Sendable, Equatable {
     /// Read-model rows a fold changes in memory before writing them out (in key order); twice
     /// as many are kept cached. Bounds a rebuild's memory whatever the ledger's size.
     public var readModelWriteBatch: Int
+    /// Read models are snapshotted each time their folds pass a multiple of this many events,
+    /// so time travel folds at most this many (see ``ReadModelSnapshot``); 0 keeps and uses none.
+    public var snapshotInterval: Int
 
     public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384,
-                readModelWriteBatch: Int = 32_768) {
+                readModelWriteBatch: Int = 32_768, snapshotInterval: Int = 250_000) {
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.cacheSizeKiB = cacheSizeKiB
         self.readModelWriteBatch = max(1, readModelWriteBatch)
+        self.snapshotInterval = max(0, snapshotInterval)
     }
 
     public static let `default` = LedgerConfiguration()

@@ -20,6 +20,8 @@ final class SQLTableRows: RowSink {
     /// One table's statements and cached rows (a class: its dictionary changes in place).
     private final class Table {
         let name: String
+        /// The table in the ledger: the name, with the suffix of a rebuild.
+        let storedName: String
         let columnCount: Int
         let keyColumns: Int
         let writeThrough: Bool
@@ -33,6 +35,7 @@ final class SQLTableRows: RowSink {
             let key = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
             let placeholders = Array(repeating: "?", count: schema.columns.count).joined(separator: ", ")
             name = schema.name
+            storedName = table
             columnCount = schema.columns.count
             keyColumns = schema.keyColumns
             writeThrough = schema.appendOnly
@@ -51,7 +54,10 @@ final class SQLTableRows: RowSink {
     private var cachedRows = 0
     private var dirtyRows = 0
 
+    private let connection: SQLiteConnection
+
     init(_ ledger: Ledger, _ projection: any Projection.Type, suffix: String) throws {
+        connection = ledger.connection
         dirtyRowLimit = ledger.configuration.readModelWriteBatch
         cachedRowLimit = 2 * ledger.configuration.readModelWriteBatch
         tables = try projection.tables.map { try Table($0, suffix: suffix, connection: ledger.connection) }
@@ -97,6 +103,17 @@ final class SQLTableRows: RowSink {
     }
 
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
+    /// Every row of a table as it stands, in key order (what a snapshot stores).
+    func allRows(_ schema: ReadModelTable) throws -> [[RowValue]] {
+        guard let table = table(schema.name) else { return [] }
+        try flush()
+        let keys = schema.columns.prefix(schema.keyColumns).map(\.name).joined(separator: ", ")
+        let statement = try connection.prepare("SELECT * FROM \(table.storedName) ORDER BY \(keys)")
+        var rows: [[RowValue]] = []
+        while try statement.step() { rows.append(Self.values(statement, count: table.columnCount)) }
+        return rows
+    }
+
     func flush() throws {
         for table in tables {
             let dirty = table.rows.filter(\.value.dirty)

@@ -57,9 +57,9 @@ final class ProofTests: XCTestCase {
         do {
             let ledger = try folder.openLedger()
             try fill(ledger, 1_000)
-            // As an older remedy left it: no identity, kept nodes, checkpoints or stream count (schema 3).
+            // As an older remedy left it: no identity, kept nodes, checkpoints, stream count or snapshots (schema 3).
             try ledger.connection.execute("""
-                DROP TABLE ledger_identity; DROP TABLE tree_nodes; DROP TABLE checkpoints;
+                DROP TABLE ledger_identity; DROP TABLE tree_nodes; DROP TABLE checkpoints; DROP TABLE projection_snapshots;
                 ALTER TABLE tree_state DROP COLUMN streams;
                 DELETE FROM schema_migrations WHERE version >= 4;
                 """)

@@ -23,9 +23,10 @@ import DemoStory
 
     init(folder: String) throws {
         self.folder = folder
-        // A tiny write batch: folds write out and empty their row cache many times per history.
+        // A tiny write batch: folds write out and empty their row cache many times per history;
+        // snapshots of the read models every 16 events, so time travel starts from them.
         ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing(),
-                                 configuration: LedgerConfiguration(readModelWriteBatch: 3))
+                                 configuration: LedgerConfiguration(readModelWriteBatch: 3, snapshotInterval: 16))
         steps = LoopSteps(ledger: ledger)
     }
 
@@ -103,6 +104,35 @@ import DemoStory
             return [guarded.suiteCase.suite, guarded.suiteCase.key, guarded.retired != nil ? "retired" : slipped ? "slipped" : "holding"]
         }
         #expect(rebuilt.map { [$0.suite, $0.caseKey, $0.state.rawValue] } == views)
+    }
+
+    /// Time travel from the nearest snapshot gives the tables a fold from the first event gives,
+    /// at every position; snapshots of an old version are dropped when the version changes.
+    @Test(arguments: 0..<6)
+    func snapshotsGiveWhatAFoldFromTheStartGives(seed: Int) throws {
+        try playRandomHistory(seed: UInt64(seed) + 100)
+        try ledger.catchUp(ReadModels.all)
+        let end = try ledger.status().eventCount
+        let snapshots = try #require(try ledger.scalar("SELECT count(*) FROM projection_snapshots"))
+        #expect(snapshots >= (end / 16) * ReadModels.all.count, "every read model has a snapshot every 16 events")
+        let fromTheStart = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readOnly,
+                                           configuration: LedgerConfiguration(snapshotInterval: 0))
+        for position in Array(stride(from: 1, through: end, by: 7)) + [16, 17, 32, end] {
+            let restored = try ledger.projectInMemory(ReadModels.all, through: position)
+            let folded = try fromTheStart.projectInMemory(ReadModels.all, through: position)
+            for (index, projection) in ReadModels.all.enumerated() {
+                #expect(projection.tables.map { restored[index].rows($0.name) } == projection.tables.map { folded[index].rows($0.name) },
+                        "\(projection.name) at \(position)")
+            }
+        }
+        // A damaged snapshot is named, not folded into an answer.
+        try ledger.execute("UPDATE projection_snapshots SET rows = x'0203' WHERE position = 16")
+        #expect(throws: LedgerError.self) { try ledger.projectInMemory(ReadModels.all, through: 20) }
+        try ledger.execute("UPDATE projection_snapshots SET version = version + 1 WHERE position = 16")
+        try ledger.rebuild(GuardsProjection.self)
+        #expect(try ledger.scalar("SELECT count(*) FROM projection_snapshots WHERE name = 'guards' AND version <> \(GuardsProjection.version)") == 0)
+        #expect(try ledger.scalar("SELECT version FROM projection_snapshots WHERE name = 'guards' AND position = 16") == GuardsProjection.version,
+                "taken again by the rebuild")
     }
 
     /// The random histories reach every guard state, so the comparison above means something.

@@ -175,23 +175,6 @@ struct LedgerBenchmark {
         }
         log("queries on the caught-up ledger")
         let guards = query(["guards", "--list"]), health = query(["health"]), next = query(["next"])
-        // A CI job recording a run: the decisions fold the loop's state at this size.
-        log("ingest into the large ledger")
-        let report = dir + "/report.xml"
-        guard let reportFile = fopen(report, "w") else { log("cannot write \(report)"); exit(1) }
-        var reports = JUnitReportGenerator()
-        reports.generate(cases: 1_000) { piece in
-            var piece = piece
-            piece.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, reportFile) }
-        }
-        fclose(reportFile)
-        var ingests: [Double] = []
-        for run in 0..<options.runs {
-            let measured = ChildProcess.measure([options.remedy, "ingest", report, "--suite", "bench", "--run", "\(run)", "--ledger", ledger])
-            check(measured, "remedy ingest")
-            ingests.append(measured.seconds)
-        }
-        unlink(report)
         // Catching up after one new run: the first query after the append folds its events
         // into every projection; the same query on a caught-up ledger is subtracted.
         var catchUps: [Double] = []
@@ -208,6 +191,48 @@ struct LedgerBenchmark {
             let first = ChildProcess.measure([options.remedy, "guards", "--list", "--ledger", ledger])
             check(first, "remedy guards --list")
             catchUps.append(first.seconds)
+        }
+        // A CI job recording a run and the loop's steps, after the generated history (whose
+        // failure ids would otherwise collide with the ones these detect).
+        log("ingest into the large ledger")
+        let report = dir + "/report.xml"
+        guard let reportFile = fopen(report, "w") else { log("cannot write \(report)"); exit(1) }
+        var reports = JUnitReportGenerator()
+        reports.generate(cases: 1_000) { piece in
+            var piece = piece
+            piece.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, reportFile) }
+        }
+        fclose(reportFile)
+        // The loop's working set is built once, by the first recording command after an
+        // upgrade (here, a ledger appended with `append --ndjson`, which leaves it to them).
+        let workingSet = ChildProcess.measure([options.remedy, "projections", "rebuild", "loop", "--ledger", ledger])
+        check(workingSet, "remedy projections rebuild loop")
+        var ingests: [Double] = []
+        let summary = dir + "/ingest.json"
+        for run in 0..<options.runs {
+            let measured = ChildProcess.measure([options.remedy, "ingest", report, "--suite", "bench", "--run", "\(run)", "--json", "--ledger", ledger],
+                                                stdout: run == 0 ? summary : "/dev/null")
+            check(measured, "remedy ingest")
+            ingests.append(measured.seconds)
+        }
+        unlink(report)
+        // The loop's steps on the failures the first ingest detected, one fix each.
+        let detected = failureIDs(in: summary)
+        unlink(summary)
+        var steps: [String: [Double]] = [:]
+        let stepNames = ["diagnose", "propose", "review", "gate", "merged"]
+        for (round, failure) in detected.prefix(max(options.runs, 5)).enumerated() {
+            let fix = "bench-fix-\(round)"
+            for (name, arguments) in zip(stepNames, [
+                ["diagnose", failure, "--lever", "code", "--target", "bench", "--by", "agent:bench"],
+                ["propose", failure, "--fix", fix, "--change", "bench", "--blast-radius", "low", "--by", "agent:bench"],
+                ["review", fix, "--approve", "--by", "dana"], ["gate", fix], ["merged", fix, "--commit", "abc\(round)"],
+            ]) {
+                let measured = ChildProcess.measure([options.remedy] + arguments + ["--ledger", ledger])
+                // The gate's exit code is its decision: 0 auto-merge, 10 review, 11 block.
+                check(measured, "remedy \(name)", exitCodes: name == "gate" ? [0, 10, 11] : [0])
+                steps[name, default: []].append(measured.seconds)
+            }
         }
         let catchUp = max(0, median(catchUps) - guards)
         log("time travel")
@@ -226,12 +251,35 @@ struct LedgerBenchmark {
         row("remedy next, caught up", fixed(next * 1000, 1) + " ms", "<= 50 ms", nil)
         row("catch-up after 1,000 new events", fixed(catchUp * 1000, 1) + " ms", "<= 50 ms", nil)
         row("  (first guards --list after them)", fixed(median(catchUps) * 1000, 1) + " ms", "", nil)
-        row("remedy ingest, a 1,000-case report", fixed(median(ingests) * 1000, 0) + " ms", "", nil)
+        row("remedy ingest, a 1,000-case report", fixed(median(ingests) * 1000, 0) + " ms", "<= 150 ms", nil)
+        for name in stepNames where steps[name] != nil {
+            row("remedy \(name)", fixed(median(steps[name]!) * 1000, 1) + " ms", "<= 30 ms", nil)
+        }
+        row("  (building the loop's working set, once)", fixed(workingSet.seconds * 1000, 0) + " ms", "", workingSet.peakRSSBytes)
         for (command, seconds, rss) in asOf {
             row("remedy \(command) --as-of \(middle)", fixed(seconds * 1000, 0) + " ms", "<= 2000 ms", rss)
         }
         removeLedger(ledger)
         unlink(history)
+    }
+
+    /// The failure ids (`failure-N`) an `ingest --json` summary names, in order, once each.
+    static func failureIDs(in path: String) -> [String] {
+        guard let file = fopen(path, "r") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        var ids: [String] = [], seen = Set<String>()
+        let text = String(decoding: bytes, as: UTF8.self)
+        for piece in text.split(separator: "\"") where piece.hasPrefix("failure-") && piece.dropFirst(8).allSatisfy(\.isNumber) {
+            if seen.insert(String(piece)).inserted { ids.append(String(piece)) }
+        }
+        return ids
     }
 
     /// The machine's CPU, as /proc/cpuinfo names it: figures differ between machines.
@@ -275,8 +323,9 @@ struct LedgerBenchmark {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    static func check(_ measurement: Measurement, _ what: String) {
-        if measurement.status != 0 {
+    /// Stops the benchmark unless the process exited normally with one of `exitCodes`.
+    static func check(_ measurement: Measurement, _ what: String, exitCodes: Set<Int32> = [0]) {
+        if measurement.status & 0x7f != 0 || !exitCodes.contains(measurement.status >> 8) {
             log("\(what) failed with status \(measurement.status)")
             exit(1)
         }

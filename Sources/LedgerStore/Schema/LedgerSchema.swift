@@ -158,6 +158,18 @@ enum LedgerSchema {
         ALTER TABLE tree_state ADD COLUMN streams INTEGER NOT NULL DEFAULT 0;
         UPDATE tree_state SET streams = (SELECT count(*) FROM events WHERE stream_version = 1) WHERE id = 1;
         """),
+        Migration(name: "read-model snapshots", sql: """
+        -- The read models' tables as they stood every N events (ReadModelSnapshot), so time
+        -- travel folds from the nearest one. Like the read models, derived from the events and
+        -- rebuilt with them.
+        CREATE TABLE projection_snapshots (
+            name     TEXT    NOT NULL,
+            version  INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            rows     BLOB    NOT NULL,
+            PRIMARY KEY (name, position)
+        ) STRICT;
+        """),
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -19,6 +19,8 @@ import Projections
 public enum LoopWorkingSet: Projection {
     public static let name = "loop"
     public static let version = 1
+    /// Decisions read it as of now only.
+    public static let keepsSnapshots = false
     public static let eventTypes = LoopEventType.allCases.filter { $0 != .caseOutcomeRecorded }.map(\.rawValue)
     public static let tables = [
         LoopFailureRow.table, LoopOpenFailureRow.table, LoopFixRow.table, LoopGuardRow.table, LoopRunRow.table,
