@@ -98,11 +98,16 @@ extension Ledger {
     /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot read).
     /// Each starts from the projection's latest snapshot at or before `position`
     /// (``ReadModelSnapshot``), so at most ``LedgerConfiguration/snapshotInterval`` events are folded.
-    public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil) throws -> [MemoryRows] {
+    ///
+    /// Without `logs`, the append-only tables (``ReadModelTable/appendOnly``) of a projection
+    /// restored from a snapshot hold only the rows added after it: for a caller that reads the
+    /// logs from the live tables (``logRows(of:in:matching:through:)``).
+    public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil,
+                                logs: Bool = true) throws -> [MemoryRows] {
         let memories = projections.map { MemoryRows($0) }
         var targets = zip(projections, memories).map { FoldTarget(projection: $0, after: 0, sink: $1) }
         for index in targets.indices {
-            targets[index].after = try restoreSnapshot(of: projections[index], through: position ?? Int.max, into: memories[index])
+            targets[index].after = try restoreSnapshot(of: projections[index], through: position ?? Int.max, into: memories[index], logs: logs)
         }
         try fold(&targets, through: position ?? Int.max, snapshots: false)
         return memories
@@ -110,10 +115,11 @@ extension Ledger {
 
     /// Loads the latest usable snapshot of `projection` at or before `position` into `memory`,
     /// with the append-only tables' rows up to it; returns its position (0 for none).
-    private func restoreSnapshot(of projection: any Projection.Type, through position: Int, into memory: MemoryRows) throws -> Int {
+    private func restoreSnapshot(of projection: any Projection.Type, through position: Int, into memory: MemoryRows,
+                                 logs readLogs: Bool) throws -> Int {
         try mapErrors("read") {
             guard configuration.snapshotInterval > 0, projection.keepsSnapshots, try hasTable("projection_snapshots") else { return 0 }
-            let logs = projection.tables.filter(\.appendOnly)
+            let logs = readLogs ? projection.tables.filter(\.appendOnly) : []
             var limit = position
             if !logs.isEmpty {
                 // The logs are read back from the live tables: only if they are this version's,
@@ -142,6 +148,40 @@ extension Ledger {
                 memory.apply(rows)
             }
             return at
+        }
+    }
+
+    /// The rows of an append-only table (a log) as of `position`, from the live table, or nil
+    /// when the live table cannot say: its projection is at another version, or behind.
+    ///
+    /// A log's rows never change once added, so the rows up to a position are the rows the
+    /// events up to it added; time travel reads them here instead of folding them.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func logRows(of table: ReadModelTable, in projection: any Projection.Type,
+                        matching filter: [(column: String, value: RowValue)] = [], through position: Int) throws -> [[RowValue]]? {
+        try mapErrors("read") {
+            guard table.appendOnly, let column = table.positionColumn, try liveLogsReach(projection, through: position) else { return nil }
+            let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
+            let known = filter.filter { table.column($0.column) != nil }
+            let conditions = known.map { "\($0.column) = ?" } + ["\(column) <= ?"]
+            let statement = try connection.prepare("SELECT * FROM \(table.name) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(keys)")
+            try statement.bind(known.map { SQLTableRows.sqlValue($0.value) } + [.int(position)])
+            var rows: [[RowValue]] = []
+            while try statement.step() { rows.append(SQLTableRows.values(statement, count: table.columns.count)) }
+            return rows
+        }
+    }
+
+    /// Whether the live append-only tables of `projection` hold its rows as of `position`: they
+    /// are this version's, caught up at least that far, and say where each row came from.
+    ///
+    /// - Throws: ``LedgerError``.
+    public func liveLogsReach(_ projection: any Projection.Type, through position: Int) throws -> Bool {
+        try mapErrors("read") {
+            guard projection.tables.filter(\.appendOnly).allSatisfy({ $0.positionColumn != nil }), try hasTable("projection_checkpoints"),
+                  let live = try checkpoint(projection.name) else { return false }
+            return live.version == projection.version && live.position >= position
         }
     }
 

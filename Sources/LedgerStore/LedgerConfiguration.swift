@@ -22,7 +22,7 @@ public struct LedgerConfiguration: Sendable, Equatable {
     public var snapshotInterval: Int
 
     public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384,
-                readModelWriteBatch: Int = 32_768, snapshotInterval: Int = 250_000) {
+                readModelWriteBatch: Int = 32_768, snapshotInterval: Int = 100_000) {
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.cacheSizeKiB = cacheSizeKiB

@@ -126,8 +126,13 @@ public final class ReadModelView {
         guard let projection = ReadModels.all.first(where: { $0.tables.contains { $0.name == table.name } }) else {
             throw LoopError(.invalidArgument, "no read model owns a table named \(table.name)")
         }
+        // A log as of a point is its live rows up to there, when the live table reaches it.
+        let logsAreLive = try asOf.map { try ledger.liveLogsReach(projection, through: $0) } ?? false
+        if logsAreLive, table.appendOnly, let asOf, let rows = try ledger.logRows(of: table, in: projection, matching: filter, through: asOf) {
+            return rows
+        }
         if memory[projection.name] == nil {
-            memory[projection.name] = try ledger.projectInMemory(projection, through: asOf)
+            memory[projection.name] = try ledger.projectInMemory([projection], through: asOf, logs: !logsAreLive)[0]
         }
         return memory[projection.name]!.rows(table, matching: filter)
     }
