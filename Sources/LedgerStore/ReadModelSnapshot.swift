@@ -12,8 +12,10 @@ import Projections
 /// live table by ``ReadModelTable/positionColumn``.
 ///
 /// The encoding is private to this file: per stored table, the row count, then each value as a
-/// tag (NULL, integer, new text, text seen before by index) and its bytes. Texts repeat a lot
-/// (suites, skills, runs, statuses), so each is written once per snapshot.
+/// tag (NULL, integer, text, the same text as the row before in that column) and its bytes.
+/// Rows come in key order, so texts repeat down a column (suites, skills, runs, statuses);
+/// comparing with the row above costs no hashing, which a snapshot taken every 100,000
+/// events of a rebuild would otherwise pay for every value.
 struct ReadModelSnapshot {
     /// The tables stored, in the projection's order (without the append-only ones).
     static func storedTables(of projection: any Projection.Type) -> [ReadModelTable] {
@@ -24,7 +26,17 @@ struct ReadModelSnapshot {
         var writer = Writer()
         for rows in tables {
             writer.varint(UInt64(rows.count))
-            for row in rows { for value in row { writer.value(value) } }
+            var above: [RowValue] = []
+            for row in rows {
+                for (column, value) in row.enumerated() {
+                    if column < above.count, case .text(let text) = value, case .text(let previous) = above[column], text == previous {
+                        writer.bytes.append(Tag.sameAsAbove.rawValue)
+                    } else {
+                        writer.value(value)
+                    }
+                }
+                above = row
+            }
         }
         return writer.bytes
     }
@@ -43,7 +55,15 @@ struct ReadModelSnapshot {
             for _ in 0..<count {
                 var row: [RowValue] = []
                 row.reserveCapacity(table.columns.count)
-                for _ in table.columns { row.append(try reader.value()) }
+                for column in table.columns.indices {
+                    let value = try reader.value()
+                    if case .sameAsAbove = value {
+                        guard let above = rows.last, case .text = above[column] else { throw reader.damaged() }
+                        row.append(above[column])
+                    } else if case .value(let value) = value {
+                        row.append(value)
+                    }
+                }
                 rows.append(row)
             }
             tables.append(rows)
@@ -53,12 +73,17 @@ struct ReadModelSnapshot {
     }
 
     private enum Tag: UInt8 {
-        case null = 0, integer = 1, text = 2, repeatedText = 3
+        case null = 0, integer = 1, text = 2, sameAsAbove = 3
+    }
+
+    /// A value read: a value, or the same text as the row above.
+    private enum Read {
+        case value(RowValue)
+        case sameAsAbove
     }
 
     private struct Writer {
         var bytes: [UInt8] = []
-        var texts: [String: UInt64] = [:]
 
         mutating func varint(_ value: UInt64) {
             var value = value
@@ -77,16 +102,10 @@ struct ReadModelSnapshot {
                 bytes.append(Tag.integer.rawValue)
                 varint(UInt64(bitPattern: Int64((number << 1) ^ (number >> 63))))
             case .text(let text):
-                if let index = texts[text] {
-                    bytes.append(Tag.repeatedText.rawValue)
-                    varint(index)
-                } else {
-                    texts[text] = UInt64(texts.count)
-                    bytes.append(Tag.text.rawValue)
-                    let utf8 = text.utf8
-                    varint(UInt64(utf8.count))
-                    bytes.append(contentsOf: utf8)
-                }
+                bytes.append(Tag.text.rawValue)
+                let utf8 = text.utf8
+                varint(UInt64(utf8.count))
+                bytes.append(contentsOf: utf8)
             }
         }
     }
@@ -94,7 +113,6 @@ struct ReadModelSnapshot {
     private struct Reader {
         let bytes: [UInt8]
         var offset = 0
-        var texts: [String] = []
 
         func damaged() -> LedgerError {
             LedgerError(.corrupt, "a read-model snapshot is damaged at byte \(offset); run `remedy projections rebuild`")
@@ -118,24 +136,21 @@ struct ReadModelSnapshot {
             }
         }
 
-        mutating func value() throws -> RowValue {
+        mutating func value() throws -> Read {
             switch Tag(rawValue: try byte()) {
             case .null:
-                return .null
+                return .value(.null)
             case .integer:
                 let zigzag = try varint()
-                return .integer(Int(Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)))
+                return .value(.integer(Int(Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))))
             case .text:
                 let count = Int(clamping: try varint())
                 guard count <= bytes.count - offset else { throw damaged() }
                 let text = String(decoding: bytes[offset..<offset + count], as: UTF8.self)
                 offset += count
-                texts.append(text)
-                return .text(text)
-            case .repeatedText:
-                let index = try varint()
-                guard index < UInt64(texts.count) else { throw damaged() }
-                return .text(texts[Int(index)])
+                return .value(.text(text))
+            case .sameAsAbove:
+                return .sameAsAbove
             case nil:
                 throw damaged()
             }

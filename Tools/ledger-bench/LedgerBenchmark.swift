@@ -64,10 +64,16 @@ struct LedgerBenchmark {
             floorTimes.append(floor.seconds)
         }
 
-        // 2-4. The bulk figures, each on a fresh ledger per run.
-        var appendRuns: [Measurement] = [], readRuns: [Measurement] = [], verifyRuns: [Measurement] = []
+        // 2-4. The bulk figures, each on a fresh ledger per run, each beside the sqlite3 shell
+        // inserting the same batch into an event-shaped table (the reference).
+        var appendRuns: [Measurement] = [], readRuns: [Measurement] = [], verifyRuns: [Measurement] = [], shellRuns: [Measurement] = []
         let bulk = dir + "/bulk.db"
         for run in 1...options.runs {
+            removeLedger(floorDB)
+            log("run \(run)/\(options.runs): sqlite3 shell bulk insert (reference)")
+            let shell = shellBulkInsert(batch, into: floorDB, options)
+            check(shell, "sqlite3 bulk insert")
+            shellRuns.append(shell)
             removeLedger(bulk)
             log("run \(run)/\(options.runs): append --ndjson")
             let append = ChildProcess.measure([options.remedy, "append", "--init", "--ledger", bulk, "--ndjson", batch])
@@ -89,8 +95,10 @@ struct LedgerBenchmark {
         print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
         row("remedy append, one process to durable commit", fixed(median(appendTimes) * 1000, 2) + " ms", "<= 6 ms", nil)
         row("sqlite3 appending one row (the floor)", fixed(median(floorTimes) * 1000, 2) + " ms", "", nil)
-        row("  remedy append / sqlite3", fixed(median(appendTimes) / median(floorTimes), 2) + "x", "<= 2.5x", nil)
+        row("  remedy append / sqlite3", fixed(median(appendTimes) / median(floorTimes), 2) + "x", "<= 1.5x", nil)
         row("remedy append --ndjson", rate(n, appendRuns), ">= 100000/s", peak(appendRuns))
+        row("sqlite3 shell, the same batch (reference)", rate(n, shellRuns), "", peak(shellRuns))
+        row("  remedy append --ndjson / sqlite3 shell", fixed(median(shellRuns.map(\.seconds)) / median(appendRuns.map(\.seconds)), 2) + "x", ">= 2x", nil)
         row("remedy events > /dev/null", rate(n, readRuns), ">= 500000/s", peak(readRuns))
         row("remedy verify", rate(n, verifyRuns), ">= 500000/s", peak(verifyRuns))
         removeLedger(bulk)
@@ -156,6 +164,9 @@ struct LedgerBenchmark {
         removeLedger(ledger)
         log("appending \(options.events) generated events")
         check(ChildProcess.measure([options.remedy, "append", "--init", "--ledger", ledger, "--ndjson", history]), "remedy append")
+        log("the sqlite3 shell's references")
+        let references = (0..<options.runs).map { _ in shellReferences(ledger, options) }
+        let insertReference = median(references.map(\.insert.seconds)), readReference = median(references.map(\.read.seconds))
         var rebuilds: [Measurement] = []
         for run in 1...options.runs {
             log("run \(run)/\(options.runs): projections rebuild")
@@ -244,9 +255,14 @@ struct LedgerBenchmark {
             check(measured, "remedy \(command[0]) --as-of")
             asOf.append((command.joined(separator: " "), measured.seconds, measured.peakRSSBytes))
         }
+        print(cpuModel())
         print("remedy read models: \(written) generated events, six projections; rebuild median of \(options.runs) runs")
         print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
+        let events = Double(written)
+        row("sqlite3: INSERT … SELECT of the events (ref)", String(Int((events / insertReference).rounded())) + "/s", "", nil)
+        row("sqlite3: every event read in order (ref)", String(Int((events / readReference).rounded())) + "/s", "", nil)
         row("projections rebuild (all)", rate(Double(options.events), rebuilds), ">= 250000/s", peak(rebuilds))
+        row("  rebuild / sqlite3 INSERT … SELECT", fixed(insertReference / median(rebuilds.map(\.seconds)), 2) + "x", "", nil)
         row("remedy guards --list, caught up", fixed(guards * 1000, 1) + " ms", "<= 50 ms", nil)
         row("remedy health, caught up", fixed(health * 1000, 1) + " ms", "<= 50 ms", nil)
         row("remedy next, caught up", fixed(next * 1000, 1) + " ms", "<= 50 ms", nil)
@@ -266,6 +282,52 @@ struct LedgerBenchmark {
             removeLedger(ledger)
         }
         unlink(history)
+    }
+
+    /// The sqlite3 shell's bulk insert of an NDJSON batch, the reference for `append --ndjson`:
+    /// the lines imported, then inserted in one transaction into an event-shaped table (the
+    /// id, stream, stream version and type read from each line's JSON, both unique keys
+    /// checked), WAL, synchronous FULL.
+    static func shellBulkInsert(_ batch: String, into database: String, _ options: Options) -> Measurement {
+        let script = """
+            PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+            CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, stream TEXT NOT NULL, stream_version INTEGER NOT NULL,
+                                 type TEXT NOT NULL, body BLOB NOT NULL, UNIQUE (stream, stream_version));
+            CREATE TEMP TABLE lines (line TEXT);
+            .mode ascii
+            .separator "\\037" "\\n"
+            .import '\(batch)' lines
+            BEGIN;
+            INSERT INTO events (event_id, stream, stream_version, type, body)
+              SELECT coalesce(json_extract(line, '$.id'), hex(randomblob(16))), json_extract(line, '$.stream'),
+                     row_number() OVER (PARTITION BY json_extract(line, '$.stream') ORDER BY rowid), json_extract(line, '$.type'), line
+              FROM lines ORDER BY rowid;
+            COMMIT;
+            """
+        let path = database + ".sql"
+        guard let file = fopen(path, "w") else { log("cannot write \(path)"); exit(1) }
+        fputs(script, file)
+        fclose(file)
+        defer { unlink(path) }
+        return ChildProcess.measure([options.sqlite3, database], stdin: path)
+    }
+
+    /// The sqlite3 shell's references over a ledger's events, same run: a bulk `INSERT …
+    /// SELECT` of them into an event-shaped table, and a full read of them in order.
+    static func shellReferences(_ ledger: String, _ options: Options) -> (insert: Measurement, read: Measurement) {
+        let reference = options.directory + "/reference.db"
+        removeLedger(reference)
+        defer { removeLedger(reference) }
+        let insert = ChildProcess.measure([options.sqlite3, reference, """
+            PRAGMA journal_mode=WAL; ATTACH '\(ledger)' AS l;
+            CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, stream TEXT, stream_version INTEGER, type TEXT,
+                                 recorded_at TEXT, body BLOB, UNIQUE (stream, stream_version));
+            INSERT INTO events SELECT position, event_id, stream, stream_version, type, recorded_at, body FROM l.events;
+            """])
+        check(insert, "sqlite3 INSERT … SELECT")
+        let read = ChildProcess.measure([options.sqlite3, reference, "SELECT count(*), sum(length(body)) FROM (SELECT body FROM events ORDER BY position);"])
+        check(read, "sqlite3 ordered read")
+        return (insert, read)
     }
 
     /// The failure ids (`failure-N`) an `ingest --json` summary names, in order, once each.
