@@ -121,28 +121,9 @@ final class ReadmeTourTests: XCTestCase {
 
     @discardableResult
     private func expect(_ command: String, exitCodes: Set<Int32>, because what: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "REMEDY_LEDGER")
-        env.merge(environment) { $1 }
-        process.environment = env
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errData = LockedData()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errData.append(stderr.fileHandleForReading.readDataToEndOfFile()) }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        XCTAssertTrue(exitCodes.contains(process.terminationStatus),
-                      "\(what): exit \(process.terminationStatus): \(String(decoding: errData.value, as: UTF8.self))")
-        return String(decoding: out, as: UTF8.self)
+        let output = try Remedy.run(["-c", command], environment: environment, directory: folder, executable: "/bin/bash")
+        XCTAssertTrue(exitCodes.contains(output.status), "\(what): exit \(output.status): \(output.stderr)")
+        return output.stdout
     }
 
     // MARK: - The files the tour names

@@ -30,9 +30,25 @@ public final class LoopStateLoader {
     private var failures: Set<String> = []
     private var fixes: Set<String> = []
     private var runs: Set<String> = []
-    private var cases: Set<SuiteCase> = []
     private var caseKeys: Set<String> = []
     private var coveredSuites: Set<String> = []
+    /// What is loaded of each case, by part (a case, or a whole suite at once): once loaded,
+    /// a part is the caller's to change, never read again.
+    private var openFailures = LoadedParts(), guards = LoadedParts(), quarantines = LoadedParts(), histories = LoadedParts()
+
+    /// The cases (or suites) whose rows of one part are loaded.
+    private struct LoadedParts {
+        var cases: Set<SuiteCase> = []
+        var suites: Set<String> = []
+
+        /// Marks a case loaded; false if it (or its suite) was.
+        mutating func insert(_ id: SuiteCase) -> Bool {
+            !suites.contains(id.suite) && cases.insert(id).inserted
+        }
+    }
+
+    /// Past this many cases of one suite, a part is read for the whole suite in one query.
+    private static let suiteReadThreshold = 64
 
     /// Catches up the working set and the case history, and loads what is always at hand.
     ///
@@ -78,8 +94,9 @@ public final class LoopStateLoader {
         case .evalRunStarted(let started):
             if let fix = started.verifies { try self.fix(fix) }
         case .evalRunCompleted:
-            // Every case the run ended: its open failure, and where that failure came from.
-            if let run = state.runs[stream], run.started.verifies == nil { try cases(run.started.suite, run.finalStatus.keys) }
+            // Every open failure of the suite (each case the run ended passes or fails), and
+            // where each came from.
+            if let run = state.runs[stream], run.started.verifies == nil { try openFailures(ofSuite: run.started.suite) }
         case .regressionDetected(let regression):
             try failure(regression.failure)
             try suiteCase(SuiteCase(suite: regression.suite, key: regression.case))
@@ -130,23 +147,76 @@ public final class LoopStateLoader {
 
     /// Loads a case: its last results, open failure (and that failure), guard and quarantine.
     public func suiteCase(_ id: SuiteCase) throws {
-        guard !isComplete, cases.insert(id).inserted else { return }
-        try damaged("case \(id)") { try entities.loadCase(id, into: &state) }
+        guard !isComplete else { return }
+        try damaged("case \(id)") {
+            if openFailures.insert(id), let row = try writer.row(of: LoopOpenFailureRow.table, key: LoopOpenFailureRow.key(id)) {
+                state.openFailureByCase[id] = LoopOpenFailureRow(values: row).failure
+            }
+            if guards.insert(id), let row = try writer.row(of: LoopGuardRow.table, key: LoopGuardRow.key(id)) {
+                state.guards[id] = try LoopWorkingSet.value(LoopState.Guard.self, LoopGuardRow(values: row).state)
+            }
+            if quarantines.insert(id), let row = try writer.row(of: LoopQuarantineRow.table, key: LoopQuarantineRow.key(id)) {
+                state.quarantines[id] = try LoopWorkingSet.value(QuarantineStarted.self, LoopQuarantineRow(values: row).state)
+            }
+            if histories.insert(id), let row = try writer.row(of: CaseRow.table, key: CaseRow.key(suite: id.suite, caseKey: id.key)) {
+                add(CaseRow(values: row))
+            }
+        }
         if let open = state.openFailureByCase[id] { try failure(open) }
-        guard let row = try writer.row(of: CaseRow.table, key: CaseRow.key(suite: id.suite, caseKey: id.key)).map(CaseRow.init(values:)),
-              row.lastResult != nil else { return }
+    }
+
+    /// Loads cases of a suite: one by one, or, for many, each part for the whole suite.
+    public func cases(_ suite: String, _ keys: some Collection<String>) throws {
+        guard !isComplete else { return }
+        guard keys.count > Self.suiteReadThreshold else {
+            for key in keys { try suiteCase(SuiteCase(suite: suite, key: key)) }
+            return
+        }
+        try openFailures(ofSuite: suite)
+        try damaged("the cases of suite \(suite)") {
+            let bySuite: [(column: String, value: RowValue)] = [("suite", .text(suite))]
+            if guards.suites.insert(suite).inserted {
+                for row in try writer.rows(LoopGuardRow.self, matching: bySuite) where !guards.cases.contains(row.suiteCase) {
+                    state.guards[row.suiteCase] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)
+                }
+            }
+            if quarantines.suites.insert(suite).inserted {
+                for row in try writer.rows(LoopQuarantineRow.self, matching: bySuite) where !quarantines.cases.contains(row.suiteCase) {
+                    state.quarantines[row.suiteCase] = try LoopWorkingSet.value(QuarantineStarted.self, row.state)
+                }
+            }
+            if histories.suites.insert(suite).inserted {
+                for row in try writer.rows(CaseRow.self, matching: bySuite)
+                where !histories.cases.contains(SuiteCase(suite: row.suite, key: row.caseKey)) {
+                    add(row)
+                }
+            }
+        }
+    }
+
+    /// Loads every open failure of a suite (the loop's working set), and those failures.
+    public func openFailures(ofSuite suite: String) throws {
+        guard !isComplete, openFailures.suites.insert(suite).inserted else { return }
+        var found: [String] = []
+        try damaged("the open failures of suite \(suite)") {
+            for row in try writer.rows(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) where !openFailures.cases.contains(row.suiteCase) {
+                state.openFailureByCase[row.suiteCase] = row.failure
+                found.append(row.failure)
+            }
+        }
+        for failure in found { try self.failure(failure) }
+    }
+
+    /// A case's last results from its history row.
+    private func add(_ row: CaseRow) {
+        guard row.lastResult != nil else { return }
         // A regular run still open has changed the case's row already, but not the loop's
         // cases (they change when it completes): read the case as of before it.
         let inOpenRun = row.lastRun != nil && openRegularRun[row.suite] == row.lastRun
         guard let status = inOpenRun ? row.previousResult : row.lastResult else { return }
         let lastPassingRun = inOpenRun ? row.previousPassingRun : row.lastPassingRun
-        state.cases[id] = LoopState.CaseState(lastStatus: status, lastRun: inOpenRun ? row.previousRun : row.lastRun,
-                                              lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
-    }
-
-    /// Loads cases of a suite.
-    public func cases(_ suite: String, _ keys: some Sequence<String>) throws {
-        for key in keys { try suiteCase(SuiteCase(suite: suite, key: key)) }
+        state.cases[SuiteCase(suite: row.suite, key: row.caseKey)] = LoopState.CaseState(
+            lastStatus: status, lastRun: inOpenRun ? row.previousRun : row.lastRun, lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
     }
 
     /// Loads every case of this key with an open failure, in any suite.
@@ -160,7 +230,8 @@ public final class LoopStateLoader {
     public func coverage(_ suite: String) throws {
         guard !isComplete, coveredSuites.insert(suite).inserted else { return }
         try damaged("the guards of suite \(suite)") {
-            for row in try writer.rows(LoopGuardRow.self, matching: [("suite", .text(suite))]) where !cases.contains(row.suiteCase) {
+            guard guards.suites.insert(suite).inserted else { return }
+            for row in try writer.rows(LoopGuardRow.self, matching: [("suite", .text(suite))]) where !guards.cases.contains(row.suiteCase) {
                 state.guards[row.suiteCase] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)
             }
         }
