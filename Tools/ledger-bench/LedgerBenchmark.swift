@@ -128,11 +128,12 @@ struct LedgerBenchmark {
         for run in 1...options.runs {
             removeLedger(ledger)
             log("run \(run)/\(options.runs): ingest")
-            let measurement = ChildProcess.measure([options.remedy, "ingest", report, "--suite", "bench", "--run", "1", "--ledger", ledger])
+            let measurement = ChildProcess.measure([options.remedy, "ingest", "--init", report, "--suite", "bench", "--run", "1", "--ledger", ledger])
             check(measurement, "remedy ingest")
             runs.append(measurement)
         }
         let seconds = median(runs.map(\.seconds))
+        print(cpuModel())
         print("remedy ingest benchmark: a generated JUnit report of \(fixed(Double(bytes) / 1e6, 1)) MB, \(options.cases) cases; median of \(options.runs) runs")
         print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
         row("remedy ingest, MB/s", fixed(Double(bytes) / 1e6 / seconds, 1) + " MB/s", ">= 50 MB/s", peak(runs))
