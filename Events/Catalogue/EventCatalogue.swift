@@ -75,6 +75,7 @@ public struct EvalRunStarted: Codable, Sendable, Equatable {
     /// The fix this run verifies, when it is a verification run.
     public var verifies: String?
 
+    /// A report file the run was read from, by name and SHA-256 (what makes a re-ingest idempotent).
     public struct ReportFile: Codable, Sendable, Equatable {
         public var file: String
         public var sha256: String

@@ -14,18 +14,21 @@ public struct BundleManifest: Codable, Equatable, Sendable {
     public static let formatName = "remedy-audit-bundle"
     public static let currentVersion = 1
 
+    /// The events the bundle holds, by position.
     public struct Range: Codable, Equatable, Sendable {
         /// The first and last position of the events in the bundle.
         public var from: Int
         public var to: Int
     }
 
+    /// The tree head the bundle's checkpoint signs.
     public struct Tree: Codable, Equatable, Sendable {
         /// The signed checkpoint's tree size and root (hex).
         public var size: Int
         public var root: String
     }
 
+    /// How many events the bundle holds, in all and per type.
     public struct EventCounts: Codable, Equatable, Sendable {
         public var count: Int
         public var byType: [String: Int]
@@ -33,6 +36,7 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         enum CodingKeys: String, CodingKey { case count, byType = "by_type" }
     }
 
+    /// A file of the bundle, with its size and SHA-256.
     public struct Member: Codable, Equatable, Sendable {
         public var name: String
         public var size: Int
@@ -40,12 +44,14 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         public var sha256: String
     }
 
+    /// A read model exported with the bundle: its name, version and tables.
     public struct ProjectionInfo: Codable, Equatable, Sendable {
         public var name: String
         public var version: Int
         public var tables: [String]
     }
 
+    /// The read models exported, and the position they reflect.
     public struct ReadModels: Codable, Equatable, Sendable {
         /// The position the snapshot reflects: the range's end.
         public var position: Int

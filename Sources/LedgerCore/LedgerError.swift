@@ -12,6 +12,7 @@ import SystemIO
 /// catch let error as LedgerError where error.code == .wrongExpectedVersion { retry() }
 /// ```
 public struct LedgerError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, as a stable word scripts can match (each maps to an exit code).
     public enum Code: String, Sendable, Equatable {
         /// An event or batch line the ledger cannot accept (malformed, invalid, too large, empty batch).
         case invalidEvent

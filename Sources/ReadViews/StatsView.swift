@@ -4,6 +4,7 @@ import RemediationLoop
 
 /// `remedy stats --by suite|skill`: runs, cases run and passed, per suite or skill and period.
 public struct PeriodStats: Sendable, Equatable {
+    /// The length of the periods runs are grouped into (`--period`).
     public enum Period: String, Sendable, CaseIterable {
         case day, week, month, all
 

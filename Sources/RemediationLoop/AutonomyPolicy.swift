@@ -25,12 +25,14 @@ import Events
 /// `reversible`, `high_stakes`, `verified_clean`, `passed_before` (booleans). `high_stakes`
 /// lists target globs that are high-stakes.
 public struct AutonomyPolicy: Sendable, Equatable {
+    /// One rule: its name, the conditions that must all hold, and what it decides.
     public struct Rule: Sendable, Equatable, Codable {
         public var name: String
         public var when: Conditions
         public var decide: GateDecision
     }
 
+    /// A rule's conditions on a fix's facts; a condition left out always holds.
     public struct Conditions: Sendable, Equatable, Codable {
         public var kind: [FailureKind]?
         public var lever: [Lever]?

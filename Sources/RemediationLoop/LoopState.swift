@@ -23,8 +23,10 @@ public struct SuiteCase: Hashable, Sendable, Comparable, Codable, CustomStringCo
 ///
 /// A pure fold over the loop's events in ledger order (``apply(type:data:stream:)``): the same
 /// events always give the same state, which is what makes detection and gate decisions
-/// reproducible. Commands fold it inside their write transaction, decide, and append.
+/// reproducible. Commands load what they touch of it inside their write transaction
+/// (``LoopStateLoader``, from the working set ``LoopWorkingSet``), decide, and append.
 public struct LoopState: Sendable, Equatable {
+    /// What the loop knows of a case: its last result, and whether and where it last passed.
     public struct CaseState: Sendable, Equatable {
         /// The final status in the last regular run that ran the case (skips leave it alone).
         public var lastStatus: CaseStatus?
@@ -33,6 +35,7 @@ public struct LoopState: Sendable, Equatable {
         public var everPassed = false
     }
 
+    /// A failure from its detection on: its diagnoses, the fixes proposed for it, its resolution.
     public struct Failure: Sendable, Equatable, Codable {
         public var id: String
         public var detected: FailureDetected
@@ -42,6 +45,7 @@ public struct LoopState: Sendable, Equatable {
         public var isOpen: Bool { resolved == nil }
     }
 
+    /// A proposed fix through verification, the gate, reviews, merge and revert.
     public struct Fix: Sendable, Equatable, Codable {
         public var id: String
         public var proposal: FixProposed
@@ -55,6 +59,7 @@ public struct LoopState: Sendable, Equatable {
         public var isInForce: Bool { merged != nil && reverted == nil }
     }
 
+    /// A regression guard: the case, the failure and fix that made it one, and its retirement.
     public struct Guard: Sendable, Equatable, Codable {
         public var suiteCase: SuiteCase
         public var failure: String
@@ -65,6 +70,8 @@ public struct LoopState: Sendable, Equatable {
         public var isActive: Bool { retired == nil }
     }
 
+    /// A run: its start and completion, each case's final status, and while it is open what its
+    /// completion must agree with.
     public struct Run: Sendable, Equatable, Codable {
         public var started: EvalRunStarted
         public var completed: EvalRunCompleted?

@@ -17,6 +17,7 @@ import Darwin
 /// alerts.*                        danger-rating
 /// ```
 public struct SkillMap: Sendable, Equatable {
+    /// One `glob  skill` line of the map.
     public struct Rule: Sendable, Equatable {
         public var pattern: String
         public var skill: String

@@ -13,6 +13,7 @@ import Darwin
 /// catch let error as SystemIOError where error.kind == .diskFull { print(error.message) }
 /// ```
 public struct SystemIOError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Which operation failed: what the message names and callers map to their own errors.
     public enum Kind: Sendable, Equatable {
         /// A file (or standard input) could not be opened or read.
         case unreadable
