@@ -94,14 +94,15 @@ extension Ledger {
     /// Folds projections in memory, in one pass over the events up to `position` (all of them
     /// for nil): time travel, without touching the live tables, and what read-only ledgers
     /// answer from.
-    ///
-    /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot read).
     /// Each starts from the projection's latest snapshot at or before `position`
     /// (``ReadModelSnapshot``), so at most ``LedgerConfiguration/snapshotInterval`` events are folded.
     ///
     /// Without `logs`, the append-only tables (``ReadModelTable/appendOnly``) of a projection
     /// restored from a snapshot hold only the rows added after it: for a caller that reads the
     /// logs from the live tables (``logRows(of:in:matching:through:)``).
+    ///
+    /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot
+    ///   read, or a damaged snapshot).
     public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil,
                                 logs: Bool = true) throws -> [MemoryRows] {
         let memories = projections.map { MemoryRows($0) }
