@@ -176,6 +176,29 @@ import DemoStory
         }
     }
 
+    /// Two regular runs of one suite open at once (a hand-written history): the case history
+    /// cannot say which came first, so the loop folds every event instead, and still decides
+    /// as the fold does.
+    @Test func twoOpenRunsOfOneSuiteFallBackToTheFullFold() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        let suite = AvalancheStory.suite
+        for run in ["4", "5"] {
+            try steps.append(try ProposedEvent(stream: LoopStreams.run(suite: suite, run: run), type: EventType("EvalRunStarted"),
+                                               json: Array(#"{"suite":"\#(suite)","run_id":"\#(run)","kind":"eval","format":"junit","reports":[]}"#.utf8)))
+            try steps.append(try ProposedEvent(stream: LoopStreams.run(suite: suite, run: run), type: EventType("CaseOutcomeRecorded"),
+                                               json: Array(#"{"case":"forecast.bulletins::caic-bulletin-sections","attempt":1,"status":"fail"}"#.utf8)))
+            let (loaded, folded) = try ledger.loadedAndFolded()
+            #expect(loaded == folded, "with run \(run) open")
+        }
+        let state = try ledger.loadedAndFolded().loaded
+        #expect(state.runs.values.filter { $0.started.suite == suite && $0.completed == nil }.count == 2)
+        #expect(state.cases[SuiteCase(suite: suite, key: "forecast.bulletins::caic-bulletin-sections")]?.lastRun == "3", "as of before both")
+        // A step still checks against the whole state: run 4's outcomes stay open to more attempts.
+        try steps.append(try ProposedEvent(stream: LoopStreams.run(suite: suite, run: "4"), type: EventType("CaseOutcomeRecorded"),
+                                           json: Array(#"{"case":"forecast.bulletins::caic-bulletin-sections","attempt":2,"status":"pass"}"#.utf8)))
+        #expect(try ledger.loadedAndFolded().loaded == (try LoopState.fold(ledger)))
+    }
+
     /// A run appended by hand, event by event, is open between its events: the loop's state
     /// the commands fold reads its cases as of before it (the case history has moved on), and
     /// equals the fold of every event at each step.
