@@ -102,7 +102,6 @@ final class SQLTableRows: RowSink {
         if dirtyRows >= dirtyRowLimit { try flush() }
     }
 
-    /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
     /// Every row of a table as it stands, in key order (what a snapshot stores).
     func allRows(_ schema: ReadModelTable) throws -> [[RowValue]] {
         guard let table = table(schema.name) else { return [] }
@@ -114,6 +113,7 @@ final class SQLTableRows: RowSink {
         return rows
     }
 
+    /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
     func flush() throws {
         for table in tables {
             let dirty = table.rows.filter(\.value.dirty)
