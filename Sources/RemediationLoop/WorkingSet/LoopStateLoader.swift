@@ -149,15 +149,9 @@ public final class LoopStateLoader {
     public func suiteCase(_ id: SuiteCase) throws {
         guard !isComplete else { return }
         try damaged("case \(id)") {
-            if openFailures.insert(id), let row = try writer.row(of: LoopOpenFailureRow.table, key: LoopOpenFailureRow.key(id)) {
-                state.openFailureByCase[id] = LoopOpenFailureRow(values: row).failure
-            }
-            if guards.insert(id), let row = try writer.row(of: LoopGuardRow.table, key: LoopGuardRow.key(id)) {
-                state.guards[id] = try LoopWorkingSet.value(LoopState.Guard.self, LoopGuardRow(values: row).state)
-            }
-            if quarantines.insert(id), let row = try writer.row(of: LoopQuarantineRow.table, key: LoopQuarantineRow.key(id)) {
-                state.quarantines[id] = try LoopWorkingSet.value(QuarantineStarted.self, LoopQuarantineRow(values: row).state)
-            }
+            if openFailures.insert(id) { try entities.loadOpenFailure(id, into: &state) }
+            if guards.insert(id) { try entities.loadGuard(id, into: &state) }
+            if quarantines.insert(id) { try entities.loadQuarantine(id, into: &state) }
             if histories.insert(id), let row = try writer.row(of: CaseRow.table, key: CaseRow.key(suite: id.suite, caseKey: id.key)) {
                 add(CaseRow(values: row))
             }

@@ -84,10 +84,22 @@ struct LoopEntities {
 
     /// A case's open failure, guard and quarantine (not its history: see ``LoopStateLoader``).
     func loadCase(_ id: SuiteCase, into state: inout LoopState) throws {
+        try loadOpenFailure(id, into: &state)
+        try loadGuard(id, into: &state)
+        try loadQuarantine(id, into: &state)
+    }
+
+    func loadOpenFailure(_ id: SuiteCase, into state: inout LoopState) throws {
         if let row = try row(LoopOpenFailureRow.self, key: LoopOpenFailureRow.key(id)) { state.openFailureByCase[id] = row.failure }
+    }
+
+    func loadGuard(_ id: SuiteCase, into state: inout LoopState) throws {
         if let row = try row(LoopGuardRow.self, key: LoopGuardRow.key(id)) {
             state.guards[id] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)
         }
+    }
+
+    func loadQuarantine(_ id: SuiteCase, into state: inout LoopState) throws {
         if let row = try row(LoopQuarantineRow.self, key: LoopQuarantineRow.key(id)) {
             state.quarantines[id] = try LoopWorkingSet.value(QuarantineStarted.self, row.state)
         }
