@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CSQLite
 import Events
 import Projections
@@ -188,15 +193,18 @@ extension Ledger {
 
     /// Stores the tables of each target that folded past `position` as its snapshot there.
     private func takeSnapshots(_ targets: [FoldTarget], at position: Int) throws {
-        let store = try connection.cachedStatement("INSERT OR REPLACE INTO projection_snapshots (name, version, position, rows) VALUES (?, ?, ?, ?)")
         for target in targets where target.after < position && target.projection.keepsSnapshots {
             let tables = try ReadModelSnapshot.storedTables(of: target.projection).map { try target.sink.allRows($0) }
-            store.reset()
-            store.bind(target.projection.name, at: 1)
-            store.bind(target.projection.version, at: 2)
-            store.bind(position, at: 3)
-            store.bind(blob: ReadModelSnapshot.encode(tables), at: 4)
-            try store.run()
+            let rows = ReadModelSnapshot.encode(tables)
+            try foldLock.run {
+                let store = try connection.cachedStatement("INSERT OR REPLACE INTO projection_snapshots (name, version, position, rows) VALUES (?, ?, ?, ?)")
+                store.reset()
+                store.bind(target.projection.name, at: 1)
+                store.bind(target.projection.version, at: 2)
+                store.bind(position, at: 3)
+                store.bind(blob: rows, at: 4)
+                try store.run()
+            }
         }
     }
 
@@ -263,7 +271,52 @@ extension Ledger {
     ///
     /// With `snapshots`, each time the fold passes a multiple of the snapshot interval, the
     /// tables of every target are stored as they stand there (``ReadModelSnapshot``).
+    ///
+    /// A fold into the ledger's tables (a catch-up or rebuild) of several projections runs in
+    /// two lanes on two threads, each lane its own projections over its own read of the events:
+    /// the folds' own work, not SQLite, is most of the time, and a projection's events stay in
+    /// order within its lane. Both lanes write through the command's connection, each statement
+    /// under ``foldLock``.
     private func fold(_ targets: inout [FoldTarget], through: Int, snapshots: Bool) throws {
+        guard snapshots, targets.count >= 2, sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 else {
+            return try foldLane(&targets, through: through, snapshots: snapshots)
+        }
+        let lanes = Self.lanes(targets)
+        let second = LaneTargets(lanes[1].map { targets[$0] })
+        let other = Handoff<Int>(chunkSize: 1, chunkWeight: 1, maximumQueuedWeight: 1) { _ in
+            try self.foldLane(&second.targets, through: through, snapshots: snapshots)
+        }
+        other.start()
+        var first = lanes[0].map { targets[$0] }
+        do {
+            try foldLane(&first, through: through, snapshots: snapshots)
+        } catch {
+            other.stop()
+            throw error
+        }
+        while try other.next() != nil {}
+        for (lane, folded) in [(lanes[0], first), (lanes[1], second.targets)] {
+            for (index, target) in zip(lane, folded) { targets[index] = target }
+        }
+    }
+
+    /// Two lanes of about the same work: the projections that read case outcomes (nearly every
+    /// event) weigh the most, and go to alternate lanes first.
+    private static func lanes(_ targets: [FoldTarget]) -> [[Int]] {
+        let outcome = LoopEventType.caseOutcomeRecorded.rawValue
+        let weights = targets.map { target in target.projection.eventTypes.contains(outcome) ? 10 : 1 }
+        var lanes: [[Int]] = [[], []], load = [0, 0]
+        for index in targets.indices.sorted(by: { (weights[$0], $1) > (weights[$1], $0) }) {
+            let lane = load[0] <= load[1] ? 0 : 1
+            lanes[lane].append(index)
+            load[lane] += weights[index]
+        }
+        return lanes
+    }
+
+    /// Folds the events in (target.after, through] of each target's types into its rows, in
+    /// one pass over the ledger, and flushes what the sinks hold back (see ``fold(_:through:snapshots:)``).
+    private func foldLane(_ targets: inout [FoldTarget], through: Int, snapshots: Bool) throws {
         guard let first = targets.map(\.after).min() else { return }
         let interval = snapshots ? configuration.snapshotInterval : 0
         // The next position to snapshot at: every event up to it is folded once the fold
@@ -353,6 +406,15 @@ extension Ledger {
         statement.bind(projection.version, at: 2)
         statement.bind(position, at: 3)
         try statement.run()
+    }
+}
+
+/// The targets of a fold's second lane, changed on its thread and read back once it is done.
+private final class LaneTargets: @unchecked Sendable {
+    var targets: [FoldTarget]
+
+    init(_ targets: [FoldTarget]) {
+        self.targets = targets
     }
 }
 

@@ -44,6 +44,8 @@ public final class Ledger {
     public let location: LedgerPath
     public let mode: AccessMode
     let connection: SQLiteConnection
+    /// Held by each lane of a fold around what it runs on ``connection`` (see ``ConnectionLock``).
+    let foldLock = ConnectionLock()
     let configuration: LedgerConfiguration
     /// Kept open as long as the connection (see ``LockedFile``).
     private let lockedFile: LockedFile

@@ -55,9 +55,12 @@ final class SQLTableRows: RowSink {
     private var dirtyRows = 0
 
     private let connection: SQLiteConnection
+    /// Held around every statement: a fold's other lane shares the connection.
+    private let lock: ConnectionLock
 
     init(_ ledger: Ledger, _ projection: any Projection.Type, suffix: String) throws {
         connection = ledger.connection
+        lock = ledger.foldLock
         dirtyRowLimit = ledger.configuration.readModelWriteBatch
         cachedRowLimit = 2 * ledger.configuration.readModelWriteBatch
         tables = try projection.tables.map { try Table($0, suffix: suffix, connection: ledger.connection) }
@@ -71,10 +74,12 @@ final class SQLTableRows: RowSink {
     func row(_ name: String, key: [RowValue]) throws -> [RowValue]? {
         guard let table = table(name) else { return nil }
         if let cached = table.rows[key] { return cached.row }
-        table.select.reset()
-        try Self.bind(key, to: table.select)
-        let row = try table.select.step() ? Self.values(table.select, count: table.columnCount) : nil
-        table.select.reset()
+        let row = try lock.run {
+            table.select.reset()
+            defer { table.select.reset() }
+            try Self.bind(key, to: table.select)
+            return try table.select.step() ? Self.values(table.select, count: table.columnCount) : nil
+        }
         table.rows[key] = Entry(row: row, dirty: false)
         cachedRows += 1
         // A fold that mostly reads (absent rows, say) would otherwise grow the cache unbounded.
@@ -88,9 +93,11 @@ final class SQLTableRows: RowSink {
             case .upsert(let name, let row):
                 guard let table = table(name) else { continue }
                 if table.writeThrough {
-                    table.upsert.reset()
-                    try Self.bind(row, to: table.upsert)
-                    try table.upsert.run()
+                    try lock.run {
+                        table.upsert.reset()
+                        try Self.bind(row, to: table.upsert)
+                        try table.upsert.run()
+                    }
                 } else {
                     remember(table, key: Array(row.prefix(table.keyColumns)), row: row)
                 }
@@ -107,28 +114,32 @@ final class SQLTableRows: RowSink {
         guard let table = table(schema.name) else { return [] }
         try flush()
         let keys = schema.columns.prefix(schema.keyColumns).map(\.name).joined(separator: ", ")
-        let statement = try connection.prepare("SELECT * FROM \(table.storedName) ORDER BY \(keys)")
-        var rows: [[RowValue]] = []
-        while try statement.step() { rows.append(Self.values(statement, count: table.columnCount)) }
-        return rows
+        return try lock.run {
+            let statement = try connection.prepare("SELECT * FROM \(table.storedName) ORDER BY \(keys)")
+            var rows: [[RowValue]] = []
+            while try statement.step() { rows.append(Self.values(statement, count: table.columnCount)) }
+            return rows
+        }
     }
 
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
     func flush() throws {
         for table in tables {
-            let dirty = table.rows.filter(\.value.dirty)
-            for (key, entry) in dirty.sorted(by: { $0.key.lexicographicallyPrecedes($1.key, by: RowValue.precedes) }) {
-                if let row = entry.row {
-                    table.upsert.reset()
-                    try Self.bind(row, to: table.upsert)
-                    try table.upsert.run()
-                } else {
-                    table.delete.reset()
-                    try Self.bind(key, to: table.delete)
-                    try table.delete.run()
+            let dirty = table.rows.filter(\.value.dirty).sorted { $0.key.lexicographicallyPrecedes($1.key, by: RowValue.precedes) }
+            try lock.run {
+                for (key, entry) in dirty {
+                    if let row = entry.row {
+                        table.upsert.reset()
+                        try Self.bind(row, to: table.upsert)
+                        try table.upsert.run()
+                    } else {
+                        table.delete.reset()
+                        try Self.bind(key, to: table.delete)
+                        try table.delete.run()
+                    }
                 }
-                table.rows[key]?.dirty = false
             }
+            for (key, _) in dirty { table.rows[key]?.dirty = false }
         }
         dirtyRows = 0
         if cachedRows >= cachedRowLimit {
