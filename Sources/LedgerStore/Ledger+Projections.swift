@@ -272,13 +272,15 @@ extension Ledger {
     /// With `snapshots`, each time the fold passes a multiple of the snapshot interval, the
     /// tables of every target are stored as they stand there (``ReadModelSnapshot``).
     ///
-    /// A fold into the ledger's tables (a catch-up or rebuild) of several projections runs in
-    /// two lanes on two threads, each lane its own projections over its own read of the events:
+    /// A long fold into the ledger's tables (a rebuild, a large catch-up) of several projections
+    /// runs in two lanes on two threads, each lane its own projections over its own read of the events:
     /// the folds' own work, not SQLite, is most of the time, and a projection's events stay in
     /// order within its lane. Both lanes write through the command's connection, each statement
     /// under ``foldLock``.
     private func fold(_ targets: inout [FoldTarget], through: Int, snapshots: Bool) throws {
-        guard snapshots, targets.count >= 2, sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 else {
+        // A second lane costs a thread and a connection of its own: worth it for long folds only.
+        let span = through - (targets.map(\.after).min() ?? through)
+        guard snapshots, targets.count >= 2, span >= configuration.twoLaneFoldMinimum, sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 else {
             return try foldLane(&targets, through: through, snapshots: snapshots)
         }
         let lanes = Self.lanes(targets)

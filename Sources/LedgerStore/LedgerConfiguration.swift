@@ -20,14 +20,19 @@ public struct LedgerConfiguration: Sendable, Equatable {
     /// Read models are snapshotted each time their folds pass a multiple of this many events,
     /// so time travel folds at most this many (see ``ReadModelSnapshot``); 0 keeps and uses none.
     public var snapshotInterval: Int
+    /// A catch-up or rebuild of at least this many events folds in two lanes on two threads
+    /// (see ``Ledger/catchUp(_:)-([any Projection.Type])``); a shorter one is not worth a
+    /// second thread and connection.
+    public var twoLaneFoldMinimum: Int
 
     public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384,
-                readModelWriteBatch: Int = 32_768, snapshotInterval: Int = 100_000) {
+                readModelWriteBatch: Int = 32_768, snapshotInterval: Int = 100_000, twoLaneFoldMinimum: Int = 20_000) {
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.cacheSizeKiB = cacheSizeKiB
         self.readModelWriteBatch = max(1, readModelWriteBatch)
         self.snapshotInterval = max(0, snapshotInterval)
+        self.twoLaneFoldMinimum = max(0, twoLaneFoldMinimum)
     }
 
     public static let `default` = LedgerConfiguration()

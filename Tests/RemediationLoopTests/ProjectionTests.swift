@@ -24,9 +24,10 @@ import DemoStory
     init(folder: String) throws {
         self.folder = folder
         // A tiny write batch: folds write out and empty their row cache many times per history;
-        // snapshots of the read models every 16 events, so time travel starts from them.
+        // snapshots of the read models every 16 events, so time travel starts from them; every
+        // catch-up and rebuild of several projections in two lanes, as long ones are.
         ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing(),
-                                 configuration: LedgerConfiguration(readModelWriteBatch: 3, snapshotInterval: 16))
+                                 configuration: LedgerConfiguration(readModelWriteBatch: 3, snapshotInterval: 16, twoLaneFoldMinimum: 0))
         steps = LoopSteps(ledger: ledger)
     }
 
