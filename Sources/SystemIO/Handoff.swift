@@ -111,6 +111,10 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
                 let error = failure
                 failure = nil
                 pthread_mutex_unlock(mutex)
+                // The producer is done: wait for its thread here, on the caller's thread. Left to
+                // `deinit`, the last release could come from the producer's own thread, which
+                // cannot join itself, and the thread would never be joined.
+                stop()
                 if let error { throw error }
                 return nil
             }
