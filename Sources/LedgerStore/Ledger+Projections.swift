@@ -67,16 +67,7 @@ extension Ledger {
     }
 
     public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
-        try mapErrors("read") {
-            let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
-            let known = filter.filter { table.column($0.column) != nil }
-            let condition = known.isEmpty ? "" : " WHERE " + known.map { "\($0.column) = ?" }.joined(separator: " AND ")
-            let statement = try connection.prepare("SELECT * FROM \(table.name)\(condition) ORDER BY \(keys)")
-            try statement.bind(known.map { SQLTableRows.sqlValue($0.value) })
-            var rows: [[RowValue]] = []
-            while try statement.step() { rows.append(SQLTableRows.values(statement, count: table.columns.count)) }
-            return rows
-        }
+        try mapErrors("read") { try table.readRows(on: connection, matching: filter) }
     }
 
     /// Calls `body` with each of a table's live rows, in key order, without holding them all:
@@ -85,8 +76,7 @@ extension Ledger {
     /// - Throws: ``LedgerError``, or what `body` throws.
     public func forEachRow(of table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws {
         try mapErrors("read") {
-            let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
-            let statement = try connection.prepare("SELECT * FROM \(table.name) ORDER BY \(keys)")
+            let statement = try connection.prepare("SELECT * FROM \(table.name) ORDER BY \(table.keyOrderSQL)")
             while try statement.step() { try body(SQLTableRows.values(statement, count: table.columns.count)) }
         }
     }
@@ -147,11 +137,7 @@ extension Ledger {
                 memory.apply(rows.map { .upsert(table: table.name, row: $0) })
             }
             for table in logs {
-                let statement = try connection.prepare("SELECT * FROM \(table.name) WHERE \(table.positionColumn!) <= ?")
-                statement.bind(at, at: 1)
-                var rows: [RowWrite] = []
-                while try statement.step() { rows.append(.upsert(table: table.name, row: SQLTableRows.values(statement, count: table.columns.count))) }
-                memory.apply(rows)
+                memory.apply(try table.readRows(on: connection, upTo: at).map { .upsert(table: table.name, row: $0) })
             }
             return at
         }
@@ -167,15 +153,8 @@ extension Ledger {
     public func logRows(of table: ReadModelTable, in projection: any Projection.Type,
                         matching filter: [(column: String, value: RowValue)] = [], through position: Int) throws -> [[RowValue]]? {
         try mapErrors("read") {
-            guard table.appendOnly, let column = table.positionColumn, try liveLogsReach(projection, through: position) else { return nil }
-            let keys = table.columns.prefix(table.keyColumns).map(\.name).joined(separator: ", ")
-            let known = filter.filter { table.column($0.column) != nil }
-            let conditions = known.map { "\($0.column) = ?" } + ["\(column) <= ?"]
-            let statement = try connection.prepare("SELECT * FROM \(table.name) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(keys)")
-            try statement.bind(known.map { SQLTableRows.sqlValue($0.value) } + [.int(position)])
-            var rows: [[RowValue]] = []
-            while try statement.step() { rows.append(SQLTableRows.values(statement, count: table.columns.count)) }
-            return rows
+            guard table.appendOnly, table.positionColumn != nil, try liveLogsReach(projection, through: position) else { return nil }
+            return try table.readRows(on: connection, matching: filter, upTo: position)
         }
     }
 

@@ -79,8 +79,7 @@ public final class LedgerWriter {
     /// statement prepared once per connection).
     public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {
         try ledger.mapErrors("read") {
-            let condition = table.columns.prefix(table.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
-            let statement = try ledger.connection.cachedStatement("SELECT * FROM \(table.name) WHERE \(condition)")
+            let statement = try ledger.connection.cachedStatement("SELECT * FROM \(table.name) WHERE \(table.keyMatchSQL)")
             defer { statement.reset() }
             try statement.bind(key.map(SQLTableRows.sqlValue))
             return try statement.step() ? SQLTableRows.values(statement, count: table.columns.count) : nil

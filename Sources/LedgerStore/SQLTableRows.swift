@@ -32,16 +32,15 @@ final class SQLTableRows: RowSink {
 
         init(_ schema: ReadModelTable, suffix: String, connection: SQLiteConnection) throws {
             let table = schema.name + suffix
-            let key = schema.columns.prefix(schema.keyColumns).map { "\($0.name) = ?" }.joined(separator: " AND ")
             let placeholders = Array(repeating: "?", count: schema.columns.count).joined(separator: ", ")
             name = schema.name
             storedName = table
             columnCount = schema.columns.count
             keyColumns = schema.keyColumns
             writeThrough = schema.appendOnly
-            select = try connection.prepare("SELECT * FROM \(table) WHERE \(key)")
+            select = try connection.prepare("SELECT * FROM \(table) WHERE \(schema.keyMatchSQL)")
             upsert = try connection.prepare("INSERT OR REPLACE INTO \(table) VALUES (\(placeholders))")
-            delete = try connection.prepare("DELETE FROM \(table) WHERE \(key)")
+            delete = try connection.prepare("DELETE FROM \(table) WHERE \(schema.keyMatchSQL)")
         }
     }
 
@@ -113,13 +112,7 @@ final class SQLTableRows: RowSink {
     func allRows(_ schema: ReadModelTable) throws -> [[RowValue]] {
         guard let table = table(schema.name) else { return [] }
         try flush()
-        let keys = schema.columns.prefix(schema.keyColumns).map(\.name).joined(separator: ", ")
-        return try lock.run {
-            let statement = try connection.prepare("SELECT * FROM \(table.storedName) ORDER BY \(keys)")
-            var rows: [[RowValue]] = []
-            while try statement.step() { rows.append(Self.values(statement, count: table.columnCount)) }
-            return rows
-        }
+        return try lock.run { try schema.readRows(on: connection, storedName: table.storedName) }
     }
 
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.

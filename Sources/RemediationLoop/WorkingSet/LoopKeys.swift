@@ -16,8 +16,6 @@ struct LoopKeys {
     /// The failure count or the policy.
     var totals = false
 
-    init() {}
-
     /// What applying `event` on `stream` changes (``LoopState/apply(_:stream:)``).
     init(applying event: LoopEvent, stream: String) {
         func run(_ suite: String, _ runID: String) {

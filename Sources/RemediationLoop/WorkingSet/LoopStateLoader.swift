@@ -167,13 +167,9 @@ public final class LoopStateLoader {
             return
         }
         try openFailures(ofSuite: suite)
+        try guards(ofSuite: suite)
         try damaged("the cases of suite \(suite)") {
             let bySuite: [(column: String, value: RowValue)] = [("suite", .text(suite))]
-            if guards.suites.insert(suite).inserted {
-                for row in try writer.rows(LoopGuardRow.self, matching: bySuite) where !guards.cases.contains(row.suiteCase) {
-                    state.guards[row.suiteCase] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)
-                }
-            }
             if quarantines.suites.insert(suite).inserted {
                 for row in try writer.rows(LoopQuarantineRow.self, matching: bySuite) where !quarantines.cases.contains(row.suiteCase) {
                     state.quarantines[row.suiteCase] = try LoopWorkingSet.value(QuarantineStarted.self, row.state)
@@ -223,13 +219,18 @@ public final class LoopStateLoader {
     /// guard of the suite and its last complete run.
     public func coverage(_ suite: String) throws {
         guard !isComplete, coveredSuites.insert(suite).inserted else { return }
+        try guards(ofSuite: suite)
+        if let last = state.lastCompleteRun[suite] { try run(last) }
+    }
+
+    /// Loads every guard of a suite (but those of cases loaded already, which are the caller's).
+    private func guards(ofSuite suite: String) throws {
+        guard guards.suites.insert(suite).inserted else { return }
         try damaged("the guards of suite \(suite)") {
-            guard guards.suites.insert(suite).inserted else { return }
             for row in try writer.rows(LoopGuardRow.self, matching: [("suite", .text(suite))]) where !guards.cases.contains(row.suiteCase) {
                 state.guards[row.suiteCase] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)
             }
         }
-        if let last = state.lastCompleteRun[suite] { try run(last) }
     }
 
     // MARK: - Helpers
