@@ -151,12 +151,11 @@ struct HealthFold {
             changes.put(SkillRunRow(position: event.position, skill: skill, suite: run.suite, runID: run.runID,
                                     completedAt: event.recordedAt, ran: ran, passed: passed))
             try skillRow(skill) { row in
-                row.recent.append("\(passed)/\(ran)")
+                row.recent.append(SkillHealthRow.RunTally(passed: passed, ran: ran))
                 if row.recent.count > P.window { row.recent.removeFirst(row.recent.count - P.window) }
                 let totals = row.recent.reduce(into: (passed: 0, ran: 0)) { sum, entry in
-                    let parts = entry.split(separator: "/")
-                    sum.passed += Int(parts[0]) ?? 0
-                    sum.ran += Int(parts[1]) ?? 0
+                    sum.passed += entry.passed
+                    sum.ran += entry.ran
                 }
                 row.cases = ran
                 row.runs += 1

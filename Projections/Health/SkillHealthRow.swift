@@ -36,6 +36,27 @@ public struct SkillHealthRow: ReadModelRow {
         keyColumns: 1, documentation: "One row per skill.")
 
     /// The direction of the last run against the window.
+    /// How many cases of the skill one run ran, and how many of those passed.
+    public struct RunTally: Sendable, Equatable, Encodable, CustomStringConvertible {
+        public var passed: Int
+        public var ran: Int
+
+        public init(passed: Int, ran: Int) {
+            self.passed = passed
+            self.ran = ran
+        }
+
+        /// From its stored form, `passed/ran`; nil for anything else.
+        init?(text: Substring) {
+            let parts = text.split(separator: "/")
+            guard parts.count == 2, let passed = Int(parts[0]), let ran = Int(parts[1]) else { return nil }
+            self.init(passed: passed, ran: ran)
+        }
+
+        /// `passed/ran`, as stored and printed.
+        public var description: String { "\(passed)/\(ran)" }
+    }
+
     public enum Trend: String, VocabularyWord {
         case up, down, flat
         public static let setName = "trend"
@@ -46,8 +67,8 @@ public struct SkillHealthRow: ReadModelRow {
     public var rule = ""
     public var cases = 0
     public var runs = 0
-    /// "passed/ran" of the last runs, oldest first.
-    public var recent: [String] = []
+    /// Passed and ran of the last runs, oldest first (stored as `passed/ran`, space-separated).
+    public var recent: [RunTally] = []
     /// Over ``recent``, four decimals; nil before any run.
     public var passRate: String?
     public var lastRunRate: String?
@@ -101,7 +122,7 @@ public struct SkillHealthRow: ReadModelRow {
         rule = row[2].text ?? ""
         cases = row[3].number
         runs = row[4].number
-        recent = row[5].text.map { $0.split(separator: " ").map(String.init) } ?? []
+        recent = row[5].text.map { $0.split(separator: " ").compactMap(RunTally.init(text:)) } ?? []
         passRate = Self.optional(row[6])
         lastRunRate = Self.optional(row[7])
         trend = row[8].word()
@@ -125,7 +146,7 @@ public struct SkillHealthRow: ReadModelRow {
     }
 
     public var values: [RowValue] {
-        [.text(skill), RowValue(status), .text(rule), .integer(cases), .integer(runs), .text(recent.joined(separator: " ")),
+        [.text(skill), RowValue(status), .text(rule), .integer(cases), .integer(runs), .text(recent.map(\.description).joined(separator: " ")),
          .text(passRate ?? ""), .text(lastRunRate ?? ""), .text(trend?.rawValue ?? ""),
          .integer(failures), .integer(openFailures), .integer(regressions), .integer(openRegressions),
          .integer(diagnosedCode), .integer(diagnosedThreshold), .integer(diagnosedSkill),

@@ -57,7 +57,7 @@ extension Remedy {
             var cases: Int
             var runs: Int
             /// Passed and ran of each of the last runs, oldest first.
-            var recent: [RunTally]
+            var recent: [SkillHealthRow.RunTally]
             @NullEncoded var passRate: Double?
             @NullEncoded var lastRunRate: Double?
             @NullEncoded var trend: SkillHealthRow.Trend?
@@ -83,11 +83,6 @@ extension Remedy {
             @NullEncoded var failedVerificationShare: Double?
             var levers: [LeverOutput]
 
-            struct RunTally: Encodable {
-                var passed: Int
-                var ran: Int
-            }
-
             struct TimeToFix: Encodable {
                 @NullEncoded var median: Int?
                 @NullEncoded var p90: Int?
@@ -110,10 +105,7 @@ extension Remedy {
                 rule = row.rule
                 cases = row.cases
                 runs = row.runs
-                recent = row.recent.map { entry in
-                    let parts = entry.split(separator: "/").map { Int($0) ?? 0 }
-                    return RunTally(passed: parts.first ?? 0, ran: parts.count > 1 ? parts[1] : 0)
-                }
+                recent = row.recent
                 passRate = JSONOutput.number(row.passRate)
                 lastRunRate = JSONOutput.number(row.lastRunRate)
                 trend = row.trend
@@ -148,7 +140,7 @@ extension Remedy {
             let row = health.row
             var pairs: [(String, String)] = [
                 ("skill", row.skill), ("status", row.status.rawValue), ("rule", row.rule), ("cases", String(row.cases)), ("runs", String(row.runs)),
-                ("recent", row.recent.joined(separator: " ")), ("pass rate", row.passRate ?? "-"), ("last run rate", row.lastRunRate ?? "-"),
+                ("recent", row.recent.map(\.description).joined(separator: " ")), ("pass rate", row.passRate ?? "-"), ("last run rate", row.lastRunRate ?? "-"),
                 ("trend", row.trend?.rawValue ?? "-"), ("failures", String(row.failures)), ("open failures", String(row.openFailures)),
                 ("regressions", String(row.regressions)), ("open regressions", String(row.openRegressions)),
             ]

@@ -260,7 +260,7 @@ import DemoStory
         let health = try #require(try SkillHealth.read(from: ReadModelView(ledger: ledger), skill: "dates").first)
         #expect(health.row.cases == 4)
         #expect(health.row.passRate == "0.5000")
-        #expect(health.row.recent == ["2/4"])
+        #expect(health.row.recent == [SkillHealthRow.RunTally(passed: 2, ran: 4)])
         let memory = try SkillHealth.read(from: ReadModelView(ledger: ledger, asOf: 100), skill: "dates")
         #expect(memory == [health])
     }
