@@ -145,25 +145,20 @@ public enum RunIngester {
         summary.stillFailing = completed.stillFailing
         summary.flaky = completed.flaky
         summary.declaredMismatches = completed.declaredMismatch.map { [$0] } ?? []
-        // The ids of what was detected are in the loop's own events.
-        var failuresQuery = EventQuery()
-        failuresQuery.categories = ["failure"]
-        for event in try writer.events(failuresQuery) {
-            let envelope = try EventEnvelope(decoding: event.body)
-            switch envelope.type.rawValue {
-            case LoopEventType.failureDetected.rawValue:
-                let detected = try LoopPayload.decode(FailureDetected.self, from: envelope.data)
-                if detected.suite == request.suite && detected.runID == request.run {
-                    summary.newFailures.append(detected.failure)
-                    summary.newFailureCases[detected.failure] = detected.case
-                    if detected.kind == .regression { summary.regressions.append(detected.failure) }
-                }
-            case LoopEventType.failureResolved.rawValue:
-                let resolved = try LoopPayload.decode(FailureResolved.self, from: envelope.data)
-                if resolved.suite == request.suite && resolved.runID == request.run { summary.fixed.append(resolved.failure) }
-            default: break
-            }
+        // What the run detected and resolved, from the loop's working set (failures by the run
+        // that detected or resolved them), in the order the failures were numbered.
+        try writer.catchUp([LoopWorkingSet.self])
+        func failures(_ column: String) throws -> [LoopFailureRow] {
+            try writer.rows(LoopFailureRow.self, matching: [("suite", .text(request.suite)), (column, .text(request.run))])
+                .sorted { LoopRules.number($0.failure) < LoopRules.number($1.failure) }
         }
+        for row in try failures("detected_run") {
+            let failure = try LoopWorkingSet.value(LoopState.Failure.self, row.state)
+            summary.newFailures.append(row.failure)
+            summary.newFailureCases[row.failure] = row.caseKey
+            if failure.detected.kind == .regression { summary.regressions.append(row.failure) }
+        }
+        summary.fixed = try failures("resolved_run").map(\.failure)
         return summary
     }
 

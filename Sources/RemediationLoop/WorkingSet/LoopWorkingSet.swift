@@ -18,7 +18,7 @@ import Projections
 /// ```
 public enum LoopWorkingSet: Projection {
     public static let name = "loop"
-    public static let version = 1
+    public static let version = 2
     /// Decisions read it as of now only.
     public static let keepsSnapshots = false
     public static let eventTypes = LoopEventType.allCases.filter { $0 != .caseOutcomeRecorded }.map(\.rawValue)

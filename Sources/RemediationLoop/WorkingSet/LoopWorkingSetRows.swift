@@ -13,17 +13,23 @@ public struct LoopFailureRow: ReadModelRow {
             .init("failure", "TEXT", "the failure id"), .init("suite", "TEXT", "its suite"), .init("case_key", "TEXT", "its case"),
             .init("open", "INTEGER", "1 until it is resolved"),
             .init("state", "TEXT", "the failure as the loop holds it (canonical JSON)"),
+            .init("detected_run", "TEXT", "the run it was detected in"),
+            .init("resolved_run", "TEXT", "the run it was resolved in, NULL while open"),
         ],
-        keyColumns: 1, documentation: "One row per failure ever detected.")
+        keyColumns: 1, indexes: [["suite", "detected_run"], ["suite", "resolved_run"]],
+        documentation: "One row per failure ever detected.")
 
     public var failure: String
     public var suite: String
     public var caseKey: String
     public var isOpen: Bool
     public var state: String
+    public var detectedRun: String
+    public var resolvedRun: String?
 
     public init(values row: [RowValue]) {
         failure = row[0].text ?? ""; suite = row[1].text ?? ""; caseKey = row[2].text ?? ""; isOpen = row[3].flag; state = row[4].text ?? ""
+        detectedRun = row[5].text ?? ""; resolvedRun = row[6].text
     }
 
     init(_ failure: LoopState.Failure) throws {
@@ -32,9 +38,13 @@ public struct LoopFailureRow: ReadModelRow {
         caseKey = failure.detected.case
         isOpen = failure.isOpen
         state = try LoopWorkingSet.text(failure)
+        detectedRun = failure.detected.runID
+        resolvedRun = failure.resolved?.runID
     }
 
-    public var values: [RowValue] { [.text(failure), .text(suite), .text(caseKey), RowValue(isOpen), .text(state)] }
+    public var values: [RowValue] {
+        [.text(failure), .text(suite), .text(caseKey), RowValue(isOpen), .text(state), .text(detectedRun), RowValue(resolvedRun)]
+    }
     public static func key(_ failure: String) -> [RowValue] { [.text(failure)] }
 }
 
