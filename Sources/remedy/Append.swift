@@ -43,95 +43,137 @@ extension Remedy {
         @Flag(name: .customLong("init"), help: "Create the ledger if it does not exist (a first run in a script).") var initialize = false
         @Flag(help: "Print the result as JSON.") var json = false
 
+        /// What these arguments ask for.
+        var request: AppendRequest {
+            AppendRequest(ledger: options.ledger, busyTimeout: options.busyTimeout, stream: stream, type: type, data: data, id: id, actor: actor,
+                          correlationID: correlationID, causationID: causationID, traceID: traceID, expectVersion: expectVersion,
+                          expectNew: expectNew, schemaVersion: schemaVersion, ndjson: ndjson, initialize: initialize, json: json)
+        }
+
         func validate() throws {
-            if ndjson != nil {
-                let single: [String?] = [stream, type, data, id, actor, correlationID, causationID, traceID]
-                if single.contains(where: { $0 != nil }) || expectVersion != nil || expectNew || schemaVersion != nil {
-                    throw ValidationError("--ndjson takes its events from the batch; per-event options go in each line")
-                }
-                return
-            }
-            if stream == nil { throw ValidationError("missing --stream (or use --ndjson for a batch)") }
-            if type == nil { throw ValidationError("missing --type") }
-            if expectNew && expectVersion != nil { throw ValidationError("use --expect-new or --expect-version, not both") }
-            if let expectVersion, expectVersion < 0 { throw ValidationError("--expect-version must be 0 or more") }
+            try request.validate()
         }
 
         func run() throws {
-            try reportingErrors {
-                // Input first: bad input must fail before the ledger is created or touched.
-                if let ndjson {
-                    let reader = ndjson == "-"
-                        ? try InputFile.spooledBatch(fileDescriptor: 0, name: "standard input")
-                        : try LineReader(batchAt: ndjson)
-                    let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
-                    printBatch(try LoopSteps(ledger: ledger).appendNDJSON(from: reader))
-                } else {
-                    let event = try proposedEvent()
-                    let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
-                    printSingle(try LoopSteps(ledger: ledger).append(event))
-                }
-                StandardOutput.shared.flush()
-            }
+            try request.run()
         }
+    }
+}
 
-        private func proposedEvent() throws -> ProposedEvent {
-            let expected: ExpectedVersion = expectNew ? .noStream : expectVersion.map { .exactly($0) } ?? .any
-            let json: [UInt8]
-            if let data, !data.hasPrefix("@") {
-                json = Array(data.utf8)
-            } else if let data {
-                json = try InputFile.readPayload(path: String(data.dropFirst()))
+/// What `remedy append` was asked to do, however its arguments were read: by ArgumentParser
+/// (``Remedy/Append``) or directly (``Remedy/Append/direct(_:)``).
+struct AppendRequest: Equatable {
+    var ledger: String?
+    var busyTimeout: Double
+    var stream: String?
+    var type: String?
+    var data: String?
+    var id: String?
+    var actor: String?
+    var correlationID: String?
+    var causationID: String?
+    var traceID: String?
+    var expectVersion: Int?
+    var expectNew: Bool
+    var schemaVersion: Int?
+    var ndjson: String?
+    var initialize: Bool
+    var json: Bool
+
+    /// The combinations `append` refuses, as usage errors.
+    func validate() throws {
+        try LedgerOptions.check(busyTimeout: busyTimeout)
+        if ndjson != nil {
+            let single: [String?] = [stream, type, data, id, actor, correlationID, causationID, traceID]
+            if single.contains(where: { $0 != nil }) || expectVersion != nil || expectNew || schemaVersion != nil {
+                throw ValidationError("--ndjson takes its events from the batch; per-event options go in each line")
+            }
+            return
+        }
+        if stream == nil { throw ValidationError("missing --stream (or use --ndjson for a batch)") }
+        if type == nil { throw ValidationError("missing --type") }
+        if expectNew && expectVersion != nil { throw ValidationError("use --expect-new or --expect-version, not both") }
+        if let expectVersion, expectVersion < 0 { throw ValidationError("--expect-version must be 0 or more") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            // Input first: bad input must fail before the ledger is created or touched.
+            if let ndjson {
+                let reader = ndjson == "-"
+                    ? try InputFile.spooledBatch(fileDescriptor: 0, name: "standard input")
+                    : try LineReader(batchAt: ndjson)
+                let ledger = try open()
+                printBatch(try LoopSteps(ledger: ledger).appendNDJSON(from: reader))
             } else {
-                guard isatty(0) == 0 else {
-                    throw EventError(.notAnObject, "no payload: pass --data JSON, --data @FILE, or pipe a JSON object on standard input")
-                }
-                json = try InputFile.readPayload(path: nil)
+                let event = try proposedEvent()
+                let ledger = try open()
+                printSingle(try LoopSteps(ledger: ledger).append(event))
             }
-            return try ProposedEvent(
-                stream: try StreamName(stream!), type: try EventType(type!), json: json,
-                id: try id.map { try EventID($0) },
-                metadata: EventMetadata(actor: actor, correlationID: correlationID, causationID: causationID, traceID: traceID),
-                expectedVersion: expected, schemaVersion: schemaVersion ?? ProposedEvent.defaultSchemaVersion)
+            StandardOutput.shared.flush()
         }
+    }
 
-        /// `--json` for one event: where it went, and whether it was there already.
-        struct SingleOutput: Encodable {
-            var position: Int
-            var id: String
-            var stream: String
-            var streamVersion: Int
-            var duplicate: Bool
-        }
+    private func open() throws -> Ledger {
+        try LedgerOptions.open(ledger, busyTimeout: busyTimeout, .readWrite, create: initialize ? .ifMissing() : .never)
+    }
 
-        /// `--json` for a batch: what was appended, and the tree head after it.
-        struct BatchOutput: Encodable {
-            var appended: Int
-            var duplicates: Int
-            @NullEncoded var firstPosition: Int?
-            @NullEncoded var lastPosition: Int?
-            var treeSize: Int
-            var root: String
-        }
-
-        private func printSingle(_ result: AppendResult) {
-            if json {
-                try? JSONOutput.print(SingleOutput(position: result.position, id: result.id.rawValue, stream: result.stream.rawValue,
-                                                   streamVersion: result.streamVersion, duplicate: result.isDuplicate))
-            } else {
-                StandardOutput.shared.writeLine(String(result.position))
+    private func proposedEvent() throws -> ProposedEvent {
+        let expected: ExpectedVersion = expectNew ? .noStream : expectVersion.map { .exactly($0) } ?? .any
+        let json: [UInt8]
+        if let data, !data.hasPrefix("@") {
+            json = Array(data.utf8)
+        } else if let data {
+            json = try InputFile.readPayload(path: String(data.dropFirst()))
+        } else {
+            guard isatty(0) == 0 else {
+                throw EventError(.notAnObject, "no payload: pass --data JSON, --data @FILE, or pipe a JSON object on standard input")
             }
+            json = try InputFile.readPayload(path: nil)
         }
+        return try ProposedEvent(
+            stream: try StreamName(stream!), type: try EventType(type!), json: json,
+            id: try id.map { try EventID($0) },
+            metadata: EventMetadata(actor: actor, correlationID: correlationID, causationID: causationID, traceID: traceID),
+            expectedVersion: expected, schemaVersion: schemaVersion ?? ProposedEvent.defaultSchemaVersion)
+    }
 
-        private func printBatch(_ result: BatchResult) {
-            if json {
-                try? JSONOutput.print(BatchOutput(appended: result.appended, duplicates: result.duplicates, firstPosition: result.firstPosition,
-                                                  lastPosition: result.lastPosition, treeSize: result.treeHead.size, root: result.treeHead.root.hex))
-            } else if let first = result.firstPosition, let last = result.lastPosition {
-                StandardOutput.shared.writeLine("appended \(result.appended) events at positions \(first)-\(last), \(result.duplicates) already present")
-            } else {
-                StandardOutput.shared.writeLine("appended 0 events, \(result.duplicates) already present")
-            }
+    /// `--json` for one event: where it went, and whether it was there already.
+    struct SingleOutput: Encodable {
+        var position: Int
+        var id: String
+        var stream: String
+        var streamVersion: Int
+        var duplicate: Bool
+    }
+
+    /// `--json` for a batch: what was appended, and the tree head after it.
+    struct BatchOutput: Encodable {
+        var appended: Int
+        var duplicates: Int
+        @NullEncoded var firstPosition: Int?
+        @NullEncoded var lastPosition: Int?
+        var treeSize: Int
+        var root: String
+    }
+
+    private func printSingle(_ result: AppendResult) {
+        if json {
+            try? JSONOutput.print(SingleOutput(position: result.position, id: result.id.rawValue, stream: result.stream.rawValue,
+                                               streamVersion: result.streamVersion, duplicate: result.isDuplicate))
+        } else {
+            StandardOutput.shared.writeLine(String(result.position))
+        }
+    }
+
+    private func printBatch(_ result: BatchResult) {
+        if json {
+            try? JSONOutput.print(BatchOutput(appended: result.appended, duplicates: result.duplicates, firstPosition: result.firstPosition,
+                                              lastPosition: result.lastPosition, treeSize: result.treeHead.size, root: result.treeHead.root.hex))
+        } else if let first = result.firstPosition, let last = result.lastPosition {
+            StandardOutput.shared.writeLine("appended \(result.appended) events at positions \(first)-\(last), \(result.duplicates) already present")
+        } else {
+            StandardOutput.shared.writeLine("appended 0 events, \(result.duplicates) already present")
         }
     }
 }

@@ -33,6 +33,12 @@ struct Remedy: ParsableCommand {
             }
             return
         }
+        // One event per process is how CI appends: read its plain arguments directly.
+        if CommandLine.argc > 2, CommandLine.arguments[1] == Append.configuration.commandName,
+           let request = Append.direct(CommandLine.arguments.dropFirst(2)) {
+            do { try request.run() } catch { exit(withError: error) }
+            return
+        }
         main(nil)
     }
 
@@ -63,9 +69,16 @@ struct LedgerOptions: ParsableArguments {
     var ledger: String?
 
     @Option(name: .customLong("busy-timeout"), help: ArgumentHelp("How long to wait for another writer, in seconds.", valueName: "seconds"))
-    var busyTimeout: Double = 60
+    var busyTimeout: Double = LedgerOptions.defaultBusyTimeout
 
     func validate() throws {
+        try Self.check(busyTimeout: busyTimeout)
+    }
+
+    /// The default of `--busy-timeout`, in seconds.
+    static let defaultBusyTimeout = 60.0
+
+    static func check(busyTimeout: Double) throws {
         guard busyTimeout >= 0, busyTimeout <= 86_400 else {
             throw ValidationError("--busy-timeout must be between 0 and 86400 seconds")
         }
@@ -81,6 +94,12 @@ struct LedgerOptions: ParsableArguments {
 
     /// Opens the ledger these options name; only `create` lets it be made.
     func open(_ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
+        try Self.open(ledger, busyTimeout: busyTimeout, mode, create: create)
+    }
+
+    /// Opens the ledger `--ledger` and `--busy-timeout` name, for a command whose arguments
+    /// were read without ArgumentParser (``Remedy/Append/direct(_:)``).
+    static func open(_ ledger: String?, busyTimeout: Double, _ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
         let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
         let opened = try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, create: create, configuration: configuration)
         if let note = opened.readOnlyNote { StandardError.write("remedy: note: \(note)\n") }
