@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The event vocabulary: envelope, canonical JSON, stream names. No I/O.
@@ -53,6 +54,18 @@ let package = Package(
                 "SystemIO",
                 "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The same store on a PostgreSQL server, for fleets of CI machines: postgres-nio (its
+        // only client library that builds statically with the rest of remedy).
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Events",
+                "Projections",
+                "LedgerCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
 
@@ -120,6 +133,7 @@ let package = Package(
 
         .testTarget(name: "EventsTests", dependencies: ["Events", "EventGenerator"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "Events", "LedgerCore", "EventStoreContract"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "Events", "SystemIO", "EventStoreContract", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,0 +1,183 @@
+import Events
+import LedgerCore
+
+/// One write transaction's appends on PostgreSQL: the next position, the tree's right edge,
+/// the streams' versions seen so far, and rows not yet sent.
+///
+/// Its first statement locks the tree's state row (`FOR UPDATE`): a second writer waits
+/// there until this one commits, then reads the state this one left, so positions are
+/// handed out in commit order with no gaps. Rows go to the server in multi-row inserts of up
+/// to ``flushSize``, not one round trip each.
+struct PostgresAppendSession {
+    let ledger: PostgresLedger
+    private var range: CompactRange
+    private var nextPosition: Int
+    private let firstNewPosition: Int
+    private let recordedAt: Timestamp
+    private let recordedAtText: String
+    private var versions: [StreamName: Int] = [:]
+    private var startedStreams = 0
+    private var result: BatchResult
+    /// Rows appended but not yet sent, and where their ids are, so a repeated id in one batch
+    /// is found before it reaches the server.
+    private var pendingEvents: [[PostgresValue]] = []
+    private var pendingIDs: [String: (position: Int, streamVersion: Int, body: [UInt8])] = [:]
+    private var pendingNodes: [[PostgresValue]] = []
+    /// The event types this session appended, for ``hasAppended(anyOf:)``.
+    private var appendedTypes: Set<String> = []
+
+    /// Rows per insert statement.
+    static let flushSize = 500
+
+    /// What the session has done so far, with the tree head it would commit.
+    var summary: BatchResult {
+        var summary = result
+        summary.treeHead = TreeHead(size: range.size, root: range.root)
+        return summary
+    }
+
+    init(ledger: PostgresLedger) throws {
+        self.ledger = ledger
+        let session = ledger.session
+        guard let state = try session.query("SELECT size, range FROM tree_state WHERE id = 1 FOR UPDATE").first,
+              let range = CompactRange(size: try state.int(0), serialized: try state.bytes(1)) else {
+            throw LedgerError(.corrupt, "the ledger at \(ledger.location) has no valid tree state; run `remedy verify`")
+        }
+        let tail = try session.query("SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1").first
+        let lastPosition = try tail?.int(0) ?? 0
+        var lastRecordedAt = Timestamp(millisecondsSinceEpoch: 0)
+        if let tail {
+            guard let parsed = try? Timestamp(parsing: try tail.text(1)) else {
+                throw LedgerError(.corrupt, "the last event of \(ledger.location) has an unreadable recorded_at; run `remedy verify`")
+            }
+            lastRecordedAt = parsed
+        }
+        guard range.size == lastPosition else {
+            throw LedgerError(.corrupt, "the ledger at \(ledger.location) has \(lastPosition) events but its tree state covers \(range.size); run `remedy verify`")
+        }
+        self.range = range
+        nextPosition = lastPosition + 1
+        firstNewPosition = nextPosition
+        // Time never runs backwards in the ledger, whatever the system clock does.
+        recordedAt = max(Timestamp.now(), lastRecordedAt)
+        recordedAtText = recordedAt.description
+        result = BatchResult(treeHead: TreeHead(size: range.size, root: range.root))
+    }
+
+    mutating func append(_ event: ProposedEvent) throws -> AppendResult {
+        if let id = event.id, let existing = try existingEvent(id) {
+            var body: [UInt8] = []
+            EventEnvelope.appendCanonical(
+                data: event.data, id: id, metadata: event.metadata, position: existing.position,
+                recordedAt: existing.recordedAt, schemaVersion: event.schemaVersion, stream: event.stream,
+                streamVersion: existing.streamVersion, type: event.type, to: &body)
+            guard body == existing.body else {
+                throw LedgerError(.idConflict, "event id \(id) already exists at position \(existing.position) with different content; use a new id for a new event")
+            }
+            result.duplicates += 1
+            return AppendResult(position: existing.position, id: id, stream: event.stream, streamVersion: existing.streamVersion, isDuplicate: true)
+        }
+
+        let current = try version(of: event.stream)
+        if let required = event.expectedVersion.required, required != current {
+            throw LedgerError.wrongExpectedVersion(expected: required, stream: event.stream, current: current)
+        }
+        let id = event.id ?? ledger.idGenerator.next(millis: recordedAt.millisecondsSinceEpoch)
+        let position = nextPosition
+        let version = current + 1
+        var body: [UInt8] = []
+        EventEnvelope.appendCanonical(
+            data: event.data, id: id, metadata: event.metadata, position: position,
+            recordedAt: recordedAtText, schemaVersion: event.schemaVersion, stream: event.stream,
+            streamVersion: version, type: event.type, to: &body)
+        let leaf = MerkleTree.leafHash(body)
+        pendingEvents.append([.int(position), .text(id.rawValue), .text(event.stream.rawValue), .int(version),
+                              .text(event.type.rawValue), .text(recordedAtText), .bytes(body), .bytes(Array(leaf.bytes))])
+        pendingIDs[id.rawValue] = (position, version, body)
+        appendedTypes.insert(event.type.rawValue)
+        range.append(leaf) { height, index, hash in
+            if KeptTreeNodes.isKept(height: height) { pendingNodes.append([.int(height), .int(index), .bytes(Array(hash.bytes))]) }
+        }
+        versions[event.stream] = version
+        if version == 1 { startedStreams += 1 }
+        nextPosition += 1
+        result.appended += 1
+        if result.firstPosition == nil { result.firstPosition = position }
+        result.lastPosition = position
+        if pendingEvents.count >= Self.flushSize { try flush() }
+        return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
+    }
+
+    /// Sends the rows not yet sent: what a read inside the transaction must see first.
+    mutating func flush() throws {
+        try insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
+        try insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
+        pendingEvents.removeAll(keepingCapacity: true)
+        pendingNodes.removeAll(keepingCapacity: true)
+        pendingIDs.removeAll(keepingCapacity: true)
+    }
+
+    private func insert(into target: String, rows: [[PostgresValue]]) throws {
+        guard let width = rows.first?.count else { return }
+        var sql = "INSERT INTO \(target) VALUES "
+        var values: [PostgresValue] = []
+        values.reserveCapacity(rows.count * width)
+        for (index, row) in rows.enumerated() {
+            if index > 0 { sql += ", " }
+            sql += "(" + (1...width).map { "$\(index * width + $0)" }.joined(separator: ", ") + ")"
+            values += row
+        }
+        try ledger.session.query(sql, values)
+    }
+
+    /// Records the new tree head and state, and tells listeners; returns the batch's summary.
+    mutating func finish() throws -> BatchResult {
+        try flush()
+        let head = TreeHead(size: range.size, root: range.root)
+        if result.appended > 0 {
+            let session = ledger.session
+            try session.query("INSERT INTO tree_heads (size, root, recorded_at) VALUES ($1, $2, $3)",
+                              [.int(head.size), .bytes(Array(head.root.bytes)), .text(recordedAtText)])
+            try session.query("UPDATE tree_state SET size = $1, range = $2, streams = streams + $3 WHERE id = 1",
+                              [.int(range.size), .bytes(range.serialized), .int(startedStreams)])
+            // Delivered on commit, in commit order: `events --follow` wakes on it.
+            try session.query("SELECT pg_notify($1, $2)", [.text(PostgresLedger.channel(ledger.location.schema)), .text(String(head.size))])
+        }
+        result.treeHead = head
+        return result
+    }
+
+    /// Whether this session appended an event of one of `types`.
+    func hasAppended(anyOf types: [String]) -> Bool {
+        types.contains { appendedTypes.contains($0) }
+    }
+
+    private func existingEvent(_ id: EventID) throws -> (position: Int, streamVersion: Int, recordedAt: String, body: [UInt8])? {
+        if let pending = pendingIDs[id.rawValue] { return (pending.position, pending.streamVersion, recordedAtText, pending.body) }
+        guard let row = try ledger.session.query("SELECT position, stream_version, recorded_at, body FROM events WHERE event_id = $1",
+                                                 [.text(id.rawValue)]).first else { return nil }
+        return (try row.int(0), try row.int(1), try row.text(2), try row.bytes(3))
+    }
+
+    mutating func version(of stream: StreamName) throws -> Int {
+        if let cached = versions[stream] { return cached }
+        let version = try ledger.session.query("SELECT max(stream_version) FROM events WHERE stream = $1", [.text(stream.rawValue)])
+            .first?.optionalInt(0) ?? 0
+        if versions.count >= Self.versionCacheLimit {
+            try flush()   // the server then knows every version the cache forgets
+            versions.removeAll(keepingCapacity: true)
+        }
+        versions[stream] = version
+        return version
+    }
+
+    /// Bounds the stream-version cache so a batch over millions of streams stays small.
+    private static let versionCacheLimit = 50_000
+}
+
+extension PostgresLedger {
+    /// The `LISTEN` channel a ledger's commits are announced on, with the new tree size.
+    public static func channel(_ schema: String) -> String {
+        "remedy_\(schema)"
+    }
+}

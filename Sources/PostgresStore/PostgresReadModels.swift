@@ -1,0 +1,236 @@
+import Events
+import LedgerCore
+import Projections
+
+/// Reads and appends inside one write transaction of a ``PostgresLedger`` (see
+/// ``EventStoreWriter``); valid only inside ``PostgresLedger/write(_:)``'s closure.
+public final class PostgresLedgerWriter: EventStoreWriter {
+    let ledger: PostgresLedger
+    var session: PostgresAppendSession
+    var isOpen = true
+
+    init(ledger: PostgresLedger, session: PostgresAppendSession) {
+        self.ledger = ledger
+        self.session = session
+    }
+
+    @discardableResult
+    public func append(_ event: ProposedEvent) throws -> AppendResult {
+        try session.append(event)
+    }
+
+    public func events(_ query: EventQuery) throws -> [StoredEvent] {
+        try session.flush()
+        return try ledger.events(query)
+    }
+
+    public func version(of stream: StreamName) throws -> Int {
+        try session.version(of: stream)
+    }
+
+    /// Brings projections up to date inside this transaction, before it appends any event
+    /// they fold (as the SQLite store's writer does).
+    public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
+        guard !session.hasAppended(anyOf: projections.flatMap { $0.eventTypes }) else {
+            throw LedgerError(.invalidEvent, "read models are caught up before a transaction appends events they fold, not after")
+        }
+        try session.flush()
+        return try ledger.catchUp(projections)
+    }
+
+    public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]] {
+        try ledger.rows(of: table, matching: filter)
+    }
+
+    /// What this writer has appended so far, and the tree head it would commit.
+    public var summary: BatchResult { session.summary }
+}
+
+extension PostgresLedger {
+    /// Brings each projection's tables up to the last event, in one transaction: a projection
+    /// whose version changed (or that has no tables yet) is rebuilt from the first event,
+    /// the others fold only the events after their checkpoint. An advisory lock per projection
+    /// keeps two processes from folding the same events twice.
+    public func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp] {
+        try session.transaction {
+            let head = try storedRange().size
+            return try projections.map { projection in
+                try session.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.lockKey("project \(location.schema) \(projection.name)"))])
+                let checkpoint = try session.query("SELECT version, position FROM projection_checkpoints WHERE name = $1", [.text(projection.name)]).first
+                let rebuilt = try checkpoint == nil || checkpoint!.int(0) != projection.version
+                if rebuilt {
+                    for table in projection.tables {
+                        try session.execute("DROP TABLE IF EXISTS \(table.name)")
+                        try session.execute(table.postgresCreateSQL)
+                        for index in table.postgresIndexesSQL { try session.execute(index) }
+                    }
+                }
+                let from = rebuilt ? 0 : try checkpoint!.int(1)
+                let rows = PostgresTableRows(session: session, projection: projection)
+                var folded = 0
+                var after = from
+                let types = projection.eventTypes
+                while after < head {
+                    let page = try session.query("""
+                        SELECT position, type, stream, recorded_at, body FROM events
+                        WHERE position > $1 AND position <= $2 AND type = ANY($3) ORDER BY position LIMIT 10000
+                        """, [.int(after), .int(head), .textArray(types)])
+                    guard !page.isEmpty else { break }
+                    for row in page {
+                        let position = try row.int(0)
+                        let body = try row.bytes(4)
+                        guard let data = body.withUnsafeBytes({ EventEnvelope.payloadBytes(of: $0).map(Array.init) }) else {
+                            throw LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
+                        }
+                        let event = ProjectedEvent(position: position, type: try row.text(1), stream: try row.text(2), recordedAt: try row.text(3), data: data)
+                        event.prepare()
+                        rows.apply(try projection.apply(event, rows: rows))
+                        folded += 1
+                        after = position
+                    }
+                    if page.count < 10_000 { break }
+                }
+                try rows.flush()
+                try session.query("""
+                    INSERT INTO projection_checkpoints (name, version, position) VALUES ($1, $2, $3)
+                    ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, position = EXCLUDED.position
+                    """, [.text(projection.name), .int(projection.version), .int(head)])
+                return CatchUp(folded: folded, rebuilt: rebuilt, position: head)
+            }
+        }
+    }
+
+    /// A projection table's rows whose columns hold the given values, in key order.
+    public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]] {
+        let known = filter.filter { table.column($0.column) != nil }
+        var values: [PostgresValue] = []
+        let conditions = known.map { condition -> String in
+            if case .null = condition.value { return "\(condition.column) IS NULL" }
+            values.append(PostgresValue(condition.value))
+            return "\(condition.column) = $\(values.count)"
+        }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let order = table.columns.prefix(table.keyColumns).map { "\($0.name) NULLS FIRST" }.joined(separator: ", ")
+        return try session.query("SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)\(whereClause) ORDER BY \(order)", values)
+            .map { row in try table.columns.indices.map { try table.rowValue(row, $0) } }
+    }
+}
+
+/// A projection's rows during a catch-up: read from the server on first use, changed in
+/// memory, and written back in one pass at the end (``flush()``).
+final class PostgresTableRows: RowReader {
+    private let session: PostgresSession
+    private let tables: [String: ReadModelTable]
+    /// Per table, the rows read or written so far by key; nil for a row known to be absent.
+    private var cache: [String: [[RowValue]: [RowValue]?]] = [:]
+    private var changed: [String: Set<[RowValue]>] = [:]
+
+    init(session: PostgresSession, projection: any Projection.Type) {
+        self.session = session
+        tables = Dictionary(uniqueKeysWithValues: projection.tables.map { ($0.name, $0) })
+    }
+
+    func row(_ name: String, key: [RowValue]) throws -> [RowValue]? {
+        if let cached = cache[name]?[key] { return cached }
+        guard let table = tables[name] else { return nil }
+        let keyNames = table.columns.prefix(table.keyColumns).map(\.name)
+        var values: [PostgresValue] = []
+        let conditions = zip(keyNames, key).map { column, value -> String in
+            if case .null = value { return "\(column) IS NULL" }
+            values.append(PostgresValue(value))
+            return "\(column) = $\(values.count)"
+        }
+        let row = try session.query("SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(name) WHERE \(conditions.joined(separator: " AND "))", values)
+            .first.map { row in try table.columns.indices.map { try table.rowValue(row, $0) } }
+        cache[name, default: [:]][key] = .some(row)
+        return row
+    }
+
+    func apply(_ writes: [RowWrite]) {
+        for write in writes {
+            switch write {
+            case .upsert(let name, let row):
+                let key = Array(row.prefix(tables[name]?.keyColumns ?? 1))
+                cache[name, default: [:]][key] = .some(row)
+                changed[name, default: []].insert(key)
+            case .delete(let name, let key):
+                cache[name, default: [:]][key] = .some(nil)
+                changed[name, default: []].insert(key)
+            }
+        }
+    }
+
+    /// Writes every changed row: deletes, then upserts, a few hundred rows a statement.
+    func flush() throws {
+        for (name, keys) in changed {
+            guard let table = tables[name] else { continue }
+            let keyNames = table.columns.prefix(table.keyColumns).map(\.name)
+            var upserts: [[RowValue]] = []
+            var deletes: [[RowValue]] = []
+            for key in keys {
+                if let row = cache[name]?[key] ?? nil { upserts.append(row) } else { deletes.append(key) }
+            }
+            for key in deletes {
+                var values: [PostgresValue] = []
+                let conditions = zip(keyNames, key).map { column, value -> String in
+                    if case .null = value { return "\(column) IS NULL" }
+                    values.append(PostgresValue(value))
+                    return "\(column) = $\(values.count)"
+                }
+                try session.query("DELETE FROM \(name) WHERE \(conditions.joined(separator: " AND "))", values)
+            }
+            let width = table.columns.count
+            let updates = table.columns.dropFirst(table.keyColumns).map { "\($0.name) = EXCLUDED.\($0.name)" }
+            let onConflict = updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + updates.joined(separator: ", ")
+            let perStatement = max(1, 30_000 / width)
+            var start = 0
+            while start < upserts.count {
+                let chunk = upserts[start..<min(upserts.count, start + perStatement)]
+                var values: [PostgresValue] = []
+                values.reserveCapacity(chunk.count * width)
+                var tuples: [String] = []
+                for row in chunk {
+                    let base = values.count
+                    values += row.map(PostgresValue.init)
+                    tuples.append("(" + (1...width).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+                }
+                try session.query("""
+                    INSERT INTO \(name) (\(table.columns.map(\.name).joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))
+                    ON CONFLICT (\(keyNames.joined(separator: ", "))) \(onConflict)
+                    """, values)
+                start += perStatement
+            }
+        }
+        changed.removeAll()
+    }
+}
+
+extension PostgresValue {
+    init(_ value: RowValue) {
+        switch value {
+        case .integer(let number): self = .int(number)
+        case .text(let text): self = .text(text)
+        case .null: self = .null
+        }
+    }
+}
+
+extension ReadModelTable {
+    /// The table on PostgreSQL: SQLite's INTEGER as bigint, TEXT as text compared by bytes
+    /// (`COLLATE "C"`), so rows come back in the order the SQLite store gives them.
+    var postgresCreateSQL: String {
+        let definitions = columns.map { "\($0.name) \($0.type == "INTEGER" ? "bigint" : "text COLLATE \"C\"")" }
+        let key = columns.prefix(keyColumns).map(\.name).joined(separator: ", ")
+        return "CREATE TABLE \(name) (\(definitions.joined(separator: ", ")), PRIMARY KEY (\(key)))"
+    }
+
+    var postgresIndexesSQL: [String] {
+        indexes.map { "CREATE INDEX IF NOT EXISTS \(name)_by_\($0.joined(separator: "_")) ON \(name) (\($0.joined(separator: ", ")))" }
+    }
+
+    /// Column `index` of a result row as a row value.
+    func rowValue(_ row: PostgresResultRow, _ index: Int) throws -> RowValue {
+        if row.isNull(index) { return .null }
+        return columns[index].type == "INTEGER" ? .integer(try row.int(index)) : .text(try row.text(index))
+    }
+}

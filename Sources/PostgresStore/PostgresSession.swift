@@ -1,0 +1,165 @@
+import LedgerCore
+import PostgresNIO
+
+/// One connection to the server, used synchronously: remedy's commands are short and
+/// sequential, so each query waits for its answer on the caller's thread while postgres-nio
+/// runs the protocol on its event loop.
+///
+/// Errors come back as ``LedgerError``s that name the server, database and schema (never the
+/// password) and, for the server's own errors, its message and SQLSTATE.
+///
+/// ```swift
+/// let session = try PostgresSession(PostgresLocation("postgres://ci@localhost/ledger"))
+/// let count = try session.query("SELECT count(*) FROM events").first?.int(0)
+/// ```
+final class PostgresSession {
+    let location: PostgresLocation
+    private let connection: PostgresConnection
+    private let logger: Logger
+    /// Nesting of ``transaction(_:)``: only the outermost begins and commits.
+    private var depth = 0
+
+    init(_ location: PostgresLocation) throws {
+        self.location = location
+        var logger = Logger(label: "remedy.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        var configuration: PostgresConnection.Configuration
+        if let socket = location.socketPath {
+            configuration = .init(unixSocketPath: socket, username: location.user, password: location.password, database: location.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.tlsMode {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            configuration = .init(host: location.host, port: location.port, username: location.user,
+                                  password: location.password, database: location.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                                                        id: 1, logger: logger).wait()
+        } catch {
+            throw LedgerError(.ledgerNotFound, "cannot connect to the PostgreSQL ledger \(location): \(Self.reason(error))")
+        }
+        try execute("SET search_path TO \(location.schema)")
+    }
+
+    deinit {
+        try? connection.close().wait()
+    }
+
+    /// Runs one statement and returns its rows.
+    @discardableResult
+    func query(_ sql: String, _ values: [PostgresValue] = []) throws -> [PostgresResultRow] {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values { value.bind(into: &binds) }
+        do {
+            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            return result.map(PostgresResultRow.init)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// Runs one statement without parameters, for what it does.
+    func execute(_ sql: String) throws {
+        do {
+            _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// Inside a transaction already, `body` joins it.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        if depth > 0 { return try body() }
+        try execute("BEGIN")
+        depth += 1
+        do {
+            let result = try body()
+            depth -= 1
+            try execute("COMMIT")
+            return result
+        } catch {
+            depth -= 1
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Whether a transaction is open.
+    var inTransaction: Bool { depth > 0 }
+
+    /// A server error as a ledger error: busy for lock and serialization failures, a
+    /// conflict for unique keys, storage for a full disk, unavailable for a lost connection.
+    func mapped(_ error: any Error) -> LedgerError {
+        if let error = error as? LedgerError { return error }
+        let state = (error as? PSQLError)?.serverInfo?[.sqlState] ?? ""
+        let reason = Self.reason(error)
+        switch state {
+        case "23505": return LedgerError(.conflict, "the PostgreSQL ledger \(location) refused a duplicate: \(reason)")
+        case "40001", "40P01", "55P03", "57014": return LedgerError(.busy, "the PostgreSQL ledger \(location) is busy: \(reason)")
+        case "53100", "53200": return LedgerError(.storage, "the PostgreSQL ledger \(location) is out of space or memory: \(reason)")
+        case "3F000", "42P01": return LedgerError(.notALedger, "\(location) holds no remedy ledger (\(reason)); create one with `remedy init --ledger \(location)`")
+        case "P0001": return LedgerError(.readOnly, "the PostgreSQL ledger \(location) refused a change: \(reason)")
+        case "42501": return LedgerError(.readOnly, "the PostgreSQL ledger \(location) refused this user: \(reason)")
+        default:
+            if state.hasPrefix("08") || (error as? PSQLError).map({ [.serverClosedConnection, .connectionError, .clientClosedConnection].contains($0.code) }) == true {
+                return LedgerError(.ledgerNotFound, "lost the connection to the PostgreSQL ledger \(location): \(reason)")
+            }
+            return LedgerError(.storage, "the PostgreSQL ledger \(location) failed: \(reason)")
+        }
+    }
+
+    /// What went wrong, in one line: the server's message and SQLSTATE, or the client's error.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let info = error.serverInfo, let message = info[.message] {
+            return message + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        if let underlying = error.underlying { return "\(underlying)" }
+        return "\(error.code)"
+    }
+}
+
+/// A value bound to a query's `$n` parameter.
+enum PostgresValue {
+    case int(Int)
+    case text(String)
+    case bytes([UInt8])
+    case textArray([String])
+    case null
+
+    func bind(into binds: inout PostgresBindings) {
+        switch self {
+        case .int(let value): binds.append(value)
+        case .text(let value): binds.append(value)
+        case .bytes(let value): binds.append(ByteBuffer(bytes: value))
+        case .textArray(let value): binds.append(value)
+        case .null: binds.appendNull()
+        }
+    }
+}
+
+/// One row of a result, read by column index.
+struct PostgresResultRow {
+    let row: PostgresRow
+
+    init(_ row: PostgresRow) { self.row = row }
+
+    private var cells: PostgresRandomAccessRow { row.makeRandomAccess() }
+
+    func int(_ index: Int) throws -> Int { try cells[index].decode(Int.self) }
+    func optionalInt(_ index: Int) throws -> Int? { try cells[index].decode(Int?.self) }
+    func text(_ index: Int) throws -> String { try cells[index].decode(String.self) }
+    func optionalText(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
+    func bytes(_ index: Int) throws -> [UInt8] {
+        var buffer = try cells[index].decode(ByteBuffer.self)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+    func isNull(_ index: Int) -> Bool { cells[index].bytes == nil }
+}
