@@ -61,6 +61,9 @@ public protocol EventStore: AnyObject {
     /// The ledger's permanent origin: the first line of its checkpoints.
     func origin() throws -> String
 
+    /// Every stored signed checkpoint, smallest size first.
+    func checkpoints() throws -> [SignedCheckpoint]
+
     /// Brings projections' tables up to date with every event.
     func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp]
 
@@ -95,6 +98,20 @@ public protocol EventStoreWriter: AnyObject {
     /// The row of a projection table with this key, as the transaction sees it: what a
     /// decision reads thousands of times, so a store answers it from a prepared statement.
     func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]?
+
+    /// Stores an event exactly as another ledger stored it (an imported bundle's, a migrated
+    /// ledger's): position, id, stream version, time and bytes unchanged, so the tree and its
+    /// root are the same. An event at a position the ledger holds already must be the same.
+    ///
+    /// - Throws: ``LedgerError``: `.conflict` for another event at that position,
+    ///   `.invalidEvent` for an event that does not follow the ledger's last one.
+    func appendStored(_ event: StoredEnvelope) throws
+
+    /// Stores a signed checkpoint (an imported or migrated one) unless one of its size is stored.
+    func storeCheckpoint(_ signed: SignedCheckpoint) throws
+
+    /// What this transaction has appended so far, and the tree head it would commit.
+    var summary: BatchResult { get }
 }
 
 extension EventStoreWriter {

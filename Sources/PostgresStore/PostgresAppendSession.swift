@@ -15,6 +15,8 @@ struct PostgresAppendSession {
     private let firstNewPosition: Int
     private let recordedAt: Timestamp
     private let recordedAtText: String
+    /// The last event's recorded_at: stored events may not go before it.
+    private var lastRecordedAtText: String
     private var versions: [StreamName: Int] = [:]
     private var startedStreams = 0
     private var result: BatchResult
@@ -61,6 +63,7 @@ struct PostgresAppendSession {
         // Time never runs backwards in the ledger, whatever the system clock does.
         recordedAt = max(Timestamp.now(), lastRecordedAt)
         recordedAtText = recordedAt.description
+        lastRecordedAtText = lastPosition > 0 ? lastRecordedAt.description : ""
         result = BatchResult(treeHead: TreeHead(size: range.size, root: range.root))
     }
 
@@ -90,22 +93,58 @@ struct PostgresAppendSession {
             data: event.data, id: id, metadata: event.metadata, position: position,
             recordedAt: recordedAtText, schemaVersion: event.schemaVersion, stream: event.stream,
             streamVersion: version, type: event.type, to: &body)
-        let leaf = MerkleTree.leafHash(body)
-        pendingEvents.append([.int(position), .text(id.rawValue), .text(event.stream.rawValue), .int(version),
-                              .text(event.type.rawValue), .text(recordedAtText), .bytes(body), .bytes(Array(leaf.bytes))])
-        pendingIDs[id.rawValue] = (position, version, body)
-        appendedTypes.insert(event.type.rawValue)
-        range.append(leaf) { height, index, hash in
-            if KeptTreeNodes.isKept(height: height) { pendingNodes.append([.int(height), .int(index), .bytes(Array(hash.bytes))]) }
+        try record(position: position, id: id.rawValue, stream: event.stream, version: version, type: event.type.rawValue,
+                   recordedAt: recordedAtText, body: body, leaf: MerkleTree.leafHash(body))
+        return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
+    }
+
+    /// Stores an event exactly as another ledger stored it (see ``EventStoreWriter/appendStored(_:)``).
+    mutating func appendStored(_ event: StoredEnvelope) throws {
+        let header = event.header
+        if header.position < nextPosition {
+            try flush()
+            guard let row = try ledger.session.query("SELECT leaf_hash FROM events WHERE position = $1", [.int(header.position)]).first,
+                  TreeHash(bytes: try row.bytes(0)) == event.leafHash else {
+                throw LedgerError(.conflict, "the ledger's event at position \(header.position) is not the one given: the ledger is not a prefix of the source")
+            }
+            result.duplicates += 1
+            return
         }
-        versions[event.stream] = version
+        guard header.position == nextPosition else {
+            throw LedgerError(.invalidEvent, "the next position is \(nextPosition), not \(header.position): the events do not continue this ledger")
+        }
+        let stream = header.text(header.stream, in: event.body), recordedAt = header.text(header.recordedAt, in: event.body)
+        let streamName = try StreamName(stream)
+        let current = try version(of: streamName)
+        guard header.streamVersion == current + 1 else {
+            throw LedgerError(.invalidEvent, "stream \(stream) is at version \(current) in the ledger, and the event at position \(header.position) has version \(header.streamVersion)")
+        }
+        guard recordedAt >= lastRecordedAtText else {
+            throw LedgerError(.invalidEvent, "the event at position \(header.position) was recorded before the ledger's last event")
+        }
+        try record(position: header.position, id: header.text(header.id, in: event.body), stream: streamName, version: header.streamVersion,
+                   type: header.text(header.type, in: event.body), recordedAt: recordedAt, body: Array(event.body), leaf: event.leafHash)
+        lastRecordedAtText = recordedAt
+    }
+
+    /// Queues an event's row and does what follows every insert: the tree and its kept
+    /// nodes, the stream's version, the tally.
+    private mutating func record(position: Int, id: String, stream: StreamName, version: Int, type: String,
+                                 recordedAt: String, body: [UInt8], leaf: TreeHash) throws {
+        pendingEvents.append([.int(position), .text(id), .text(stream.rawValue), .int(version),
+                              .text(type), .text(recordedAt), .bytes(body), .bytes(leaf.bytes)])
+        pendingIDs[id] = (position, version, body)
+        appendedTypes.insert(type)
+        range.append(leaf) { height, index, hash in
+            if KeptTreeNodes.isKept(height: height) { pendingNodes.append([.int(height), .int(index), .bytes(hash.bytes)]) }
+        }
+        versions[stream] = version
         if version == 1 { startedStreams += 1 }
         nextPosition += 1
         result.appended += 1
         if result.firstPosition == nil { result.firstPosition = position }
         result.lastPosition = position
         if pendingEvents.count >= Self.flushSize { try flush() }
-        return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
     }
 
     /// Sends the rows not yet sent: what a read inside the transaction must see first.
@@ -137,7 +176,7 @@ struct PostgresAppendSession {
         if result.appended > 0 {
             let session = ledger.session
             try session.query("INSERT INTO tree_heads (size, root, recorded_at) VALUES ($1, $2, $3)",
-                              [.int(head.size), .bytes(Array(head.root.bytes)), .text(recordedAtText)])
+                              [.int(head.size), .bytes(head.root.bytes), .text(recordedAtText)])
             try session.query("UPDATE tree_state SET size = $1, range = $2, streams = streams + $3 WHERE id = 1",
                               [.int(range.size), .bytes(range.serialized), .int(startedStreams)])
             // Delivered on commit, in commit order: `events --follow` wakes on it.

@@ -163,6 +163,16 @@ public final class PostgresLedger: EventStore {
         return origin
     }
 
+    public func checkpoints() throws -> [SignedCheckpoint] {
+        try session.query("SELECT size, note FROM checkpoints ORDER BY size").map { row in
+            let size = try row.int(0)
+            guard let signed = try? SignedCheckpoint(parsing: try row.bytes(1)), signed.checkpoint.size == size else {
+                throw LedgerError(.corrupt, "the checkpoint stored for size \(size) in \(location) does not parse or signs another size; run `remedy verify`")
+            }
+            return signed
+        }
+    }
+
     // MARK: The tree
 
     /// The compact range saved by the last commit.

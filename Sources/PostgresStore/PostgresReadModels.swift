@@ -42,6 +42,15 @@ public final class PostgresLedgerWriter: EventStoreWriter {
         try ledger.rows(of: table, matching: filter)
     }
 
+    public func appendStored(_ event: StoredEnvelope) throws {
+        try session.appendStored(event)
+    }
+
+    public func storeCheckpoint(_ signed: SignedCheckpoint) throws {
+        try ledger.session.query("INSERT INTO checkpoints (size, note, recorded_at) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING",
+                                 [.int(signed.checkpoint.size), .bytes(signed.bytes), .text(Timestamp.now().description)])
+    }
+
     /// What this writer has appended so far, and the tree head it would commit.
     public var summary: BatchResult { session.summary }
 }

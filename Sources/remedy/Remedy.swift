@@ -55,7 +55,7 @@ struct Remedy: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Append.self, EventsCommand.self, Show.self, Status.self, Verify.self, Demo.self,
-            KeyCommand.self, CheckpointCommand.self, Prove.self, Export.self, VerifyBundle.self, Import.self, Backup.self,
+            KeyCommand.self, CheckpointCommand.self, Prove.self, Export.self, VerifyBundle.self, Import.self, Backup.self, Migrate.self,
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
             Guards.self, Why.self, Ratchet.self, Health.self, Report.self, ProjectionsCommand.self, Diff.self, Regressions.self, Stats.self, CaseHistory.self,
