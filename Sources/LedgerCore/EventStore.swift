@@ -44,6 +44,14 @@ public protocol EventStore: AnyObject {
     /// The events a query selects, in global order.
     func events(_ query: EventQuery) throws -> [StoredEvent]
 
+    /// Calls `body` with each selected event's position, type, stream and stored bytes (valid
+    /// only during the call), in global order, without collecting them; `body` returns false
+    /// to stop. What folds over a long history read with.
+    func forEachEvent(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ type: String, _ stream: String, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws
+
     /// The tree head over every event.
     func treeHead() throws -> TreeHead
 
@@ -60,6 +68,23 @@ public protocol EventStore: AnyObject {
 
     /// The ledger's permanent origin: the first line of its checkpoints.
     func origin() throws -> String
+
+    /// Where the ledger is, as messages name it: a file's path, a server's address without
+    /// its password.
+    var locationDescription: String { get }
+
+    /// The ledger's size, streams and last event, read in one transaction.
+    func status() throws -> LedgerStatus
+
+    /// Follows the ledger like `tail -f`: calls `body` with each selected event, first those
+    /// stored, then new ones as they are committed, until `body` or `afterEachRound` returns
+    /// false (or the process is interrupted). `afterEachRound` runs whenever the events known
+    /// so far are delivered: the place to flush output.
+    func follow(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool,
+        afterEachRound: () -> Bool
+    ) throws
 
     /// Every stored signed checkpoint, smallest size first.
     func checkpoints() throws -> [SignedCheckpoint]
@@ -85,6 +110,13 @@ public protocol EventStoreWriter: AnyObject {
 
     /// The events a query selects, as the transaction sees them (its own appends included).
     func events(_ query: EventQuery) throws -> [StoredEvent]
+
+    /// Each selected event's position, type, stream and bytes, as the transaction sees them
+    /// (see ``EventStore/forEachEvent(_:_:)``).
+    func forEachEvent(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ type: String, _ stream: String, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws
 
     /// A stream's current version (0 for a stream with no events).
     func version(of stream: StreamName) throws -> Int
@@ -118,5 +150,29 @@ extension EventStoreWriter {
     /// The row with this key, found by ``rows(of:matching:)`` on the key columns.
     public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {
         try rows(of: table, matching: zip(table.columns.prefix(table.keyColumns), key).map { ($0.name, $1) }).first
+    }
+}
+
+extension EventStore {
+    /// Every row of a projection table, in key order.
+    public func rows(of table: ReadModelTable) throws -> [[RowValue]] {
+        try rows(of: table, matching: [])
+    }
+
+    /// A typed table's rows whose columns hold the given values, in key order.
+    public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
+        try rows(of: Row.table, matching: filter).map(Row.init(values:))
+    }
+}
+
+extension EventStoreWriter {
+    /// Every row of a projection table, as the transaction sees it.
+    public func rows(of table: ReadModelTable) throws -> [[RowValue]] {
+        try rows(of: table, matching: [])
+    }
+
+    /// A typed table's rows, in key order, as the transaction sees them.
+    public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
+        try rows(of: Row.table, matching: filter).map(Row.init(values:))
     }
 }

@@ -59,12 +59,6 @@ extension Ledger {
     /// values in `filter`, when given (answered from the key or an index that covers them).
     ///
     /// - Throws: ``LedgerError``.
-    /// A typed table's rows whose columns hold the given values, in key order.
-    ///
-    /// - Throws: ``LedgerError`` when the table cannot be read.
-    public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
-        try rows(of: Row.table, matching: filter).map(Row.init(values:))
-    }
 
     public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)] = []) throws -> [[RowValue]] {
         try mapErrors("read") { try table.readRows(on: connection, matching: filter) }

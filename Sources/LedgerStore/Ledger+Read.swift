@@ -133,6 +133,18 @@ extension Ledger {
         }
     }
 
+    /// ``follow(_:pollInterval:_:afterEachPoll:)`` every 200 ms, as the store protocol asks.
+    public func follow(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool,
+        afterEachRound: () -> Bool
+    ) throws {
+        try follow(query, pollInterval: 200, body, afterEachPoll: afterEachRound)
+    }
+
+    /// The file's path.
+    public var locationDescription: String { location.path }
+
     private static func storedEvent(_ statement: SQLiteStatement) -> StoredEvent {
         StoredEvent(position: statement.int(0), id: statement.text(1), stream: statement.text(2),
                     streamVersion: statement.int(3), type: statement.text(4), recordedAt: statement.text(5),

@@ -66,7 +66,7 @@ public final class LedgerWriter {
     /// - Throws: ``LedgerError``.
     public func storeCheckpoint(_ signed: SignedCheckpoint) throws {
         try ledger.mapErrors("import into") {
-            if try ledger.checkpoint(size: signed.checkpoint.size) == nil { try ledger.insertCheckpoint(signed) }
+            if try !ledger.checkpoints().contains(where: { $0.checkpoint.size == signed.checkpoint.size }) { try ledger.insertCheckpoint(signed) }
         }
     }
 
@@ -86,10 +86,6 @@ public final class LedgerWriter {
         }
     }
 
-    /// A typed table's rows, in key order, as this transaction sees them.
-    public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
-        try ledger.rows(Row.self, matching: filter)
-    }
 
     fileprivate func finish() throws -> BatchResult {
         try ledger.mapErrors("append to") { try session.finish() }

@@ -156,6 +156,32 @@ public final class PostgresLedger: EventStore {
             .map(Self.storedEvent)
     }
 
+    public func forEachEvent(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ type: String, _ stream: String, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try query.validate()
+        let (whereClause, values) = query.postgresSQL()
+        var remaining = query.limit ?? Int.max
+        var after = 0
+        // Pages in position order, each after the last one read: memory stays one page's.
+        try session.transaction {
+            while remaining > 0 {
+                let page = min(remaining, 10_000)
+                let condition = (whereClause.isEmpty ? "WHERE" : whereClause + " AND") + " position > $\(values.count + 1)"
+                let rows = try session.query("SELECT position, type, stream, body FROM events \(condition) ORDER BY position LIMIT \(page)",
+                                             values + [.int(after)])
+                for row in rows {
+                    after = try row.int(0)
+                    let bytes = try row.bytes(3)
+                    guard try bytes.withUnsafeBytes({ try body(after, try row.text(1), try row.text(2), $0) }) else { return }
+                }
+                remaining -= rows.count
+                if rows.count < page { return }
+            }
+        }
+    }
+
     public func origin() throws -> String {
         guard let origin = try session.query("SELECT origin FROM ledger_identity WHERE id = 1").first?.text(0) else {
             throw LedgerError(.notALedger, "the ledger at \(location) has no origin")

@@ -24,6 +24,14 @@ public final class PostgresLedgerWriter: EventStoreWriter {
         return try ledger.events(query)
     }
 
+    public func forEachEvent(
+        _ query: EventQuery,
+        _ body: (_ position: Int, _ type: String, _ stream: String, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try session.flush()
+        try ledger.forEachEvent(query, body)
+    }
+
     public func version(of stream: StreamName) throws -> Int {
         try session.version(of: stream)
     }

@@ -91,6 +91,14 @@ final class PostgresSession {
         }
     }
 
+    /// Starts listening on `channel`: `onNotify` runs (on the connection's event loop) for
+    /// each notification until the returned context is stopped.
+    func listen(_ channel: String, _ onNotify: @escaping @Sendable () -> Void) throws -> PostgresListenContext {
+        let context = connection.addListener(channel: channel) { _, _ in onNotify() }
+        try execute("LISTEN \(channel)")
+        return context
+    }
+
     /// Whether a transaction is open.
     var inTransaction: Bool { depth > 0 }
 

@@ -161,11 +161,11 @@ public struct WhatIfChange: Sendable, Equatable {
 extension Gate {
     /// Re-decides every recorded gate decision from its recorded facts under `policy`, and
     /// returns those that change.
-    public static func whatIf(_ policy: AutonomyPolicy, ledger: Ledger) throws -> [WhatIfChange] {
+    public static func whatIf(_ policy: AutonomyPolicy, ledger: any EventStore) throws -> [WhatIfChange] {
         var query = EventQuery()
         query.types = [LoopEventType.gateDecided.rawValue]
         var changes: [WhatIfChange] = []
-        try ledger.forEachEventBody(query) { _, bytes in
+        try ledger.forEachEvent(query) { _, _, _, bytes in
             guard let envelope = try? EventEnvelope(decoding: bytes),
                   let recorded = try? LoopPayload.decode(GateDecided.self, from: envelope.data) else {
                 throw LoopError(.invalidState, "a recorded gate decision does not decode; run `remedy verify`")

@@ -388,7 +388,7 @@ extension LoopState {
     ///
     /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a loop
     ///   event is damaged.
-    public static func fold(_ ledger: Ledger, through position: Int? = nil) throws -> LoopState {
+    public static func fold(_ ledger: any EventStore, through position: Int? = nil) throws -> LoopState {
         try fold { query, body in
             var query = query
             query.toPosition = position

@@ -6,9 +6,9 @@ import LedgerStore
 /// makes sense now, says why when it does not, and appends one event. Each reads only
 /// the entities it touches (``LoopStateLoader``).
 public struct LoopSteps {
-    public let ledger: Ledger
+    public let ledger: any EventStore
 
-    public init(ledger: Ledger) {
+    public init(ledger: any EventStore) {
         self.ledger = ledger
     }
 
@@ -125,7 +125,7 @@ public struct LoopSteps {
     }
 
     /// Appends a payload the loop's rules allow in the loaded state (``LoopState/check(_:stream:)``).
-    static func record<T: Encodable>(_ writer: LedgerWriter, _ loader: LoopStateLoader, _ stream: StreamName, _ type: LoopEventType,
+    static func record<T: Encodable>(_ writer: any EventStoreWriter, _ loader: LoopStateLoader, _ stream: StreamName, _ type: LoopEventType,
                                      _ payload: T, actor: String?, expect: ExpectedVersion = .any) throws {
         let data = try LoopPayload.encode(payload)
         let event = try LoopEvent(type, data: data)

@@ -73,7 +73,7 @@ public enum RunIngester {
     ///
     /// - Throws: ``IngestError`` (the file and line), ``LoopError`` (`.conflict`,
     ///   `.notFound`, `.invalidArgument`), or ``LedgerError``; nothing is written then.
-    public static func ingest(_ request: IngestRequest, into ledger: Ledger) throws -> IngestSummary {
+    public static func ingest(_ request: IngestRequest, into ledger: any EventStore) throws -> IngestSummary {
         guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
         let runStream = try LoopStreams.run(suite: request.suite, run: request.run)
         // Hash first: it decides whether this run is new, and goes into the run's start.
@@ -106,7 +106,7 @@ public enum RunIngester {
 
     /// The summary of a run recorded before, or a conflict if its reports differ.
     private static func previousSummary(
-        of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: LedgerWriter
+        of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: any EventStoreWriter
     ) throws -> IngestSummary {
         do {
             return try previousSummaryUnchecked(of: stream, reports: reports, request: request, writer: writer)
@@ -116,7 +116,7 @@ public enum RunIngester {
     }
 
     private static func previousSummaryUnchecked(
-        of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: LedgerWriter
+        of stream: StreamName, reports: [EvalRunStarted.ReportFile], request: IngestRequest, writer: any EventStoreWriter
     ) throws -> IngestSummary {
         var query = EventQuery()
         query.streams = [stream]

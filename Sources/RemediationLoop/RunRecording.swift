@@ -13,7 +13,7 @@ struct RunRecording {
     private let request: IngestRequest
     private let stream: StreamName
     private let loader: LoopStateLoader
-    private let writer: LedgerWriter
+    private let writer: any EventStoreWriter
     private let metadata: EventMetadata
 
     /// What the run said of each case so far: one dictionary, so each attempt costs one lookup.
@@ -23,7 +23,7 @@ struct RunRecording {
     private var mismatches: [String] = []
     private var format: ReportFormat?
 
-    init(request: IngestRequest, stream: StreamName, loader: LoopStateLoader, writer: LedgerWriter) throws {
+    init(request: IngestRequest, stream: StreamName, loader: LoopStateLoader, writer: any EventStoreWriter) throws {
         self.request = request
         self.stream = stream
         self.loader = loader

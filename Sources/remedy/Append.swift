@@ -114,8 +114,8 @@ struct AppendRequest: Equatable {
         }
     }
 
-    private func open() throws -> Ledger {
-        try LedgerOptions.open(ledger, busyTimeout: busyTimeout, .readWrite, create: initialize ? .ifMissing() : .never)
+    private func open() throws -> any EventStore {
+        try LedgerOptions.openStore(ledger, busyTimeout: busyTimeout, .readWrite, create: initialize ? .ifMissing() : .never)
     }
 
     private func proposedEvent() throws -> ProposedEvent {

@@ -16,7 +16,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let alias = try LoopSteps(ledger: try options.open(.readWrite)).alias(suite: suite, from: old, to: new, by: by)
+                let alias = try LoopSteps(ledger: try options.openStore(.readWrite)).alias(suite: suite, from: old, to: new, by: by)
                 printRecorded(json, "\(alias.from) is now \(alias.to)", alias)
             }
         }
@@ -41,7 +41,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let steps = LoopSteps(ledger: try options.open(.readWrite))
+                let steps = LoopSteps(ledger: try options.openStore(.readWrite))
                 if end {
                     let ended = try steps.endQuarantine(suite: suite, case: self.case, by: owner)
                     printRecorded(json, "ended the quarantine of \(ended.case)", ended)

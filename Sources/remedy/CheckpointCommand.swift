@@ -36,9 +36,9 @@ extension Remedy {
                 let signed: SignedCheckpoint
                 if let key {
                     let signer = try NoteSignerKey.read(from: key)
-                    signed = try options.open(.readWrite).signCheckpoint(with: signer)
+                    signed = try options.openStore(.readWrite).signCheckpoint(with: signer)
                 } else {
-                    let ledger = try options.open(.readOnly)
+                    let ledger = try options.openStore(.readOnly)
                     guard let found = try size.map({ try ledger.checkpoint(size: $0) }) ?? ledger.latestCheckpoint() else {
                         throw LedgerError(.eventNotFound, size.map { "no checkpoint of size \($0) is stored" }
                                           ?? "no checkpoint is stored: sign one with remedy checkpoint --key FILE")

@@ -32,7 +32,7 @@ extension Remedy {
         func run() throws {
             try reportingErrors {
                 let query = try makeQuery()
-                let ledger = try options.open(.readOnly)
+                let ledger = try options.openStore(.readOnly)
                 let output = StandardOutput.shared
                 let newline: [UInt8] = [0x0A]
                 if follow {
@@ -40,12 +40,12 @@ extension Remedy {
                         output.write(bytes)
                         newline.withUnsafeBytes { output.write($0) }
                         return true
-                    } afterEachPoll: {
+                    } afterEachRound: {
                         output.flush()
                         return true
                     }
                 } else {
-                    try ledger.forEachEventBody(query) { _, bytes in
+                    try ledger.forEachEvent(query) { _, _, _, bytes in
                         output.write(bytes)
                         newline.withUnsafeBytes { output.write($0) }
                         return true

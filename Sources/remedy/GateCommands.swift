@@ -18,7 +18,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let decided = try LoopSteps(ledger: try options.open(.readWrite)).gate(fix: fix)
+                let decided = try LoopSteps(ledger: try options.openStore(.readWrite)).gate(fix: fix)
                 printRecorded(json, "\(decided.decision): \(decided.invariant ?? decided.rule)", decided)
                 switch decided.decision {
                 case .autoMerge: return
@@ -44,7 +44,7 @@ extension Remedy {
             func run() throws {
                 try reportingErrors {
                     let text = String(decoding: try InputFile.readPayload(path: file), as: UTF8.self)
-                    let adopted = try LoopSteps(ledger: try options.open(.readWrite)).adoptPolicy(text: text, name: file, by: by)
+                    let adopted = try LoopSteps(ledger: try options.openStore(.readWrite)).adoptPolicy(text: text, name: file, by: by)
                     if json {
                         try JSONOutput.print(Adopted(policySha256: adopted.policySHA256))
                         StandardOutput.shared.flush()
@@ -79,7 +79,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let state = try LoopState.fold(try options.open(.readOnly))
+                    let state = try LoopState.fold(try options.openStore(.readOnly))
                     if json {
                         let policy = try state.policyInForce()
                         try JSONOutput.print(Output(policySha256: policy.sha256, isDefault: state.policy == nil, adoptedBy: state.policy?.by,
@@ -120,7 +120,7 @@ extension Remedy {
             try reportingErrors {
                 let text = String(decoding: try InputFile.readPayload(path: policy), as: UTF8.self)
                 let candidate = try AutonomyPolicy(text: text, name: policy)
-                let changes = try Gate.whatIf(candidate, ledger: try options.open(.readOnly))
+                let changes = try Gate.whatIf(candidate, ledger: try options.openStore(.readOnly))
                 let output = StandardOutput.shared
                 if json {
                     try JSONOutput.print(Output(changes: changes.map {
@@ -155,7 +155,7 @@ extension Remedy {
             func run() throws {
                 try reportingErrors {
                     let text = String(decoding: try InputFile.readPayload(path: file), as: UTF8.self)
-                    let declared = try LoopSteps(ledger: try options.open(.readWrite)).declareDataset(suite: suite, version: version, text: text, by: by)
+                    let declared = try LoopSteps(ledger: try options.openStore(.readWrite)).declareDataset(suite: suite, version: version, text: text, by: by)
                     printRecorded(json, "declared \(declared.cases.count) golden cases for \(declared.suite) \(declared.version)", declared)
                 }
             }

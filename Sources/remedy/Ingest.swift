@@ -57,7 +57,7 @@ extension Remedy {
                 if let path = skills ?? (access(SkillMap.defaultPath, R_OK) == 0 ? SkillMap.defaultPath : nil) {
                     request.skills = try SkillMap(text: String(decoding: try InputFile.readPayload(path: path), as: UTF8.self), name: path)
                 }
-                let ledger = try options.open(.readWrite, create: initialize ? .ifMissing() : .never)
+                let ledger = try options.openStore(.readWrite, create: initialize ? .ifMissing() : .never)
                 let summary = try RunIngester.ingest(request, into: ledger)
                 if json {
                     try JSONOutput.print(Output(summary))

@@ -34,7 +34,7 @@ extension Remedy {
             try reportingErrors {
                 let location = LedgerPath.resolve(explicit: options.ledger)
                 let existed = Ledger.exists(location)
-                let ledger = try options.open(.readWrite, create: .ifMissing(origin: origin))
+                let ledger = try options.openStore(.readWrite, create: .ifMissing(origin: origin))
                 let actual = try ledger.origin()
                 if let origin, origin != actual {
                     throw LedgerError(.conflict, "the ledger \(location.path) exists with origin \(actual); an origin is permanent")

@@ -33,7 +33,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let keyName = try name ?? options.open(.readOnly).origin()
+                    let keyName = try name ?? options.openStore(.readOnly).origin()
                     let key = try NoteSignerKey(generatingFor: keyName)
                     try key.write(to: out)
                     if json {

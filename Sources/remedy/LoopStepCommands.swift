@@ -21,7 +21,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let diagnosis = try LoopSteps(ledger: try options.open(.readWrite))
+                let diagnosis = try LoopSteps(ledger: try options.openStore(.readWrite))
                     .diagnose(failure, lever: lever, target: target, evidence: evidence, confidence: confidence, by: by)
                 printRecorded(json, "diagnosed \(diagnosis.failure): \(diagnosis.lever) \(diagnosis.target)", diagnosis)
             }
@@ -46,7 +46,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let proposal = try LoopSteps(ledger: try options.open(.readWrite)).propose(
+                let proposal = try LoopSteps(ledger: try options.openStore(.readWrite)).propose(
                     failures: failures, fix: fix, change: change, blastRadius: blastRadius, reversible: !irreversible,
                     lever: lever, target: target, by: by)
                 printRecorded(json, "proposed \(proposal.fix) for \(proposal.failures.joined(separator: ", "))", proposal)
@@ -73,7 +73,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let review = try LoopSteps(ledger: try options.open(.readWrite)).review(fix: fix, approve: approve, comment: comment, by: by)
+                let review = try LoopSteps(ledger: try options.openStore(.readWrite)).review(fix: fix, approve: approve, comment: comment, by: by)
                 printRecorded(json, "\(review.verdict == .approve ? "approved" : "rejected") \(review.fix)", review)
             }
         }
@@ -92,7 +92,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let merge = try LoopSteps(ledger: try options.open(.readWrite)).merged(fix: fix, commit: commit, by: by)
+                let merge = try LoopSteps(ledger: try options.openStore(.readWrite)).merged(fix: fix, commit: commit, by: by)
                 printRecorded(json, "merged \(merge.fix) at \(merge.commit)", merge)
             }
         }
@@ -111,7 +111,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let revert = try LoopSteps(ledger: try options.open(.readWrite)).reverted(fix: fix, reason: reason, by: by)
+                let revert = try LoopSteps(ledger: try options.openStore(.readWrite)).reverted(fix: fix, reason: reason, by: by)
                 printRecorded(json, "reverted \(revert.fix)", revert)
             }
         }
@@ -134,7 +134,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let retired = try LoopSteps(ledger: try options.open(.readWrite))
+                    let retired = try LoopSteps(ledger: try options.openStore(.readWrite))
                         .retireGuard(suite: suite, case: self.case, reason: reason, by: by)
                     printRecorded(json, "retired the guard \(retired.case)", retired)
                 }

@@ -39,7 +39,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let ledger = try options.open(.readOnly)
+                    let ledger = try options.openStore(.readOnly)
                     let stored = try Int(event).map { try ledger.event(position: $0) } ?? ledger.event(id: try EventID(event))
                     let checkpoint = try size.map { try ledger.checkpoint(size: $0) } ?? ledger.latestCheckpoint()
                     let treeSize = size ?? checkpoint?.checkpoint.size ?? 0
@@ -85,7 +85,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let ledger = try options.open(.readOnly)
+                    let ledger = try options.openStore(.readOnly)
                     let proof = try ledger.consistencyProof(from: from, to: to)
                     if json {
                         try JSONOutput.print(Output(from: proof.from, to: proof.to, fromRoot: try ledger.treeHead(size: proof.from).root.hex,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Events
 import LedgerStore
 import AuditBundle
+import PostgresStore
 import ReadViews
 import RemediationLoop
 
@@ -92,6 +93,24 @@ struct LedgerOptions: ParsableArguments {
         do { return try open(.readWrite) } catch let error as LedgerError where error.code == .readOnly { return reader }
     }
 
+    /// Opens the ledger these options name, a SQLite file or a PostgreSQL server
+    /// (`postgres://`): what commands that work on either store use.
+    func openStore(_ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> any EventStore {
+        try Self.openStore(ledger, busyTimeout: busyTimeout, mode, create: create)
+    }
+
+    /// ``openStore(_:create:)`` for arguments read without ArgumentParser.
+    static func openStore(_ ledger: String?, busyTimeout: Double, _ mode: Ledger.AccessMode,
+                          create: Ledger.Creation = .never) throws -> any EventStore {
+        let named = LedgerPath.resolve(explicit: ledger)
+        guard PostgresLocation.isAddress(named.path) else { return try open(ledger, busyTimeout: busyTimeout, mode, create: create) }
+        let location = try PostgresLocation(named.path)
+        switch create {
+        case .never: return try PostgresLedger.open(location)
+        case .ifMissing(let origin): return try PostgresLedger.open(location, create: .ifMissing(origin: origin))
+        }
+    }
+
     /// Opens the ledger these options name; only `create` lets it be made.
     func open(_ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
         try Self.open(ledger, busyTimeout: busyTimeout, mode, create: create)
@@ -100,6 +119,10 @@ struct LedgerOptions: ParsableArguments {
     /// Opens the ledger `--ledger` and `--busy-timeout` name, for a command whose arguments
     /// were read without ArgumentParser (``Remedy/Append/direct(_:)``).
     static func open(_ ledger: String?, busyTimeout: Double, _ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
+        let named = LedgerPath.resolve(explicit: ledger)
+        if PostgresLocation.isAddress(named.path) {
+            throw LedgerError(.ledgerNotFound, "this command reads SQLite ledger files only, not yet a PostgreSQL ledger (\(LedgerAddress(named.path))); `remedy migrate --to FILE --from ADDRESS` makes a file of it")
+        }
         let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
         let opened = try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, create: create, configuration: configuration)
         if let note = opened.readOnlyNote { StandardError.write("remedy: note: \(note)\n") }

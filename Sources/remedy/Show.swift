@@ -14,7 +14,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readOnly)
+                let ledger = try options.openStore(.readOnly)
                 let stored: StoredEvent
                 if let position = Int(event) {
                     stored = try ledger.event(position: position)

@@ -12,7 +12,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readOnly)
+                let ledger = try options.openStore(.readOnly)
                 let status = try ledger.status()
                 if json {
                     try JSONOutput.print(Output(status))

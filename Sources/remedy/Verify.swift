@@ -38,7 +38,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let ledger = try options.open(.readOnly)
+                let ledger = try options.openStore(.readOnly)
                 // The keys and note are read first: a typo should not cost a full re-hash.
                 let keys = try key.map { try NoteVerifierKey.read(fileOrKey: $0) }
                 let note = try checkpoint.map { try SignedNote.readFile(path: $0) }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import DemoStory
 
 /// The CLI against a real PostgreSQL server (`REMEDY_TEST_POSTGRES`, as the PostgreSQL store's
 /// own tests use it): skipped with a message without one, required in CI.
@@ -64,5 +65,86 @@ final class PostgresCLITests: XCTestCase {
         XCTAssertEqual(unreachable.status, 5, unreachable.stderr)
         XCTAssertTrue(unreachable.stderr.contains("postgres://someone@127.0.0.1:1/none"), unreachable.stderr)
         XCTAssertFalse(unreachable.stderr.contains("s3cret"), unreachable.stderr)
+    }
+
+    /// The loop's commands on PostgreSQL answer exactly as on a SQLite file: the same output
+    /// and exit code at every step (ingest, diagnose, propose, gate, review, merged, a
+    /// verifying run, checkpoint, proofs, status, verify), and the same events but for their
+    /// generated ids and times.
+    func testTheLoopRunsTheSameOnPostgresAsOnAFile() throws {
+        let postgres = try freshLedger(), file = folder.file("loop.db")
+        let key = folder.file("ledger.key")
+        XCTAssertEqual(try Remedy.run(["key", "generate", "--name", "ci.example.com/acme/evals", "--out", key]).status, 0)
+        let run1 = folder.write("run-1.xml", AvalancheStory.reports.first { $0.name == "run-1" }!.xml)
+        let run2 = folder.write("run-2.xml", AvalancheStory.reports.first { $0.name == "run-2" }!.xml)
+        let steps: [[String]] = [
+            ["init", "--origin", "ci.example.com/acme/evals"],
+            ["ingest", run1, "--suite", "avalanche-golden", "--run", "1", "--commit", "4f2c9e1", "--json"],
+            ["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:triage", "--confidence", "0.8"],
+            ["propose", "failure-1", "--fix", "fix-1", "--change", "https://git/pr/1", "--blast-radius", "low", "--by", "agent:fixer"],
+            ["gate", "fix-1", "--json"],
+            ["review", "fix-1", "--approve", "--by", "dana", "--comment", "ok"],
+            ["merged", "fix-1", "--commit", "8a3b7c2"],
+            ["ingest", run2, "--suite", "avalanche-golden", "--run", "2", "--commit", "8a3b7c2"],
+            ["append", "--stream", "deploy-1", "--type", "DeploymentRecorded", "--data", #"{"to":"staging"}"#],
+            ["checkpoint", "--key", key, "--json"],
+            ["prove", "inclusion", "3"],
+            ["verify", "--json"],
+        ]
+        for step in steps {
+            let onFile = try Remedy.run(step + ["--ledger", file])
+            let onPostgres = try Remedy.run(step + ["--ledger", postgres])
+            XCTAssertEqual(onPostgres.status, onFile.status, "\(step): \(onPostgres.stderr)")
+            let comparable = step[0] == "init" || step[0] == "checkpoint" || step[0] == "prove" || step[0] == "verify" || step[0] == "ingest"
+                ? { (text: String) in text.replacingOccurrences(of: postgres, with: "LEDGER").replacingOccurrences(of: file, with: "LEDGER") }
+                : { (text: String) in text }
+            if !["checkpoint", "prove", "verify"].contains(step[0]) {   // those carry the roots, which hold ids and times
+                XCTAssertEqual(comparable(onPostgres.stdout), comparable(onFile.stdout), "\(step)")
+            }
+        }
+        func shape(_ ledger: String) throws -> [String] {
+            try Remedy.run(["events", "--ledger", ledger]).stdoutLines.map {
+                $0.replacingOccurrences(of: #""id":"[^"]*""#, with: "ID", options: .regularExpression)
+                    .replacingOccurrences(of: #""recorded_at":"[^"]*""#, with: "AT", options: .regularExpression)
+                    .replacingOccurrences(of: #""(run_id|started_at|finished_at)":"[^"]*""#, with: "X", options: .regularExpression)
+            }
+        }
+        XCTAssertEqual(try shape(postgres), try shape(file))
+        XCTAssertGreaterThan(try shape(postgres).count, 20)
+        let status = try Remedy.run(["status", "--ledger", postgres])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("ledger      \(LedgerAddressText(postgres))"), status.stdout)
+    }
+
+    /// `events --follow` on PostgreSQL prints what was stored, then each event committed
+    /// afterwards, woken by the commit's notification.
+    func testFollowPrintsEventsAsTheyAreCommitted() throws {
+        let postgres = try freshLedger()
+        XCTAssertEqual(try Remedy.run(["append", "--init", "--ledger", postgres, "--stream", "deploy-1", "--type", "DeploymentRecorded", "--data", "{}"]).status, 0)
+        let (follower, printed) = try Remedy.start(["events", "--follow", "--ledger", postgres])
+        defer { follower.terminate(); follower.waitUntilExit() }
+        for n in 2...4 {
+            XCTAssertEqual(try Remedy.run(["append", "--ledger", postgres, "--stream", "deploy-1", "--type", "DeploymentRecorded", "--data", #"{"n":\#(n)}"#]).status, 0)
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, String(decoding: printed.value, as: UTF8.self).split(separator: "\n").count < 4 { usleep(20_000) }
+        let lines = String(decoding: printed.value, as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, "\(lines)")
+        XCTAssertTrue(lines.last?.contains(#""n":4"#) == true, "\(lines)")
+        XCTAssertTrue(lines.last?.contains(#""position":4"#) == true, "\(lines)")
+    }
+
+    /// A command that reads SQLite files only says so, naming the address without its password.
+    func testCommandsNotYetOnPostgresSaySo() throws {
+        let postgres = try freshLedger()
+        XCTAssertEqual(try Remedy.run(["init", "--ledger", postgres]).status, 0)
+        let guards = try Remedy.run(["guards", "--ledger", postgres])
+        XCTAssertEqual(guards.status, 5, guards.stderr)
+        XCTAssertTrue(guards.stderr.contains("not yet a PostgreSQL ledger"), guards.stderr)
+    }
+
+    /// An address as remedy prints it: without a password, with its schema.
+    private func LedgerAddressText(_ address: String) -> String {
+        address.replacingOccurrences(of: "postgresql://", with: "postgres://")
     }
 }

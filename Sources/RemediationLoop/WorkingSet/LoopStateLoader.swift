@@ -21,7 +21,7 @@ import Projections
 public final class LoopStateLoader {
     /// The state so far: what was loaded, and what the caller applied since.
     public var state = LoopState()
-    private let writer: LedgerWriter
+    private let writer: any EventStoreWriter
     private let entities: LoopEntities
     /// The regular run open in each suite: the case history already holds its outcomes.
     private var openRegularRun: [String: String] = [:]
@@ -54,7 +54,7 @@ public final class LoopStateLoader {
     ///
     /// - Throws: ``LedgerError`` when the ledger cannot be read, ``LoopError`` when a row or
     ///   an event is damaged.
-    public init(_ writer: LedgerWriter) throws {
+    public init(_ writer: any EventStoreWriter) throws {
         self.writer = writer
         entities = LoopEntities { try writer.row(of: $0, key: $1) }
         try writer.catchUp([CaseHistoryProjection.self, LoopWorkingSet.self])
