@@ -95,6 +95,40 @@ public protocol EventStore: AnyObject {
     /// A projection table's rows whose columns hold the given values, in key order.
     func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]]
 
+    /// How many events of each type the ledger holds up to `position` (all for nil), most
+    /// common first.
+    func eventCountsByType(through position: Int?) throws -> [(type: String, count: Int)]
+
+    /// The names of the streams in a category (`run` for `run-...`), in name order.
+    func streamNames(category: String) throws -> [String]
+
+    /// Where a stream's events are, or nil when it has none.
+    func extent(of stream: String) throws -> StreamExtent?
+
+    /// The first position recorded at or after `time`, or one past the last event.
+    func firstPosition(recordedAtOrAfter time: Timestamp) throws -> Int
+
+    /// Whether this process may write the ledger: read models then live in its tables,
+    /// caught up on use; otherwise a view reads stored tables only when they are current.
+    var isWritable: Bool { get }
+
+    /// Whether the projections' stored tables reflect exactly the events up to `position`.
+    func readModelsReflect(_ projections: [any Projection.Type], position: Int) throws -> Bool
+
+    /// Whether a projection's append-only log tables, as stored, hold every row up to
+    /// `position` (their rows carry the position that wrote them).
+    func liveLogsReach(_ projection: any Projection.Type, through position: Int) throws -> Bool
+
+    /// An append-only log table's rows written up to `position`, from the stored table; nil
+    /// when the stored table cannot answer (``liveLogsReach(_:through:)``).
+    func logRows(of table: ReadModelTable, in projection: any Projection.Type,
+                 matching filter: [(column: String, value: RowValue)], through position: Int) throws -> [[RowValue]]?
+
+    /// The projections folded in memory from the events up to `position` (all for nil): time
+    /// travel. With `logs` false, the log tables may be left empty (the caller reads them
+    /// from the stored tables).
+    func projectInMemory(_ projections: [any Projection.Type], through position: Int?, logs: Bool) throws -> [MemoryRows]
+
     /// Re-checks every event from its stored bytes and the tree from its leaves.
     func verify(progress: (Int) -> Void) throws -> VerificationReport
 
@@ -154,6 +188,18 @@ extension EventStoreWriter {
 }
 
 extension EventStore {
+    /// When the event at `position` was recorded (the epoch for position 0).
+    ///
+    /// - Throws: ``LedgerError`` (`.eventNotFound`) beyond the ledger's end.
+    public func recordedAt(position: Int) throws -> Timestamp {
+        guard position > 0 else { return Timestamp(millisecondsSinceEpoch: 0) }
+        let stored = try event(position: min(position, try treeHead().size))
+        guard let time = try? Timestamp(parsing: stored.recordedAt) else {
+            throw LedgerError(.corrupt, "the event at position \(stored.position) has an unreadable recorded_at; run `remedy verify`")
+        }
+        return time
+    }
+
     /// Every row of a projection table, in key order.
     public func rows(of table: ReadModelTable) throws -> [[RowValue]] {
         try rows(of: table, matching: [])

@@ -145,24 +145,13 @@ extension Ledger {
     /// The file's path.
     public var locationDescription: String { location.path }
 
+    /// Whether the ledger was opened for writing.
+    public var isWritable: Bool { mode == .readWrite }
+
     private static func storedEvent(_ statement: SQLiteStatement) -> StoredEvent {
         StoredEvent(position: statement.int(0), id: statement.text(1), stream: statement.text(2),
                     streamVersion: statement.int(3), type: statement.text(4), recordedAt: statement.text(5),
                     body: statement.blob(6), leafHash: statement.blob(7))
-    }
-}
-
-extension Ledger {
-    /// When the event at `position` was recorded (the epoch for position 0).
-    ///
-    /// - Throws: ``LedgerError`` (`.eventNotFound`) beyond the ledger's end.
-    public func recordedAt(position: Int) throws -> Timestamp {
-        guard position > 0 else { return Timestamp(millisecondsSinceEpoch: 0) }
-        let stored = try event(position: min(position, try treeHead().size))
-        guard let time = try? Timestamp(parsing: stored.recordedAt) else {
-            throw LedgerError(.corrupt, "the event at position \(stored.position) has an unreadable recorded_at; run `remedy verify`")
-        }
-        return time
     }
 }
 
@@ -194,17 +183,11 @@ extension Ledger {
     private func searchPosition(recordedAtOrAfter time: Timestamp) throws -> Int {
         let statement = try connection.cachedStatement("SELECT recorded_at FROM events WHERE position = ?")
         defer { statement.reset() }
-        let target = time.description
-        var low = 1, high = try storedRange().size + 1
-        while low < high {
-            let middle = (low + high) / 2
+        return try PositionSearch.firstPosition(recordedAtOrAfter: time, size: try storedRange().size) { position in
             statement.reset()
-            statement.bind(middle, at: 1)
-            // A missing position (only in a damaged file) counts as later: the time
-            // conditions, kept in the query, still decide.
-            if try statement.step(), statement.text(0) < target { low = middle + 1 } else { high = middle }
+            statement.bind(position, at: 1)
+            return try statement.step() ? statement.text(0) : nil
         }
-        return low
     }
 }
 

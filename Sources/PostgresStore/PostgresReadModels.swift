@@ -119,12 +119,21 @@ extension PostgresLedger {
 
     /// A projection table's rows whose columns hold the given values, in key order.
     public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]] {
+        try rows(of: table, matching: filter, upTo: nil)
+    }
+
+    /// The rows, and with `upTo` only those whose position column is at most the position.
+    func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)], upTo: (column: String, position: Int)?) throws -> [[RowValue]] {
         let known = filter.filter { table.column($0.column) != nil }
         var values: [PostgresValue] = []
-        let conditions = known.map { condition -> String in
+        var conditions = known.map { condition -> String in
             if case .null = condition.value { return "\(condition.column) IS NULL" }
             values.append(PostgresValue(condition.value))
             return "\(condition.column) = $\(values.count)"
+        }
+        if let upTo {
+            values.append(.int(upTo.position))
+            conditions.append("\(upTo.column) <= $\(values.count)")
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = table.columns.prefix(table.keyColumns).map { "\($0.name) NULLS FIRST" }.joined(separator: ", ")

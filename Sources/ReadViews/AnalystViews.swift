@@ -19,7 +19,7 @@ public struct RunDiff: Sendable, Equatable {
     /// completed.
     ///
     /// - Throws: ``LoopError`` (`.notFound`) for a run that is not recorded, or not by `asOf`.
-    public static func between(suite: String, _ a: String, _ b: String, ledger: Ledger, asOf: Int? = nil) throws -> RunDiff {
+    public static func between(suite: String, _ a: String, _ b: String, ledger: any EventStore, asOf: Int? = nil) throws -> RunDiff {
         let end = try ReadModels.position(asOf: "run:\(suite)/\(b)", in: ledger)
         if let asOf, end > asOf { throw LoopError(.notFound, "run \(b) of suite \(suite) had not completed by position \(asOf)") }
         let before = try RunOutcomes.read(suite: suite, run: a, ledger: ledger, through: asOf)
@@ -43,7 +43,7 @@ struct RunOutcomes {
     var failedOnce = Set<String>()
     var passedOnce = Set<String>()
 
-    static func read(suite: String, run: String, ledger: Ledger, through position: Int? = nil) throws -> RunOutcomes {
+    static func read(suite: String, run: String, ledger: any EventStore, through position: Int? = nil) throws -> RunOutcomes {
         var query = EventQuery()
         query.streams = [try LoopStreams.run(suite: suite, run: run)]
         query.toPosition = position

@@ -110,7 +110,7 @@ public struct RatchetCheck: Sendable, Equatable {
     /// then, not retired by then (the guards read model as of that point).
     ///
     /// - Throws: ``LoopError`` (`.notFound`) when the run is not recorded or not complete.
-    public static func check(suite: String, run: String, ledger: Ledger) throws -> RatchetCheck {
+    public static func check(suite: String, run: String, ledger: any EventStore) throws -> RatchetCheck {
         let end = try ReadModels.position(asOf: "run:\(suite)/\(run)", in: ledger)
         let outcomes = try RunOutcomes.read(suite: suite, run: run, ledger: ledger)
         let guards = try ReadModelView(ledger: ledger, asOf: end).rows(GuardRow.self, matching: [("suite", .text(suite))])

@@ -109,7 +109,7 @@ public enum NextQueue {
         } else if let lastRun = try view.rows(RatchetRunRow.self, matching: [("suite", .text(suite))]).last?.runID {
             query.streams = [try LoopStreams.run(suite: suite, run: lastRun)]
             query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
-            try ledger.forEachEventBody(query) { _, body in
+            try ledger.forEachEvent(query) { _, _, _, body in
                 if let payload = EventEnvelope.payloadBytes(of: body) {
                     let outcome = try CaseOutcomeRecorded.summary(from: payload)
                     if outcome.status != .skip { cases.insert(outcome.case) }

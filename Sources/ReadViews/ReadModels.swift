@@ -24,13 +24,13 @@ public enum ReadModels {
     /// as `remedy ingest` names it).
     ///
     /// - Throws: ``LoopError`` when the point names nothing in the ledger.
-    public static func position(asOf point: String, in ledger: Ledger) throws -> Int {
+    public static func position(asOf point: String, in ledger: any EventStore) throws -> Int {
         try position(point, in: ledger, runStart: false)
     }
 
     /// Where `--since` starts: as ``position(asOf:in:)``, except that `run:ID` means the run's
     /// start, so the run's own events count.
-    public static func position(since point: String, in ledger: Ledger) throws -> Int {
+    public static func position(since point: String, in ledger: any EventStore) throws -> Int {
         try position(point, in: ledger, runStart: true)
     }
 
@@ -39,7 +39,7 @@ public enum ReadModels {
     ///
     /// - Throws: ``LoopError``: `.notFound` for no such run, `.invalidArgument` when the id is
     ///   a run of several suites.
-    public static func suite(ofRun run: String, in ledger: Ledger) throws -> String {
+    public static func suite(ofRun run: String, in ledger: any EventStore) throws -> String {
         let suites = try ledger.streamNames(category: "run").filter { $0.hasSuffix("/\(run)") }
             .map { String($0.dropFirst("run-".count).dropLast(run.count + 1)) }
         guard let suite = suites.first else { throw LoopError(.notFound, "no run \(run) is recorded") }
@@ -49,7 +49,7 @@ public enum ReadModels {
         return suite
     }
 
-    private static func position(_ point: String, in ledger: Ledger, runStart: Bool) throws -> Int {
+    private static func position(_ point: String, in ledger: any EventStore, runStart: Bool) throws -> Int {
         if let position = Int(point) {
             guard position >= 0 else { throw LoopError(.invalidArgument, "--as-of \(point): a position is 0 or more") }
             return position
@@ -85,7 +85,7 @@ public enum ReadModels {
 /// The read models as of one point: the live tables, caught up once, or (for the past, or a
 /// ledger opened read-only) the projections a query reads folded in memory, each once.
 public final class ReadModelView {
-    public let ledger: Ledger
+    public let ledger: any EventStore
     /// The position asked for; nil for now.
     public let asOf: Int?
     private var memory: [String: MemoryRows] = [:]
@@ -97,13 +97,13 @@ public final class ReadModelView {
         return (try? ledger.readModelsReflect(ReadModels.all, position: head)) ?? false
     }()
 
-    public init(ledger: Ledger, asOf: Int? = nil) {
+    public init(ledger: any EventStore, asOf: Int? = nil) {
         self.ledger = ledger
         self.asOf = asOf
     }
 
     /// Whether this view answers from the live tables.
-    public var isLive: Bool { asOf == nil && ledger.mode == .readWrite }
+    public var isLive: Bool { asOf == nil && ledger.isWritable }
 
     /// A table's rows, sorted by key; only those whose columns hold the values in `filter`.
     ///

@@ -88,7 +88,13 @@ struct LedgerOptions: ParsableArguments {
     /// Opens an existing ledger to answer from its read models: for writing when it can be
     /// (so the read models catch up and stay), read-only when the file or its folder is not
     /// writable for this user.
-    func openForReadModels() throws -> Ledger {
+    func openForReadModels() throws -> any EventStore {
+        if PostgresLocation.isAddress(LedgerPath.resolve(explicit: ledger).path) { return try openStore(.readWrite) }
+        return try openFileForReadModels()
+    }
+
+    /// ``openForReadModels()`` for the commands that read SQLite files only (export).
+    func openFileForReadModels() throws -> Ledger {
         let reader = try open(.readOnly)   // fails clearly for a missing or foreign file
         do { return try open(.readWrite) } catch let error as LedgerError where error.code == .readOnly { return reader }
     }
@@ -136,13 +142,13 @@ struct AsOfOption: ParsableArguments {
     var point: String?
 
     /// The ledger position the option names, or nil for now.
-    func position(in ledger: Ledger) throws -> Int? {
+    func position(in ledger: any EventStore) throws -> Int? {
         try point.map { try ReadModels.position(asOf: $0, in: ledger) }
     }
 
     /// The clock ages and expiries are measured by: as of a position, that event's recording
     /// time, not today's.
-    static func clock(at position: Int?, in ledger: Ledger) throws -> Timestamp {
+    static func clock(at position: Int?, in ledger: any EventStore) throws -> Timestamp {
         try position.map { try ledger.recordedAt(position: $0) } ?? Timestamp.now()
     }
 }

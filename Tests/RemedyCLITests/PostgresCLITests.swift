@@ -111,6 +111,26 @@ final class PostgresCLITests: XCTestCase {
         }
         XCTAssertEqual(try shape(postgres), try shape(file))
         XCTAssertGreaterThan(try shape(postgres).count, 20)
+
+        // What people read: the same answers now and as of earlier points (times and ages aside).
+        let detected = try JSONLine(try Remedy.run(["events", "--type", "FailureDetected", "--limit", "1", "--ledger", file]).stdout)
+        let firstCase = try XCTUnwrap(detected.child("data")?.string("case"))
+        let reads: [[String]] = [
+            ["guards", "--json"], ["health", "--json"], ["next", "--json"], ["ratchet", "--json"], ["regressions", "--json"],
+            ["stats", "--by", "type", "--json"], ["why", firstCase, "--suite", "avalanche-golden", "--json"], ["case", firstCase, "--suite", "avalanche-golden", "--json"],
+            ["guards", "--json", "--as-of", "20"], ["health", "--json", "--as-of", "run:1"], ["next", "--json", "--as-of", "12"],
+            ["report", "--markdown"],
+        ]
+        func timeless(_ text: String) -> String {
+            text.replacingOccurrences(of: #""([a-z_]*_ms|since_at|at|recorded_at|as_of_time)":("[^"]*"|[0-9]+|\{[^}]*\})"#, with: "T", options: .regularExpression)
+                .replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"#, with: "T", options: .regularExpression)
+        }
+        for read in reads {
+            let onFile = try Remedy.run(read + ["--ledger", file]), onPostgres = try Remedy.run(read + ["--ledger", postgres])
+            XCTAssertEqual(onPostgres.status, onFile.status, "\(read): \(onPostgres.stderr)")
+            XCTAssertEqual(timeless(onPostgres.stdout), timeless(onFile.stdout), "\(read)")
+            XCTAssertFalse(onPostgres.stdout.isEmpty, "\(read)")
+        }
         let status = try Remedy.run(["status", "--ledger", postgres])
         XCTAssertEqual(status.status, 0, status.stderr)
         XCTAssertTrue(status.stdout.contains("ledger      \(LedgerAddressText(postgres))"), status.stdout)
@@ -138,9 +158,9 @@ final class PostgresCLITests: XCTestCase {
     func testCommandsNotYetOnPostgresSaySo() throws {
         let postgres = try freshLedger()
         XCTAssertEqual(try Remedy.run(["init", "--ledger", postgres]).status, 0)
-        let guards = try Remedy.run(["guards", "--ledger", postgres])
-        XCTAssertEqual(guards.status, 5, guards.stderr)
-        XCTAssertTrue(guards.stderr.contains("not yet a PostgreSQL ledger"), guards.stderr)
+        let export = try Remedy.run(["export", "--out", folder.file("b.tar.gz"), "--ledger", postgres])
+        XCTAssertEqual(export.status, 5, export.stderr)
+        XCTAssertTrue(export.stderr.contains("not yet a PostgreSQL ledger"), export.stderr)
     }
 
     /// An address as remedy prints it: without a password, with its schema.
