@@ -134,7 +134,7 @@ let package = Package(
 
         .testTarget(name: "EventsTests", dependencies: ["Events", "EventGenerator"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
-        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "LedgerStore", "Events", "LedgerCore", "EventStoreContract"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "LedgerStore", "Events", "LedgerCore", "Projections", "EventStoreContract"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "Events", "SystemIO", "EventStoreContract", .product(name: "Crypto", package: "swift-crypto")],

@@ -92,6 +92,9 @@ public protocol EventStore: AnyObject {
     /// Brings projections' tables up to date with every event.
     func catchUp(_ projections: [any Projection.Type]) throws -> [CatchUp]
 
+    /// Rebuilds projections' tables from the first event, whatever they hold.
+    func rebuild(_ projections: [any Projection.Type]) throws -> [CatchUp]
+
     /// A projection table's rows whose columns hold the given values, in key order.
     func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]]
 

@@ -32,9 +32,6 @@ extension PostgresLedger {
         }
     }
 
-    /// A server ledger is written through the server: its read models are always live tables.
-    public var isWritable: Bool { true }
-
     public func readModelsReflect(_ projections: [any Projection.Type], position: Int) throws -> Bool {
         try projections.allSatisfy { projection in
             guard let checkpoint = try projectionCheckpoint(projection.name) else { return false }

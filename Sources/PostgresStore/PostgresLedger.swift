@@ -20,6 +20,11 @@ public final class PostgresLedger: EventStore {
     let session: PostgresSession
     var idGenerator = EventIDGenerator()
 
+    /// Whether this role may append (may update the tree's state row): a reader role's views
+    /// then read the stored read models when current, else fold in memory, instead of
+    /// catching the tables up.
+    public private(set) var isWritable = true
+
     /// Where the ledger lives (without its password).
     public var location: PostgresLocation { session.location }
 
@@ -52,6 +57,7 @@ public final class PostgresLedger: EventStore {
         guard version <= PostgresSchema.version else {
             throw LedgerError(.newerSchema, "the ledger at \(location) has schema \(version), newer than this remedy's \(PostgresSchema.version); upgrade remedy")
         }
+        ledger.isWritable = try ledger.session.query("SELECT has_table_privilege('tree_state', 'UPDATE')").first?.bool(0) ?? false
         return ledger
     }
 

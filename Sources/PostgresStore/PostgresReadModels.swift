@@ -117,6 +117,17 @@ extension PostgresLedger {
         }
     }
 
+    /// Rebuilds projections from the first event: their checkpoints are dropped and the
+    /// catch-up, in the same transaction, then builds their tables anew.
+    public func rebuild(_ projections: [any Projection.Type]) throws -> [CatchUp] {
+        try session.transaction {
+            for projection in projections {
+                try session.query("DELETE FROM projection_checkpoints WHERE name = $1", [.text(projection.name)])
+            }
+            return try catchUp(projections)
+        }
+    }
+
     /// A projection table's rows whose columns hold the given values, in key order.
     public func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]] {
         try rows(of: table, matching: filter, upTo: nil)

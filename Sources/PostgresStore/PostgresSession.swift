@@ -169,5 +169,6 @@ struct PostgresResultRow {
         var buffer = try cells[index].decode(ByteBuffer.self)
         return buffer.readBytes(length: buffer.readableBytes) ?? []
     }
+    func bool(_ index: Int) throws -> Bool { try cells[index].decode(Bool.self) }
     func isNull(_ index: Int) -> Bool { cells[index].bytes == nil }
 }

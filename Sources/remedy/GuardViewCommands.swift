@@ -138,7 +138,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let ledger = try options.open(.readWrite)
+                    let ledger = try options.openStore(.readWrite)
                     let projections = try name.map { [try ReadModels.named($0)] } ?? ReadModels.all
                     for (projection, result) in zip(projections, try ledger.rebuild(projections)) {
                         StandardOutput.shared.writeLine("rebuilt \(projection.name): \(result.folded) events, through position \(result.position)")
@@ -286,7 +286,7 @@ extension Remedy {
 
             func run() throws {
                 try reportingErrors {
-                    let ledger = try options.open(.readOnly)
+                    let ledger = try options.openStore(.readOnly)
                     let suite = try self.suite ?? ReadModels.suite(ofRun: runID, in: ledger)
                     let check = try RatchetCheck.check(suite: suite, run: runID, ledger: ledger)
                     let output = StandardOutput.shared
