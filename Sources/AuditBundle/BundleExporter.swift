@@ -43,10 +43,10 @@ public struct ExportSummary: Sendable, Equatable {
 /// let summary = try BundleExporter(ledger: ledger, projections: ReadModels.all).export(.latestCheckpoint, to: "audit.tar.gz")
 /// ```
 public struct BundleExporter {
-    public let ledger: Ledger
+    public let ledger: any EventStore
     public let projections: [any Projection.Type]
 
-    public init(ledger: Ledger, projections: [any Projection.Type]) {
+    public init(ledger: any EventStore, projections: [any Projection.Type]) {
         self.ledger = ledger
         self.projections = projections
     }
@@ -213,7 +213,7 @@ public struct BundleExporter {
     /// Every table of every projection as of `position`, a member each, in name order: each
     /// member's place in the spool, size and SHA-256. Live tables are streamed row by row.
     private func readModelSnapshot(at position: Int, head: Int, into spool: Spool) throws -> ([SpooledMember], [BundleManifest.ProjectionInfo]) {
-        if position == head, ledger.mode == .readWrite { try ledger.catchUp(projections) }
+        if position == head, ledger.isWritable { try ledger.catchUp(projections) }
         // One read transaction: the tables cannot move on between the check and the rows.
         return try ledger.readTransaction {
             try snapshot(at: position, head: head, into: spool)
@@ -222,7 +222,7 @@ public struct BundleExporter {
 
     private func snapshot(at position: Int, head: Int, into spool: Spool) throws -> ([SpooledMember], [BundleManifest.ProjectionInfo]) {
         let live = position == head ? try ledger.readModelsReflect(projections, position: position) : false
-        let memory = live ? [] : try ledger.projectInMemory(projections, through: position)
+        let memory = live ? [] : try ledger.projectInMemory(projections, through: position, logs: true)
         var tables: [(ReadModelTable, Int)] = []
         for (index, projection) in projections.enumerated() {
             for table in projection.tables { tables.append((table, index)) }

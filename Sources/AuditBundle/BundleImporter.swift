@@ -39,8 +39,21 @@ public struct BundleImporter {
     ///   prefix of the bundle), ``LedgerError``.
     public func importBundle(_ path: String, into location: LedgerPath, configuration: LedgerConfiguration = .default,
                              progress: @escaping (Int) -> Void = { _ in }) throws -> ImportSummary {
-        let existed = Ledger.exists(location)
-        let reader = existed ? try Ledger.open(location, mode: .readOnly, configuration: configuration) : nil
+        let existing = Ledger.exists(location) ? try Ledger.open(location, mode: .readOnly, configuration: configuration) : nil
+        return try importBundle(path, existing: existing, progress: progress) { origin in
+            try Ledger.open(location, mode: .readWrite, create: .ifMissing(origin: origin), configuration: configuration)
+        }
+    }
+
+    /// Imports the bundle at `path` into any store: `existing` is the ledger when there is one
+    /// (read to check the bundle continues it), `open` opens it for writing, creating it with
+    /// the bundle's origin when missing.
+    ///
+    /// - Throws: ``BundleError`` (`.verificationFailed`, `.conflict` when the ledger is not a
+    ///   prefix of the bundle), ``LedgerError``.
+    public func importBundle(_ path: String, existing reader: (any EventStore)?, progress: @escaping (Int) -> Void = { _ in },
+                             open: (_ origin: String) throws -> any EventStore) throws -> ImportSummary {
+        let existed = reader != nil
         let held = try reader?.treeHead().size ?? 0
         let verified = try verifier.verify(path: path, onEvent: { event in
             guard let reader, event.header.position <= held else { return }
@@ -66,7 +79,7 @@ public struct BundleImporter {
             }
         }
 
-        let ledger = try Ledger.open(location, mode: .readWrite, create: .ifMissing(origin: manifest.origin), configuration: configuration)
+        let ledger = try open(manifest.origin)
         let result = try ledger.write { writer -> BatchResult in
             var again = verifier
             again.replay = []

@@ -145,7 +145,7 @@ public enum AvalancheStory {
     /// Plays the story into `ledger`, writing its reports into `folder` first.
     ///
     /// - Throws: what the loop's steps throw (none, on a new ledger).
-    public static func play(into ledger: Ledger, reportsFolder folder: String) throws -> Played {
+    public static func play(into ledger: any EventStore, reportsFolder folder: String) throws -> Played {
         var played = Played()
         var paths: [String: String] = [:]
         for (name, xml) in reports {

@@ -132,6 +132,21 @@ public protocol EventStore: AnyObject {
     /// from the stored tables).
     func projectInMemory(_ projections: [any Projection.Type], through position: Int?, logs: Bool) throws -> [MemoryRows]
 
+    /// How many events `from...to` holds and their stored bytes' total length: an export's
+    /// events member's size before it is written.
+    func storedBytes(from: Int, to: Int) throws -> (count: Int, bytes: Int)
+
+    /// Calls `body` with each of a projection table's stored rows, in key order.
+    func forEachRow(of table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws
+
+    /// Runs `body` in one read transaction: everything it reads is as of one commit.
+    func readTransaction<T>(_ body: () throws -> T) throws -> T
+
+    /// Checks that a file may be written at `path`: absent, or `replacing` and not the ledger.
+    ///
+    /// - Throws: ``LedgerError`` (`.conflict`).
+    func checkOutput(_ path: String, replacing: Bool) throws
+
     /// Re-checks every event from its stored bytes and the tree from its leaves.
     func verify(progress: (Int) -> Void) throws -> VerificationReport
 
@@ -223,5 +238,12 @@ extension EventStoreWriter {
     /// A typed table's rows, in key order, as the transaction sees them.
     public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
         try rows(of: Row.table, matching: filter).map(Row.init(values:))
+    }
+}
+
+extension EventStore {
+    /// Re-checks the whole ledger, without progress reports.
+    public func verify() throws -> VerificationReport {
+        try verify(progress: { _ in })
     }
 }

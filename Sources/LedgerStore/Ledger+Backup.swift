@@ -43,6 +43,29 @@ extension Ledger {
         return head
     }
 
+    /// Writes a copy of a ledger another store holds (a PostgreSQL one) as one SQLite file:
+    /// every event byte for byte and every signed checkpoint (``LedgerCopy``), the copy
+    /// verified, in rollback-journal mode, written under a temporary name and renamed into
+    /// place, as ``backup(to:replacing:)`` writes a file's.
+    ///
+    /// - Returns: the copy's tree head.
+    /// - Throws: ``LedgerError``: `.conflict` when `path` exists (unless `replacing`),
+    ///   `.storage` when it cannot be written.
+    @discardableResult
+    public static func backup(of source: any EventStore, to path: String, replacing: Bool = false) throws -> TreeHead {
+        try source.checkOutput(path, replacing: replacing)
+        let file: PartialFile
+        do { file = try PartialFile(finalPath: path) } catch let error as SystemIOError { throw LedgerError(error) }
+        let head: TreeHead = try {
+            let copy = try Ledger.open(LedgerPath(path: file.temporaryPath), mode: .readWrite, create: .ifMissing(origin: try source.origin()))
+            let head = try LedgerCopy.copy(from: source, to: copy).treeHead
+            _ = try copy.mapErrors("back up") { try copy.connection.scalarText("PRAGMA journal_mode=DELETE") }
+            return head
+        }()
+        do { try file.commit() } catch let error as SystemIOError { throw LedgerError(error) }
+        return head
+    }
+
     /// Checks that a file may be written at `path`: never the ledger itself, and a file that
     /// exists only when asked to replace it.
     ///

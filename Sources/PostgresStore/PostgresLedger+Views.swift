@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Events
 import LedgerCore
 import Projections
@@ -63,6 +68,31 @@ extension PostgresLedger {
             return true
         }
         return memories
+    }
+
+    public func storedBytes(from: Int, to: Int) throws -> (count: Int, bytes: Int) {
+        guard let row = try session.query("SELECT count(*), coalesce(sum(length(body)), 0)::bigint FROM events WHERE position BETWEEN $1 AND $2",
+                                          [.int(from), .int(to)]).first else { return (0, 0) }
+        return (try row.int(0), try row.int(1))
+    }
+
+    public func forEachRow(of table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws {
+        for row in try rows(of: table) { try body(row) }
+    }
+
+    /// One transaction at REPEATABLE READ: every read in `body` sees the same commit.
+    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        if session.inTransaction { return try body() }
+        return try session.transaction {
+            try session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return try body()
+        }
+    }
+
+    /// A file beside a server ledger is never the ledger: only an existing file needs `replacing`.
+    public func checkOutput(_ path: String, replacing: Bool) throws {
+        guard access(path, F_OK) == 0, !replacing else { return }
+        throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it")
     }
 
     /// One event folded into the in-memory rows of the projections that read its type.

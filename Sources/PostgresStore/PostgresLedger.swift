@@ -61,6 +61,13 @@ public final class PostgresLedger: EventStore {
         return ledger
     }
 
+    /// Whether the schema at `location` holds a ledger.
+    ///
+    /// - Throws: ``LedgerError`` when the server cannot be reached.
+    public static func exists(_ location: PostgresLocation) throws -> Bool {
+        try PostgresLedger(session: try PostgresSession(location)).exists()
+    }
+
     private func exists() throws -> Bool {
         try session.query("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations'",
                           [.text(location.schema)]).first?.int(0) == 1

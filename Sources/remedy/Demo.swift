@@ -24,7 +24,8 @@ extension Remedy {
             abstract: "Play a remediation story from shipped reports into a new ledger; print the decisions, guards, queue, status and verification.",
             discussion: """
             The story's report files, and without --ledger the demo ledger too, go in a new temporary folder that is
-            removed when the demo ends, so it never touches .remedy/. Pass --ledger PATH to keep the ledger and explore it.
+            removed when the demo ends, so it never touches .remedy/. Pass --ledger PATH (or a postgres:// address) to keep
+            the ledger and explore it.
             """)
 
         @Option(help: ArgumentHelp("Where to build the demo ledger, to keep it (a new file; default: a temporary one).", valueName: "path"))
@@ -34,15 +35,15 @@ extension Remedy {
             try reportingErrors {
                 let folder = try Self.temporaryFolder()
                 defer { try? FileManager.default.removeItem(atPath: folder) }
-                let location = ledger.map { LedgerPath(path: $0) } ?? LedgerPath(path: folder + "/ledger.db")
-                let store = try Ledger.open(location, mode: .readWrite, create: .ifMissing())
+                let store = try LedgerOptions.openStore(ledger ?? folder + "/ledger.db", busyTimeout: LedgerOptions.defaultBusyTimeout,
+                                                        .readWrite, create: .ifMissing())
                 if try store.treeHead().size > 0 {
-                    throw LoopError(.invalidState, "the demo needs a new ledger, and \(location.path) has events; choose another --ledger")
+                    throw LoopError(.invalidState, "the demo needs a new ledger, and \(store.locationDescription) has events; choose another --ledger")
                 }
                 let played = try AvalancheStory.play(into: store, reportsFolder: folder)
                 let output = StandardOutput.shared
                 output.writeLine(ledger == nil ? "demo ledger: a temporary one, removed when the demo ends (--ledger PATH keeps one)\n"
-                                                : "demo ledger: \(location.path)\n")
+                                                : "demo ledger: \(store.locationDescription)\n")
                 output.writeLine("the story (suite \(AvalancheStory.suite)):")
                 for step in played.steps { output.writeLine("  \(step)") }
 

@@ -64,7 +64,7 @@ extension Remedy {
                 } else {
                     range = .latestCheckpoint
                 }
-                let ledger = signer == nil ? try options.openFileForReadModels() : try options.open(.readWrite)
+                let ledger = signer == nil ? try options.openForReadModels() : try options.openStore(.readWrite)
                 if let signer { try ledger.signCheckpoint(with: signer) }
                 let showProgress = StandardError.isTerminal
                 let summary = try BundleExporter(ledger: ledger, projections: ReadModels.all).export(range, to: out, replacing: force) { done in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditBundle
 import LedgerStore
+import PostgresStore
 
 extension Remedy {
     /// `remedy import`: restore a verified bundle, or extend a ledger with one.
@@ -38,14 +39,24 @@ extension Remedy {
             try reportingErrors {
                 let verifier = BundleVerifier(keys: try key.map { try NoteVerifierKey.read(fileOrKey: $0) })
                 let location = LedgerPath.resolve(explicit: options.ledger)
-                let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((options.busyTimeout * 1000).rounded()))
-                let summary = try BundleImporter(verifier: verifier).importBundle(file, into: location, configuration: configuration)
+                let named = LedgerAddress(location.path).description
+                let summary: ImportSummary
+                if PostgresLocation.isAddress(location.path) {
+                    let address = try PostgresLocation(location.path)
+                    let existing = try PostgresLedger.exists(address) ? try PostgresLedger.open(address) : nil
+                    summary = try BundleImporter(verifier: verifier).importBundle(file, existing: existing) { origin in
+                        try PostgresLedger.open(address, create: .ifMissing(origin: origin))
+                    }
+                } else {
+                    let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((options.busyTimeout * 1000).rounded()))
+                    summary = try BundleImporter(verifier: verifier).importBundle(file, into: location, configuration: configuration)
+                }
                 if json {
-                    try JSONOutput.print(Output(ledger: location.path, origin: summary.origin, imported: summary.imported,
+                    try JSONOutput.print(Output(ledger: named, origin: summary.origin, imported: summary.imported,
                                                 alreadyPresent: summary.alreadyPresent, treeSize: summary.treeHead.size,
                                                 root: summary.treeHead.root.hex, created: summary.created))
                 } else {
-                    StandardOutput.shared.writeLine("imported \(summary.imported) events (\(summary.alreadyPresent) already present) into \(location.path)\(summary.created ? " (new)" : ""); tree size \(summary.treeHead.size), root \(summary.treeHead.root.hex)")
+                    StandardOutput.shared.writeLine("imported \(summary.imported) events (\(summary.alreadyPresent) already present) into \(named)\(summary.created ? " (new)" : ""); tree size \(summary.treeHead.size), root \(summary.treeHead.root.hex)")
                 }
                 StandardOutput.shared.flush()
             }
@@ -71,7 +82,8 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                let head = try options.open(.readOnly).backup(to: out, replacing: force)
+                let ledger = try options.openStore(.readOnly)
+                let head = try (ledger as? Ledger)?.backup(to: out, replacing: force) ?? Ledger.backup(of: ledger, to: out, replacing: force)
                 if json {
                     try JSONOutput.print(Output(backup: out, treeSize: head.size, root: head.root.hex))
                 } else {

@@ -90,11 +90,6 @@ struct LedgerOptions: ParsableArguments {
     /// writable for this user.
     func openForReadModels() throws -> any EventStore {
         if PostgresLocation.isAddress(LedgerPath.resolve(explicit: ledger).path) { return try openStore(.readWrite) }
-        return try openFileForReadModels()
-    }
-
-    /// ``openForReadModels()`` for the commands that read SQLite files only (export).
-    func openFileForReadModels() throws -> Ledger {
         let reader = try open(.readOnly)   // fails clearly for a missing or foreign file
         do { return try open(.readWrite) } catch let error as LedgerError where error.code == .readOnly { return reader }
     }
@@ -125,10 +120,6 @@ struct LedgerOptions: ParsableArguments {
     /// Opens the ledger `--ledger` and `--busy-timeout` name, for a command whose arguments
     /// were read without ArgumentParser (``Remedy/Append/direct(_:)``).
     static func open(_ ledger: String?, busyTimeout: Double, _ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
-        let named = LedgerPath.resolve(explicit: ledger)
-        if PostgresLocation.isAddress(named.path) {
-            throw LedgerError(.ledgerNotFound, "this command reads SQLite ledger files only, not yet a PostgreSQL ledger (\(LedgerAddress(named.path))); `remedy migrate --to FILE --from ADDRESS` makes a file of it")
-        }
         let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
         let opened = try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, create: create, configuration: configuration)
         if let note = opened.readOnlyNote { StandardError.write("remedy: note: \(note)\n") }

@@ -154,13 +154,39 @@ final class PostgresCLITests: XCTestCase {
         XCTAssertTrue(lines.last?.contains(#""position":4"#) == true, "\(lines)")
     }
 
-    /// A command that reads SQLite files only says so, naming the address without its password.
-    func testCommandsNotYetOnPostgresSaySo() throws {
+    /// Audit bundles cross the two stores unchanged: a bundle exported from a file imports into
+    /// PostgreSQL and exports from there byte for byte the same, and back into a file again;
+    /// `backup` of a PostgreSQL ledger writes a file that verifies with the same root.
+    func testBundlesAndBackupsCrossTheStoresByteForByte() throws {
+        let postgres = try freshLedger(), file = folder.file("demo.db")
+        XCTAssertEqual(try Remedy.run(["demo", "--ledger", file]).status, 0)
+        let vkey = try Remedy.run(["key", "generate", "--ledger", file, "--out", folder.file("k")]).stdoutLines[0]
+        let first = folder.file("a.tar.gz"), second = folder.file("b.tar.gz"), third = folder.file("c.tar.gz")
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", file, "--out", first, "--key", folder.file("k")]).status, 0)
+        let imported = try Remedy.run(["import", first, "--key", vkey, "--ledger", postgres, "--json"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertTrue(imported.stdout.contains(#""created":true"#), imported.stdout)
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", postgres, "--out", second]).status, 0)
+        XCTAssertEqual(FileManager.default.contents(atPath: second), FileManager.default.contents(atPath: first), "the same bundle from PostgreSQL")
+        XCTAssertEqual(try Remedy.run(["import", second, "--key", vkey, "--ledger", folder.file("back.db")]).status, 0)
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", folder.file("back.db"), "--out", third]).status, 0)
+        XCTAssertEqual(FileManager.default.contents(atPath: third), FileManager.default.contents(atPath: first), "and from the file made of it")
+
+        let backup = try Remedy.run(["backup", "--ledger", postgres, "--out", folder.file("backup.db"), "--json"])
+        XCTAssertEqual(backup.status, 0, backup.stderr)
+        let root = try JSONLine(backup.stdout).string("root")
+        XCTAssertTrue(try Remedy.run(["verify", "--ledger", folder.file("backup.db")]).stdout.contains(root ?? "?"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("backup.db-wal")), "one file, no -wal beside it")
+        XCTAssertEqual(try Remedy.run(["backup", "--ledger", postgres, "--out", folder.file("backup.db")]).status, 4, "not over an existing file")
+    }
+
+    /// `remedy demo` plays its story into a PostgreSQL ledger as into a file.
+    func testTheDemoPlaysIntoPostgres() throws {
         let postgres = try freshLedger()
-        XCTAssertEqual(try Remedy.run(["init", "--ledger", postgres]).status, 0)
-        let export = try Remedy.run(["export", "--out", folder.file("b.tar.gz"), "--ledger", postgres])
-        XCTAssertEqual(export.status, 5, export.stderr)
-        XCTAssertTrue(export.stderr.contains("not yet a PostgreSQL ledger"), export.stderr)
+        let demo = try Remedy.run(["demo", "--ledger", postgres])
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        XCTAssertTrue(demo.stdout.contains("verified 52 events"), demo.stdout)
+        XCTAssertEqual(try Remedy.run(["demo", "--ledger", postgres]).status, 8, "a ledger with events is not a demo's")
     }
 
     /// An address as remedy prints it: without a password, with its schema.
