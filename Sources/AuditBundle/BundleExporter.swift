@@ -213,7 +213,7 @@ public struct BundleExporter {
     /// Every table of every projection as of `position`, a member each, in name order: each
     /// member's place in the spool, size and SHA-256. Live tables are streamed row by row.
     private func readModelSnapshot(at position: Int, head: Int, into spool: Spool) throws -> ([SpooledMember], [BundleManifest.ProjectionInfo]) {
-        if position == head, ledger.isWritable { try ledger.catchUp(projections) }
+        if position == head, ledger.isWritable { _ = try ledger.catchUp(projections) }
         // One read transaction: the tables cannot move on between the check and the rows.
         return try ledger.readTransaction {
             try snapshot(at: position, head: head, into: spool)

@@ -149,39 +149,35 @@ struct PostgresAppendSession {
 
     /// Sends the rows not yet sent: what a read inside the transaction must see first.
     mutating func flush() throws {
-        try insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
-        try insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
+        var statement = PostgresStatement()
+        statement.insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
+        statement.insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
+        try statement.run(on: ledger.session)
+        clearPending()
+    }
+
+    private mutating func clearPending() {
         pendingEvents.removeAll(keepingCapacity: true)
         pendingNodes.removeAll(keepingCapacity: true)
         pendingIDs.removeAll(keepingCapacity: true)
     }
 
-    private func insert(into target: String, rows: [[PostgresValue]]) throws {
-        guard let width = rows.first?.count else { return }
-        var sql = "INSERT INTO \(target) VALUES "
-        var values: [PostgresValue] = []
-        values.reserveCapacity(rows.count * width)
-        for (index, row) in rows.enumerated() {
-            if index > 0 { sql += ", " }
-            sql += "(" + (1...width).map { "$\(index * width + $0)" }.joined(separator: ", ") + ")"
-            values += row
-        }
-        try ledger.session.query(sql, values)
-    }
-
-    /// Records the new tree head and state, and tells listeners; returns the batch's summary.
+    /// Records the rows not yet sent, the new tree head and state, and tells listeners, in one
+    /// statement (one round trip); returns the batch's summary.
     mutating func finish() throws -> BatchResult {
-        try flush()
         let head = TreeHead(size: range.size, root: range.root)
+        var statement = PostgresStatement()
+        statement.insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
+        statement.insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
         if result.appended > 0 {
-            let session = ledger.session
-            try session.query("INSERT INTO tree_heads (size, root, recorded_at) VALUES ($1, $2, $3)",
-                              [.int(head.size), .bytes(head.root.bytes), .text(recordedAtText)])
-            try session.query("UPDATE tree_state SET size = $1, range = $2, streams = streams + $3 WHERE id = 1",
-                              [.int(range.size), .bytes(range.serialized), .int(startedStreams)])
+            statement.insert(into: "tree_heads (size, root, recorded_at)", rows: [[.int(head.size), .bytes(head.root.bytes), .text(recordedAtText)]])
+            statement.add("UPDATE tree_state SET size = $, range = $, streams = streams + $ WHERE id = 1",
+                          [.int(range.size), .bytes(range.serialized), .int(startedStreams)])
             // Delivered on commit, in commit order: `events --follow` wakes on it.
-            try session.query("SELECT pg_notify($1, $2)", [.text(PostgresLedger.channel(ledger.location.schema)), .text(String(head.size))])
+            statement.finally("SELECT pg_notify($, $)", [.text(PostgresLedger.channel(ledger.location.schema)), .text(String(head.size))])
         }
+        try statement.run(on: ledger.session)
+        clearPending()
         result.treeHead = head
         return result
     }

@@ -53,11 +53,13 @@ public final class PostgresLedger: EventStore {
             if let origin { try LedgerOrigin.validate(origin) }
             try ledger.createIfMissing(origin: origin)
         }
-        let version = try ledger.session.query("SELECT max(version) FROM schema_migrations").first?.optionalInt(0) ?? 0
+        // One round trip: the schema's version, and whether this role may append.
+        let facts = try ledger.session.query("SELECT max(version), has_table_privilege('tree_state', 'UPDATE') FROM schema_migrations").first
+        let version = try facts?.optionalInt(0) ?? 0
         guard version <= PostgresSchema.version else {
             throw LedgerError(.newerSchema, "the ledger at \(location) has schema \(version), newer than this remedy's \(PostgresSchema.version); upgrade remedy")
         }
-        ledger.isWritable = try ledger.session.query("SELECT has_table_privilege('tree_state', 'UPDATE')").first?.bool(0) ?? false
+        ledger.isWritable = try facts?.bool(1) ?? false
         return ledger
     }
 
@@ -69,6 +71,8 @@ public final class PostgresLedger: EventStore {
     }
 
     private func exists() throws -> Bool {
+        // The catalog read with the statement's snapshot (not a name lookup, whose caches may
+        // predate another session's commit of the same schema).
         try session.query("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations'",
                           [.text(location.schema)]).first?.int(0) == 1
     }

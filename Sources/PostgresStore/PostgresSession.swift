@@ -38,13 +38,14 @@ final class PostgresSession {
                                   password: location.password, database: location.database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(10)
+        // The schema is every statement's search path from the start: no round trip to set it.
+        configuration.options.additionalStartupParameters = [("search_path", location.schema)]
         do {
             connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                         id: 1, logger: logger).wait()
         } catch {
             throw LedgerError(.ledgerNotFound, "cannot connect to the PostgreSQL ledger \(location): \(Self.reason(error))")
         }
-        try execute("SET search_path TO \(location.schema)")
     }
 
     deinit {
@@ -171,4 +172,63 @@ struct PostgresResultRow {
     }
     func bool(_ index: Int) throws -> Bool { try cells[index].decode(Bool.self) }
     func isNull(_ index: Int) -> Bool { cells[index].bytes == nil }
+}
+
+/// Several writes sent as one statement, one round trip: each a data-modifying `WITH` part,
+/// the last one the statement's own. `$` in each part's SQL stands for its next value.
+///
+/// ```swift
+/// var statement = PostgresStatement()
+/// statement.insert(into: "tree_heads (size, root, recorded_at)", rows: [[.int(1), .bytes(root), .text(now)]])
+/// statement.finally("SELECT pg_notify($, $)", [.text(channel), .text("1")])
+/// try statement.run(on: session)
+/// ```
+struct PostgresStatement {
+    private var parts: [String] = []
+    private var last: String?
+    private var values: [PostgresValue] = []
+
+    /// A multi-row `INSERT INTO target VALUES …` (nothing when `rows` is empty).
+    mutating func insert(into target: String, rows: [[PostgresValue]]) {
+        guard let width = rows.first?.count else { return }
+        let tuples = rows.map { _ in "(" + Array(repeating: "$", count: width).joined(separator: ", ") + ")" }
+        add("INSERT INTO \(target) VALUES " + tuples.joined(separator: ", "), rows.flatMap { $0 })
+    }
+
+    /// A write whose `$`s take `values` in order.
+    mutating func add(_ sql: String, _ values: [PostgresValue]) {
+        parts.append(numbered(sql, values))
+    }
+
+    /// The statement's own query, after every part (a `SELECT`).
+    mutating func finally(_ sql: String, _ values: [PostgresValue]) {
+        last = numbered(sql, values)
+    }
+
+    private mutating func numbered(_ sql: String, _ more: [PostgresValue]) -> String {
+        var text = ""
+        var next = values.count
+        for character in sql {
+            if character == "$" {
+                next += 1
+                text += "$\(next)"
+            } else {
+                text.append(character)
+            }
+        }
+        values += more
+        return text
+    }
+
+    /// Sends it; nothing when it has no part.
+    func run(on session: PostgresSession) throws {
+        if parts.isEmpty, last == nil { return }
+        if parts.count == 1, last == nil {
+            try session.query(parts[0], values)
+            return
+        }
+        let ctes = parts.enumerated().map { "w\($0.offset) AS (\($0.element))" }
+        let sql = (ctes.isEmpty ? "" : "WITH " + ctes.joined(separator: ", ") + " ") + (last ?? "SELECT 1")
+        try session.query(sql, values)
+    }
 }

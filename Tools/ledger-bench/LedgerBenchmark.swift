@@ -36,6 +36,10 @@ struct LedgerBenchmark {
             return
         }
         options.resolveBinaries()
+        if options.load {
+            postgresLoad(options)
+            return
+        }
         let dir = options.directory
         mkdir(dir, 0o755)
         let batch = dir + "/events.ndjson"
@@ -442,6 +446,13 @@ struct Options {
     /// Keep the generated report (for profiling).
     var keep = false
     var cases = 70_000
+    /// Load the PostgreSQL ledger with concurrent writers (``LedgerBenchmark/postgresLoad(_:)``).
+    var load = false
+    /// The PostgreSQL database the load runs in (a new schema per run).
+    var postgres: String?
+    var writers = [1, 16, 64, 256]
+    var loadAppends = 2_000
+    var pgbench = "/usr/bin/pgbench"
 
     init(arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -460,8 +471,13 @@ struct Options {
             case "--gzip": gzip = iterator.next() ?? gzip
             case "--keep": keep = true
             case "--cases": cases = Int(iterator.next() ?? "") ?? cases
+            case "--load": load = true
+            case "--postgres": postgres = iterator.next()
+            case "--writers": writers = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
+            case "--load-appends": loadAppends = Int(iterator.next() ?? "") ?? loadAppends
+            case "--pgbench": pgbench = iterator.next() ?? pgbench
             default:
-                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] | --projections [--events N] [--runs N] | --trust [--events N] [--runs N] [--gzip PATH]")
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] | --projections [--events N] [--runs N] | --trust [--events N] [--runs N] [--gzip PATH] | --load --postgres ADDRESS [--writers 1,16,64,256] [--load-appends N] [--pgbench PATH]")
                 exit(64)
             }
         }

@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The PostgreSQL ledger under load, on a loopback server: W writer processes at once, each
+/// appending events one process at a time and ingesting a report, while a follower prints
+/// every commit; one writer killed with SIGKILL in the middle of a big batch. Afterwards every
+/// acknowledged event must be stored exactly once, positions and each stream's versions must
+/// run without a gap, the follower must have seen every position in order, nothing of the
+/// killed batch may be visible, and `remedy verify` must pass. Beside each run, `pgbench`'s
+/// TPS for a one-row insert transaction on the same server with as many clients.
+///
+///     ledger-bench --load --postgres postgres://remedy@127.0.0.1:5432/db [--writers 1,16,64,256] [--load-appends N]
+///
+/// Bounded: each run appends about `--load-appends` events in all (default 2,000), at least 3 a
+/// writer; the kill happens once, in the run with the most writers.
+extension LedgerBenchmark {
+    static func postgresLoad(_ options: Options) {
+        guard let server = options.postgres else { log("--load needs --postgres ADDRESS (Tools/postgres-server/postgres-server.sh start DIR prints one)"); exit(64) }
+        let dir = options.directory
+        mkdir(dir, 0o755)
+        let report = dir + "/load-report.xml"
+        writeReport(report)
+        var results: [(writers: Int, line: String, ok: Bool)] = []
+        let counts = options.writers.sorted()
+        for writers in counts {
+            let schema = "load_\(writers)_\(getpid())"
+            let ledger = server + "?schema=\(schema)"
+            log("\(writers) writers: ledger \(ledger)")
+            check(ChildProcess.measure([options.remedy, "init", "--ledger", ledger, "--origin", "load.example/\(writers)"]), "remedy init")
+            let follower = dir + "/follow-\(writers).ndjson"
+            let following = ChildProcess.start([options.remedy, "events", "--follow", "--ledger", ledger], stdout: follower)
+
+            let perWriter = max(3, options.loadAppends / writers)
+            let start = ChildProcess.monotonicSeconds()
+            var pids: [pid_t] = []
+            for writer in 0..<writers {
+                let out = dir + "/writer-\(writers)-\(writer).out"
+                // One `remedy append` process per event, as CI appends; then one ingest.
+                let script = """
+                    for k in $(seq 1 \(perWriter)); do
+                      "$0" append --ledger "$1" --stream load-\(writer % 7) --type LoadTested --id "$(printf '01936a52-%04x-7000-8000-%012x' \(writer) "$k")" --data "{\\"writer\\":\(writer),\\"n\\":$k}" || echo "failed $k"
+                    done
+                    "$0" ingest "$2" --ledger "$1" --suite load-\(writer) --run 1 >/dev/null || echo "failed ingest"
+                    """
+                pids.append(ChildProcess.start(["/bin/sh", "-c", script, options.remedy, ledger, report], stdout: out))
+            }
+            var killedBatch = false
+            if writers == counts.last {
+                killedBatch = killMidBatch(options, ledger: ledger, dir: dir)
+            }
+            for pid in pids { _ = ChildProcess.wait(pid) }
+            let seconds = ChildProcess.monotonicSeconds() - start
+
+            var acknowledged = 0, failed = 0
+            for writer in 0..<writers {
+                let lines = readLines(dir + "/writer-\(writers)-\(writer).out")
+                acknowledged += lines.filter { Int($0) != nil }.count
+                failed += lines.filter { $0.hasPrefix("failed") }.count
+            }
+            let events = ChildProcess.capture([options.remedy, "events", "--ledger", ledger])
+            let stored = events.split(separator: "\n").map { JSONFields(String($0)) }
+            let head = stored.count
+            // Wait (bounded) for the follower to print the last position, then stop it.
+            let deadline = ChildProcess.monotonicSeconds() + 30
+            while readLines(follower).count < head, ChildProcess.monotonicSeconds() < deadline { usleep(50_000) }
+            kill(following, SIGTERM)
+            _ = ChildProcess.wait(following)
+            let followed = readLines(follower).map { JSONFields($0).int("position") ?? -1 }
+
+            let loadIDs = stored.compactMap { $0.string("type") == "LoadTested" ? $0.string("id") : nil }
+            let expectedIDs = Set((0..<writers).flatMap { writer in (1...perWriter).map { String(format4(writer: writer, k: $0)) } })
+            let lost = expectedIDs.subtracting(loadIDs).count - failed
+            let duplicated = loadIDs.count - Set(loadIDs).count
+            let gapless = stored.map { $0.int("position") ?? -1 } == Array(stride(from: 1, through: head, by: 1))
+            var versionsGapless = true
+            var byStream: [String: Int] = [:]
+            for event in stored {
+                let stream = event.string("stream") ?? "", version = event.int("stream_version") ?? -1
+                if version != (byStream[stream] ?? 0) + 1 { versionsGapless = false }
+                byStream[stream] = version
+            }
+            let inOrder = followed == Array(stride(from: 1, through: head, by: 1))
+            let killedVisible = stored.contains { ($0.string("id") ?? "").hasPrefix("01936a52-ffff-") }
+            let verified = ChildProcess.measure([options.remedy, "verify", "--ledger", ledger]).status == 0
+            let ok = lost == 0 && duplicated == 0 && gapless && versionsGapless && inOrder && !killedVisible && verified && failed == 0
+            let tps = pgbenchTPS(options, server: server, clients: writers, dir: dir, reconnecting: false)
+            let reconnecting = pgbenchTPS(options, server: server, clients: writers, dir: dir, reconnecting: true)
+            let line = "\(String(writers).leftPadding(7))  \(String(acknowledged).leftPadding(6))  \(String(failed).leftPadding(6))  \(String(lost).leftPadding(4))  "
+                + "\(String(duplicated).leftPadding(4))  \((gapless && versionsGapless ? "yes" : "NO").padding(7))  \((inOrder ? "yes" : "NO").padding(8))  "
+                + "\((killedBatch ? (killedVisible ? "VISIBLE" : "none") : "-").padding(8))  \((verified ? "yes" : "NO").padding(8))  "
+                + "\(fixed(Double(acknowledged) / seconds, 1).leftPadding(9))  \((tps.map { fixed($0, 1) } ?? "-").leftPadding(11))  \((reconnecting.map { fixed($0, 1) } ?? "-").leftPadding(12))"
+            results.append((writers, line, ok))
+            dropSchema(server: server, schema: schema)
+        }
+        print(cpuModel())
+        print("remedy on PostgreSQL under load: W writer processes, one `remedy append` process per event, and an ingest each")
+        print("writers  acked  errors  lost  dups  gapless  in order  killed   verified  appends/s  pgbench TPS  pgbench -C TPS")
+        print("(pgbench: one single-row insert a transaction, W clients; -C: a new connection for each, as each remedy process makes)")
+        for result in results { print(result.line) }
+        if results.contains(where: { !$0.ok }) { log("ANOMALIES: see the rows above"); exit(1) }
+    }
+
+    /// The id the harness gives writer `writer`'s `k`th event.
+    static func format4(writer: Int, k: Int) -> String {
+        let w = String(writer, radix: 16), n = String(k, radix: 16)
+        return "01936a52-" + String(repeating: "0", count: 4 - w.count) + w + "-7000-8000-" + String(repeating: "0", count: 12 - n.count) + n
+    }
+
+    /// Starts a batch of 200,000 events and kills its process with SIGKILL while it writes;
+    /// true when it was killed before it finished (the batch must then be invisible).
+    static func killMidBatch(_ options: Options, ledger: String, dir: String) -> Bool {
+        let batch = dir + "/killed-batch.ndjson"
+        guard let file = fopen(batch, "w") else { return false }
+        for n in 0..<200_000 {
+            let digits = String(n, radix: 16)
+            fputs(#"{"stream":"killed-\#(n % 11)","type":"LoadTested","id":"01936a52-ffff-7000-8000-\#(String(repeating: "0", count: 12 - digits.count) + digits)","data":{"n":\#(n)}}"# + "\n", file)
+        }
+        fclose(file)
+        let pid = ChildProcess.start([options.remedy, "append", "--ledger", ledger, "--ndjson", batch], stdout: "/dev/null")
+        usleep(1_500_000)
+        let alive = kill(pid, SIGKILL) == 0
+        let status = ChildProcess.wait(pid)
+        unlink(batch)
+        return alive && (status & 0x7f) == SIGKILL
+    }
+
+    /// `pgbench` with `clients` clients, each transaction one single-row insert, 5 seconds;
+    /// `reconnecting`: a new connection for every transaction (`-C`).
+    static func pgbenchTPS(_ options: Options, server: String, clients: Int, dir: String, reconnecting: Bool) -> Double? {
+        let script = dir + "/pgbench-insert.sql"
+        guard let file = fopen(script, "w") else { return nil }
+        fputs("INSERT INTO load_reference.one_row (body) VALUES ('\\x00');\n", file)
+        fclose(file)
+        _ = ChildProcess.capture(["/usr/bin/psql", "-q", server, "-c",
+                                  "CREATE SCHEMA IF NOT EXISTS load_reference; CREATE TABLE IF NOT EXISTS load_reference.one_row (id bigserial PRIMARY KEY, body bytea)"])
+        let output = ChildProcess.capture([options.pgbench, "-n"] + (reconnecting ? ["-C"] : []) + ["-c", String(clients), "-j", "2", "-T", "5", "-f", script, server])
+        _ = ChildProcess.capture(["/usr/bin/psql", "-q", server, "-c", "SET client_min_messages = warning; DROP SCHEMA load_reference CASCADE"])
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }) else { return nil }
+        return Double(line.dropFirst(6).prefix(while: { $0 != " " }))
+    }
+
+    static func dropSchema(server: String, schema: String) {
+        _ = ChildProcess.capture(["/usr/bin/psql", "-q", server, "-c", "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \(schema) CASCADE"])
+    }
+
+    /// A small JUnit report (20 cases, 3 failing) for the writers' ingests.
+    static func writeReport(_ path: String) {
+        guard let file = fopen(path, "w") else { return }
+        fputs(#"<?xml version="1.0" encoding="UTF-8"?>"# + "\n<testsuite name=\"load\" tests=\"20\" failures=\"3\">\n", file)
+        for n in 0..<20 {
+            fputs("  <testcase classname=\"load.Cases\" name=\"case_\(n)\"\(n % 7 == 3 ? "><failure message=\"off by one\"/></testcase>" : "/>")\n", file)
+        }
+        fputs("</testsuite>\n", file)
+        fclose(file)
+    }
+
+    static func readLines(_ path: String) -> [String] {
+        guard let file = fopen(path, "r") else { return [] }
+        defer { fclose(file) }
+        var lines: [String] = []
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        while getline(&buffer, &capacity, file) > 0, let buffer {
+            let line = String(cString: buffer)
+            if line.hasSuffix("\n") { lines.append(String(line.dropLast())) }
+        }
+        free(buffer)
+        return lines
+    }
+}
+
+/// The top-level fields of one stored event's line, enough to read its position, id, stream,
+/// version and type (strings without escapes, integers): the envelope's keys are in a fixed
+/// order with `data` first, so the last occurrence of a key is the envelope's own.
+struct JSONFields {
+    let line: String
+
+    init(_ line: String) { self.line = line }
+
+    func string(_ key: String) -> String? {
+        guard let start = lastEnd(of: "\"\(key)\":\"") else { return nil }
+        return String(decoding: bytes[start...].prefix(while: { $0 != UInt8(ascii: "\"") }), as: UTF8.self)
+    }
+
+    func int(_ key: String) -> Int? {
+        guard let start = lastEnd(of: "\"\(key)\":") else { return nil }
+        return Int(String(decoding: bytes[start...].prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), as: UTF8.self))
+    }
+
+    private var bytes: [UInt8] { Array(line.utf8) }
+
+    /// Where the last occurrence of `needle` ends.
+    private func lastEnd(of needle: String) -> Int? {
+        let haystack = bytes, pattern = Array(needle.utf8)
+        guard haystack.count >= pattern.count else { return nil }
+        for start in stride(from: haystack.count - pattern.count, through: 0, by: -1) where haystack[start] == pattern[0] {
+            if Array(haystack[start..<(start + pattern.count)]) == pattern { return start + pattern.count }
+        }
+        return nil
+    }
+}
