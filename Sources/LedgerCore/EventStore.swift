@@ -196,9 +196,17 @@ public protocol EventStoreWriter: AnyObject {
 
     /// What this transaction has appended so far, and the tree head it would commit.
     var summary: BatchResult { get }
+
+    /// See the default implementation: a store may look the events up ahead in bulk.
+    func prefetch(_ events: [ProposedEvent]) throws
 }
 
 extension EventStoreWriter {
+    /// Tells the store which events are about to be appended, so that it can look up their
+    /// streams' versions and their ids in a few queries instead of one each: what a store
+    /// whose every read is a round trip to a server does. Nothing by default.
+    public func prefetch(_ events: [ProposedEvent]) throws {}
+
     /// The row with this key, found by ``rows(of:matching:)`` on the key columns.
     public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {
         try rows(of: table, matching: zip(table.columns.prefix(table.keyColumns), key).map { ($0.name, $1) }).first

@@ -25,6 +25,9 @@ struct PostgresAppendSession {
     private var pendingEvents: [[PostgresValue]] = []
     private var pendingIDs: [String: (position: Int, streamVersion: Int, body: [UInt8])] = [:]
     private var pendingNodes: [[PostgresValue]] = []
+    /// Stored events looked up ahead by id (``prefetch(_:)``), and ids known to be absent.
+    private var storedIDs: [String: (position: Int, streamVersion: Int, recordedAt: String, body: [UInt8])] = [:]
+    private var absentIDs: Set<String> = []
     /// The event types this session appended, for ``hasAppended(anyOf:)``.
     private var appendedTypes: Set<String> = []
 
@@ -134,6 +137,7 @@ struct PostgresAppendSession {
         pendingEvents.append([.int(position), .text(id), .text(stream.rawValue), .int(version),
                               .text(type), .text(recordedAt), .bytes(body), .bytes(leaf.bytes)])
         pendingIDs[id] = (position, version, body)
+        absentIDs.remove(id)   // stored now: after a flush, a repeat finds it in the table
         appendedTypes.insert(type)
         range.append(leaf) { height, index, hash in
             if KeptTreeNodes.isKept(height: height) { pendingNodes.append([.int(height), .int(index), .bytes(hash.bytes)]) }
@@ -147,12 +151,14 @@ struct PostgresAppendSession {
         if pendingEvents.count >= Self.flushSize { try flush() }
     }
 
-    /// Sends the rows not yet sent: what a read inside the transaction must see first.
+    /// Sends the rows not yet sent: what a read inside the transaction must see first. The
+    /// server inserts them while the session goes on (``PostgresSession/send(_:_:)``); any
+    /// later statement waits for them.
     mutating func flush() throws {
         var statement = PostgresStatement()
         statement.insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
         statement.insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
-        try statement.run(on: ledger.session)
+        try statement.send(on: ledger.session)
         clearPending()
     }
 
@@ -187,8 +193,44 @@ struct PostgresAppendSession {
         types.contains { appendedTypes.contains($0) }
     }
 
+    /// Looks up, in one query each, the versions of the streams of `events` not known yet and
+    /// which of their ids are stored: a bulk append then makes a round trip per few hundred
+    /// events, not per event.
+    mutating func prefetch(_ events: [ProposedEvent]) throws {
+        let streams = Set(events.map(\.stream)).filter { versions[$0] == nil }
+        if !streams.isEmpty {
+            if versions.count + streams.count >= Self.versionCacheLimit {
+                try flush()
+                versions.removeAll(keepingCapacity: true)
+            }
+            for stream in streams { versions[stream] = 0 }
+            // One index probe per stream (the newest version first), whatever the planner
+            // thinks of a table that grew inside this transaction.
+            for row in try ledger.session.query("""
+                SELECT s, (SELECT stream_version FROM events WHERE stream = s ORDER BY stream_version DESC LIMIT 1)
+                FROM unnest($1::text[]) AS s
+                """, [.textArray(streams.map(\.rawValue))]) where !row.isNull(1) {
+                versions[try StreamName(try row.text(0))] = try row.int(1)
+            }
+        }
+        let ids = Set(events.compactMap { $0.id?.rawValue }).filter { pendingIDs[$0] == nil && storedIDs[$0] == nil && !absentIDs.contains($0) }
+        if !ids.isEmpty {
+            if absentIDs.count + ids.count >= Self.versionCacheLimit { absentIDs.removeAll(keepingCapacity: true) }
+            if storedIDs.count >= Self.versionCacheLimit { storedIDs.removeAll(keepingCapacity: true) }
+            absentIDs.formUnion(ids)
+            for row in try ledger.session.query("SELECT event_id, position, stream_version, recorded_at, body FROM events WHERE event_id = ANY($1)",
+                                                [.textArray(Array(ids))]) {
+                let id = try row.text(0)
+                absentIDs.remove(id)
+                storedIDs[id] = (try row.int(1), try row.int(2), try row.text(3), try row.bytes(4))
+            }
+        }
+    }
+
     private func existingEvent(_ id: EventID) throws -> (position: Int, streamVersion: Int, recordedAt: String, body: [UInt8])? {
         if let pending = pendingIDs[id.rawValue] { return (pending.position, pending.streamVersion, recordedAtText, pending.body) }
+        if let stored = storedIDs[id.rawValue] { return stored }
+        if absentIDs.contains(id.rawValue) { return nil }
         guard let row = try ledger.session.query("SELECT position, stream_version, recorded_at, body FROM events WHERE event_id = $1",
                                                  [.text(id.rawValue)]).first else { return nil }
         return (try row.int(0), try row.int(1), try row.text(2), try row.bytes(3))

@@ -50,6 +50,12 @@ public final class PostgresLedgerWriter: EventStoreWriter {
         try ledger.rows(of: table, matching: filter)
     }
 
+    /// Looks up the versions of the events' streams and whether their ids exist, in two
+    /// queries, before they are appended one by one.
+    public func prefetch(_ events: [ProposedEvent]) throws {
+        try session.prefetch(events)
+    }
+
     public func appendStored(_ event: StoredEnvelope) throws {
         try session.appendStored(event)
     }

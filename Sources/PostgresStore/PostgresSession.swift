@@ -52,21 +52,47 @@ final class PostgresSession {
         try? connection.close().wait()
     }
 
+    /// A write sent without waiting for its answer (``send(_:_:)``): the next statement waits
+    /// for it first, and its error, if any, is that statement's.
+    private var inFlight: EventLoopFuture<PostgresQueryResult>?
+
     /// Runs one statement and returns its rows.
     @discardableResult
     func query(_ sql: String, _ values: [PostgresValue] = []) throws -> [PostgresResultRow] {
-        var binds = PostgresBindings(capacity: values.count)
-        for value in values { value.bind(into: &binds) }
+        try settle()
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(values)), logger: logger).wait()
             return result.map(PostgresResultRow.init)
         } catch {
             throw mapped(error)
         }
     }
 
+    /// Sends a write and returns at once, so the caller prepares the next one while the server
+    /// executes this: a bulk append's inserts overlap with reading and checking the events
+    /// that follow. Statements on one connection run in order, and every later statement (a
+    /// commit included) waits for this one and fails with its error.
+    func send(_ sql: String, _ values: [PostgresValue]) throws {
+        try settle()
+        inFlight = connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(values)), logger: logger)
+    }
+
+    /// Waits for the write in flight, if any.
+    func settle() throws {
+        guard let pending = inFlight else { return }
+        inFlight = nil
+        do { _ = try pending.wait() } catch { throw mapped(error) }
+    }
+
+    private static func binds(_ values: [PostgresValue]) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values { value.bind(into: &binds) }
+        return binds
+    }
+
     /// Runs one statement without parameters, for what it does.
     func execute(_ sql: String) throws {
+        try settle()
         do {
             _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
         } catch {
@@ -87,6 +113,7 @@ final class PostgresSession {
             return result
         } catch {
             depth -= 1
+            try? settle()
             try? execute("ROLLBACK")
             throw error
         }
@@ -220,15 +247,22 @@ struct PostgresStatement {
         return text
     }
 
-    /// Sends it; nothing when it has no part.
+    /// Runs it and waits for the answer; nothing when it has no part.
     func run(on session: PostgresSession) throws {
-        if parts.isEmpty, last == nil { return }
-        if parts.count == 1, last == nil {
-            try session.query(parts[0], values)
-            return
-        }
-        let ctes = parts.enumerated().map { "w\($0.offset) AS (\($0.element))" }
-        let sql = (ctes.isEmpty ? "" : "WITH " + ctes.joined(separator: ", ") + " ") + (last ?? "SELECT 1")
+        guard let sql else { return }
         try session.query(sql, values)
+    }
+
+    /// Sends it without waiting (``PostgresSession/send(_:_:)``); nothing when it has no part.
+    func send(on session: PostgresSession) throws {
+        guard let sql else { return }
+        try session.send(sql, values)
+    }
+
+    private var sql: String? {
+        if parts.isEmpty, last == nil { return nil }
+        if parts.count == 1, last == nil { return parts[0] }
+        let ctes = parts.enumerated().map { "w\($0.offset) AS (\($0.element))" }
+        return (ctes.isEmpty ? "" : "WITH " + ctes.joined(separator: ", ") + " ") + (last ?? "SELECT 1")
     }
 }

@@ -19,10 +19,11 @@ extension LoopSteps {
     @discardableResult
     public func append(batch next: () throws -> (ProposedEvent, context: String?)?,
                        onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
-        try ledger.write { writer in
+        try withoutActuallyEscaping(next) { next in try ledger.write { writer in
             var loader: LoopStateLoader?
             var sawAny = false
-            while let (event, context) = try next() {
+            var ahead = LookAhead(next, writer: writer)
+            while let (event, context) = try ahead.next() {
                 sawAny = true
                 do {
                     // An outcome's summary says what it is without matching its type's name.
@@ -49,7 +50,7 @@ extension LoopSteps {
             }
             guard sawAny else { throw LedgerError(EventError(.emptyBatch, "the batch is empty: no events to append")) }
             return writer.summary
-        }
+        } }
     }
 
     /// Appends one event, checked as a batch's are.
@@ -96,5 +97,50 @@ extension LoopSteps {
         } catch {
             throw LoopError(.invalidArgument, "\(type.rawValue) on \(stream) does not read as the catalogue's: \(DecodingErrorText.describe(error))")
         }
+    }
+}
+
+/// A batch read a window ahead, so the store can look up the window's streams and ids in bulk
+/// (``EventStoreWriter/prefetch(_:)``) before each is appended. An error reading an event is
+/// raised when the batch reaches it, after the events before it, as without the window.
+private struct LookAhead {
+    private let source: () throws -> (ProposedEvent, context: String?)?
+    private let writer: any EventStoreWriter
+    private var window: [(ProposedEvent, context: String?)] = []
+    private var index = 0
+    private var pendingError: (any Error)?
+    private var exhausted = false
+
+    /// Events read ahead at a time.
+    static let size = 256
+
+    init(_ source: @escaping () throws -> (ProposedEvent, context: String?)?, writer: any EventStoreWriter) {
+        self.source = source
+        self.writer = writer
+    }
+
+    mutating func next() throws -> (ProposedEvent, context: String?)? {
+        if index == window.count {
+            if let pendingError { throw pendingError }
+            if exhausted { return nil }
+            window.removeAll(keepingCapacity: true)
+            index = 0
+            while window.count < Self.size {
+                do {
+                    guard let item = try source() else { exhausted = true; break }
+                    window.append(item)
+                } catch {
+                    pendingError = error
+                    break
+                }
+            }
+            if window.isEmpty {
+                if let pendingError { throw pendingError }
+                return nil
+            }
+            try writer.prefetch(window.map(\.0))
+        }
+        defer { index += 1 }
+        return window[index]
     }
 }

@@ -189,6 +189,33 @@ final class PostgresCLITests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["demo", "--ledger", postgres]).status, 8, "a ledger with events is not a demo's")
     }
 
+    /// A batch on PostgreSQL, read ahead and looked up in bulk: ids repeated across a flush are
+    /// duplicates, a batch appended again writes nothing, and the first bad line is the one
+    /// named even when a later line does not parse either.
+    func testBatchesOnPostgresKeepTheirMeaning() throws {
+        let postgres = try freshLedger()
+        func id(_ n: Int) -> String { "01936a52-0000-7000-8000-" + String(repeating: "0", count: 12 - String(n).count) + String(n) }
+        var lines = (1...1_200).map { #"{"stream":"deploy-\#($0 % 9)","type":"DeploymentRecorded","id":"\#(id($0))","data":{"n":\#($0)}}"# }
+        lines.append(lines[3])   // the same event again, 1,196 lines (and two flushes) later
+        let batch = folder.write("batch.ndjson", lines.joined(separator: "\n") + "\n")
+        let first = try Remedy.run(["append", "--init", "--ledger", postgres, "--ndjson", batch])
+        XCTAssertEqual(first.stdout, "appended 1200 events at positions 1-1200, 1 already present\n", first.stderr)
+        let again = try Remedy.run(["append", "--ledger", postgres, "--ndjson", batch])
+        XCTAssertEqual(again.stdout, "appended 0 events, 1201 already present\n", again.stderr)
+
+        var bad = (1...400).map { #"{"stream":"deploy-9","type":"DeploymentRecorded","data":{"n":\#($0)}}"# }
+        bad[1] = #"{"stream":"deploy-9","type":"DeploymentRecorded","id":"\#(id(5))","data":{"n":"changed"}}"#   // an id taken, other content
+        bad[299] = "{not json"
+        let refused = try Remedy.run(["append", "--ledger", postgres, "--ndjson", folder.write("bad.ndjson", bad.joined(separator: "\n") + "\n")])
+        XCTAssertEqual(refused.status, 4, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("line 2: event id \(id(5)) already exists"), refused.stderr)
+        bad[1] = bad[0]
+        let unparsable = try Remedy.run(["append", "--ledger", postgres, "--ndjson", folder.write("bad2.ndjson", bad.joined(separator: "\n") + "\n")])
+        XCTAssertEqual(unparsable.status, 2, unparsable.stderr)
+        XCTAssertTrue(unparsable.stderr.contains("line 300"), unparsable.stderr)
+        XCTAssertEqual(try Remedy.run(["status", "--ledger", postgres, "--json"]).stdout.contains(#""events":1200"#), true, "nothing of the refused batches")
+    }
+
     /// An address as remedy prints it: without a password, with its schema.
     private func LedgerAddressText(_ address: String) -> String {
         address.replacingOccurrences(of: "postgresql://", with: "postgres://")
