@@ -128,17 +128,21 @@ struct LedgerBenchmark {
         fclose(file)
         log("generated \(options.cases) cases, \(fixed(Double(bytes) / 1e6, 1)) MB, in \(report)")
         var runs: [Measurement] = []
-        let ledger = options.directory + "/ingest.db"
+        let file = options.directory + "/ingest.db"
         for run in 1...options.runs {
-            removeLedger(ledger)
-            log("run \(run)/\(options.runs): ingest")
+            // With --postgres, each run into a new schema of that database.
+            let ledger = options.postgres.map { "\($0)?schema=ingest_\(getpid())_\(run)" } ?? file
+            removeLedger(file)
+            log("run \(run)/\(options.runs): ingest into \(ledger)")
             let measurement = ChildProcess.measure([options.remedy, "ingest", "--init", report, "--suite", "bench", "--run", "1", "--ledger", ledger])
             check(measurement, "remedy ingest")
             runs.append(measurement)
+            if let server = options.postgres { dropSchema(server: server, schema: "ingest_\(getpid())_\(run)") }
         }
+        let ledger = file
         let seconds = median(runs.map(\.seconds))
         print(cpuModel())
-        print("remedy ingest benchmark: a generated JUnit report of \(fixed(Double(bytes) / 1e6, 1)) MB, \(options.cases) cases; median of \(options.runs) runs")
+        print("remedy ingest benchmark\(options.postgres == nil ? "" : " on PostgreSQL"): a generated JUnit report of \(fixed(Double(bytes) / 1e6, 1)) MB, \(options.cases) cases; median of \(options.runs) runs")
         print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
         row("remedy ingest, MB/s", fixed(Double(bytes) / 1e6 / seconds, 1) + " MB/s", ">= 50 MB/s", peak(runs))
         row("remedy ingest, cases/s", String(Int((Double(options.cases) / seconds).rounded())) + "/s", "", nil)
@@ -452,6 +456,7 @@ struct Options {
     var postgres: String?
     var writers = [1, 16, 64, 256]
     var loadAppends = 2_000
+    var bulkEvents = 1_000_000
     var pgbench = "/usr/bin/pgbench"
 
     init(arguments: [String]) {
@@ -475,9 +480,10 @@ struct Options {
             case "--postgres": postgres = iterator.next()
             case "--writers": writers = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
             case "--load-appends": loadAppends = Int(iterator.next() ?? "") ?? loadAppends
+            case "--bulk-events": bulkEvents = Int(iterator.next() ?? "") ?? bulkEvents
             case "--pgbench": pgbench = iterator.next() ?? pgbench
             default:
-                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] | --projections [--events N] [--runs N] | --trust [--events N] [--runs N] [--gzip PATH] | --load --postgres ADDRESS [--writers 1,16,64,256] [--load-appends N] [--pgbench PATH]")
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] [--postgres ADDRESS] | --projections [--events N] [--runs N] | --trust [--events N] [--runs N] [--gzip PATH] | --load --postgres ADDRESS [--writers 1,16,64,256] [--load-appends N] [--bulk-events N] [--pgbench PATH]")
                 exit(64)
             }
         }

@@ -12,10 +12,12 @@ import Darwin
 /// killed batch may be visible, and `remedy verify` must pass. Beside each run, `pgbench`'s
 /// TPS for a one-row insert transaction on the same server with as many clients.
 ///
-///     ledger-bench --load --postgres postgres://remedy@127.0.0.1:5432/db [--writers 1,16,64,256] [--load-appends N]
+///     ledger-bench --load --postgres postgres://remedy@127.0.0.1:5432/db [--writers 1,16,64,256] [--load-appends N] [--bulk-events N]
 ///
 /// Bounded: each run appends about `--load-appends` events in all (default 2,000), at least 3 a
-/// writer; the kill happens once, in the run with the most writers.
+/// writer; the kill happens once, in the run with the most writers. Then the latency of
+/// `events --follow`, and a bulk append of `--bulk-events` generated events (default
+/// 1,000,000; 0 skips it) with a rebuild of the read models over them.
 extension LedgerBenchmark {
     static func postgresLoad(_ options: Options) {
         guard let server = options.postgres else { log("--load needs --postgres ADDRESS (Tools/postgres-server/postgres-server.sh start DIR prints one)"); exit(64) }
@@ -95,12 +97,96 @@ extension LedgerBenchmark {
             results.append((writers, line, ok))
             dropSchema(server: server, schema: schema)
         }
+        let latency = followLatency(options, server: server, dir: dir)
+        let bulk = options.bulkEvents > 0 ? bulkAndRebuild(options, server: server, dir: dir) : nil
         print(cpuModel())
         print("remedy on PostgreSQL under load: W writer processes, one `remedy append` process per event, and an ingest each")
         print("writers  acked  errors  lost  dups  gapless  in order  killed   verified  appends/s  pgbench TPS  pgbench -C TPS")
         print("(pgbench: one single-row insert a transaction, W clients; -C: a new connection for each, as each remedy process makes)")
         for result in results { print(result.line) }
+        if let bulk {
+            print("append --ndjson of \(bulk.events) generated events (the loop's catalogue): \(Int((Double(bulk.events) / bulk.append.seconds).rounded()))/s "
+                  + "(\(fixed(bulk.append.seconds, 1)) s, peak RSS \(bulk.append.peakRSSBytes / 1_000_000) MB); projections rebuild: "
+                  + "\(Int((Double(bulk.events) / bulk.rebuild.seconds).rounded())) events/s (\(fixed(bulk.rebuild.seconds, 1)) s)")
+        }
+        if let latency {
+            print("events --follow, \(latency.count) events appended one at a time: printed \(fixed(latency.fromExit.p50, 1)) ms (p50), "
+                  + "\(fixed(latency.fromExit.p99, 1)) ms (p99) after the appending process exited; \(fixed(latency.fromRecorded.p50, 1)) ms (p50), "
+                  + "\(fixed(latency.fromRecorded.p99, 1)) ms (p99) after the event's recorded time (before its commit)")
+        }
         if results.contains(where: { !$0.ok }) { log("ANOMALIES: see the rows above"); exit(1) }
+    }
+
+    /// A bulk append of generated events into a new PostgreSQL ledger, then a rebuild of every
+    /// read model over them.
+    static func bulkAndRebuild(_ options: Options, server: String, dir: String) -> (events: Int, append: Measurement, rebuild: Measurement) {
+        let batch = dir + "/bulk.ndjson"
+        log("generating \(options.bulkEvents) events for the bulk append")
+        _ = generate(count: options.bulkEvents, to: batch)
+        defer { unlink(batch) }
+        let schema = "load_bulk_\(getpid())"
+        let ledger = server + "?schema=\(schema)"
+        defer { dropSchema(server: server, schema: schema) }
+        log("append --ndjson into \(ledger)")
+        let append = ChildProcess.measure([options.remedy, "append", "--init", "--ledger", ledger, "--ndjson", batch])
+        check(append, "remedy append --ndjson")
+        log("projections rebuild")
+        let rebuild = ChildProcess.measure([options.remedy, "projections", "rebuild", "--ledger", ledger])
+        check(rebuild, "remedy projections rebuild")
+        return (options.bulkEvents, append, rebuild)
+    }
+
+    /// How soon `remedy events --follow` prints an event after it is committed: 100 events
+    /// appended one process at a time, 20 ms apart, each looked for in the follower's output
+    /// (polled every 0.2 ms). The commit happens before the appending process exits and after
+    /// the event's recorded time, so the two figures bound the latency from below and above.
+    static func followLatency(_ options: Options, server: String, dir: String) -> (count: Int, fromExit: (p50: Double, p99: Double), fromRecorded: (p50: Double, p99: Double))? {
+        let schema = "load_follow_\(getpid())"
+        let ledger = server + "?schema=\(schema)"
+        defer { dropSchema(server: server, schema: schema) }
+        check(ChildProcess.measure([options.remedy, "init", "--ledger", ledger]), "remedy init")
+        let output = dir + "/follow-latency.ndjson"
+        let follower = ChildProcess.start([options.remedy, "events", "--follow", "--ledger", ledger], stdout: output)
+        defer { kill(follower, SIGTERM); _ = ChildProcess.wait(follower) }
+        usleep(300_000)
+        var fromExit: [Double] = [], fromRecorded: [Double] = []
+        for n in 1...100 {
+            _ = ChildProcess.measure([options.remedy, "append", "--ledger", ledger, "--stream", "probe-1", "--type", "Probed", "--data", #"{"n":\#(n)}"#])
+            let exited = ChildProcess.monotonicSeconds()
+            let deadline = exited + 5
+            var line: String?
+            while ChildProcess.monotonicSeconds() < deadline {
+                if let found = readLines(output).first(where: { JSONFields($0).int("position") == n }) { line = found; break }
+                usleep(200)
+            }
+            let seen = ChildProcess.monotonicSeconds()
+            guard let line, let recorded = JSONFields(line).string("recorded_at").flatMap(unixMilliseconds) else { return nil }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let realNow = Double(now.tv_sec) * 1000 + Double(now.tv_nsec) / 1e6
+            fromExit.append(max(0, (seen - exited) * 1000))
+            fromRecorded.append(realNow - (ChildProcess.monotonicSeconds() - seen) * 1000 - recorded)
+            usleep(20_000)
+        }
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
+        return (fromExit.count, (percentile(fromExit, 0.5), percentile(fromExit, 0.99)), (percentile(fromRecorded, 0.5), percentile(fromRecorded, 0.99)))
+    }
+
+    /// Milliseconds since the epoch of an RFC 3339 UTC time with milliseconds (`2026-12-02T05:31:08.215Z`).
+    static func unixMilliseconds(_ text: String) -> Double? {
+        let digits = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard digits.count == 7 else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(digits[0] - 1900)
+        parts.tm_mon = Int32(digits[1] - 1)
+        parts.tm_mday = Int32(digits[2])
+        parts.tm_hour = Int32(digits[3])
+        parts.tm_min = Int32(digits[4])
+        parts.tm_sec = Int32(digits[5])
+        return Double(timegm(&parts)) * 1000 + Double(digits[6])
     }
 
     /// The id the harness gives writer `writer`'s `k`th event.
