@@ -128,18 +128,18 @@ struct LedgerBenchmark {
         fclose(file)
         log("generated \(options.cases) cases, \(fixed(Double(bytes) / 1e6, 1)) MB, in \(report)")
         var runs: [Measurement] = []
-        let file = options.directory + "/ingest.db"
+        let ledgerFile = options.directory + "/ingest.db"
         for run in 1...options.runs {
             // With --postgres, each run into a new schema of that database.
-            let ledger = options.postgres.map { "\($0)?schema=ingest_\(getpid())_\(run)" } ?? file
-            removeLedger(file)
+            let ledger = options.postgres.map { "\($0)?schema=ingest_\(getpid())_\(run)" } ?? ledgerFile
+            removeLedger(ledgerFile)
             log("run \(run)/\(options.runs): ingest into \(ledger)")
             let measurement = ChildProcess.measure([options.remedy, "ingest", "--init", report, "--suite", "bench", "--run", "1", "--ledger", ledger])
             check(measurement, "remedy ingest")
             runs.append(measurement)
             if let server = options.postgres { dropSchema(server: server, schema: "ingest_\(getpid())_\(run)") }
         }
-        let ledger = file
+        let ledger = ledgerFile
         let seconds = median(runs.map(\.seconds))
         print(cpuModel())
         print("remedy ingest benchmark\(options.postgres == nil ? "" : " on PostgreSQL"): a generated JUnit report of \(fixed(Double(bytes) / 1e6, 1)) MB, \(options.cases) cases; median of \(options.runs) runs")
