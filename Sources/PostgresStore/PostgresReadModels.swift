@@ -89,7 +89,7 @@ extension PostgresLedger {
                     }
                 }
                 let from = rebuilt ? 0 : try checkpoint!.int(1)
-                let rows = PostgresTableRows(session: session, projection: projection)
+                let rows = PostgresTableRows(session: session, projection: projection, startsEmpty: rebuilt)
                 var folded = 0
                 var after = from
                 let types = projection.eventTypes
@@ -168,13 +168,19 @@ final class PostgresTableRows: RowReader {
     private var cache: [String: [[RowValue]: [RowValue]?]] = [:]
     private var changed: [String: Set<[RowValue]>] = [:]
 
-    init(session: PostgresSession, projection: any Projection.Type) {
+    /// Whether the tables were empty when the fold began (a rebuild): a row not in the cache
+    /// then does not exist, and no query asks.
+    private let startsEmpty: Bool
+
+    init(session: PostgresSession, projection: any Projection.Type, startsEmpty: Bool) {
         self.session = session
+        self.startsEmpty = startsEmpty
         tables = Dictionary(uniqueKeysWithValues: projection.tables.map { ($0.name, $0) })
     }
 
     func row(_ name: String, key: [RowValue]) throws -> [RowValue]? {
         if let cached = cache[name]?[key] { return cached }
+        if startsEmpty { return nil }
         guard let table = tables[name] else { return nil }
         let keyNames = table.columns.prefix(table.keyColumns).map(\.name)
         var values: [PostgresValue] = []
