@@ -1,25 +1,6 @@
 import Events
 
 extension Ledger {
-    /// Appends one event, idempotently.
-    ///
-    /// An event whose id exists already with identical content is not written again: the
-    /// result reports the original position with `isDuplicate` set.
-    ///
-    /// - Throws: ``LedgerError`` with code `.wrongExpectedVersion`, `.idConflict`, `.busy`,
-    ///   `.readOnly` or `.storage`; the ledger is unchanged.
-    @discardableResult
-    public func append(_ event: ProposedEvent) throws -> AppendResult {
-        var result: AppendResult?
-        var delivered = false
-        _ = try append(batch: {
-            if delivered { return nil }
-            delivered = true
-            return (event, nil)
-        }, onEach: { result = $0 })
-        return result!
-    }
-
     /// Appends a batch of events to any streams in one transaction: all of them, or none.
     ///
     /// `next` supplies events one at a time (nil when done) with an optional context such as
@@ -39,18 +20,7 @@ extension Ledger {
         return try mapErrors("append to") {
             try transaction {
                 var session = try AppendSession(ledger: self)
-                var sawAny = false
-                while let (event, context) = try next() {
-                    sawAny = true
-                    do {
-                        onEach(try session.append(event))
-                    } catch let error as LedgerError {
-                        throw context.map { LedgerError(error.code, "\($0): \(error.message)", eventError: error.eventError) } ?? error
-                    }
-                }
-                guard sawAny else {
-                    throw LedgerError(EventError(.emptyBatch, "the batch is empty: no events to append"))
-                }
+                try AppendRules.feed(next, onEach: onEach) { try session.append($0) }
                 return try session.finish()
             }
         }
@@ -141,26 +111,13 @@ struct AppendSession {
 
     mutating func append(_ event: ProposedEvent) throws -> AppendResult {
         if let id = event.id, let existing = try existingEvent(id) {
-            body.removeAll(keepingCapacity: true)
-            EventEnvelope.appendCanonical(
-                data: event.data, id: id, metadata: event.metadata, position: existing.position,
-                recordedAt: existing.recordedAt, schemaVersion: event.schemaVersion, stream: event.stream,
-                streamVersion: existing.streamVersion, type: event.type, to: &body)
-            guard body == existing.body else {
-                throw LedgerError(.idConflict, "event id \(id) already exists at position \(existing.position) with different content; use a new id for a new event")
-            }
+            let duplicate = try AppendRules.duplicate(event, id: id, of: existing, scratch: &body)
             result.duplicates += 1
-            return AppendResult(position: existing.position, id: id, stream: event.stream,
-                                streamVersion: existing.streamVersion, isDuplicate: true)
+            return duplicate
         }
-
-        let current = try version(of: event.stream)
-        if let required = event.expectedVersion.required, required != current {
-            throw LedgerError.wrongExpectedVersion(expected: required, stream: event.stream, current: current)
-        }
+        let version = try AppendRules.nextVersion(of: event, current: try version(of: event.stream))
         let id = event.id ?? ledger.idGenerator.next(millis: recordedAt.millisecondsSinceEpoch)
         let position = nextPosition
-        let version = current + 1
 
         body.removeAll(keepingCapacity: true)
         EventEnvelope.appendCanonical(

@@ -71,27 +71,15 @@ struct PostgresAppendSession {
     }
 
     mutating func append(_ event: ProposedEvent) throws -> AppendResult {
+        var body: [UInt8] = []
         if let id = event.id, let existing = try existingEvent(id) {
-            var body: [UInt8] = []
-            EventEnvelope.appendCanonical(
-                data: event.data, id: id, metadata: event.metadata, position: existing.position,
-                recordedAt: existing.recordedAt, schemaVersion: event.schemaVersion, stream: event.stream,
-                streamVersion: existing.streamVersion, type: event.type, to: &body)
-            guard body == existing.body else {
-                throw LedgerError(.idConflict, "event id \(id) already exists at position \(existing.position) with different content; use a new id for a new event")
-            }
+            let duplicate = try AppendRules.duplicate(event, id: id, of: existing, scratch: &body)
             result.duplicates += 1
-            return AppendResult(position: existing.position, id: id, stream: event.stream, streamVersion: existing.streamVersion, isDuplicate: true)
+            return duplicate
         }
-
-        let current = try version(of: event.stream)
-        if let required = event.expectedVersion.required, required != current {
-            throw LedgerError.wrongExpectedVersion(expected: required, stream: event.stream, current: current)
-        }
+        let version = try AppendRules.nextVersion(of: event, current: try version(of: event.stream))
         let id = event.id ?? ledger.idGenerator.next(millis: recordedAt.millisecondsSinceEpoch)
         let position = nextPosition
-        let version = current + 1
-        var body: [UInt8] = []
         EventEnvelope.appendCanonical(
             data: event.data, id: id, metadata: event.metadata, position: position,
             recordedAt: recordedAtText, schemaVersion: event.schemaVersion, stream: event.stream,

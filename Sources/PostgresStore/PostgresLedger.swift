@@ -103,31 +103,10 @@ public final class PostgresLedger: EventStore {
     // MARK: Appending
 
     @discardableResult
-    public func append(_ event: ProposedEvent) throws -> AppendResult {
-        var result: AppendResult?
-        var delivered = false
-        _ = try append(batch: {
-            if delivered { return nil }
-            delivered = true
-            return (event, nil)
-        }, onEach: { result = $0 })
-        return result!
-    }
-
-    @discardableResult
     public func append(batch next: () throws -> (ProposedEvent, context: String?)?, onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
         try session.transaction {
             var appender = try PostgresAppendSession(ledger: self)
-            var sawAny = false
-            while let (event, context) = try next() {
-                sawAny = true
-                do {
-                    onEach(try appender.append(event))
-                } catch let error as LedgerError {
-                    throw context.map { LedgerError(error.code, "\($0): \(error.message)", eventError: error.eventError) } ?? error
-                }
-            }
-            guard sawAny else { throw LedgerError(EventError(.emptyBatch, "the batch is empty: no events to append")) }
+            try AppendRules.feed(next, onEach: onEach) { try appender.append($0) }
             return try appender.finish()
         }
     }

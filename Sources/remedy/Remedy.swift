@@ -34,6 +34,13 @@ struct Remedy: ParsableCommand {
             }
             return
         }
+        // Scripts ask the version often: answer it before ArgumentParser's first reflection,
+        // which costs more than the rest of the process.
+        if CommandLine.argc == 2, CommandLine.arguments[1] == "--version" {
+            StandardOutput.shared.writeLine(configuration.version)
+            StandardOutput.shared.flush()
+            return
+        }
         // One event per process is how CI appends: read its plain arguments directly.
         if CommandLine.argc > 2, CommandLine.arguments[1] == Append.configuration.commandName,
            let request = Append.direct(CommandLine.arguments.dropFirst(2)) {

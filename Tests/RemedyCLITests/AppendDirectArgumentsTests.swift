@@ -84,4 +84,12 @@ final class AppendDirectArgumentsTests: XCTestCase {
         }
         XCTAssertEqual(try Remedy.run(["status", "--ledger", ledger, "--json"]).stdout.contains(#""events":1"#), true)
     }
+
+    /// `--version`, answered before ArgumentParser, prints what ArgumentParser would.
+    func testTheVersionIsTheCommandsVersion() throws {
+        let printed = try Remedy.run(["--version"])
+        XCTAssertEqual(printed.status, 0)
+        XCTAssertEqual(printed.stdout, remedy.Remedy.configuration.version + "\n")
+        XCTAssertEqual(try Remedy.run(["append", "--version"]).stdout, printed.stdout, "ArgumentParser's own answer, the same")
+    }
 }
