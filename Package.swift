@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemediationLoopTests",
-            dependencies: ["RemediationLoop", "ReadViews", "Reports", "DemoStory", "LedgerStore", "Ingest", "Events", "Projections", "EventGenerator"]
+            dependencies: ["RemediationLoop", "ReadViews", "Reports", "DemoStory", "LedgerStore", "PostgresStore", "Ingest", "Events", "Projections", "EventGenerator"]
         ),
         .testTarget(
             name: "AuditBundleTests",

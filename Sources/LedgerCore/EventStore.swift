@@ -255,3 +255,27 @@ extension EventStore {
         try verify(progress: { _ in })
     }
 }
+
+extension EventStore {
+    /// Brings one projection's tables up to date (see ``catchUp(_:)-([any Projection.Type])``).
+    @discardableResult
+    public func catchUp(_ projection: any Projection.Type) throws -> CatchUp {
+        try catchUp([projection])[0]
+    }
+
+    /// Rebuilds one projection from the first event (see ``rebuild(_:)-([any Projection.Type])``).
+    @discardableResult
+    public func rebuild(_ projection: any Projection.Type) throws -> CatchUp {
+        try rebuild([projection])[0]
+    }
+
+    /// The projections folded in memory up to `position` (all events for nil), logs included.
+    public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil) throws -> [MemoryRows] {
+        try projectInMemory(projections, through: position, logs: true)
+    }
+
+    /// One projection folded in memory up to `position` (all events for nil).
+    public func projectInMemory(_ projection: any Projection.Type, through position: Int? = nil) throws -> MemoryRows {
+        try projectInMemory([projection], through: position, logs: true)[0]
+    }
+}

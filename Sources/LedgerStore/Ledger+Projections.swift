@@ -9,12 +9,6 @@ import Projections
 import SystemIO
 
 extension Ledger {
-    /// Brings a projection's tables up to date; see ``catchUp(_:)-([any Projection.Type])``.
-    @discardableResult
-    public func catchUp(_ projection: any Projection.Type) throws -> CatchUp {
-        try catchUp([projection])[0]
-    }
-
     /// Brings projections' tables up to date in one pass over the new events, folding for each
     /// only the events after its checkpoint; a projection seen for the first time, or whose
     /// version changed, is rebuilt (built aside and swapped in). When every checkpoint is
@@ -36,12 +30,6 @@ extension Ledger {
         }
         if let current { return current }
         return try update(projections, rebuildAll: false, action: "update the read models of")
-    }
-
-    /// Rebuilds a projection from the first event; see ``rebuild(_:)-([any Projection.Type])``.
-    @discardableResult
-    public func rebuild(_ projection: any Projection.Type) throws -> CatchUp {
-        try rebuild([projection])[0]
     }
 
     /// Rebuilds projections from the first event, in one pass over the events: their tables
@@ -75,11 +63,6 @@ extension Ledger {
         }
     }
 
-    /// Folds a projection in memory over the events up to `position` (all of them for nil).
-    public func projectInMemory(_ projection: any Projection.Type, through position: Int? = nil) throws -> MemoryRows {
-        try projectInMemory([projection], through: position)[0]
-    }
-
     /// Folds projections in memory, in one pass over the events up to `position` (all of them
     /// for nil): time travel, without touching the live tables, and what read-only ledgers
     /// answer from.
@@ -92,8 +75,8 @@ extension Ledger {
     ///
     /// - Throws: ``LedgerError`` (`.corrupt` naming the position of an event a projection cannot
     ///   read, or a damaged snapshot).
-    public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil,
-                                logs: Bool = true) throws -> [MemoryRows] {
+    public func projectInMemory(_ projections: [any Projection.Type], through position: Int?,
+                                logs: Bool) throws -> [MemoryRows] {
         let memories = projections.map { MemoryRows($0) }
         var targets = zip(projections, memories).map { FoldTarget(projection: $0, after: 0, sink: $1) }
         for index in targets.indices {

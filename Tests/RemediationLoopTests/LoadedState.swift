@@ -1,7 +1,7 @@
 import LedgerStore
 import RemediationLoop
 
-extension Ledger {
+extension EventStore {
     /// The state a decision would read of every entity `reference` holds, as the loop loads
     /// it from its working set and the case history (``LoopStateLoader``), in a transaction
     /// that appends nothing. Equal to `reference` when the working set is right.

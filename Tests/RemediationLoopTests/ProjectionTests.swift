@@ -8,11 +8,12 @@ import Projections
 @testable import RemediationLoop
 @testable import ReadViews
 import DemoStory
+import PostgresStore
 
 /// The projection engine: incremental catch-up, rebuilds and in-memory folds give the same rows.
 @Suite struct ProjectionTests {
     let folder: String
-    let ledger: Ledger
+    let ledger: any EventStore
     let steps: LoopSteps
 
     init() throws {
@@ -29,6 +30,19 @@ import DemoStory
         ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing(),
                                  configuration: LedgerConfiguration(readModelWriteBatch: 3, snapshotInterval: 16, twoLaneFoldMinimum: 0))
         steps = LoopSteps(ledger: ledger)
+    }
+
+    /// The same tests on a PostgreSQL ledger (a new schema).
+    init(postgres location: PostgresLocation) throws {
+        folder = NSTemporaryDirectory() + "remedy-projections-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        ledger = try PostgresLedger.open(location, create: .ifMissing())
+        steps = LoopSteps(ledger: ledger)
+    }
+
+    /// The SQLite ledger, for what only it has (snapshots, its own SQL).
+    var file: Ledger {
+        get throws { try #require(ledger as? Ledger) }
     }
 
     /// Appends one loop event as a hand-written history would.
@@ -107,6 +121,13 @@ import DemoStory
         #expect(rebuilt.map { [$0.suite, $0.caseKey, $0.state.rawValue] } == views)
     }
 
+    /// The same property on a PostgreSQL ledger: its catch-ups, rebuilds and in-memory folds
+    /// agree, and the loop's loaded state is the fold of every event at every step.
+    @Test(.enabled(if: PostgresTestServer.isAvailable), arguments: 0..<4)
+    func rebuildEqualsIncrementalEqualsMemoryOnPostgres(seed: Int) throws {
+        try ProjectionTests(postgres: try PostgresTestServer.freshLocation()).rebuildEqualsIncrementalEqualsMemory(seed: seed)
+    }
+
     /// Time travel from the nearest snapshot gives the tables a fold from the first event gives,
     /// at every position; snapshots of an old version are dropped when the version changes.
     @Test(arguments: 0..<6)
@@ -114,7 +135,7 @@ import DemoStory
         try playRandomHistory(seed: UInt64(seed) + 100)
         try ledger.catchUp(ReadModels.all)
         let end = try ledger.status().eventCount
-        let snapshots = try #require(try ledger.scalar("SELECT count(*) FROM projection_snapshots"))
+        let snapshots = try #require(try file.scalar("SELECT count(*) FROM projection_snapshots"))
         #expect(snapshots >= (end / 16) * ReadModels.all.count, "every read model has a snapshot every 16 events")
         let fromTheStart = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readOnly,
                                            configuration: LedgerConfiguration(snapshotInterval: 0))
@@ -131,12 +152,12 @@ import DemoStory
             }
         }
         // A damaged snapshot is named, not folded into an answer.
-        try ledger.execute("UPDATE projection_snapshots SET rows = x'0203' WHERE position = 16")
+        try file.execute("UPDATE projection_snapshots SET rows = x'0203' WHERE position = 16")
         #expect(throws: LedgerError.self) { try ledger.projectInMemory(ReadModels.all, through: 20) }
-        try ledger.execute("UPDATE projection_snapshots SET version = version + 1 WHERE position = 16")
+        try file.execute("UPDATE projection_snapshots SET version = version + 1 WHERE position = 16")
         try ledger.rebuild(GuardsProjection.self)
-        #expect(try ledger.scalar("SELECT count(*) FROM projection_snapshots WHERE name = 'guards' AND version <> \(GuardsProjection.version)") == 0)
-        #expect(try ledger.scalar("SELECT version FROM projection_snapshots WHERE name = 'guards' AND position = 16") == GuardsProjection.version,
+        #expect(try file.scalar("SELECT count(*) FROM projection_snapshots WHERE name = 'guards' AND version <> \(GuardsProjection.version)") == 0)
+        #expect(try file.scalar("SELECT version FROM projection_snapshots WHERE name = 'guards' AND position = 16") == GuardsProjection.version,
                 "taken again by the rebuild")
     }
 
@@ -166,7 +187,7 @@ import DemoStory
         let one = try ledger.catchUp(GuardsProjection.self)
         #expect(!one.rebuilt && one.folded == 1)
         // A checkpoint written by another version of the projection: rebuilt on first use.
-        try ledger.execute("UPDATE projection_checkpoints SET version = 0")
+        try file.execute("UPDATE projection_checkpoints SET version = 0")
         #expect(try ledger.catchUp(GuardsProjection.self).rebuilt)
     }
 

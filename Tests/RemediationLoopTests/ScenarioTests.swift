@@ -7,11 +7,12 @@ import Projections
 @testable import RemediationLoop
 @testable import ReadViews
 import DemoStory
+import PostgresStore
 
 /// The avalanche-forecast story, step by step, against a real ledger file.
 @Suite struct ScenarioTests {
     let folder: String
-    let ledger: Ledger
+    let ledger: any EventStore
     let steps: LoopSteps
     /// Every read-model table as the live view showed it, at the positions the story looked.
     let snapshots = Snapshots()
@@ -23,9 +24,15 @@ import DemoStory
     }
 
     init() throws {
+        try self.init(postgres: nil)
+    }
+
+    /// The story on a PostgreSQL ledger (a new schema) instead of a file.
+    init(postgres location: PostgresLocation?) throws {
         folder = NSTemporaryDirectory() + "remedy-loop-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        ledger = try Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing())
+        ledger = try location.map { try PostgresLedger.open($0, create: .ifMissing()) }
+            ?? Ledger.open(LedgerPath(path: folder + "/ledger.db"), mode: .readWrite, create: .ifMissing())
         steps = LoopSteps(ledger: ledger)
     }
 
@@ -187,6 +194,12 @@ import DemoStory
     /// Two regular runs of one suite open at once (a hand-written history): the case history
     /// cannot say which came first, so the loop folds every event instead, and still decides
     /// as the fold does.
+    /// The same story, every check, on a PostgreSQL ledger.
+    @Test(.enabled(if: PostgresTestServer.isAvailable))
+    func theAvalancheStoryOnPostgres() throws {
+        try ScenarioTests(postgres: try PostgresTestServer.freshLocation()).theAvalancheStory()
+    }
+
     @Test func twoOpenRunsOfOneSuiteFallBackToTheFullFold() throws {
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
         let suite = AvalancheStory.suite
