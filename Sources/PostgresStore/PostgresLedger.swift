@@ -114,7 +114,6 @@ public final class PostgresLedger: EventStore {
     public func write<T>(_ body: (PostgresLedgerWriter) throws -> T) throws -> T {
         try session.transaction {
             let writer = PostgresLedgerWriter(ledger: self, session: try PostgresAppendSession(ledger: self))
-            defer { writer.isOpen = false }
             let result = try body(writer)
             _ = try writer.session.finish()
             return result

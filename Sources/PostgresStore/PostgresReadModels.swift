@@ -7,7 +7,6 @@ import Projections
 public final class PostgresLedgerWriter: EventStoreWriter {
     let ledger: PostgresLedger
     var session: PostgresAppendSession
-    var isOpen = true
 
     init(ledger: PostgresLedger, session: PostgresAppendSession) {
         self.ledger = ledger

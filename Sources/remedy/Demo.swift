@@ -35,8 +35,7 @@ extension Remedy {
             try reportingErrors {
                 let folder = try Self.temporaryFolder()
                 defer { try? FileManager.default.removeItem(atPath: folder) }
-                let store = try LedgerOptions.openStore(ledger ?? folder + "/ledger.db", busyTimeout: LedgerOptions.defaultBusyTimeout,
-                                                        .readWrite, create: .ifMissing())
+                let store = try LedgerAddress(ledger ?? folder + "/ledger.db").open(.readWrite, create: .ifMissing())
                 if try store.treeHead().size > 0 {
                     throw LoopError(.invalidState, "the demo needs a new ledger, and \(store.locationDescription) has events; choose another --ledger")
                 }

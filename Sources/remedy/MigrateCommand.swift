@@ -1,6 +1,5 @@
 import ArgumentParser
 import LedgerStore
-import PostgresStore
 
 extension Remedy {
     /// `remedy migrate`: a whole ledger copied into an empty one, between a SQLite file and a
@@ -38,8 +37,8 @@ extension Remedy {
         func run() throws {
             try reportingErrors {
                 let sourceName = from ?? LedgerPath.resolve(explicit: nil).path
-                let source = try LedgerAddress(sourceName).openExisting()
-                let target = try LedgerAddress(to).openOrCreate(origin: try source.origin())
+                let source = try LedgerAddress(sourceName).open(.readOnly)
+                let target = try LedgerAddress(to).open(.readWrite, create: .ifMissing(origin: try source.origin()))
                 let showProgress = StandardError.isTerminal
                 let summary = try LedgerCopy.copy(from: source, to: target, progress: { done in
                     if showProgress { StandardError.write("\rmigrating: \(done) events") }
@@ -55,28 +54,5 @@ extension Remedy {
                 StandardOutput.shared.flush()
             }
         }
-    }
-}
-
-/// A ledger named on the command line: a SQLite file, or a PostgreSQL address.
-struct LedgerAddress: CustomStringConvertible {
-    let text: String
-
-    init(_ text: String) { self.text = text }
-
-    /// The address as errors and output name it: a PostgreSQL address without its password.
-    var description: String {
-        guard PostgresLocation.isAddress(text), let location = try? PostgresLocation(text) else { return text }
-        return location.description
-    }
-
-    func openExisting() throws -> any EventStore {
-        if PostgresLocation.isAddress(text) { return try PostgresLedger.open(PostgresLocation(text)) }
-        return try Ledger.open(LedgerPath(path: text), mode: .readOnly)
-    }
-
-    func openOrCreate(origin: String) throws -> any EventStore {
-        if PostgresLocation.isAddress(text) { return try PostgresLedger.open(PostgresLocation(text), create: .ifMissing(origin: origin)) }
-        return try Ledger.open(LedgerPath(path: text), mode: .readWrite, create: .ifMissing(origin: origin))
     }
 }

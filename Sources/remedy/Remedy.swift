@@ -111,12 +111,9 @@ struct LedgerOptions: ParsableArguments {
     static func openStore(_ ledger: String?, busyTimeout: Double, _ mode: Ledger.AccessMode,
                           create: Ledger.Creation = .never) throws -> any EventStore {
         let named = LedgerPath.resolve(explicit: ledger)
+        // A file keeps how it was named (the default path's folder is made by `init`).
         guard PostgresLocation.isAddress(named.path) else { return try open(ledger, busyTimeout: busyTimeout, mode, create: create) }
-        let location = try PostgresLocation(named.path)
-        switch create {
-        case .never: return try PostgresLedger.open(location)
-        case .ifMissing(let origin): return try PostgresLedger.open(location, create: .ifMissing(origin: origin))
-        }
+        return try LedgerAddress(named.path).open(mode, create: create, busyTimeout: busyTimeout)
     }
 
     /// Opens the ledger these options name; only `create` lets it be made.
