@@ -42,6 +42,32 @@ package enum AppendRules {
         return AppendResult(position: stored.position, id: id, stream: event.stream, streamVersion: stored.streamVersion, isDuplicate: true)
     }
 
+    /// Where a write transaction starts: the position after the last event, and the time its
+    /// events are recorded at, which never runs backwards in the ledger, whatever the system
+    /// clock does.
+    package struct Start {
+        package var nextPosition: Int
+        package var recordedAt: Timestamp
+        package var recordedAtText: String
+        /// The last event's recorded_at: stored events may not go before it ("" for none).
+        package var lastRecordedAtText: String
+        package var result: BatchResult
+    }
+
+    /// The start of a write transaction over a ledger whose last event is at `lastPosition`,
+    /// recorded at `lastRecordedAt`, and whose saved tree is `range`.
+    ///
+    /// - Throws: ``LedgerError`` (`.corrupt`) when the tree does not cover the events.
+    package static func start(range: CompactRange, lastPosition: Int, lastRecordedAt: Timestamp, ledger: String) throws -> Start {
+        guard range.size == lastPosition else {
+            throw LedgerError(.corrupt, "the ledger \(ledger) has \(lastPosition) events but its tree state covers \(range.size); run `remedy verify`")
+        }
+        let recordedAt = max(Timestamp.now(), lastRecordedAt)
+        return Start(nextPosition: lastPosition + 1, recordedAt: recordedAt, recordedAtText: recordedAt.description,
+                     lastRecordedAtText: lastPosition > 0 ? lastRecordedAt.description : "",
+                     result: BatchResult(treeHead: TreeHead(size: range.size, root: range.root)))
+    }
+
     /// The version the event gets in its stream, now at `current`.
     ///
     /// - Throws: ``LedgerError`` (`.wrongExpectedVersion`) when the event expects another.

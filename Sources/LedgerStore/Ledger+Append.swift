@@ -97,16 +97,13 @@ struct AppendSession {
         }
 
         range = try ledger.storedRange()
-        guard range.size == lastPosition else {
-            throw LedgerError(.corrupt, "the ledger \(ledger.location.path) has \(lastPosition) events but its tree state covers \(range.size); run `remedy verify`")
-        }
-        nextPosition = lastPosition + 1
+        let start = try AppendRules.start(range: range, lastPosition: lastPosition, lastRecordedAt: lastRecordedAt, ledger: ledger.location.path)
+        nextPosition = start.nextPosition
         firstNewPosition = nextPosition
-        // Time never runs backwards in the ledger, whatever the system clock does.
-        recordedAt = max(Timestamp.now(), lastRecordedAt)
-        recordedAtText = recordedAt.description
-        lastRecordedAtText = lastPosition > 0 ? lastRecordedAt.description : ""
-        result = BatchResult(treeHead: TreeHead(size: range.size, root: range.root))
+        recordedAt = start.recordedAt
+        recordedAtText = start.recordedAtText
+        lastRecordedAtText = start.lastRecordedAtText
+        result = start.result
     }
 
     mutating func append(_ event: ProposedEvent) throws -> AppendResult {

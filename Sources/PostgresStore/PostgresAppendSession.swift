@@ -12,7 +12,6 @@ struct PostgresAppendSession {
     let ledger: PostgresLedger
     private var range: CompactRange
     private var nextPosition: Int
-    private let firstNewPosition: Int
     private let recordedAt: Timestamp
     private let recordedAtText: String
     /// The last event's recorded_at: stored events may not go before it.
@@ -57,17 +56,13 @@ struct PostgresAppendSession {
             }
             lastRecordedAt = parsed
         }
-        guard range.size == lastPosition else {
-            throw LedgerError(.corrupt, "the ledger at \(ledger.location) has \(lastPosition) events but its tree state covers \(range.size); run `remedy verify`")
-        }
+        let start = try AppendRules.start(range: range, lastPosition: lastPosition, lastRecordedAt: lastRecordedAt, ledger: ledger.location.description)
         self.range = range
-        nextPosition = lastPosition + 1
-        firstNewPosition = nextPosition
-        // Time never runs backwards in the ledger, whatever the system clock does.
-        recordedAt = max(Timestamp.now(), lastRecordedAt)
-        recordedAtText = recordedAt.description
-        lastRecordedAtText = lastPosition > 0 ? lastRecordedAt.description : ""
-        result = BatchResult(treeHead: TreeHead(size: range.size, root: range.root))
+        nextPosition = start.nextPosition
+        recordedAt = start.recordedAt
+        recordedAtText = start.recordedAtText
+        lastRecordedAtText = start.lastRecordedAtText
+        result = start.result
     }
 
     mutating func append(_ event: ProposedEvent) throws -> AppendResult {
