@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-release}
 arch=$(uname -m)
-scratch=.build-release
+scratch=${REMEDY_BUILD_SCRATCH:-.build-release}   # another build folder to reuse, if any
 swift build -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path "$scratch" --product remedy
 binary="$scratch/release/remedy"
 version=$("$binary" --version)
