@@ -23,7 +23,13 @@ extension LoopSteps {
             var loader: LoopStateLoader?
             var sawAny = false
             var ahead = LookAhead(next, writer: writer)
-            while let (event, context) = try ahead.next() {
+            while let (event, context) = try ahead.next(onWindow: { window in
+                // A window of one run's outcomes reads their suite's cases in a few queries.
+                if loader == nil, window.contains(where: { $0.outcome != nil || LoopEventType(rawValue: $0.type.rawValue) != nil }) {
+                    loader = try LoopStateLoader(writer)
+                }
+                try loader?.prepare(outcomes: window)
+            }) {
                 sawAny = true
                 do {
                     // An outcome's summary says what it is without matching its type's name.
@@ -119,7 +125,8 @@ private struct LookAhead {
         self.writer = writer
     }
 
-    mutating func next() throws -> (ProposedEvent, context: String?)? {
+    /// The next event; when a new window is read, `onWindow` sees its events first.
+    mutating func next(onWindow: ([ProposedEvent]) throws -> Void) throws -> (ProposedEvent, context: String?)? {
         if index == window.count {
             if let pendingError { throw pendingError }
             if exhausted { return nil }
@@ -138,7 +145,9 @@ private struct LookAhead {
                 if let pendingError { throw pendingError }
                 return nil
             }
-            try writer.prefetch(window.map(\.0))
+            let events = window.map(\.0)
+            try writer.prefetch(events)
+            try onWindow(events)
         }
         defer { index += 1 }
         return window[index]

@@ -400,6 +400,13 @@ enum FailingProjection: Projection {
 extension ProjectionTests {
     /// The benchmark generator writes the catalogue's own events, as the loop's commands would:
     /// the loop's rules admit every one, and they fold into every projection.
+    /// The same 12,000 generated events through the loop's door on PostgreSQL, where a batch
+    /// is read in windows whose outcomes load their suite's cases a suite at a time.
+    @Test(.enabled(if: PostgresTestServer.isAvailable))
+    func generatedHistoriesPassTheLoopsRulesOnPostgres() throws {
+        try ProjectionTests(postgres: try PostgresTestServer.freshLocation()).generatedHistoriesPassTheLoopsRulesAndFoldIntoEveryProjection()
+    }
+
     @Test func generatedHistoriesPassTheLoopsRulesAndFoldIntoEveryProjection() throws {
         var generator = EventGenerator(seed: 7, caseCount: 200, skillCount: 8)
         var produced = 0

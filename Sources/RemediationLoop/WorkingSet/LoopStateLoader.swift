@@ -112,6 +112,21 @@ public final class LoopStateLoader {
         }
     }
 
+    /// Loads the cases of the outcomes among `events` whose runs are open, a suite at a time
+    /// (``cases(_:_:)``): a batch's window of outcomes then costs a few queries, not a few
+    /// per case.
+    public func prepare(outcomes events: [ProposedEvent]) throws {
+        guard !isComplete else { return }
+        var bySuite: [String: [String]] = [:]
+        for event in events {
+            guard let outcome = event.outcome, let run = state.runs[event.stream.rawValue] else { continue }
+            bySuite[run.started.suite, default: []].append(outcome.case)
+        }
+        for (suite, keys) in bySuite.sorted(by: { $0.key < $1.key }) where keys.count > Self.suiteReadThreshold {
+            try cases(suite, keys)
+        }
+    }
+
     /// Loads what the gate reads of a fix: its failures, verification and what it must cover.
     public func gate(fix id: String) throws {
         try fix(id)
