@@ -199,9 +199,18 @@ public protocol EventStoreWriter: AnyObject {
 
     /// See the default implementation: a store may look the events up ahead in bulk.
     func prefetch(_ events: [ProposedEvent]) throws
+
+    /// See the default implementation: a store may answer in one query.
+    func storedKeys(of table: ReadModelTable, among keys: [RowValue]) throws -> Set<RowValue>
 }
 
 extension EventStoreWriter {
+    /// Which of `keys` a projection table with a one-column key holds, as the transaction
+    /// sees it: a whole window's lookups in one question. One row read each by default.
+    public func storedKeys(of table: ReadModelTable, among keys: [RowValue]) throws -> Set<RowValue> {
+        Set(try keys.filter { try row(of: table, key: [$0]) != nil })
+    }
+
     /// Tells the store which events are about to be appended, so that it can look up their
     /// streams' versions and their ids in a few queries instead of one each: what a store
     /// whose every read is a round trip to a server does. Nothing by default.

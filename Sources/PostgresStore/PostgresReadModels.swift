@@ -55,6 +55,15 @@ public final class PostgresLedgerWriter: EventStoreWriter {
         try session.prefetch(events)
     }
 
+    /// One query for a window's keys (text or integer, one column).
+    public func storedKeys(of table: ReadModelTable, among keys: [RowValue]) throws -> Set<RowValue> {
+        guard table.keyColumns == 1, let column = table.columns.first, !keys.isEmpty else { return [] }
+        let isInteger = column.type == "INTEGER"
+        let array: PostgresValue = isInteger ? .textArray(keys.map(\.description)) : .textArray(keys.compactMap(\.text))
+        return Set(try ledger.session.query("SELECT \(column.name) FROM \(table.name) WHERE \(column.name) = ANY($1::\(isInteger ? "bigint" : "text")[])",
+                                     [array]).map { try table.rowValue($0, 0) })
+    }
+
     public func appendStored(_ event: StoredEnvelope) throws {
         try session.appendStored(event)
     }

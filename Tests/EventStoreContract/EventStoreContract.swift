@@ -162,7 +162,8 @@ public struct EventStoreContract<Store: EventStore> {
     }
 
     /// Projections' tables follow the events: caught up, they hold the fold of every event;
-    /// caught up again, they fold only what is new; rows are selected by column.
+    /// caught up again, they fold only what is new; rows are selected by column, and a
+    /// transaction asks which of some keys a table holds.
     public func projectionsCatchUp() throws {
         let store = try make()
         try store.append(try event("order-1"))
@@ -178,6 +179,9 @@ public struct EventStoreContract<Store: EventStore> {
         try expectEqual(try store.rows(of: StreamCounts.table, matching: [("stream", .text("order-2"))]), [[.text("order-2"), .integer(2)]])
         let nothing = try store.catchUp([StreamCounts.self])[0]
         try expectEqual(nothing.folded, 0)
+        // Which keys a table holds, in one question.
+        let stored = try store.write { try $0.storedKeys(of: StreamCounts.table, among: [.text("order-1"), .text("order-9"), .text("order-2")]) }
+        try expectEqual(stored, [.text("order-1"), .text("order-2")])
     }
 }
 

@@ -117,6 +117,7 @@ public final class LoopStateLoader {
     /// per case.
     public func prepare(outcomes events: [ProposedEvent]) throws {
         guard !isComplete else { return }
+        try prepare(detectedFailures: events)
         var bySuite: [String: [String]] = [:]
         for event in events {
             guard let outcome = event.outcome, let run = state.runs[event.stream.rawValue] else { continue }
@@ -125,6 +126,18 @@ public final class LoopStateLoader {
         for (suite, keys) in bySuite.sorted(by: { $0.key < $1.key }) where keys.count > Self.suiteReadThreshold {
             try cases(suite, keys)
         }
+    }
+
+    /// Asks in one query which of the failures that `events` detect are stored already: the
+    /// rest are new, and need no lookup each when their detection is checked.
+    private func prepare(detectedFailures events: [ProposedEvent]) throws {
+        let ids = try events.filter { $0.type.rawValue == LoopEventType.failureDetected.rawValue }.compactMap { event -> String? in
+            let id = try? LoopPayload.decode(FailureDetected.self, from: event.data).failure
+            return id.flatMap { failures.contains($0) || state.failures[$0] != nil ? nil : $0 }
+        }
+        guard ids.count > 1 else { return }
+        let stored = try writer.storedKeys(of: LoopFailureRow.table, among: ids.map { .text($0) })
+        for id in ids where !stored.contains(.text(id)) { failures.insert(id) }   // known absent: nothing to load
     }
 
     /// Loads what the gate reads of a fix: its failures, verification and what it must cover.
