@@ -30,8 +30,9 @@ struct PostgresAppendSession {
     /// The event types this session appended, for ``hasAppended(anyOf:)``.
     private var appendedTypes: Set<String> = []
 
-    /// Rows per insert statement.
-    static let flushSize = 500
+    /// Rows per insert statement: a window of the door's look-ahead (measured: 256 rows
+    /// beat 500 and 2,000 on a bulk append).
+    static let flushSize = 256
 
     /// What the session has done so far, with the tree head it would commit.
     var summary: BatchResult {
