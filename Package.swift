@@ -65,6 +65,7 @@ let package = Package(
                 "Events",
                 "Projections",
                 "LedgerCore",
+                "SystemIO",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
@@ -125,7 +126,7 @@ let package = Package(
         .target(name: "EventGenerator", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tools/event-generator"),
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["EventGenerator"],
+            dependencies: ["EventGenerator", "Events"],
             path: "Tools/ledger-bench"
         ),
 

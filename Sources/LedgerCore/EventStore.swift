@@ -282,9 +282,4 @@ extension EventStore {
     public func projectInMemory(_ projections: [any Projection.Type], through position: Int? = nil) throws -> [MemoryRows] {
         try projectInMemory(projections, through: position, logs: true)
     }
-
-    /// One projection folded in memory up to `position` (all events for nil).
-    public func projectInMemory(_ projection: any Projection.Type, through position: Int? = nil) throws -> MemoryRows {
-        try projectInMemory([projection], through: position, logs: true)[0]
-    }
 }

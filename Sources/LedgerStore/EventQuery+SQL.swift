@@ -8,14 +8,10 @@ extension EventQuery {
         byType && !types.isEmpty ? "events INDEXED BY events_by_type" : "events"
     }
 
-    /// The WHERE clause and its bindings, events after `afterPosition` only.
-    func sql(afterPosition: Int?) -> (whereClause: String, bindings: [SQLiteValue]) {
+    /// The WHERE clause and its bindings.
+    func sqlCondition() -> (whereClause: String, bindings: [SQLiteValue]) {
         var conditions: [String] = []
         var bindings: [SQLiteValue] = []
-        if let afterPosition {
-            conditions.append("position > ?")
-            bindings.append(.int(afterPosition))
-        }
         if let fromPosition {
             conditions.append("position >= ?")
             bindings.append(.int(fromPosition))

@@ -71,10 +71,6 @@ extension Ledger {
     ///
     /// - Throws: ``LedgerError`` (`.conflict`).
     public func checkOutput(_ path: String, replacing: Bool) throws {
-        guard fileSize(atPath: path) != nil else { return }
-        if isSameFile(path, location.path) || isSameFile(path, location.path + "-wal") {
-            throw LedgerError(.conflict, "\(path) is the ledger itself")
-        }
-        guard replacing else { throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it") }
+        try OutputPath.check(path, replacing: replacing) { isSameFile($0, location.path) || isSameFile($0, location.path + "-wal") }
     }
 }

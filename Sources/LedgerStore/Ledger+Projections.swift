@@ -289,7 +289,7 @@ extension Ledger {
         query.types = readers.keys.sorted()
         query.fromPosition = first + 1
         query.toPosition = through
-        let (whereClause, bindings) = query.sql(afterPosition: nil)
+        let (whereClause, bindings) = query.sqlCondition()
         let sql = "SELECT position, type, stream, recorded_at, body FROM events \(whereClause) ORDER BY position"
         let events = Handoff<ProjectedEvent>(chunkSize: 32, chunkWeight: 32, maximumQueuedWeight: 512) { emit in
             try self.mapErrors("read") {

@@ -8,34 +8,6 @@ import Events
 extension Ledger {
     static let storedEventColumns = "position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash"
 
-    /// Calls `body` with the stored bytes of each matching event, in global order, without
-    /// copying them: the buffer is valid only during the call. Return false to stop.
-    ///
-    /// This is the fast path behind `remedy events`; memory does not grow with the ledger.
-    ///
-    /// - Returns: the position of the last event passed to `body`, or nil if none matched.
-    /// - Throws: ``LedgerError``, or what `body` throws.
-    @discardableResult
-    public func forEachEventBody(
-        _ query: EventQuery, after: Int? = nil, _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool
-    ) throws -> Int? {
-        try query.validate()
-        return try mapErrors("read") {
-            let query = try narrowedByTime(query)
-            let (whereClause, bindings) = query.sql(afterPosition: after)
-            let limit = query.limit.map { " LIMIT \($0)" } ?? ""
-            let statement = try connection.prepare("SELECT position, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
-            try statement.bind(bindings)
-            var last: Int?
-            while try statement.step() {
-                let position = statement.int(0)
-                last = position
-                if try !body(position, statement.blobBuffer(1)) { break }
-            }
-            return last
-        }
-    }
-
     /// Calls `body` with each matching event's position, type, stream and stored bytes (valid
     /// only during the call), in global order. Return false to stop.
     ///
@@ -47,7 +19,7 @@ extension Ledger {
         try query.validate()
         try mapErrors("read") {
             let query = try narrowedByTime(query)
-            let (whereClause, bindings) = query.sql(afterPosition: nil)
+            let (whereClause, bindings) = query.sqlCondition()
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT position, type, stream, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
             try statement.bind(bindings)
@@ -64,7 +36,7 @@ extension Ledger {
         try query.validate()
         return try mapErrors("read") {
             let query = try narrowedByTime(query)
-            let (whereClause, bindings) = query.sql(afterPosition: nil)
+            let (whereClause, bindings) = query.sqlCondition()
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
             let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
             try statement.bind(bindings)
@@ -116,21 +88,7 @@ extension Ledger {
         _ body: (_ position: Int, _ bytes: UnsafeRawBufferPointer) throws -> Bool,
         afterEachPoll: () -> Bool = { true }
     ) throws {
-        var after = 0
-        var remaining = query.limit
-        while remaining != 0 {
-            var page = query
-            page.limit = remaining
-            var stopped = false
-            let last = try forEachEventBody(page, after: after) { position, bytes in
-                remaining = remaining.map { $0 - 1 }
-                if try !body(position, bytes) { stopped = true }
-                return !stopped && remaining != 0
-            }
-            if let last { after = last }
-            if stopped || !afterEachPoll() || remaining == 0 { return }
-            usleep(UInt32(milliseconds) * 1000)
-        }
+        try followLoop(query, body, afterEachRound: afterEachPoll) { usleep(UInt32(milliseconds) * 1000) }
     }
 
     /// ``follow(_:pollInterval:_:afterEachPoll:)`` every 200 ms, as the store protocol asks.

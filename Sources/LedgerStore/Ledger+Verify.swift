@@ -17,45 +17,28 @@ extension Ledger {
             try connection.execute("BEGIN")
             defer { try? connection.execute("COMMIT") }
             var verifier = EventVerifier()
-
-            let heads = try connection.prepare("SELECT size, root FROM tree_heads ORDER BY size")
-            var nextHead: (size: Int, root: [UInt8])? = try heads.step() ? (heads.int(0), heads.blob(1)) : nil
+            let headRows = try connection.prepare("SELECT size, root FROM tree_heads ORDER BY size")
+            var heads = try RecordedHeads { try headRows.step() ? (headRows.int(0), headRows.blob(1)) : nil }
 
             let rows = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events ORDER BY position")
             while try rows.step() {
                 let problem = verifier.check(
                     position: rows.int(0), id: rows.blobBuffer(1), stream: rows.blobBuffer(2), streamVersion: rows.int(3),
                     type: rows.blobBuffer(4), recordedAt: rows.blobBuffer(5), body: rows.blobBuffer(6), leafHash: rows.blobBuffer(7))
-                if let problem { return verifier.report(problem) }
-                while let head = nextHead, head.size <= verifier.range.size {
-                    if head.size == verifier.range.size && head.root != verifier.range.root.bytes {
-                        return verifier.report(.init(position: head.size, message: "the tree head recorded at size \(head.size) does not match the events up to it"))
-                    }
-                    if head.size < verifier.range.size {
-                        return verifier.report(.init(position: head.size, message: "a tree head is recorded for size \(head.size) but that event is missing"))
-                    }
-                    nextHead = try heads.step() ? (heads.int(0), heads.blob(1)) : nil
-                }
+                if let problem = try problem ?? verifier.check(&heads) { return verifier.report(problem) }
                 if verifier.range.size % 65_536 == 0 { progress(verifier.range.size) }
             }
-            if let head = nextHead {
-                return verifier.report(.init(position: head.size, message: "a tree head is recorded for size \(head.size) but the ledger has only \(verifier.range.size) events"))
-            }
-            // Every commit that appends records its head, so the last head covers every event.
-            let lastHead = try connection.scalarInt("SELECT max(size) FROM tree_heads") ?? 0
-            if lastHead != verifier.range.size {
-                return verifier.report(.init(position: lastHead + 1, message: "events from position \(lastHead + 1) on were added without a tree head"))
-            }
-            let saved = try? storedRange()
-            if saved != verifier.range {
-                return verifier.report(.init(position: nil, message: "the saved tree state does not match the events (\(saved?.size ?? 0) saved, \(verifier.range.size) events)"))
-            }
-            if let problem = try checkTreeNodes(against: verifier.keptNodes) {
+            // Kept by the appends since schema 5; an older file has no stream count to check.
+            let streams = try schemaVersion() >= 5 ? try connection.scalarInt("SELECT streams FROM tree_state WHERE id = 1") : nil
+            if let problem = verifier.checkEnd(heads, savedRange: try? storedRange(), savedStreams: streams) {
                 return verifier.report(problem)
             }
-            if try schemaVersion() >= 5, let counted = try connection.scalarInt("SELECT streams FROM tree_state WHERE id = 1"),
-               counted != verifier.streamVersions.count {
-                return verifier.report(.init(position: nil, message: "the saved stream count (\(counted)) does not match the events (\(verifier.streamVersions.count) streams)"))
+            if try hasTable("tree_nodes") {
+                let nodes = try connection.prepare("SELECT height, idx, hash FROM tree_nodes ORDER BY height, idx")
+                let problem = try verifier.checkNodes {
+                    try nodes.step() ? (EventVerifier.NodeKey(height: nodes.int(0), index: nodes.int(1)), TreeHash(bytes: nodes.blobBuffer(2))) : nil
+                }
+                if let problem { return verifier.report(problem) }
             }
             let check = try connection.prepare("PRAGMA quick_check")
             var messages: [String] = []
@@ -66,25 +49,5 @@ extension Ledger {
             progress(verifier.range.size)
             return verifier.report(nil)
         }
-    }
-}
-
-extension Ledger {
-    /// Compares the stored tree nodes with those the events determine: every one present and equal.
-    fileprivate func checkTreeNodes(against computed: [EventVerifier.NodeKey: TreeHash]) throws -> VerificationReport.Problem? {
-        guard try hasTable("tree_nodes") else { return nil }
-        let rows = try connection.prepare("SELECT height, idx, hash FROM tree_nodes ORDER BY height, idx")
-        var stored = 0
-        while try rows.step() {
-            stored += 1
-            let key = EventVerifier.NodeKey(height: rows.int(0), index: rows.int(1))
-            guard let expected = computed[key], let hash = TreeHash(bytes: rows.blobBuffer(2)), hash == expected else {
-                return .init(position: nil, message: "the stored tree node at height \(key.height), index \(key.index) does not match the events")
-            }
-        }
-        if stored != computed.count {
-            return .init(position: nil, message: "\(computed.count - stored) tree nodes the events complete are not stored")
-        }
-        return nil
     }
 }

@@ -32,14 +32,8 @@ public final class Ledger {
         case readOnly
     }
 
-    /// Whether opening may create the ledger.
-    public enum Creation: Sendable, Equatable {
-        /// The ledger must exist: every command but `init`, `demo` and `--init`.
-        case never
-        /// Create it when missing, with `origin` (nil: a generated one). An existing ledger
-        /// keeps its own origin.
-        case ifMissing(origin: String? = nil)
-    }
+    /// Whether opening may create the ledger (``LedgerCreation``).
+    public typealias Creation = LedgerCreation
 
     public let location: LedgerPath
     public let mode: AccessMode

@@ -1,7 +1,7 @@
 import Projections
 
 /// The rows of a projection's tables as they stood at a position, stored in
-/// `projection_snapshots` so that time travel (``Ledger/projectInMemory(_:through:)``) folds
+/// `projection_snapshots` so that time travel (``Ledger/projectInMemory(_:through:logs:)``) folds
 /// from the nearest snapshot before the point asked for, not from the first event.
 ///
 /// Snapshots are taken by the folds that update the live tables (catch-up and rebuild) each

@@ -37,20 +37,7 @@ extension PostgresLedger {
         let channel = Self.channel(location.schema)
         let listening = try session.listen(channel) { wake.signal() }
         defer { listening.stop() }
-        var after = 0
-        var remaining = query.limit
-        while remaining != 0 {
-            var page = query
-            page.limit = remaining
-            page.fromPosition = max(query.fromPosition ?? 1, after + 1)
-            var stopped = false
-            try forEachEvent(page) { position, _, _, bytes in
-                after = position
-                remaining = remaining.map { $0 - 1 }
-                if try !body(position, bytes) { stopped = true }
-                return !stopped && remaining != 0
-            }
-            if stopped || !afterEachRound() || remaining == 0 { return }
+        try followLoop(query, body, afterEachRound: afterEachRound) {
             _ = wake.wait(timeout: .now() + .seconds(1))
             while wake.wait(timeout: .now()) == .success {}   // one read serves every commit so far
         }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Events
 import LedgerCore
 import Projections
@@ -64,7 +59,10 @@ extension PostgresLedger {
         query.types = Array(Set(projections.flatMap { $0.eventTypes })).sorted()
         query.toPosition = position
         try forEachEvent(query) { (at: Int, type: String, stream: String, bytes: UnsafeRawBufferPointer) -> Bool in
-            try Self.fold(at: at, type: type, stream: stream, bytes: bytes, into: zip(projections, memories))
+            let event = try Self.projected(position: at, type: type, stream: stream, bytes: bytes)
+            for (projection, memory) in zip(projections, memories) where projection.eventTypes.contains(type) {
+                memory.apply(try projection.apply(event, rows: memory))
+            }
             return true
         }
         return memories
@@ -89,23 +87,15 @@ extension PostgresLedger {
         }
     }
 
-    /// A file beside a server ledger is never the ledger: only an existing file needs `replacing`.
-    public func checkOutput(_ path: String, replacing: Bool) throws {
-        guard access(path, F_OK) == 0, !replacing else { return }
-        throw LedgerError(.conflict, "\(path) exists already; choose another --out, or pass --force to replace it")
-    }
-
-    /// One event folded into the in-memory rows of the projections that read its type.
-    private static func fold(at position: Int, type: String, stream: String, bytes: UnsafeRawBufferPointer,
-                             into targets: Zip2Sequence<[any Projection.Type], [MemoryRows]>) throws {
+    /// A stored event as projections read it: its payload and recorded time from its bytes,
+    /// decoded once for every projection that reads it.
+    static func projected(position: Int, type: String, stream: String, bytes: UnsafeRawBufferPointer) throws -> ProjectedEvent {
         guard let header = StoredEnvelopeHeader(bytes), let data = EventEnvelope.payloadBytes(of: bytes) else {
             throw LedgerError(.corrupt, "the event at position \(position) is not a canonical envelope; run `remedy verify`")
         }
         let event = ProjectedEvent(position: position, type: type, stream: stream, recordedAt: header.text(header.recordedAt, in: bytes), data: Array(data))
         event.prepare()
-        for (projection, memory) in targets where projection.eventTypes.contains(type) {
-            memory.apply(try projection.apply(event, rows: memory))
-        }
+        return event
     }
 
     func projectionCheckpoint(_ name: String) throws -> (version: Int, position: Int)? {

@@ -28,13 +28,8 @@ public final class PostgresLedger: EventStore {
     /// Where the ledger lives (without its password).
     public var location: PostgresLocation { session.location }
 
-    /// Whether ``open(_:create:)`` may create the ledger's tables.
-    public enum Creation: Sendable {
-        case never
-        /// Create the schema and tables when the schema holds no ledger; `origin` names a new
-        /// ledger (a random one when nil).
-        case ifMissing(origin: String? = nil)
-    }
+    /// Whether ``open(_:create:)`` may create the schema and tables (``LedgerCreation``).
+    public typealias Creation = LedgerCreation
 
     private init(session: PostgresSession) {
         self.session = session
@@ -211,67 +206,29 @@ public final class PostgresLedger: EventStore {
     }
 
     public func treeHead(size: Int) throws -> TreeHead {
-        try session.transaction {
-            let total = try storedRange().size
-            guard size >= 0, size <= total else {
-                throw LedgerError(.eventNotFound, "no tree head of size \(size): the ledger has \(total) events")
-            }
-            if size == 0 { return TreeHead(size: 0, root: MerkleTree.emptyRoot) }
-            if let row = try session.query("SELECT root FROM tree_heads WHERE size = $1", [.int(size)]).first,
-               let root = TreeHash(bytes: try row.bytes(0)) {
-                return TreeHead(size: size, root: root)
-            }
-            return TreeHead(size: size, root: try storedTree().subtree(0, size))
-        }
+        try session.transaction { try storedTree().treeHead(size: size) }
     }
 
     public func inclusionProof(position: Int, size: Int?) throws -> InclusionProof {
-        try session.transaction {
-            let total = try storedRange().size
-            let size = size ?? total
-            guard size >= 1, size <= total else { throw LedgerError(.eventNotFound, "no tree of size \(size): the ledger has \(total) events") }
-            guard position >= 1, position <= size else {
-                throw LedgerError(.eventNotFound, "no event at position \(position) in the tree of size \(size)")
-            }
-            let tree = storedTree()
-            let leaf = try tree.perfect(height: 0, index: position - 1)
-            let hashes = try MerkleProof.inclusionPath(index: position - 1, size: size) { try tree.subtree($0, $1) }
-            return InclusionProof(index: position - 1, size: size, leafHash: leaf, hashes: hashes)
-        }
+        try session.transaction { try storedTree().inclusionProof(position: position, size: size) }
     }
 
     public func consistencyProof(from: Int, to: Int?) throws -> ConsistencyProof {
-        try session.transaction {
-            let total = try storedRange().size
-            let to = to ?? total
-            guard to <= total else { throw LedgerError(.eventNotFound, "no tree of size \(to): the ledger has \(total) events") }
-            guard from >= 1, from <= to else {
-                throw LedgerError(.eventNotFound, "a consistency proof goes from a size of 1 to \(to), not from \(from)")
-            }
-            let tree = storedTree()
-            return ConsistencyProof(from: from, to: to, hashes: try MerkleProof.consistencyPath(from: from, to: to) { try tree.subtree($0, $1) })
-        }
+        try session.transaction { try storedTree().consistencyProof(from: from, to: to) }
     }
 
-    /// The tree read from the leaf hashes and the kept nodes.
-    func storedTree() -> StoredTree {
-        StoredTree(keepsNodes: true) { [session, location] height, first, count in
+    /// The tree as of the saved state (call inside a transaction): recorded heads, leaf
+    /// hashes and kept nodes read from their tables.
+    func storedTree() throws -> StoredTree {
+        StoredTree(size: try storedRange().size, keepsNodes: true, location: location.description, recordedRoot: { [session] size in
+            try session.query("SELECT root FROM tree_heads WHERE size = $1", [.int(size)]).first.flatMap { TreeHash(bytes: try $0.bytes(0)) }
+        }, hashes: { [session] height, first, count in
             let rows = height == 0
                 ? try session.query("SELECT leaf_hash FROM events WHERE position BETWEEN $1 AND $2 ORDER BY position", [.int(first + 1), .int(first + count)])
                 : try session.query("SELECT hash FROM tree_nodes WHERE height = $1 AND idx BETWEEN $2 AND $3 ORDER BY idx",
                                     [.int(height), .int(first), .int(first + count - 1)])
-            let hashes = try rows.map { row -> TreeHash in
-                guard let hash = TreeHash(bytes: try row.bytes(0)) else {
-                    throw LedgerError(.corrupt, "a stored hash of the ledger at \(location) is not 32 bytes; run `remedy verify`")
-                }
-                return hash
-            }
-            guard hashes.count == count else {
-                let what = height == 0 ? "leaf hashes of positions \(first + 1)-\(first + count)" : "tree nodes of height \(height) from \(first)"
-                throw LedgerError(.corrupt, "the ledger at \(location) lacks \(what); run `remedy verify`")
-            }
-            return hashes
-        }
+            return try rows.map { TreeHash(bytes: try $0.bytes(0)) }
+        })
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import LedgerCore
+import SystemIO
 
 /// Where a PostgreSQL ledger lives: a server, a database and a schema, read from a
 /// `postgres://` (or `postgresql://`) address with the defaults libpq users expect.
@@ -256,12 +257,12 @@ enum PasswordFile {
     /// The file's text when it is a regular file of at most 64 KiB that only its owner can
     /// read or write.
     private static func readSmallFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & 0o077 == 0, info.st_size <= 65_536 else { return nil }
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        let count = fread(&bytes, 1, bytes.count, file)
-        return String(decoding: bytes.prefix(count), as: UTF8.self)
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & 0o077 == 0,
+              let bytes = try? readAll(descriptor, name: path, limit: 65_536, tooLarge: "\(path) is over 64 KiB") else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -99,27 +99,16 @@ extension PostgresLedger {
                 let from = rebuilt ? 0 : try checkpoint!.int(1)
                 let rows = PostgresTableRows(session: session, projection: projection, startsEmpty: rebuilt)
                 var folded = 0
-                var after = from
-                let types = projection.eventTypes
-                while after < head {
-                    let page = try session.query("""
-                        SELECT position, type, stream, recorded_at, body FROM events
-                        WHERE position > $1 AND position <= $2 AND type = ANY($3) ORDER BY position LIMIT 10000
-                        """, [.int(after), .int(head), .textArray(types)])
-                    guard !page.isEmpty else { break }
-                    for row in page {
-                        let position = try row.int(0)
-                        let body = try row.bytes(4)
-                        guard let data = body.withUnsafeBytes({ EventEnvelope.payloadBytes(of: $0).map(Array.init) }) else {
-                            throw LedgerError(.corrupt, "the event at position \(position) has no payload; run `remedy verify`")
-                        }
-                        let event = ProjectedEvent(position: position, type: try row.text(1), stream: try row.text(2), recordedAt: try row.text(3), data: data)
-                        event.prepare()
-                        rows.apply(try projection.apply(event, rows: rows))
+                if from < head {
+                    var query = EventQuery()
+                    query.types = projection.eventTypes
+                    query.fromPosition = from + 1
+                    query.toPosition = head
+                    try forEachEvent(query) { position, type, stream, bytes in
+                        rows.apply(try projection.apply(try Self.projected(position: position, type: type, stream: stream, bytes: bytes), rows: rows))
                         folded += 1
-                        after = position
+                        return true
                     }
-                    if page.count < 10_000 { break }
                 }
                 try rows.flush()
                 try session.query("""
@@ -149,21 +138,15 @@ extension PostgresLedger {
 
     /// The rows, and with `upTo` only those whose position column is at most the position.
     func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)], upTo: (column: String, position: Int)?) throws -> [[RowValue]] {
-        let known = filter.filter { table.column($0.column) != nil }
         var values: [PostgresValue] = []
-        var conditions = known.map { condition -> String in
-            if case .null = condition.value { return "\(condition.column) IS NULL" }
-            values.append(PostgresValue(condition.value))
-            return "\(condition.column) = $\(values.count)"
-        }
+        var conditions = table.postgresConditions(filter.filter { table.column($0.column) != nil }, values: &values)
         if let upTo {
             values.append(.int(upTo.position))
             conditions.append("\(upTo.column) <= $\(values.count)")
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = table.columns.prefix(table.keyColumns).map { "\($0.name) NULLS FIRST" }.joined(separator: ", ")
-        return try session.query("SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)\(whereClause) ORDER BY \(order)", values)
-            .map { row in try table.columns.indices.map { try table.rowValue(row, $0) } }
+        return try session.query("SELECT \(table.columnList) FROM \(table.name)\(whereClause) ORDER BY \(order)", values).map(table.rowValues)
     }
 }
 
@@ -190,15 +173,10 @@ final class PostgresTableRows: RowReader {
         if let cached = cache[name]?[key] { return cached }
         if startsEmpty { return nil }
         guard let table = tables[name] else { return nil }
-        let keyNames = table.columns.prefix(table.keyColumns).map(\.name)
         var values: [PostgresValue] = []
-        let conditions = zip(keyNames, key).map { column, value -> String in
-            if case .null = value { return "\(column) IS NULL" }
-            values.append(PostgresValue(value))
-            return "\(column) = $\(values.count)"
-        }
-        let row = try session.query("SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(name) WHERE \(conditions.joined(separator: " AND "))", values)
-            .first.map { row in try table.columns.indices.map { try table.rowValue(row, $0) } }
+        let conditions = table.postgresConditions(table.keyPairs(key), values: &values)
+        let row = try session.query("SELECT \(table.columnList) FROM \(name) WHERE \(conditions.joined(separator: " AND "))", values)
+            .first.map(table.rowValues)
         cache[name, default: [:]][key] = .some(row)
         return row
     }
@@ -221,41 +199,25 @@ final class PostgresTableRows: RowReader {
     func flush() throws {
         for (name, keys) in changed {
             guard let table = tables[name] else { continue }
-            let keyNames = table.columns.prefix(table.keyColumns).map(\.name)
             var upserts: [[RowValue]] = []
-            var deletes: [[RowValue]] = []
             for key in keys {
-                if let row = cache[name]?[key] ?? nil { upserts.append(row) } else { deletes.append(key) }
-            }
-            for key in deletes {
-                var values: [PostgresValue] = []
-                let conditions = zip(keyNames, key).map { column, value -> String in
-                    if case .null = value { return "\(column) IS NULL" }
-                    values.append(PostgresValue(value))
-                    return "\(column) = $\(values.count)"
+                if let row = cache[name]?[key] ?? nil {
+                    upserts.append(row)
+                } else {
+                    var values: [PostgresValue] = []
+                    let conditions = table.postgresConditions(table.keyPairs(key), values: &values)
+                    try session.query("DELETE FROM \(name) WHERE \(conditions.joined(separator: " AND "))", values)
                 }
-                try session.query("DELETE FROM \(name) WHERE \(conditions.joined(separator: " AND "))", values)
             }
-            let width = table.columns.count
+            let keyNames = table.columns.prefix(table.keyColumns).map(\.name)
             let updates = table.columns.dropFirst(table.keyColumns).map { "\($0.name) = EXCLUDED.\($0.name)" }
-            let onConflict = updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + updates.joined(separator: ", ")
-            let perStatement = max(1, 30_000 / width)
-            var start = 0
-            while start < upserts.count {
-                let chunk = upserts[start..<min(upserts.count, start + perStatement)]
-                var values: [PostgresValue] = []
-                values.reserveCapacity(chunk.count * width)
-                var tuples: [String] = []
-                for row in chunk {
-                    let base = values.count
-                    values += row.map(PostgresValue.init)
-                    tuples.append("(" + (1...width).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-                }
-                try session.query("""
-                    INSERT INTO \(name) (\(table.columns.map(\.name).joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))
-                    ON CONFLICT (\(keyNames.joined(separator: ", "))) \(onConflict)
-                    """, values)
-                start += perStatement
+            let onConflict = "ON CONFLICT (\(keyNames.joined(separator: ", "))) " + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + updates.joined(separator: ", "))
+            let perStatement = max(1, 30_000 / table.columns.count)
+            for start in stride(from: 0, to: upserts.count, by: perStatement) {
+                var statement = PostgresStatement()
+                statement.insert(into: "\(name) (\(table.columnList))", rows: upserts[start..<min(upserts.count, start + perStatement)].map { $0.map(PostgresValue.init) },
+                                 then: onConflict)
+                try statement.run(on: session)
             }
         }
         changed.removeAll()
@@ -289,5 +251,27 @@ extension ReadModelTable {
     func rowValue(_ row: PostgresResultRow, _ index: Int) throws -> RowValue {
         if row.isNull(index) { return .null }
         return columns[index].type == "INTEGER" ? .integer(try row.int(index)) : .text(try row.text(index))
+    }
+
+    /// A result row of all the table's columns (``columnList``) as row values.
+    func rowValues(_ row: PostgresResultRow) throws -> [RowValue] {
+        try columns.indices.map { try rowValue(row, $0) }
+    }
+
+    /// Every column, in order, for a `SELECT` or an `INSERT`.
+    var columnList: String { columns.map(\.name).joined(separator: ", ") }
+
+    /// The key columns paired with a key's values.
+    func keyPairs(_ key: [RowValue]) -> [(column: String, value: RowValue)] {
+        zip(columns.prefix(keyColumns).map(\.name), key).map { ($0, $1) }
+    }
+
+    /// `column = $n` for each pair (`IS NULL` for a null), its values appended to `values`.
+    func postgresConditions(_ pairs: [(column: String, value: RowValue)], values: inout [PostgresValue]) -> [String] {
+        pairs.map { pair in
+            if case .null = pair.value { return "\(pair.column) IS NULL" }
+            values.append(PostgresValue(pair.value))
+            return "\(pair.column) = $\(values.count)"
+        }
     }
 }

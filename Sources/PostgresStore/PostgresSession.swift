@@ -192,7 +192,6 @@ struct PostgresResultRow {
     func int(_ index: Int) throws -> Int { try cells[index].decode(Int.self) }
     func optionalInt(_ index: Int) throws -> Int? { try cells[index].decode(Int?.self) }
     func text(_ index: Int) throws -> String { try cells[index].decode(String.self) }
-    func optionalText(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
     func bytes(_ index: Int) throws -> [UInt8] {
         var buffer = try cells[index].decode(ByteBuffer.self)
         return buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -215,11 +214,12 @@ struct PostgresStatement {
     private var last: String?
     private var values: [PostgresValue] = []
 
-    /// A multi-row `INSERT INTO target VALUES …` (nothing when `rows` is empty).
-    mutating func insert(into target: String, rows: [[PostgresValue]]) {
+    /// A multi-row `INSERT INTO target VALUES …` followed by `clause` (an `ON CONFLICT …`), or
+    /// nothing when `rows` is empty.
+    mutating func insert(into target: String, rows: [[PostgresValue]], then clause: String = "") {
         guard let width = rows.first?.count else { return }
         let tuples = rows.map { _ in "(" + Array(repeating: "$", count: width).joined(separator: ", ") + ")" }
-        add("INSERT INTO \(target) VALUES " + tuples.joined(separator: ", "), rows.flatMap { $0 })
+        add("INSERT INTO \(target) VALUES " + tuples.joined(separator: ", ") + (clause.isEmpty ? "" : " " + clause), rows.flatMap { $0 })
     }
 
     /// A write whose `$`s take `values` in order.

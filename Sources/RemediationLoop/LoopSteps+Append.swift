@@ -24,23 +24,19 @@ extension LoopSteps {
             var sawAny = false
             var ahead = LookAhead(next, writer: writer)
             while let (event, context) = try ahead.next(onWindow: { window in
-                // A window of one run's outcomes reads their suite's cases in a few queries.
-                if loader == nil, window.contains(where: { $0.outcome != nil || LoopEventType(rawValue: $0.type.rawValue) != nil }) {
+                // Loaded before the window's first catalogue event is appended: the read
+                // models it reads are caught up to what is committed.
+                if loader == nil, window.contains(where: { Self.catalogueType(of: $0) != nil }) {
                     loader = try LoopStateLoader(writer)
                 }
+                // A window of one run's outcomes reads their suite's cases in a few queries.
                 try loader?.prepare(outcomes: window)
             }) {
                 sawAny = true
                 do {
-                    // An outcome's summary says what it is without matching its type's name.
-                    let type = event.outcome != nil ? .caseOutcomeRecorded : LoopEventType(rawValue: event.type.rawValue)
-                    if let type {
-                        guard event.schemaVersion == type.schemaVersion else {
-                            throw LoopError(.invalidArgument, "\(type.rawValue) of schema version \(event.schemaVersion) is not one this remedy can check (it reads version \(type.schemaVersion)); append it with a remedy that reads it")
-                        }
-                        // Loaded before the first catalogue event is appended: the read models
-                        // it reads are caught up to what is committed.
-                        if loader == nil { loader = try LoopStateLoader(writer) }
+                    let type = Self.catalogueType(of: event)
+                    if let type, event.schemaVersion != type.schemaVersion {
+                        throw LoopError(.invalidArgument, "\(type.rawValue) of schema version \(event.schemaVersion) is not one this remedy can check (it reads version \(type.schemaVersion)); append it with a remedy that reads it")
                     }
                     let result = try writer.append(event)
                     if let type, let loader, !result.isDuplicate {
@@ -79,6 +75,12 @@ extension LoopSteps {
     @discardableResult
     public func appendNDJSON(from reader: LineReader, onEach: (AppendResult) -> Void = { _ in }) throws -> BatchResult {
         try reader.decodingBatch { next in try append(batch: next, onEach: onEach) }
+    }
+
+    /// The loop's type of an event of its catalogue, nil for the team's own types. An
+    /// outcome's summary says what it is without matching its type's name.
+    private static func catalogueType(of event: ProposedEvent) -> LoopEventType? {
+        event.outcome != nil ? .caseOutcomeRecorded : LoopEventType(rawValue: event.type.rawValue)
     }
 
     /// Checks an event against the state before it, then folds it in.

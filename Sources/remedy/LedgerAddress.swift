@@ -23,10 +23,6 @@ struct LedgerAddress: CustomStringConvertible {
     func open(_ mode: Ledger.AccessMode, create: Ledger.Creation = .never,
               busyTimeout: Double = LedgerOptions.defaultBusyTimeout) throws -> any EventStore {
         guard PostgresLocation.isAddress(text) else { return try LedgerOptions.open(text, busyTimeout: busyTimeout, mode, create: create) }
-        let location = try PostgresLocation(text)
-        switch create {
-        case .never: return try PostgresLedger.open(location)
-        case .ifMissing(let origin): return try PostgresLedger.open(location, create: .ifMissing(origin: origin))
-        }
+        return try PostgresLedger.open(PostgresLocation(text), create: create)
     }
 }

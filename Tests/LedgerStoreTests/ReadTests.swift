@@ -8,7 +8,7 @@ final class ReadTests: XCTestCase {
         var query = EventQuery()
         configure(&query)
         var seen: [Int] = []
-        try ledger.forEachEventBody(query) { position, bytes in
+        try ledger.forEachEvent(query) { position, _, _, bytes in
             XCTAssertEqual(try EventEnvelope(decoding: bytes).position, position)
             seen.append(position)
             return true

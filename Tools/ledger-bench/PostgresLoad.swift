@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Events
 
 /// The PostgreSQL ledger under load, on a loopback server: W writer processes at once, each
 /// appending events one process at a time and ingesting a report, while a follower prints
@@ -63,29 +64,29 @@ extension LedgerBenchmark {
                 failed += lines.filter { $0.hasPrefix("failed") }.count
             }
             let events = ChildProcess.capture([options.remedy, "events", "--ledger", ledger])
-            let stored = events.split(separator: "\n").map { JSONFields(String($0)) }
+            let stored = events.split(separator: "\n").map { StoredLine(String($0)) }
             let head = stored.count
             // Wait (bounded) for the follower to print the last position, then stop it.
             let deadline = ChildProcess.monotonicSeconds() + 30
             while readLines(follower).count < head, ChildProcess.monotonicSeconds() < deadline { usleep(50_000) }
             kill(following, SIGTERM)
             _ = ChildProcess.wait(following)
-            let followed = readLines(follower).map { JSONFields($0).int("position") ?? -1 }
+            let followed = readLines(follower).map { StoredLine($0).position }
 
-            let loadIDs = stored.compactMap { $0.string("type") == "LoadTested" ? $0.string("id") : nil }
+            let loadIDs = stored.compactMap { $0.type == "LoadTested" ? $0.id : nil }
             let expectedIDs = Set((0..<writers).flatMap { writer in (1...perWriter).map { String(format4(writer: writer, k: $0)) } })
             let lost = expectedIDs.subtracting(loadIDs).count - failed
             let duplicated = loadIDs.count - Set(loadIDs).count
-            let gapless = stored.map { $0.int("position") ?? -1 } == Array(stride(from: 1, through: head, by: 1))
+            let gapless = stored.map(\.position) == Array(stride(from: 1, through: head, by: 1))
             var versionsGapless = true
             var byStream: [String: Int] = [:]
             for event in stored {
-                let stream = event.string("stream") ?? "", version = event.int("stream_version") ?? -1
+                let (stream, version) = (event.stream, event.streamVersion)
                 if version != (byStream[stream] ?? 0) + 1 { versionsGapless = false }
                 byStream[stream] = version
             }
             let inOrder = followed == Array(stride(from: 1, through: head, by: 1))
-            let killedVisible = stored.contains { ($0.string("id") ?? "").hasPrefix("01936a52-ffff-") }
+            let killedVisible = stored.contains { $0.id.hasPrefix("01936a52-ffff-") }
             let verified = ChildProcess.measure([options.remedy, "verify", "--ledger", ledger]).status == 0
             let ok = lost == 0 && duplicated == 0 && gapless && versionsGapless && inOrder && !killedVisible && verified && failed == 0
             let tps = pgbenchTPS(options, server: server, clients: writers, dir: dir, reconnecting: false)
@@ -156,11 +157,11 @@ extension LedgerBenchmark {
             let deadline = exited + 5
             var line: String?
             while ChildProcess.monotonicSeconds() < deadline {
-                if let found = readLines(output).first(where: { JSONFields($0).int("position") == n }) { line = found; break }
+                if let found = readLines(output).first(where: { StoredLine($0).position == n }) { line = found; break }
                 usleep(200)
             }
             let seen = ChildProcess.monotonicSeconds()
-            guard let line, let recorded = JSONFields(line).string("recorded_at").flatMap(unixMilliseconds) else { return nil }
+            guard let line, let recorded = unixMilliseconds(StoredLine(line).recordedAt) else { return nil }
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
             let realNow = Double(now.tv_sec) * 1000 + Double(now.tv_nsec) / 1e6
@@ -258,33 +259,21 @@ extension LedgerBenchmark {
     }
 }
 
-/// The top-level fields of one stored event's line, enough to read its position, id, stream,
-/// version and type (strings without escapes, integers): the envelope's keys are in a fixed
-/// order with `data` first, so the last occurrence of a key is the envelope's own.
-struct JSONFields {
-    let line: String
+/// The envelope fields of one line `remedy events` printed, read by the store's own header
+/// reader (``StoredEnvelopeHeader``); position -1 for a line that is not an envelope.
+struct StoredLine {
+    var position = -1, streamVersion = -1
+    var id = "", stream = "", type = "", recordedAt = ""
 
-    init(_ line: String) { self.line = line }
-
-    func string(_ key: String) -> String? {
-        guard let start = lastEnd(of: "\"\(key)\":\"") else { return nil }
-        return String(decoding: bytes[start...].prefix(while: { $0 != UInt8(ascii: "\"") }), as: UTF8.self)
-    }
-
-    func int(_ key: String) -> Int? {
-        guard let start = lastEnd(of: "\"\(key)\":") else { return nil }
-        return Int(String(decoding: bytes[start...].prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), as: UTF8.self))
-    }
-
-    private var bytes: [UInt8] { Array(line.utf8) }
-
-    /// Where the last occurrence of `needle` ends.
-    private func lastEnd(of needle: String) -> Int? {
-        let haystack = bytes, pattern = Array(needle.utf8)
-        guard haystack.count >= pattern.count else { return nil }
-        for start in stride(from: haystack.count - pattern.count, through: 0, by: -1) where haystack[start] == pattern[0] {
-            if Array(haystack[start..<(start + pattern.count)]) == pattern { return start + pattern.count }
+    init(_ line: String) {
+        Array(line.utf8).withUnsafeBytes { bytes in
+            guard let header = StoredEnvelopeHeader(bytes) else { return }
+            position = header.position
+            streamVersion = header.streamVersion
+            id = header.text(header.id, in: bytes)
+            stream = header.text(header.stream, in: bytes)
+            type = header.text(header.type, in: bytes)
+            recordedAt = header.text(header.recordedAt, in: bytes)
         }
-        return nil
     }
 }

@@ -29,9 +29,15 @@ enum TreeNodes {
 }
 
 extension StoredTree {
-    /// The tree of a SQLite ledger: leaf hashes from `events`, kept nodes from `tree_nodes`.
-    init(connection: SQLiteConnection, keepsNodes: Bool, location: String) {
-        self.init(keepsNodes: keepsNodes) { height, first, count in
+    /// The tree of a SQLite ledger as of its saved state: heads from `tree_heads`, leaf hashes
+    /// from `events`, kept nodes from `tree_nodes`.
+    init(connection: SQLiteConnection, size: Int, keepsNodes: Bool, location: String) {
+        self.init(size: size, keepsNodes: keepsNodes, location: location, recordedRoot: { size in
+            let recorded = try connection.cachedStatement("SELECT root FROM tree_heads WHERE size = ?")
+            defer { recorded.reset() }
+            recorded.bind(size, at: 1)
+            return try recorded.step() ? TreeHash(bytes: recorded.blobBuffer(0)) : nil
+        }, hashes: { height, first, count in
             let statement: SQLiteStatement
             if height == 0 {
                 statement = try connection.cachedStatement("SELECT leaf_hash FROM events WHERE position BETWEEN ? AND ? ORDER BY position")
@@ -44,19 +50,10 @@ extension StoredTree {
                 statement.bind(first + count - 1, at: 3)
             }
             defer { statement.reset() }
-            var out: [TreeHash] = []
+            var out: [TreeHash?] = []
             out.reserveCapacity(count)
-            while try statement.step() {
-                guard let hash = TreeHash(bytes: statement.blobBuffer(0)) else {
-                    throw LedgerError(.corrupt, "a stored hash of the ledger \(location) is not 32 bytes; run `remedy verify`")
-                }
-                out.append(hash)
-            }
-            guard out.count == count else {
-                let what = height == 0 ? "leaf hashes of positions \(first + 1)-\(first + count)" : "tree nodes of height \(height) from \(first)"
-                throw LedgerError(.corrupt, "the ledger \(location) lacks \(what); run `remedy verify`")
-            }
+            while try statement.step() { out.append(TreeHash(bytes: statement.blobBuffer(0))) }
             return out
-        }
+        })
     }
 }
