@@ -21,7 +21,7 @@ struct PostgresAppendSession {
     private var result: BatchResult
     /// Rows appended but not yet sent, and where their ids are, so a repeated id in one batch
     /// is found before it reaches the server.
-    private var pendingEvents: [[PostgresValue]] = []
+    private var pendingEvents = PendingEvents()
     private var pendingIDs: [String: (position: Int, streamVersion: Int, body: [UInt8])] = [:]
     private var pendingNodes: [[PostgresValue]] = []
     /// Stored events looked up ahead by id (``prefetch(_:)``), and ids known to be absent.
@@ -118,8 +118,8 @@ struct PostgresAppendSession {
     /// nodes, the stream's version, the tally.
     private mutating func record(position: Int, id: String, stream: StreamName, version: Int, type: String,
                                  recordedAt: String, body: [UInt8], leaf: TreeHash) throws {
-        pendingEvents.append([.int(position), .text(id), .text(stream.rawValue), .int(version),
-                              .text(type), .text(recordedAt), .bytes(body), .bytes(leaf.bytes)])
+        pendingEvents.append(position: position, id: id, stream: stream.rawValue, version: version,
+                             type: type, recordedAt: recordedAt, body: body, leaf: leaf.bytes)
         pendingIDs[id] = (position, version, body)
         absentIDs.remove(id)   // stored now: after a flush, a repeat finds it in the table
         appendedTypes.insert(type)
@@ -140,14 +140,14 @@ struct PostgresAppendSession {
     /// later statement waits for them.
     mutating func flush() throws {
         var statement = PostgresStatement()
-        statement.insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
+        pendingEvents.insert(into: &statement)
         statement.insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
         try statement.send(on: ledger.session)
         clearPending()
     }
 
     private mutating func clearPending() {
-        pendingEvents.removeAll(keepingCapacity: true)
+        pendingEvents = PendingEvents()
         pendingNodes.removeAll(keepingCapacity: true)
         pendingIDs.removeAll(keepingCapacity: true)
     }
@@ -157,7 +157,7 @@ struct PostgresAppendSession {
     mutating func finish() throws -> BatchResult {
         let head = TreeHead(size: range.size, root: range.root)
         var statement = PostgresStatement()
-        statement.insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)", rows: pendingEvents)
+        pendingEvents.insert(into: &statement)
         statement.insert(into: "tree_nodes (height, idx, hash)", rows: pendingNodes)
         if result.appended > 0 {
             statement.insert(into: "tree_heads (size, root, recorded_at)", rows: [[.int(head.size), .bytes(head.root.bytes), .text(recordedAtText)]])
@@ -234,6 +234,29 @@ struct PostgresAppendSession {
 
     /// Bounds the stream-version cache so a batch over millions of streams stays small.
     private static let versionCacheLimit = 50_000
+}
+
+/// Event rows not yet sent, a column each: they go to the server as one array per column
+/// (``PostgresStatement/insert(into:columns:rowCount:)``).
+private struct PendingEvents {
+    private var positions: [Int] = [], ids: [String] = [], streams: [String] = [], versions: [Int] = []
+    private var types: [String] = [], recordedAts: [String] = [], bodies: [[UInt8]] = [], leaves: [[UInt8]] = []
+
+    var count: Int { positions.count }
+
+    mutating func append(position: Int, id: String, stream: String, version: Int, type: String,
+                         recordedAt: String, body: [UInt8], leaf: [UInt8]) {
+        positions.append(position); ids.append(id); streams.append(stream); versions.append(version)
+        types.append(type); recordedAts.append(recordedAt); bodies.append(body); leaves.append(leaf)
+    }
+
+    func insert(into statement: inout PostgresStatement) {
+        statement.insert(into: "events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)",
+                         columns: [("bigint", .intArray(positions)), ("text", .textArray(ids)), ("text", .textArray(streams)),
+                                   ("bigint", .intArray(versions)), ("text", .textArray(types)), ("text", .textArray(recordedAts)),
+                                   ("bytea", .bytesArray(bodies)), ("bytea", .bytesArray(leaves))],
+                         rowCount: count)
+    }
 }
 
 extension PostgresLedger {

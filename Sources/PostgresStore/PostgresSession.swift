@@ -168,6 +168,8 @@ enum PostgresValue {
     case text(String)
     case bytes([UInt8])
     case textArray([String])
+    case intArray([Int])
+    case bytesArray([[UInt8]])
     case null
 
     func bind(into binds: inout PostgresBindings) {
@@ -176,6 +178,8 @@ enum PostgresValue {
         case .text(let value): binds.append(value)
         case .bytes(let value): binds.append(ByteBuffer(bytes: value))
         case .textArray(let value): binds.append(value)
+        case .intArray(let value): binds.append(value)
+        case .bytesArray(let value): binds.append(value.map { ByteBuffer(bytes: $0) })
         case .null: binds.appendNull()
         }
     }
@@ -220,6 +224,16 @@ struct PostgresStatement {
         guard let width = rows.first?.count else { return }
         let tuples = rows.map { _ in "(" + Array(repeating: "$", count: width).joined(separator: ", ") + ")" }
         add("INSERT INTO \(target) VALUES " + tuples.joined(separator: ", ") + (clause.isEmpty ? "" : " " + clause), rows.flatMap { $0 })
+    }
+
+    /// A many-row `INSERT INTO target SELECT * FROM unnest(…)`: one array a column, each cast
+    /// to its SQL type (`"bigint"`, `"text"`, `"bytea"`). The statement's text stays the same
+    /// whatever the row count, so the server parses a few hundred characters, not a
+    /// `VALUES` list of thousands of parameters; nothing when the columns are empty.
+    mutating func insert(into target: String, columns: [(type: String, values: PostgresValue)], rowCount: Int) {
+        guard rowCount > 0 else { return }
+        let arrays = columns.map { "$::\($0.type)[]" }.joined(separator: ", ")
+        add("INSERT INTO \(target) SELECT * FROM unnest(\(arrays))", columns.map(\.values))
     }
 
     /// A write whose `$`s take `values` in order.
