@@ -96,6 +96,10 @@ let package = Package(
         // history, diffs, stats), as of now or of any point.
         .target(name: "ReadViews", dependencies: ["Events", "LedgerStore", "Projections", "RemediationLoop"]),
 
+        // `remedy loop run`: the loop driven through the team's handlers (child processes),
+        // within the autonomy policy.
+        .target(name: "LoopRunner", dependencies: ["Events", "Ingest", "LedgerStore", "RemediationLoop", "ReadViews", "SystemIO"]),
+
         // Reports: the self-contained HTML page and the Markdown summary, from the views.
         .target(name: "Reports", dependencies: ["Events", "LedgerStore", "Projections", "ReadViews"]),
 
@@ -115,6 +119,7 @@ let package = Package(
                 "ReadViews",
                 "Reports",
                 "DemoStory",
+                "LoopRunner",
                 "Projections",
                 "AuditBundle",
                 "SystemIO",
@@ -156,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemedyCLITests",
-            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop", "DemoStory", "SystemIO"]
+            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop", "DemoStory", "SystemIO", "LoopRunner"]
         ),
     ]
 )

@@ -28,6 +28,8 @@ public enum LoopEventType: String, CaseIterable, Sendable {
     case datasetDeclared = "DatasetDeclared"
     case quarantineStarted = "QuarantineStarted"
     case quarantineEnded = "QuarantineEnded"
+    case loopStepStarted = "LoopStepStarted"
+    case loopStepEnded = "LoopStepEnded"
 
     /// The schema version payloads of this type are written with today.
     public var schemaVersion: Int { 1 }
@@ -54,6 +56,8 @@ public enum LoopEventType: String, CaseIterable, Sendable {
         case .datasetDeclared: DatasetDeclared.self
         case .quarantineStarted: QuarantineStarted.self
         case .quarantineEnded: QuarantineEnded.self
+        case .loopStepStarted: LoopStepStarted.self
+        case .loopStepEnded: LoopStepEnded.self
         }
     }
 }

@@ -8,6 +8,8 @@ public enum QueueItemKind: String, VocabularyWord {
     case verify
     case gate
     case review
+    /// Auto-merged by the gate or approved by a person, its merge not recorded yet.
+    case merge
     case quarantineExpired = "quarantine-expired"
 
     public static let setName = "queue item kind"

@@ -5,7 +5,8 @@ import Events
 ///
 /// Items: an open failure with no live fix (one not reverted and not rejected) asks for a
 /// `regression` diagnosis (a guard failed), a `diagnose` or a `propose`; a live fix not merged
-/// asks to `verify`, then `gate`, then (unless the gate auto-merged) `review`. Quarantines are
+/// asks to `verify`, then `gate`, then (unless the gate auto-merged) `review`, then `merge`
+/// until its merge is recorded. Quarantines are
 /// kept here too; whether one has expired depends on the clock, so the query decides.
 ///
 /// ```sql
@@ -13,7 +14,7 @@ import Events
 /// ```
 public enum QueueProjection: Projection {
     public static let name = "queue"
-    public static let version = 2
+    public static let version = 3
     public static let eventTypes = [
         LoopEventType.failureDetected, .diagnosisRecorded, .failureResolved, .fixProposed, .fixVerified, .gateDecided,
         .reviewRecorded, .fixMerged, .fixReverted, .quarantineStarted, .quarantineEnded,
@@ -130,8 +131,10 @@ public enum QueueProjection: Projection {
         } else if !fix.isVerified {
             item = (.verify, "verify over the whole golden dataset and every guard (remedy ingest ... --verifies \(id))")
         } else if let decision = fix.decision {
-            item = decision != .autoMerge && fix.reviews == 0
-                ? (.review, "a person reviews it: the gate said \(decision) (\(fix.rule ?? ""))") : nil
+            // Decided or approved, it is not done until the merge is recorded.
+            item = decision == .autoMerge || fix.lastVerdict == .approve
+                ? (.merge, "merge pending: the \(decision == .autoMerge ? "gate decided auto-merge" : "fix was approved"); record it with remedy merged \(id) --commit SHA")
+                : (.review, "a person reviews it: the gate said \(decision) (\(fix.rule ?? ""))")
         } else {
             item = (.gate, "decide: remedy gate \(id)")
         }

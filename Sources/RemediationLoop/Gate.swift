@@ -130,22 +130,25 @@ extension LoopSteps {
     /// - Throws: ``LoopError`` for an unknown or merged fix.
     @discardableResult
     public func gate(fix: String) throws -> GateDecided {
-        try ledger.write { writer in
-            let loader = try LoopStateLoader(writer)
-            try loader.gate(fix: fix)
-            let state = loader.state
-            let current = try state.fix(fix)
-            guard current.merged == nil else { throw LoopError(.invalidState, "fix \(fix) merged already; the gate has nothing to decide") }
-            // Decided since the latest verification: the same answer again (CI retries), nothing new recorded.
-            if let gate = current.gate { return gate }
-            let policy = try state.policyInForce()
-            let facts = GateFacts(fix: current, state: state)
-            let decision = Gate.decide(facts, policy: policy)
-            let decided = GateDecided(fix: fix, decision: decision.decision, policySHA256: policy.sha256, rule: decision.rule,
-                                      rulesConsidered: decision.considered, invariant: decision.invariant, facts: facts.recorded)
-            try Self.record(writer, loader, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
-            return decided
-        }
+        try ledger.write { writer in try Self.gate(fix: fix, in: writer) }
+    }
+
+    /// Decides a fix's gate inside a write transaction (see ``gate(fix:)``).
+    static func gate(fix: String, in writer: any EventStoreWriter) throws -> GateDecided {
+        let loader = try LoopStateLoader(writer)
+        try loader.gate(fix: fix)
+        let state = loader.state
+        let current = try state.fix(fix)
+        guard current.merged == nil else { throw LoopError(.invalidState, "fix \(fix) merged already; the gate has nothing to decide") }
+        // Decided since the latest verification: the same answer again (CI retries), nothing new recorded.
+        if let gate = current.gate { return gate }
+        let policy = try state.policyInForce()
+        let facts = GateFacts(fix: current, state: state)
+        let decision = Gate.decide(facts, policy: policy)
+        let decided = GateDecided(fix: fix, decision: decision.decision, policySHA256: policy.sha256, rule: decision.rule,
+                                  rulesConsidered: decision.considered, invariant: decision.invariant, facts: facts.recorded)
+        try Self.record(writer, loader, try LoopStreams.fix(fix), .gateDecided, decided, actor: "remedy")
+        return decided
     }
 }
 

@@ -24,6 +24,8 @@ public enum LoopEvent: Sendable, Equatable {
     case datasetDeclared(DatasetDeclared)
     case quarantineStarted(QuarantineStarted)
     case quarantineEnded(QuarantineEnded)
+    case loopStepStarted(LoopStepStarted)
+    case loopStepEnded(LoopStepEnded)
 
     /// Decodes a stored (canonical) payload of `type`.
     ///
@@ -65,6 +67,8 @@ public enum LoopEvent: Sendable, Equatable {
         case .datasetDeclared: self = .datasetDeclared(try decode(DatasetDeclared.self))
         case .quarantineStarted: self = .quarantineStarted(try decode(QuarantineStarted.self))
         case .quarantineEnded: self = .quarantineEnded(try decode(QuarantineEnded.self))
+        case .loopStepStarted: self = .loopStepStarted(try decode(LoopStepStarted.self))
+        case .loopStepEnded: self = .loopStepEnded(try decode(LoopStepEnded.self))
         }
     }
 }

@@ -43,6 +43,8 @@ extension LoopState {
         case .datasetDeclared(let payload): try check(payload, stream: stream)
         case .quarantineStarted(let payload): try check(payload, stream: stream)
         case .quarantineEnded(let payload): try check(payload, stream: stream)
+        case .loopStepStarted(let payload): try check(payload, stream: stream)
+        case .loopStepEnded(let payload): try check(payload, stream: stream)
         }
     }
 
@@ -387,7 +389,7 @@ public enum LoopRules {
         actor.hasPrefix("agent:") || actor == "agent" || actor == "ci" || actor.hasPrefix("ci:") || actor == "remedy"
     }
 
-    static func checkConfidence(_ confidence: String) throws {
+    package static func checkConfidence(_ confidence: String) throws {
         guard let value = Double(confidence), value >= 0, value <= 1, !confidence.contains("e"), !confidence.contains("E") else {
             throw LoopError(.invalidArgument, "confidence '\(confidence)' is not a decimal from 0 to 1")
         }

@@ -155,11 +155,13 @@ public struct LoopState: Sendable, Equatable {
     /// A dataset whose parts are still being read.
     var pendingDatasets: [String: DatasetDeclared] = [:]
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
+    /// What `remedy loop run` did with each item (``LoopItem``), by failure or fix id.
+    public var loopItems: [String: LoopItem] = [:]
 
     public init() {}
 
     /// The event types this fold reads; the rest it ignores.
-    public static let categories = ["run", "failure", "fix", "case", "policy", "dataset"]
+    public static let categories = ["run", "failure", "fix", "case", "policy", "dataset", "loop"]
 
     /// Folds one event.
     ///
@@ -269,6 +271,10 @@ public struct LoopState: Sendable, Equatable {
             quarantines[SuiteCase(suite: quarantine.suite, key: quarantine.case)] = quarantine
         case .quarantineEnded(let ended):
             quarantines[SuiteCase(suite: ended.suite, key: ended.case)] = nil
+        case .loopStepStarted(let started):
+            apply(started)
+        case .loopStepEnded(let ended):
+            apply(ended)
         }
     }
 

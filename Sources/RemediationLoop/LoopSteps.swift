@@ -39,26 +39,33 @@ public struct LoopSteps {
     public func propose(failures references: [String], fix: String, change: String, blastRadius: BlastRadius,
                         reversible: Bool = true, lever: Lever? = nil, target: String? = nil,
                         by actor: String) throws -> FixProposed {
+        try ledger.write { writer in
+            try Self.propose(failures: references, fix: fix, change: change, blastRadius: blastRadius, reversible: reversible,
+                             lever: lever, target: target, by: actor, in: writer)
+        }
+    }
+
+    /// Records a proposal inside a write transaction (see ``propose(failures:fix:change:blastRadius:reversible:lever:target:by:)``).
+    static func propose(failures references: [String], fix: String, change: String, blastRadius: BlastRadius, reversible: Bool,
+                        lever: Lever?, target: String?, by actor: String, in writer: any EventStoreWriter) throws -> FixProposed {
         guard !references.isEmpty else { throw LoopError(.invalidArgument, "name at least one failure the fix addresses") }
         let stream = try LoopStreams.fix(fix)
-        return try ledger.write { writer in
-            let loader = try LoopStateLoader(writer)
-            try loader.fix(fix)
-            guard loader.state.fixes[fix] == nil else {
-                throw LoopError(.conflict, "fix \(fix) was proposed already; choose a new fix id")
-            }
-            let failures = try references.map { try Self.resolve($0, in: loader) }
-            let diagnosis = failures.first?.diagnoses.last
-            guard let chosenLever = lever ?? diagnosis?.lever else {
-                throw LoopError(.invalidState, "\(failures[0].id) has no diagnosis: diagnose it first, or pass --lever")
-            }
-            let proposal = FixProposed(fix: fix, failures: failures.map(\.id), lever: chosenLever,
-                                       target: target ?? diagnosis?.target, change: change,
-                                       origin: LoopRules.isAgent(actor) ? .agent : .human, blastRadius: blastRadius,
-                                       reversible: reversible, by: actor)
-            try Self.record(writer, loader, stream, .fixProposed, proposal, actor: actor, expect: .noStream)
-            return proposal
+        let loader = try LoopStateLoader(writer)
+        try loader.fix(fix)
+        guard loader.state.fixes[fix] == nil else {
+            throw LoopError(.conflict, "fix \(fix) was proposed already; choose a new fix id")
         }
+        let failures = try references.map { try Self.resolve($0, in: loader) }
+        let diagnosis = failures.first?.diagnoses.last
+        guard let chosenLever = lever ?? diagnosis?.lever else {
+            throw LoopError(.invalidState, "\(failures[0].id) has no diagnosis: diagnose it first, or pass --lever")
+        }
+        let proposal = FixProposed(fix: fix, failures: failures.map(\.id), lever: chosenLever,
+                                   target: target ?? diagnosis?.target, change: change,
+                                   origin: LoopRules.isAgent(actor) ? .agent : .human, blastRadius: blastRadius,
+                                   reversible: reversible, by: actor)
+        try Self.record(writer, loader, stream, .fixProposed, proposal, actor: actor, expect: .noStream)
+        return proposal
     }
 
     /// Records a person's review of a fix that has not merged.

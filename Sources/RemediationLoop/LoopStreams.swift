@@ -29,6 +29,12 @@ public enum LoopStreams {
         try named("dataset-\(suite)", what: "suite '\(suite)'")
     }
 
+    /// `loop-<item>`: what `remedy loop run` did with a failure or a fix. Item ids are
+    /// failure ids and fix ids, which already name streams.
+    public static func loopItem(_ item: String) -> StreamName {
+        (try? StreamName("loop-\(item)")) ?? (try! StreamName("loop-invalid"))
+    }
+
     /// `policy-autonomy`.
     public static let policy = try! StreamName("policy-autonomy")
 

@@ -75,33 +75,44 @@ public enum RunIngester {
     ///   `.notFound`, `.invalidArgument`), or ``LedgerError``; nothing is written then.
     public static func ingest(_ request: IngestRequest, into ledger: any EventStore) throws -> IngestSummary {
         guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
-        let runStream = try LoopStreams.run(suite: request.suite, run: request.run)
         // Hash first: it decides whether this run is new, and goes into the run's start.
         let reports = try request.files.map { EvalRunStarted.ReportFile(file: $0, sha256: try sha256(ofFile: $0)) }
+        return try ledger.write { writer in try ingest(request, reports: reports, in: writer) }
+    }
 
-        return try ledger.write { writer in
-            if try writer.version(of: runStream) > 0 {
-                return try previousSummary(of: runStream, reports: reports, request: request, writer: writer)
-            }
-            let loader = try LoopStateLoader(writer)
-            if let fix = request.verifies {
-                try loader.fix(fix)
-                let state = loader.state
-                guard let current = state.fixes[fix] else {
-                    throw LoopError(.notFound, "no fix '\(fix)' to verify: propose it first (remedy propose ... --fix \(fix))")
-                }
-                guard current.merged == nil else {
-                    throw LoopError(.invalidState, "fix \(fix) merged already (commit \(current.merged!.commit)); verify a new fix instead")
-                }
-                if let suite = state.suite(of: current), suite != request.suite {
-                    throw LoopError(.invalidArgument, "fix \(fix) addresses failures in suite \(suite); verify it with --suite \(suite), not \(request.suite)")
-                }
-            }
-            var session = try RunRecording(request: request, stream: runStream, loader: loader, writer: writer)
-            try session.start(reports: reports)
-            try session.recordFiles()
-            return try session.complete()
+    /// Records a run inside a write transaction that may record more (`remedy loop run`
+    /// records a fix's verification run, its gate decision and the step's end together).
+    ///
+    /// - Throws: as ``ingest(_:into:)``.
+    public static func ingest(_ request: IngestRequest, in writer: any EventStoreWriter) throws -> IngestSummary {
+        guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
+        let reports = try request.files.map { EvalRunStarted.ReportFile(file: $0, sha256: try sha256(ofFile: $0)) }
+        return try ingest(request, reports: reports, in: writer)
+    }
+
+    private static func ingest(_ request: IngestRequest, reports: [EvalRunStarted.ReportFile], in writer: any EventStoreWriter) throws -> IngestSummary {
+        let runStream = try LoopStreams.run(suite: request.suite, run: request.run)
+        if try writer.version(of: runStream) > 0 {
+            return try previousSummary(of: runStream, reports: reports, request: request, writer: writer)
         }
+        let loader = try LoopStateLoader(writer)
+        if let fix = request.verifies {
+            try loader.fix(fix)
+            let state = loader.state
+            guard let current = state.fixes[fix] else {
+                throw LoopError(.notFound, "no fix '\(fix)' to verify: propose it first (remedy propose ... --fix \(fix))")
+            }
+            guard current.merged == nil else {
+                throw LoopError(.invalidState, "fix \(fix) merged already (commit \(current.merged!.commit)); verify a new fix instead")
+            }
+            if let suite = state.suite(of: current), suite != request.suite {
+                throw LoopError(.invalidArgument, "fix \(fix) addresses failures in suite \(suite); verify it with --suite \(suite), not \(request.suite)")
+            }
+        }
+        var session = try RunRecording(request: request, stream: runStream, loader: loader, writer: writer)
+        try session.start(reports: reports)
+        try session.recordFiles()
+        return try session.complete()
     }
 
     /// The summary of a run recorded before, or a conflict if its reports differ.

@@ -63,4 +63,14 @@ enum Table {
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 + "\n" }.joined()
     }
+
+    /// Columns under upper-case headers, each as wide as its widest cell; the last column is
+    /// not padded. One line per row.
+    static func render(_ headers: [String], _ rows: [[String]]) -> [String] {
+        let all = [headers.map { $0.uppercased() }] + rows
+        let widths = headers.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.indices.map { $0 == row.count - 1 ? row[$0] : row[$0].padding(widths[$0] + 2) }.joined()
+        }
+    }
 }

@@ -35,6 +35,8 @@ final class CatalogueTests: XCTestCase {
         case .datasetDeclared: return try trip(DatasetDeclared.self)
         case .quarantineStarted: return try trip(QuarantineStarted.self)
         case .quarantineEnded: return try trip(QuarantineEnded.self)
+        case .loopStepStarted: return try trip(LoopStepStarted.self)
+        case .loopStepEnded: return try trip(LoopStepEnded.self)
         }
     }
 

@@ -36,6 +36,8 @@ final class PayloadDecoderTests: XCTestCase {
             case .datasetDeclared: try agree(DatasetDeclared.self, bytes)
             case .quarantineStarted: try agree(QuarantineStarted.self, bytes)
             case .quarantineEnded: try agree(QuarantineEnded.self, bytes)
+            case .loopStepStarted: try agree(LoopStepStarted.self, bytes)
+            case .loopStepEnded: try agree(LoopStepEnded.self, bytes)
             }
         }
     }

@@ -62,6 +62,8 @@ struct LoopKeys {
             cases.insert(SuiteCase(suite: started.suite, key: started.case))
         case .quarantineEnded(let ended):
             cases.insert(SuiteCase(suite: ended.suite, key: ended.case))
+        case .loopStepStarted, .loopStepEnded:
+            break   // read from the item's own stream (LoopStateLoader.loopItem)
         }
     }
 

@@ -31,6 +31,7 @@ public final class LoopStateLoader {
     private var fixes: Set<String> = []
     private var runs: Set<String> = []
     private var caseKeys: Set<String> = []
+    private var loopItems: Set<String> = []
     private var coveredSuites: Set<String> = []
     /// What is loaded of each case, by part (a case, or a whole suite at once): once loaded,
     /// a part is the caller's to change, never read again.
@@ -107,6 +108,10 @@ public final class LoopStateLoader {
             }
         case .gateDecided(let decided):
             try gate(fix: decided.fix)
+        case .loopStepStarted(let started):
+            try loopItem(started.item)
+        case .loopStepEnded(let ended):
+            try loopItem(ended.item)
         default:
             break
         }
@@ -162,6 +167,18 @@ public final class LoopStateLoader {
         guard let fix = state.fixes[id] else { return }
         for failure in fix.proposal.failures { try self.failure(failure) }
         if let verification = fix.verification { try run(try LoopStreams.run(suite: verification.suite, run: verification.runID).rawValue) }
+    }
+
+    /// Loads what `remedy loop run` did with an item (a failure or a fix), after the item.
+    public func loopItem(_ id: String) throws {
+        guard !isComplete, loopItems.insert(id).inserted else { return }
+        try failure(id)
+        try fix(id)
+        var query = EventQuery()
+        query.streams = [LoopStreams.loopItem(id)]
+        try damaged("loop item \(id)") {
+            try LoopState.fold(query, into: &state) { query, body in try writer.forEachEvent(query, body) }
+        }
     }
 
     /// Loads a run, with its outcomes when a decision reads them (a verification run, the

@@ -18,10 +18,13 @@ import Projections
 /// ```
 public enum LoopWorkingSet: Projection {
     public static let name = "loop"
-    public static let version = 2
+    public static let version = 3
     /// Decisions read it as of now only.
     public static let keepsSnapshots = false
-    public static let eventTypes = LoopEventType.allCases.filter { $0 != .caseOutcomeRecorded }.map(\.rawValue)
+    /// Every type but outcomes (read from their runs' streams) and `loop run`'s steps (read
+    /// from their items' streams, ``LoopStateLoader/loopItem(_:)``).
+    public static let eventTypes = LoopEventType.allCases
+        .filter { ![.caseOutcomeRecorded, .loopStepStarted, .loopStepEnded].contains($0) }.map(\.rawValue)
     public static let tables = [
         LoopFailureRow.table, LoopOpenFailureRow.table, LoopFixRow.table, LoopGuardRow.table, LoopRunRow.table,
         LoopSuiteRow.table, LoopQuarantineRow.table, LoopTotalsRow.table,

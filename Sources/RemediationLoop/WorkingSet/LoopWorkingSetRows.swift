@@ -16,7 +16,7 @@ public struct LoopFailureRow: ReadModelRow {
             .init("detected_run", "TEXT", "the run it was detected in"),
             .init("resolved_run", "TEXT", "the run it was resolved in, NULL while open"),
         ],
-        keyColumns: 1, indexes: [["suite", "detected_run"], ["suite", "resolved_run"]],
+        keyColumns: 1, indexes: [["suite", "detected_run"], ["suite", "resolved_run"], ["suite", "case_key"]],
         documentation: "One row per failure ever detected.")
 
     public var failure: String
