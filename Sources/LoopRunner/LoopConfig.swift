@@ -44,6 +44,18 @@ public struct LoopConfig: Sendable, Equatable {
         /// The target; `{case}`, `{suite}` and `{skill}` are replaced by the failure's.
         public var target: String
         public var confidence: String?
+
+        public init(name: String, kinds: [FailureKind]? = nil, suite: String? = nil, caseKey: String? = nil, skill: String? = nil,
+                    lever: Lever, target: String, confidence: String? = nil) {
+            self.name = name
+            self.kinds = kinds
+            self.suite = suite
+            self.caseKey = caseKey
+            self.skill = skill
+            self.lever = lever
+            self.target = target
+            self.confidence = confidence
+        }
     }
 
     public var handlers: [HandlerStep: Handler]
@@ -61,12 +73,13 @@ public struct LoopConfig: Sendable, Equatable {
     /// or type failure is a code fix of the flagged case). With the default policy, that is
     /// the seed's table: lint fixes merge themselves, low-radius type fixes too, tests and eval
     /// regressions go to a person.
-    public static let standard = try! LoopConfig(text: """
-        {"max_attempts": 3,
-         "diagnosis_rules": [
-           {"name": "lint findings are code fixes of the flagged case", "when": {"kind": ["lint"]}, "lever": "code", "target": "{case}", "confidence": "1"},
-           {"name": "type errors are code fixes of the flagged case", "when": {"kind": ["type"]}, "lever": "code", "target": "{case}", "confidence": "1"}]}
-        """, name: "the standard loop config")
+    public static let standard = try! LoopConfig(text: "{}", name: "the standard loop config")
+
+    /// The diagnoses a config without `diagnosis_rules` makes.
+    static let standardRules = [
+        DiagnosisRule(name: "lint findings are code fixes of the flagged case", kinds: [.lint], lever: .code, target: "{case}", confidence: "1"),
+        DiagnosisRule(name: "type errors are code fixes of the flagged case", kinds: [.type], lever: .code, target: "{case}", confidence: "1"),
+    ]
 
     /// Reads and checks a config.
     ///
@@ -100,8 +113,13 @@ public struct LoopConfig: Sendable, Equatable {
             }
             handlers[step] = Handler(command: handler.command, timeoutSeconds: timeout, retries: handler.retries)
         }
+        // Without a list of its own, a config keeps the standard rules (lint and type).
+        guard let rules = file.diagnosisRules else {
+            diagnosisRules = Self.standardRules
+            return
+        }
         diagnosisRules = []
-        for (index, rule) in (file.diagnosisRules ?? []).enumerated() {
+        for (index, rule) in rules.enumerated() {
             let label = "\(name): diagnosis_rules[\(index)]"
             guard !rule.target.isEmpty else { throw LoopError(.invalidArgument, "\(label).target must not be empty") }
             if let confidence = rule.confidence {

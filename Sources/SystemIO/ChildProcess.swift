@@ -73,6 +73,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
         for descriptor in input + output + errors { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        closeInheritedDescriptors(&actions, keeping: input + output + errors)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -135,6 +136,26 @@ public enum ChildProcess {
         }
         return Result(ending: ending!, output: pump.output, errorTail: String(decoding: pump.errorTail, as: UTF8.self),
                       milliseconds: monotonicMilliseconds() - start)
+    }
+
+    /// Nothing else of remedy's (the ledger's file, a server connection) reaches the child:
+    /// glibc's `addclosefrom_np` (2.34 and later) when there is one, else each descriptor
+    /// open now.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t, keeping pipes: [Int32]) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+            return
+        }
+        guard let directory = opendir("/proc/self/fd") ?? opendir("/dev/fd") else { return }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let descriptor = Int32(name), descriptor > 2, descriptor != own, !pipes.contains(descriptor) {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
+        }
     }
 
     /// This process's environment with `additions` set.

@@ -58,10 +58,14 @@ enum Remedy {
     }
 
     /// Starts `remedy ARGS` and returns it running, its output collected as it arrives.
-    static func start(_ arguments: [String], stdin: Pipe? = nil, stderr: LockedData? = nil) throws -> (Process, LockedData) {
+    static func start(_ arguments: [String], stdin: Pipe? = nil, stderr: LockedData? = nil, directory: String? = nil) throws -> (Process, LockedData) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "REMEDY_LEDGER")
+        process.environment = env
         let stdout = Pipe()
         let collected = LockedData()
         stdout.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }

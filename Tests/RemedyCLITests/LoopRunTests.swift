@@ -1,0 +1,252 @@
+import Foundation
+import XCTest
+
+/// `remedy loop run` with real shell handlers: the loop moves failures to merged fixes and
+/// guards on its own, stops for a person where the policy says, and records every handler
+/// that fails, hangs, lies or declines.
+final class LoopRunTests: XCTestCase {
+    private let folder = TemporaryFolder()
+    private var ledger: String { folder.file("l.db") }
+
+    /// A report of `cases` (name → passed), in JUnit XML.
+    private func report(_ name: String, _ cases: [(String, Bool)]) -> String {
+        let body = cases.map { name, passed in
+            let parts = name.split(separator: "::")
+            return #"<testcase classname="\#(parts[0])" name="\#(parts[1])">"# + (passed ? "" : #"<failure message="expected 5, got 4">trace-7</failure>"#) + "</testcase>"
+        }.joined()
+        return folder.write(name, #"<testsuite name="s" tests="\#(cases.count)">\#(body)</testsuite>"#)
+    }
+
+    /// A handler script that reads its input into `<step>-input.json` and prints `answer`.
+    @discardableResult
+    private func handler(_ name: String, _ script: String) -> String {
+        let path = folder.write(name, "#!/bin/sh\n" + script + "\n")
+        chmod(path, 0o755)
+        return path
+    }
+
+    /// A config with the given handlers (step → path) and extra top-level fields.
+    private func config(_ handlers: [String: String], timeout: Int = 20, extra: String = "") -> String {
+        let entries = handlers.sorted { $0.key < $1.key }.map { #""\#($0.key)": {"command": ["\#($0.value)"], "timeout_s": \#(timeout)}"# }
+        return folder.write("loop.json", #"{"handlers": {\#(entries.joined(separator: ", "))}\#(extra.isEmpty ? "" : ", " + extra)}"#)
+    }
+
+    private func loopRun(_ config: String, _ more: [String] = []) throws -> JSONLine {
+        let result = try Remedy.run(["loop", "run", "--ledger", ledger, "--config", config, "--json"] + more, directory: folder.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try JSONLine(result.stdout)
+    }
+
+    private func events(_ type: String) throws -> [String] {
+        try Remedy.run(["events", "--ledger", ledger, "--type", type]).stdoutLines
+    }
+
+    private let cases = [("alerts.danger::level-5-triggers", false), ("forecast::ok", true)]
+    private let passing = [("alerts.danger::level-5-triggers", true), ("forecast::ok", true)]
+
+    private var standardHandlers: [String: String] {
+        let pass = report("pass.xml", passing)
+        return [
+            "propose": handler("propose.sh", #"cat > propose-input.json; echo "{\"fix\": \"fix-$REMEDY_ITEM\", \"change\": \"branch:fix-$REMEDY_ITEM\", \"targets\": [\"lint/rule\"], \"blast_radius\": \"low\", \"reversible\": true}""#),
+            "verify": handler("verify.sh", #"cat > verify-input.json; echo '{"reports": ["\#(pass)"]}'"#),
+            "merge": handler("merge.sh", #"cat > merge-input.json; echo '{"commit": "ABC123"}'"#),
+            "review": handler("review.sh", #"cat > review-input.json; echo '{"url": "https://reviews.example/1"}'"#),
+            "diagnose": handler("diagnose.sh", #"cat > diagnose-input.json; echo '{"lever": "code", "target": "alerts.engine", "confidence": 0.8, "evidence": ["stack trace"]}'"#),
+        ]
+    }
+
+    func testALintFailureBecomesAMergedFixAndAGuardWithNothingButIngestAndLoopRun() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", "--kind", "lint",
+                                       report("fail.xml", cases)]).status, 0)
+        let run = try loopRun(config(standardHandlers))
+        // The standard diagnosis rule, then propose, verify, the gate (lint: auto-merge), merge.
+        XCTAssertEqual(run.children("steps").map { "\($0.string("item") ?? "") \($0.string("step") ?? "") \($0.string("result") ?? "")" }, [
+            "failure-1 diagnose decided", "failure-1 propose done", "fix-failure-1 verify done",
+            "fix-failure-1 gate decided", "fix-failure-1 merge done",
+        ])
+        XCTAssertTrue(run.children("steps")[3].string("detail")?.contains("auto-merge") == true)
+        XCTAssertEqual(run.int("items_moved"), 1)
+        XCTAssertEqual(try events("FixMerged").count, 1)
+        XCTAssertTrue(try events("FixMerged")[0].contains(#""commit":"abc123""#))
+        // The handler got the contract's input and variables.
+        let input = try JSONLine(String(contentsOfFile: folder.file("propose-input.json"), encoding: .utf8))
+        XCTAssertEqual(input.string("step"), "propose")
+        XCTAssertEqual(input.string("item"), "failure-1")
+        XCTAssertEqual(input.child("failure")?.string("case"), "alerts.danger::level-5-triggers")
+        XCTAssertEqual(input.child("failure")?.string("kind"), "lint")
+        XCTAssertEqual(input.children("attempts").first?.string("message"), "expected 5, got 4")
+        XCTAssertEqual(input.child("diagnosis")?.string("lever"), "code")
+        XCTAssertEqual(input.string("ledger"), ledger)
+        let verifyInput = try JSONLine(String(contentsOfFile: folder.file("verify-input.json"), encoding: .utf8))
+        XCTAssertEqual(Set(verifyInput.strings("must_include") ?? []), ["alerts.danger::level-5-triggers", "forecast::ok"])
+
+        // The next run shows the case passing: the failure is resolved and becomes a guard.
+        XCTAssertEqual(try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "2", "--kind", "lint", folder.file("pass.xml")]).status, 0)
+        let guards = try Remedy.run(["guards", "--ledger", ledger])
+        XCTAssertTrue(guards.stdout.contains("alerts.danger::level-5-triggers") && guards.stdout.contains("holding"), guards.stdout)
+        XCTAssertEqual(try loopRun(config(standardHandlers)).children("steps").count, 0)
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
+
+    func testATestFailureStopsForAPersonThenMergesOnTheNextRun() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let config = config(standardHandlers)
+        let first = try loopRun(config)
+        XCTAssertEqual(first.children("steps").map { $0.string("step") ?? "" }, ["diagnose", "propose", "verify", "gate", "review"])
+        XCTAssertTrue(first.children("steps")[3].string("detail")?.contains("review") == true)
+        XCTAssertTrue(first.children("waiting").first?.string("waits_for")?.contains("a person's review") == true)
+        // The review handler got the evidence to post.
+        let review = try JSONLine(String(contentsOfFile: folder.file("review-input.json"), encoding: .utf8))
+        XCTAssertTrue(review.string("evidence_markdown")?.contains("### Verification") == true)
+        XCTAssertEqual(review.child("gate")?.string("decision"), "review")
+        XCTAssertTrue(try events("LoopStepEnded").contains { $0.contains(#""link":"https://reviews.example/1""#) })
+
+        // Nothing moves without the person: the review is not requested twice.
+        XCTAssertEqual(try loopRun(config).children("steps").count, 0)
+        XCTAssertEqual(try Remedy.run(["review", "fix-failure-1", "--approve", "--by", "dana", "--ledger", ledger]).status, 0)
+        let next = try Remedy.run(["next", "--ledger", ledger, "--json"])
+        XCTAssertEqual(try JSONLine(next.stdout).children("items").first?.string("kind"), "merge")
+        let second = try loopRun(config)
+        XCTAssertEqual(second.children("steps").map { "\($0.string("step") ?? "") \($0.string("result") ?? "")" }, ["merge done"])
+        XCTAssertEqual(try events("FixMerged").count, 1)
+    }
+
+    func testAFailingHandlerIsRetriedThenEscalated() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let failing = handler("diagnose.sh", "cat > /dev/null; echo 'the triage model is down' >&2; exit 3")
+        let config = config(["diagnose": failing], extra: #""max_attempts": 2, "backoff_s": 0"#)
+        let first = try loopRun(config).children("steps")
+        XCTAssertEqual(first.count, 1)
+        XCTAssertEqual(first[0].string("result"), "retry")
+        XCTAssertEqual(first[0].string("failure"), "exit")
+        let ended = try XCTUnwrap(try events("LoopStepEnded").first)
+        XCTAssertTrue(ended.contains(#""exit_code":3"#) && ended.contains("the triage model is down"), ended)
+        let second = try loopRun(config).children("steps")
+        XCTAssertEqual(second.map { "\($0.int("attempt") ?? 0) \($0.string("result") ?? "")" }, ["2 escalated"])
+        // Escalated: it waits for a person, and status says so.
+        let third = try loopRun(config)
+        XCTAssertEqual(third.children("steps").count, 0)
+        XCTAssertTrue(third.children("waiting").first?.string("waits_for")?.contains("a person") == true)
+        let status = try JSONLine(try Remedy.run(["loop", "status", "--ledger", ledger, "--json"]).stdout).children("items")
+        XCTAssertEqual(status.first?.int("failed_attempts"), 2)
+        XCTAssertEqual(status.first?.bool("escalated"), true)
+        XCTAssertEqual(status.first?.string("last_failure"), "exit")
+        // A person's diagnosis moves it on.
+        XCTAssertEqual(try Remedy.run(["diagnose", "failure-1", "--lever", "code", "--target", "alerts.engine", "--by", "dana", "--ledger", ledger]).status, 0)
+        XCTAssertEqual(try JSONLine(try Remedy.run(["loop", "status", "--ledger", ledger, "--json"]).stdout).children("items").first?.string("step"), "propose")
+    }
+
+    func testAHangingHandlerIsKilledWithItsChildren() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let hanging = handler("diagnose.sh", "cat > /dev/null; sleep 60 & echo $! > child.pid; wait")
+        let started = Date()
+        let steps = try loopRun(config(["diagnose": hanging], timeout: 1)).children("steps")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30)
+        XCTAssertEqual(steps.first?.string("failure"), "timeout")
+        XCTAssertEqual(steps.first?.string("result"), "retry")
+        XCTAssertNotNil(steps.first?.string("retry_at"))
+        let pid = try XCTUnwrap(Int32(String(contentsOfFile: folder.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        usleep(200_000)
+        // Gone, or a zombie no one has reaped yet (a container's first process may not reap).
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap { $0.split(separator: ")").last?.split(separator: " ").first }
+        XCTAssertTrue(state == nil || state == "Z", "the handler's child was killed with it (state \(state.map(String.init) ?? "gone"))")
+    }
+
+    func testLyingAndDecliningHandlersAreRecordedNotTrusted() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let answers = [
+            ("not json", "bad-output", "retry"),
+            (#"{"lever": "magic", "target": "x"}"#, "bad-output", "retry"),
+            (#"{"lever": "code", "target": "x", "confidence": 7}"#, "bad-output", "retry"),
+        ]
+        for (index, (answer, failure, result)) in answers.enumerated() {
+            let lying = handler("diagnose-\(index).sh", "cat > /dev/null; echo '\(answer)'")
+            let steps = try loopRun(config(["diagnose": lying], extra: #""max_attempts": 9, "backoff_s": 0"#)).children("steps")
+            XCTAssertEqual(steps.first?.string("failure"), failure, answer)
+            XCTAssertEqual(steps.first?.string("result"), result, answer)
+        }
+        let huge = handler("diagnose-huge.sh", "cat > /dev/null; head -c 2000000 /dev/zero | tr '\\\\0' x")
+        XCTAssertEqual(try loopRun(config(["diagnose": huge], extra: #""max_attempts": 9, "backoff_s": 0"#)).children("steps").first?.string("failure"), "too-large")
+        let missing = try loopRun(config(["diagnose": folder.file("no-such-handler")], extra: #""max_attempts": 9, "backoff_s": 0"#)).children("steps")
+        XCTAssertEqual(missing.first?.string("failure"), "unavailable")
+        XCTAssertEqual(try events("DiagnosisRecorded").count, 0, "nothing a lying handler said was recorded")
+
+        let declining = handler("diagnose-decline.sh", #"cat > /dev/null; echo '{"decline": "needs a domain expert"}'"#)
+        let declined = try loopRun(config(["diagnose": declining], extra: #""max_attempts": 9, "backoff_s": 0"#)).children("steps")
+        XCTAssertEqual(declined.first?.string("result"), "escalated")
+        XCTAssertEqual(declined.first?.string("failure"), "declined")
+        XCTAssertEqual(declined.first?.string("detail"), "needs a domain expert")
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
+
+    func testAProposalTheLoopRefusesIsRecordedAsRefused() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        XCTAssertEqual(try Remedy.run(["diagnose", "failure-1", "--lever", "code", "--target", "alerts.engine", "--by", "dana", "--ledger", ledger]).status, 0)
+        let bad = handler("propose.sh", #"cat > /dev/null; echo '{"fix": "bad fix id with spaces", "change": "b", "blast_radius": "low"}'"#)
+        let steps = try loopRun(config(["propose": bad], extra: #""backoff_s": 0"#)).children("steps")
+        XCTAssertEqual(steps.first?.string("failure"), "refused")
+        XCTAssertTrue(steps.first?.string("detail")?.contains("cannot name a stream") == true, steps.first?.string("detail") ?? "")
+        XCTAssertEqual(try events("FixProposed").count, 0)
+    }
+
+    func testAKilledLoopRunResumesWithoutRepeatingARecordedStep() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        // The first try hangs; once the flag file exists, the handler answers at once.
+        let slow = handler("diagnose.sh", #"cat > /dev/null; if [ ! -e resume ]; then touch started; sleep 60; fi; echo '{"lever": "code", "target": "alerts.engine"}'"#)
+        let config = config(["diagnose": slow])
+        let (process, _) = try Remedy.start(["loop", "run", "--ledger", ledger, "--config", config], directory: folder.path)
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: folder.file("started")) && waited < 200 { usleep(50_000); waited += 1 }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("started")))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(try events("LoopStepStarted").count, 1)
+
+        FileManager.default.createFile(atPath: folder.file("resume"), contents: nil)
+        let resumed = try loopRun(config).children("steps")
+        XCTAssertEqual(resumed.first.map { "\($0.int("attempt") ?? 0) \($0.string("result") ?? "")" }, "2 done")
+        XCTAssertEqual(try events("DiagnosisRecorded").count, 1)
+        XCTAssertEqual(try events("LoopStepEnded").filter { $0.contains(#""failure":"abandoned""#) }.count, 1)
+        // Run again: the recorded diagnosis is not repeated.
+        _ = try loopRun(config)
+        XCTAssertEqual(try events("DiagnosisRecorded").count, 1)
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
+
+    func testTwoLoopRunsNeverTakeOneItem() throws {
+        let many = (1...6).map { ("suite.case::c\($0)", false) }
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", many)]).status, 0)
+        let logging = handler("diagnose.sh", #"cat > /dev/null; echo "$REMEDY_ITEM" >> handled.log; sleep 0.3; echo '{"lever": "code", "target": "t"}'"#)
+        let config = config(["diagnose": logging])
+        let runs = try (0..<2).map { _ in try Remedy.start(["loop", "run", "--ledger", ledger, "--config", config], directory: folder.path).0 }
+        for process in runs { process.waitUntilExit() }
+        XCTAssertEqual(runs.map(\.terminationStatus), [0, 0])
+        let handled = try String(contentsOfFile: folder.file("handled.log"), encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(handled.sorted(), (1...6).map { "failure-\($0)" }.sorted(), "each item handled exactly once")
+        XCTAssertEqual(try events("DiagnosisRecorded").count, 6)
+    }
+
+    func testADryRunRecordsNothingAndConfigsAreChecked() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let before = try Remedy.run(["events", "--ledger", ledger]).stdoutLines.count
+        let dry = try loopRun(config(standardHandlers), ["--dry-run"])
+        XCTAssertEqual(dry.bool("dry_run"), true)
+        XCTAssertEqual(dry.children("steps").first?.string("result"), "would-run")
+        XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger]).stdoutLines.count, before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("diagnose-input.json")), "no handler ran")
+
+        for (text, message) in [
+            (#"{"handlers": {"triage": {"command": ["x"]}}}"#, #"unknown handler "triage""#),
+            (#"{"handlers": {"diagnose": {"command": ["x"], "timeout": 5}}}"#, #"unknown field "timeout""#),
+            (#"{"handlers": {"diagnose": {"command": []}}}"#, "handlers.diagnose.command"),
+            (#"{"diagnosis_rules": [{"when": {"kind": "lint"}, "lever": "magic", "target": "{case}"}]}"#, "lever"),
+            (#"{"max_attempts": 0}"#, "max_attempts"),
+        ] {
+            let bad = folder.write("bad.json", text)
+            let result = try Remedy.run(["loop", "run", "--ledger", ledger, "--config", bad])
+            XCTAssertEqual(result.status, 2, text)
+            XCTAssertTrue(result.stderr.contains(message) && result.stderr.contains("bad.json"), result.stderr)
+        }
+        XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger]).stdoutLines.count, before)
+    }
+}
