@@ -105,7 +105,7 @@ let package = Package(
 
         // The avalanche-forecast story `remedy demo` plays (and the tests replay), kept out of
         // the library.
-        .target(name: "DemoStory", dependencies: ["Events", "LedgerStore", "RemediationLoop"]),
+        .target(name: "DemoStory", dependencies: ["Events", "LedgerStore", "RemediationLoop", "LoopRunner"]),
 
         // The CLI: argument parsing and printing, nothing else.
         .executableTarget(

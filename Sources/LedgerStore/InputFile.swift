@@ -59,11 +59,11 @@ public enum InputFile {
 }
 
 extension InputFile {
-    /// Writes bytes to a new file (replacing one that exists).
+    /// Writes bytes to a new file (replacing one that exists), with `mode` for a new file.
     ///
     /// - Throws: ``LedgerError`` (`.storage`) when the file cannot be written.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw LedgerError(.storage, "cannot write \(path): \(errnoMessage())") }
         defer { close(descriptor) }
         let code = bytes.withUnsafeBytes { writeAll(descriptor, $0) }

@@ -44,6 +44,8 @@ public enum LoopRunner {
         public var clock: () -> Timestamp = { Timestamp.now() }
         /// Told of each step as it starts and ends (remedy prints it on stderr).
         public var progress: (String) -> Void = { _ in }
+        /// Variables handlers get besides this process's environment and the `REMEDY_*` ones.
+        public var environment: [String: String] = [:]
 
         public init(config: LoopConfig, ledgerAddress: String) {
             self.config = config
@@ -198,8 +200,9 @@ public enum LoopRunner {
         do {
             result = try ChildProcess.run(ChildProcess.Request(
                 command: handler.command, input: input,
-                environment: ["REMEDY_LEDGER": request.ledgerAddress, "REMEDY_STEP": started.step.rawValue,
-                              "REMEDY_ITEM": started.item, "REMEDY_ATTEMPT": String(started.attempt)],
+                environment: request.environment.merging(
+                    ["REMEDY_LEDGER": request.ledgerAddress, "REMEDY_STEP": started.step.rawValue,
+                     "REMEDY_ITEM": started.item, "REMEDY_ATTEMPT": String(started.attempt)]) { $1 },
                 timeoutSeconds: Double(handler.timeoutSeconds), outputLimit: outputLimit))
         } catch let error as SystemIOError {
             return try failed(.unavailable, error.message, ms: 0)

@@ -30,6 +30,8 @@ extension Remedy {
 
         @Option(help: ArgumentHelp("Where to build the demo ledger, to keep it (a new file; default: a temporary one).", valueName: "path"))
         var ledger: String?
+        @Flag(help: "Let `remedy loop run` and the example handlers (examples/loop; python3 and sh) play the loop's part.")
+        var loop = false
 
         func run() throws {
             try reportingErrors {
@@ -39,7 +41,9 @@ extension Remedy {
                 if try store.treeHead().size > 0 {
                     throw LoopError(.invalidState, "the demo needs a new ledger, and \(store.locationDescription) has events; choose another --ledger")
                 }
-                let played = try AvalancheStory.play(into: store, reportsFolder: folder)
+                let played = loop
+                    ? try AvalancheStory.playLoop(into: store, address: ledger ?? folder + "/ledger.db", folder: folder)
+                    : try AvalancheStory.play(into: store, reportsFolder: folder)
                 let output = StandardOutput.shared
                 output.writeLine(ledger == nil ? "demo ledger: a temporary one, removed when the demo ends (--ledger PATH keeps one)\n"
                                                 : "demo ledger: \(store.locationDescription)\n")
@@ -50,6 +54,12 @@ extension Remedy {
                 output.writeLine("\ngate decisions:")
                 for decision in played.decisions {
                     output.writeLine("  \(decision.fix.padding(18))\(decision.decision.rawValue.padding(12))\(decision.invariant ?? decision.rule)")
+                }
+                if loop, let evidence = try? InputFile.readPayload(path: folder + "/reviews/danger-threshold.md") {
+                    output.writeLine("\nthe evidence the review handler posted (reviews/danger-threshold.md):")
+                    for line in String(decoding: evidence, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                        output.writeLine("  " + line)
+                    }
                 }
                 output.writeLine("\nregression guards:")
                 for row in try view.rows(GuardRow.self) {

@@ -1,4 +1,6 @@
+import DemoStory
 import Foundation
+import LoopRunner
 import XCTest
 
 /// `remedy loop run` with real shell handlers: the loop moves failures to merged fixes and
@@ -248,5 +250,42 @@ final class LoopRunTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(message) && result.stderr.contains("bad.json"), result.stderr)
         }
         XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger]).stdoutLines.count, before)
+    }
+
+    /// The repository, found from this file's path.
+    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func testTheDemoPlaysTheStoryWithTheLoopAndTheExampleHandlers() throws {
+        let result = try Remedy.run(["demo", "--loop"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for line in [
+            "failure-1 diagnose done: diagnosed skill date-normalizer",
+            "date-normalizer gate decided: gate: auto-merge (reversible, low-risk skill refinements verified clean merge themselves)",
+            "date-normalizer merge done: merged at",
+            "danger-threshold gate decided: gate: review (high-stakes targets need a person)",
+            "danger-threshold review done: review requested at file://",
+            "danger-threshold waits for a person's review",
+            "## Fix danger-threshold",
+            "regression  failure-3",
+            "verified 70 events",
+        ] {
+            XCTAssertTrue(result.stdout.contains(line), "missing: \(line)\n\(result.stdout)")
+        }
+    }
+
+    func testTheDemoRunsTheExampleHandlersAsShippedAndTheirConfigLoads() throws {
+        for handler in ExampleHandlers.all {
+            let path = Self.root.appendingPathComponent("examples/loop/\(handler.file)").path
+            XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), handler.text + "\n", "\(handler.file) differs from the demo's copy")
+            XCTAssertEqual(access(path, X_OK), 0, "\(handler.file) is executable")
+        }
+        let text = try String(contentsOfFile: Self.root.appendingPathComponent("examples/loop/loop.json").path, encoding: .utf8)
+        let config = try LoopConfig(text: text, name: "examples/loop/loop.json")
+        XCTAssertEqual(Set(config.handlers.keys.map(\.rawValue)), ["diagnose", "propose", "verify", "merge", "review"])
+        for handler in config.handlers.values {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(handler.command[0]).path), handler.command[0])
+        }
+        XCTAssertEqual(config.attempts(for: .diagnose), 3)
+        XCTAssertEqual(config.diagnosisRules.map(\.lever.rawValue), ["code", "code"])
     }
 }

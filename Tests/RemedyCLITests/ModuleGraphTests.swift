@@ -36,8 +36,13 @@ final class ModuleGraphTests: XCTestCase {
         let files = FileManager.default.enumerator(at: Self.folder(of: target), includingPropertiesForKeys: nil)
         while let file = files?.nextObject() as? URL {
             guard file.pathExtension == "swift" else { continue }
-            // Imports start their line (an indented "import" is text inside a string).
-            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") where line.hasPrefix("import ") || line.hasPrefix("@testable import ") {
+            // Imports start their line, before the file's first declaration (after it, an
+            // "import" line is text inside a string: a shipped script, say).
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            let header = lines.prefix { line in
+                line.hasPrefix("import ") || line.hasPrefix("@testable import ") || line.hasPrefix("#") || (line.hasPrefix("//") && !line.hasPrefix("///"))
+            }
+            for line in header where line.hasPrefix("import ") || line.hasPrefix("@testable import ") {
                 let words = line.split(separator: " ")
                 guard words.first == "import" || (words.first == "@testable" && words.dropFirst().first == "import"), let module = words.last else { continue }
                 if !system.contains(String(module)) { found.insert(String(module)) }
