@@ -22,7 +22,7 @@ import Events
 ///
 /// Conditions (all optional; a rule with none matches everything): `kind` (lint, type, test,
 /// eval, regression), `lever`, `target` (globs), `blast_radius`, `origin` (lists of values),
-/// `reversible`, `high_stakes`, `verified_clean`, `passed_before` (booleans). `high_stakes`
+/// `reversible`, `high_stakes`, `verified_clean`, `passed_before`, `retargeted` (booleans). `high_stakes`
 /// lists target globs that are high-stakes.
 public struct AutonomyPolicy: Sendable, Equatable {
     /// One rule: its name, the conditions that must all hold, and what it decides.
@@ -43,10 +43,11 @@ public struct AutonomyPolicy: Sendable, Equatable {
         public var highStakes: Bool?
         public var verifiedClean: Bool?
         public var passedBefore: Bool?
+        public var retargeted: Bool?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, lever, target, blastRadius = "blast_radius", origin, reversible
-            case highStakes = "high_stakes", verifiedClean = "verified_clean", passedBefore = "passed_before"
+            case highStakes = "high_stakes", verifiedClean = "verified_clean", passedBefore = "passed_before", retargeted
         }
     }
 
@@ -102,6 +103,7 @@ public struct AutonomyPolicy: Sendable, Equatable {
             conditions.highStakes = try Self.bool(when["high_stakes"], "\(named): when.high_stakes")
             conditions.verifiedClean = try Self.bool(when["verified_clean"], "\(named): when.verified_clean")
             conditions.passedBefore = try Self.bool(when["passed_before"], "\(named): when.passed_before")
+            conditions.retargeted = try Self.bool(when["retargeted"], "\(named): when.retargeted")
             rules.append(Rule(name: ruleName, when: conditions, decide: decide))
         }
         self.text = text
@@ -156,6 +158,7 @@ extension AutonomyPolicy.Conditions {
         if let wanted = self.highStakes, wanted != facts.isHighStakes(highStakes) { return false }
         if let verifiedClean, verifiedClean != facts.verifiedClean { return false }
         if let passedBefore, passedBefore != facts.passedBefore { return false }
+        if let retargeted, retargeted != facts.retargeted { return false }
         return true
     }
 }

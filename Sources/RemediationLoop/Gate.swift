@@ -25,6 +25,9 @@ public struct GateFacts: Sendable, Equatable {
     public var passToFail: Int
     /// Where the golden dataset came from; nil without a verification (recorded as `none`).
     public var datasetSource: DatasetSource?
+    /// The fix names a target its failures' diagnoses do not: from the ledger, not from the
+    /// proposer, so a fixing agent cannot move a fix somewhere the diagnosis never pointed.
+    public var retargeted = false
 
     func isHighStakes(_ globs: [String]) -> Bool {
         globs.contains { fnmatch($0, target, 0) == 0 }
@@ -36,7 +39,7 @@ public struct GateFacts: Sendable, Equatable {
          "reversible": String(reversible), "passed_before": String(passedBefore), "verified": String(verified),
          "verified_clean": String(verifiedClean), "golden_covered": String(goldenCovered),
          "guards_covered": String(guardsCovered), "guards_failed": String(guardsFailed),
-         "pass_to_fail": String(passToFail), "dataset_source": datasetSource?.rawValue ?? "none"]
+         "pass_to_fail": String(passToFail), "dataset_source": datasetSource?.rawValue ?? "none", "retargeted": String(retargeted)]
     }
 
     /// Facts read back from a recorded decision; nil when they are not a decision's facts.
@@ -50,6 +53,7 @@ public struct GateFacts: Sendable, Equatable {
                   goldenCovered: facts["golden_covered"] == "true", guardsCovered: facts["guards_covered"] == "true",
                   guardsFailed: Int(facts["guards_failed"] ?? "") ?? 0, passToFail: Int(facts["pass_to_fail"] ?? "") ?? 0,
                   datasetSource: facts["dataset_source"].flatMap(DatasetSource.init(rawValue:)))
+        retargeted = facts["retargeted"] == "true"
     }
 
     public init(kind: FailureKind, lever: Lever, target: String, blastRadius: BlastRadius, origin: FixOrigin, reversible: Bool,
@@ -82,6 +86,8 @@ public struct GateFacts: Sendable, Equatable {
                   goldenCovered: goldenCovered, guardsCovered: guardsCovered,
                   guardsFailed: verification?.guardsFailed.count ?? 0, passToFail: verification?.passToFail.count ?? 0,
                   datasetSource: verification?.datasetSource)
+        let diagnosed = Set(fix.proposal.failures.compactMap { state.failures[$0]?.diagnoses.last?.target })
+        if let target = fix.proposal.target, !diagnosed.isEmpty { retargeted = !diagnosed.contains(target) }
     }
 }
 

@@ -229,13 +229,24 @@ extension LoopState {
         if let gate = current.gate {
             throw refused("the gate decided \(gate.decision) for fix \(decided.fix) already (\(gate.rule)); a new verification reopens the decision")
         }
-        let policy = try policyInForce()
+        var policy = try policyInForce()
+        if decided.policySHA256 != policy.sha256, self.policy == nil,
+           let earlier = DefaultPolicy.earlier.first(where: { $0.sha256 == decided.policySHA256 }) {
+            policy = earlier
+        }
         guard decided.policySHA256 == policy.sha256 else {
             throw refused("the policy in force has SHA-256 \(policy.sha256), not \(decided.policySHA256): a decision cites the policy adopted in the ledger")
         }
-        let facts = GateFacts(fix: current, state: self)
-        guard decided.facts == facts.recorded else {
-            let differing = facts.recorded.keys.sorted().filter { decided.facts[$0] != facts.recorded[$0] } + decided.facts.keys.filter { facts.recorded[$0] == nil }.sorted()
+        var facts = GateFacts(fix: current, state: self)
+        var expectedFacts = facts.recorded
+        // Decisions recorded before remedy knew whether a fix was re-targeted have no such
+        // fact; that is allowed only under a policy the fact cannot sway.
+        if decided.facts["retargeted"] == nil, !policy.rules.contains(where: { $0.when.retargeted != nil }) {
+            expectedFacts["retargeted"] = nil
+            facts.retargeted = false
+        }
+        guard decided.facts == expectedFacts else {
+            let differing = expectedFacts.keys.sorted().filter { decided.facts[$0] != expectedFacts[$0] } + decided.facts.keys.filter { expectedFacts[$0] == nil }.sorted()
             throw refused("the facts of fix \(decided.fix) are not as recorded (\(differing.joined(separator: ", ")) differ): a decision records the facts the ledger holds")
         }
         let expected = Gate.decide(facts, policy: policy)

@@ -123,7 +123,8 @@ import PostgresStore
         #expect(autoMerge.rule == "reversible, low-risk skill refinements verified clean merge themselves")
         #expect(autoMerge.policySHA256 == DefaultPolicy.policy.sha256)
         #expect(autoMerge.facts["dataset_source"] == "last-complete-run")
-        #expect(autoMerge.rulesConsidered.count == 6)
+        #expect(autoMerge.rulesConsidered.count == 7)
+        #expect(autoMerge.facts["retargeted"] == "false")
         try steps.merged(fix: "date-normalizer", commit: "8a3b7c2", by: "ci")
 
         // Run 2: the date case passes and becomes a guard; a danger-rating case fails.
@@ -198,6 +199,40 @@ import PostgresStore
     @Test(.enabled(if: PostgresTestServer.isAvailable))
     func theAvalancheStoryOnPostgres() throws {
         try ScenarioTests(postgres: try PostgresTestServer.freshLocation()).theAvalancheStory()
+    }
+
+    /// Decisions an earlier remedy recorded under its default policy (which knew nothing of
+    /// re-targeted fixes) are still accepted when the history is appended again; a decision
+    /// under today's default that leaves the fact out is not.
+    @Test func decisionsUnderTheFirstDefaultPolicyStayValid() throws {
+        _ = try ingest("run-1", run: "1")
+        try steps.diagnose("failure-1", lever: .skill, target: "date-normalizer", by: "agent:triage")
+        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "c", blastRadius: .low, by: "agent:fixer")
+        _ = try ingest("verify-date-normalizer", run: "v1", verifies: "date-normalizer")
+        let current = try steps.gate(fix: "date-normalizer")   // decided, then replayed below into a second ledger
+        var facts = current.facts
+        facts["retargeted"] = nil
+
+        func attempt(_ decided: GateDecided) throws {
+            let other = try Ledger.open(LedgerPath(path: folder + "/replay-\(UUID().uuidString).db"), mode: .readWrite, create: .ifMissing())
+            let replay = LoopSteps(ledger: other)
+            var query = EventQuery()
+            query.toPosition = try ledger.treeHead().size - 1   // everything but the decision
+            for event in try ledger.events(query) {
+                let envelope = try EventEnvelope(decoding: event.body)
+                try replay.append(try ProposedEvent(stream: envelope.stream, type: envelope.type, json: envelope.data))
+            }
+            try replay.append(try ProposedEvent(stream: try LoopStreams.fix("date-normalizer"), type: try EventType("GateDecided"),
+                                                json: try LoopPayload.encode(decided)))
+        }
+        let first = try #require(DefaultPolicy.earlier.first)
+        let (rule, considered) = first.firstMatch(try #require(GateFacts(recorded: facts)))
+        try attempt(GateDecided(fix: "date-normalizer", decision: .autoMerge, policySHA256: first.sha256, rule: try #require(rule).name,
+                                rulesConsidered: considered, facts: facts))
+        #expect(throws: LoopError.self) {
+            try attempt(GateDecided(fix: "date-normalizer", decision: current.decision, policySHA256: current.policySHA256,
+                                    rule: current.rule, rulesConsidered: current.rulesConsidered, facts: facts))
+        }
     }
 
     @Test func twoOpenRunsOfOneSuiteFallBackToTheFullFold() throws {

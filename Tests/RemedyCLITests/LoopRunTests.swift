@@ -46,10 +46,13 @@ final class LoopRunTests: XCTestCase {
     private let cases = [("alerts.danger::level-5-triggers", false), ("forecast::ok", true)]
     private let passing = [("alerts.danger::level-5-triggers", true), ("forecast::ok", true)]
 
-    private var standardHandlers: [String: String] {
+    private var standardHandlers: [String: String] { handlers(passing: passing) }
+
+    /// Handlers that answer at once; the golden run passes `passing`.
+    private func handlers(passing: [(String, Bool)]) -> [String: String] {
         let pass = report("pass.xml", passing)
         return [
-            "propose": handler("propose.sh", #"cat > propose-input.json; echo "{\"fix\": \"fix-$REMEDY_ITEM\", \"change\": \"branch:fix-$REMEDY_ITEM\", \"targets\": [\"lint/rule\"], \"blast_radius\": \"low\", \"reversible\": true}""#),
+            "propose": handler("propose.sh", #"cat > propose-input.json; echo "{\"fix\": \"fix-$REMEDY_ITEM\", \"change\": \"branch:fix-$REMEDY_ITEM\", \"blast_radius\": \"low\", \"reversible\": true}""#),
             "verify": handler("verify.sh", #"cat > verify-input.json; echo '{"reports": ["\#(pass)"]}'"#),
             "merge": handler("merge.sh", #"cat > merge-input.json; echo '{"commit": "ABC123"}'"#),
             "review": handler("review.sh", #"cat > review-input.json; echo '{"url": "https://reviews.example/1"}'"#),
@@ -58,15 +61,18 @@ final class LoopRunTests: XCTestCase {
     }
 
     func testALintFailureBecomesAMergedFixAndAGuardWithNothingButIngestAndLoopRun() throws {
+        // A lint finding (not a high-stakes target, which would need a person).
+        let lint = [("src.forecast::E501", false), ("forecast::ok", true)], clean = [("src.forecast::E501", true), ("forecast::ok", true)]
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", "--kind", "lint",
-                                       report("fail.xml", cases)]).status, 0)
-        let run = try loopRun(config(standardHandlers))
+                                       report("fail.xml", lint)]).status, 0)
+        let handlers = handlers(passing: clean)
+        let run = try loopRun(config(handlers))
         // The standard diagnosis rule, then propose, verify, the gate (lint: auto-merge), merge.
         XCTAssertEqual(run.children("steps").map { "\($0.string("item") ?? "") \($0.string("step") ?? "") \($0.string("result") ?? "")" }, [
             "failure-1 diagnose decided", "failure-1 propose done", "fix-failure-1 verify done",
             "fix-failure-1 gate decided", "fix-failure-1 merge done",
         ])
-        XCTAssertTrue(run.children("steps")[3].string("detail")?.contains("auto-merge") == true)
+        XCTAssertTrue(run.children("steps").dropFirst(3).first?.string("detail")?.contains("auto-merge") == true)
         XCTAssertEqual(run.int("items_moved"), 1)
         XCTAssertEqual(try events("FixMerged").count, 1)
         XCTAssertTrue(try events("FixMerged")[0].contains(#""commit":"abc123""#))
@@ -74,19 +80,19 @@ final class LoopRunTests: XCTestCase {
         let input = try JSONLine(String(contentsOfFile: folder.file("propose-input.json"), encoding: .utf8))
         XCTAssertEqual(input.string("step"), "propose")
         XCTAssertEqual(input.string("item"), "failure-1")
-        XCTAssertEqual(input.child("failure")?.string("case"), "alerts.danger::level-5-triggers")
+        XCTAssertEqual(input.child("failure")?.string("case"), "src.forecast::E501")
         XCTAssertEqual(input.child("failure")?.string("kind"), "lint")
         XCTAssertEqual(input.children("attempts").first?.string("message"), "expected 5, got 4")
         XCTAssertEqual(input.child("diagnosis")?.string("lever"), "code")
         XCTAssertEqual(input.string("ledger"), ledger)
         let verifyInput = try JSONLine(String(contentsOfFile: folder.file("verify-input.json"), encoding: .utf8))
-        XCTAssertEqual(Set(verifyInput.strings("must_include") ?? []), ["alerts.danger::level-5-triggers", "forecast::ok"])
+        XCTAssertEqual(Set(verifyInput.strings("must_include") ?? []), ["src.forecast::E501", "forecast::ok"])
 
         // The next run shows the case passing: the failure is resolved and becomes a guard.
         XCTAssertEqual(try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "2", "--kind", "lint", folder.file("pass.xml")]).status, 0)
         let guards = try Remedy.run(["guards", "--ledger", ledger])
-        XCTAssertTrue(guards.stdout.contains("alerts.danger::level-5-triggers") && guards.stdout.contains("holding"), guards.stdout)
-        XCTAssertEqual(try loopRun(config(standardHandlers)).children("steps").count, 0)
+        XCTAssertTrue(guards.stdout.contains("src.forecast::E501") && guards.stdout.contains("holding"), guards.stdout)
+        XCTAssertEqual(try loopRun(config(handlers)).children("steps").count, 0)
         XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
     }
 
@@ -95,7 +101,7 @@ final class LoopRunTests: XCTestCase {
         let config = config(standardHandlers)
         let first = try loopRun(config)
         XCTAssertEqual(first.children("steps").map { $0.string("step") ?? "" }, ["diagnose", "propose", "verify", "gate", "review"])
-        XCTAssertTrue(first.children("steps")[3].string("detail")?.contains("review") == true)
+        XCTAssertTrue(first.children("steps").dropFirst(3).first?.string("detail")?.contains("review") == true)
         XCTAssertTrue(first.children("waiting").first?.string("waits_for")?.contains("a person's review") == true)
         // The review handler got the evidence to post.
         let review = try JSONLine(String(contentsOfFile: folder.file("review-input.json"), encoding: .utf8))
@@ -179,6 +185,19 @@ final class LoopRunTests: XCTestCase {
         XCTAssertEqual(declined.first?.string("failure"), "declined")
         XCTAssertEqual(declined.first?.string("detail"), "needs a domain expert")
         XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
+
+    func testAFixReTargetedAwayFromItsDiagnosisGoesToAPerson() throws {
+        // A lint fix would merge itself, but the fixer moved it to another target.
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", "--kind", "lint",
+                                       report("fail.xml", [("src.forecast::E501", false), ("forecast::ok", true)])]).status, 0)
+        var handlers = handlers(passing: [("src.forecast::E501", true), ("forecast::ok", true)])
+        handlers["propose"] = handler("propose.sh", #"cat > /dev/null; echo '{"fix": "helpers", "change": "b", "targets": ["formatting-helpers"], "blast_radius": "low"}'"#)
+        let steps = try loopRun(config(handlers)).children("steps")
+        let gate = try XCTUnwrap(steps.first { $0.string("step") == "gate" })
+        XCTAssertEqual(gate.string("detail"), "gate: review (a fix re-targeted away from its diagnosis needs a person)")
+        XCTAssertEqual(try events("FixMerged").count, 0)
+        XCTAssertTrue(try events("GateDecided")[0].contains(#""retargeted":"true""#))
     }
 
     func testAProposalTheLoopRefusesIsRecordedAsRefused() throws {
