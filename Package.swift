@@ -71,7 +71,7 @@ let package = Package(
         ),
 
         // Reading test and eval reports: streaming XML, JUnit family, promptfoo, inspect_ai.
-        .target(name: "Ingest", dependencies: ["Events", "SystemIO"]),
+        .target(name: "Ingest", dependencies: ["Events", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
 
         // zlib (zlib1g-dev); only AuditBundle imports it.
         .systemLibrary(
@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest"],
+            dependencies: ["Ingest", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

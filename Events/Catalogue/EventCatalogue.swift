@@ -113,9 +113,20 @@ public struct CaseOutcomeRecorded: Codable, Sendable, Equatable {
     public var traceID: String?
     public var skill: String?
     public var properties: [String: String]?
+    /// What the case expected and what it got (promptfoo's assertion and output, inspect_ai's
+    /// target and answer), and what it printed (JUnit's failure text, system-out and
+    /// system-err): evidence to diagnose from, each at most 4 KiB, with the SHA-256 of the
+    /// whole text when it was cut.
+    public var expected: String?
+    public var expectedSHA256: String?
+    public var actual: String?
+    public var actualSHA256: String?
+    public var output: String?
+    public var outputSHA256: String?
 
     enum CodingKeys: String, CodingKey {
         case `case`, attempt, status, score, threshold, durationMS = "duration_ms", message, traceID = "trace_id", skill, properties
+        case expected, expectedSHA256 = "expected_sha256", actual, actualSHA256 = "actual_sha256", output, outputSHA256 = "output_sha256"
     }
 
     public init(case key: String, attempt: Int, status: CaseStatus) {

@@ -89,7 +89,8 @@ extension CaseOutcomeRecorded {
             try parser.walkObject { parser, name in
                 let field = String(decoding: name, as: UTF8.self)
                 switch field {
-                case "case", "status", "score", "threshold", "message", "trace_id", "skill":
+                case "case", "status", "score", "threshold", "message", "trace_id", "skill",
+                     "expected", "expected_sha256", "actual", "actual_sha256", "output", "output_sha256":
                     if parser.peek() == UInt8(ascii: "n") && field != "case" && field != "status" { try parser.skipStoredValue(); return }
                     guard let value = try parser.parseStringValue() else { throw mismatch(field, String.self) }
                     switch field {
@@ -128,17 +129,24 @@ extension CaseOutcomeRecorded {
     /// going through `JSONEncoder` would cost more than the rest of ingest together.
     public var canonicalBytes: [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(256 + (message?.utf8.count ?? 0))
+        out.reserveCapacity(256 + (message?.utf8.count ?? 0) + (expected?.utf8.count ?? 0) + (actual?.utf8.count ?? 0) + (output?.utf8.count ?? 0))
         out.append(UInt8(ascii: "{"))
         func key(_ name: String) {
             if out.count > 1 { out.append(UInt8(ascii: ",")) }
             CanonicalJSON.appendString(name, to: &out)
             out.append(UInt8(ascii: ":"))
         }
+        // Keys in canonical (sorted) order.
+        if let actual { key("actual"); CanonicalJSON.appendString(actual, to: &out) }
+        if let actualSHA256 { key("actual_sha256"); CanonicalJSON.appendString(actualSHA256, to: &out) }
         key("attempt"); CanonicalJSON.appendInteger(attempt, to: &out)
         key("case"); CanonicalJSON.appendString(self.case, to: &out)
         if let durationMS { key("duration_ms"); CanonicalJSON.appendInteger(durationMS, to: &out) }
+        if let expected { key("expected"); CanonicalJSON.appendString(expected, to: &out) }
+        if let expectedSHA256 { key("expected_sha256"); CanonicalJSON.appendString(expectedSHA256, to: &out) }
         if let message { key("message"); CanonicalJSON.appendString(message, to: &out) }
+        if let output { key("output"); CanonicalJSON.appendString(output, to: &out) }
+        if let outputSHA256 { key("output_sha256"); CanonicalJSON.appendString(outputSHA256, to: &out) }
         if let properties, !properties.isEmpty {
             key("properties")
             var object = [UInt8]()

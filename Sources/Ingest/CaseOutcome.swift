@@ -1,3 +1,4 @@
+import Crypto
 import Events
 
 /// The result of one attempt at one case, as a report states it.
@@ -25,6 +26,33 @@ public struct CaseOutcome: Sendable, Equatable {
     /// The skill or component the case exercises, from its properties or the mapping file.
     public var skill: String?
     public var properties: [String: String] = [:]
+    /// What the case expected and what it got, when the report says (promptfoo's failing
+    /// assertion and output, inspect_ai's target and answer), and what it printed (JUnit's
+    /// failure text, system-out and system-err): the evidence a diagnosis starts from.
+    public var expected: Evidence?
+    public var actual: Evidence?
+    public var output: Evidence?
+
+    /// A piece of evidence: at most ``maximumMessageLength`` bytes of its text, and the
+    /// SHA-256 of the whole text when it was cut, to check against the report itself.
+    public struct Evidence: Sendable, Equatable {
+        public var text: String
+        public var sha256: String?
+
+        /// The evidence of `whole`, or nil for no text.
+        public init?(_ whole: String?) {
+            guard let whole, !whole.isEmpty else { return nil }
+            var buffer = EvidenceBuffer()
+            buffer.append(whole)
+            guard let evidence = buffer.evidence else { return nil }
+            self = evidence
+        }
+
+        init(text: String, sha256: String?) {
+            self.text = text
+            self.sha256 = sha256
+        }
+    }
 
     /// The longest message kept; longer ones are cut (and say so).
     public static let maximumMessageLength = 4096
@@ -109,5 +137,39 @@ struct FNV1a {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
     mutating func combine(_ byte: UInt8) {
         value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+}
+
+/// Evidence read in pieces (a report's text arrives in chunks): the first
+/// ``CaseOutcome/maximumMessageLength`` bytes kept, the whole hashed, so memory stays bounded
+/// however much a case printed.
+struct EvidenceBuffer {
+    private var kept = ""
+    private var hasher = SHA256()
+    private var isCut = false
+
+    var isEmpty: Bool { kept.isEmpty }
+
+    mutating func append(_ text: String) {
+        hasher.update(data: Array(text.utf8))
+        guard !isCut else { return }
+        let room = CaseOutcome.maximumMessageLength - 3 - kept.utf8.count
+        if text.utf8.count <= room {
+            kept += text
+            return
+        }
+        for character in text {
+            if character.utf8.count > CaseOutcome.maximumMessageLength - 3 - kept.utf8.count { break }
+            kept.append(character)
+        }
+        isCut = true
+    }
+
+    /// What was read, cut and hashed if it was long; nil when nothing but whitespace was read.
+    var evidence: CaseOutcome.Evidence? {
+        guard kept.contains(where: { !$0.isWhitespace }) else { return nil }
+        guard isCut else { return CaseOutcome.Evidence(text: kept, sha256: nil) }
+        let digest = hasher.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        return CaseOutcome.Evidence(text: kept + "...", sha256: digest)
     }
 }

@@ -35,7 +35,12 @@ struct PromptfooReportParser {
             outcome.score = result.score.map(ReportDecimal.text)
             outcome.durationMilliseconds = result.latencyMs.flatMap { $0.isFinite && $0 >= 0 && $0 < 31_536_000_000 ? Int($0.rounded()) : nil }
             outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
+            outcome.actual = CaseOutcome.Evidence(result.response?.output?.text)
+            if status != .pass, let failed = result.gradingResult?.componentResults?.first(where: { $0.pass == false })?.assertion {
+                outcome.expected = CaseOutcome.Evidence([failed.type, failed.value?.text].compactMap { $0 }.joined(separator: ": "))
+            }
             if let metadata = result.testCase?.metadata {
+                outcome.traceID = CaseOutcome.bounded(metadata["trace_id"] ?? metadata["traceId"], to: CaseOutcome.maximumPropertyLength)
                 for (name, value) in metadata.prefix(CaseOutcome.maximumProperties) {
                     outcome.properties[CaseOutcome.bounded(name, to: CaseOutcome.maximumPropertyLength) ?? ""] =
                         CaseOutcome.bounded(value, to: CaseOutcome.maximumPropertyLength) ?? ""
@@ -82,6 +87,9 @@ struct InspectReportParser {
             var outcome = CaseOutcome(key: key, status: status)
             outcome.score = firstScore?.value?.text
             outcome.message = CaseOutcome.bounded(sample.error?.message ?? (status == .fail ? firstScore?.explanation : nil))
+            outcome.expected = CaseOutcome.Evidence(sample.target?.text)
+            outcome.actual = CaseOutcome.Evidence(firstScore?.answer ?? sample.output?.completion)
+            outcome.traceID = CaseOutcome.bounded(sample.metadata?["trace_id"] ?? sample.metadata?["traceId"], to: CaseOutcome.maximumPropertyLength)
             facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
@@ -119,6 +127,16 @@ private struct PromptfooFile: Decodable {
         var testCase: TestCase?
         var provider: Provider?
         var gradingResult: Grading?
+        var response: Response?
+    }
+    /// Evidence only: a shape remedy does not know is left out, not an error.
+    struct Response: Decodable {
+        var output: Text?
+
+        init(from decoder: Decoder) throws {
+            output = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Text.self, forKey: .output)
+        }
+        enum CodingKeys: String, CodingKey { case output }
     }
     struct TestCase: Decodable {
         var description: String?
@@ -137,6 +155,22 @@ private struct PromptfooFile: Decodable {
     }
     struct Grading: Decodable {
         var reason: String?
+        var componentResults: [Component]?
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            componentResults = try? container.decodeIfPresent([Component].self, forKey: .componentResults)
+        }
+        enum CodingKeys: String, CodingKey { case reason, componentResults }
+    }
+    struct Component: Decodable {
+        var pass: Bool?
+        var assertion: Assertion?
+    }
+    struct Assertion: Decodable {
+        var type: String?
+        var value: Text?
     }
     var results: Results
 }
@@ -154,10 +188,30 @@ private struct InspectLog: Decodable {
         var epoch: Int?
         var scores: [String: Score]?
         var error: SampleError?
+        var target: Text?
+        var output: Output?
+        var metadata: [String: String]?
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decodeIfPresent(Scalar.self, forKey: .id)
+            epoch = try container.decodeIfPresent(Int.self, forKey: .epoch)
+            scores = try container.decodeIfPresent([String: Score].self, forKey: .scores)
+            error = try container.decodeIfPresent(SampleError.self, forKey: .error)
+            // Evidence only: a shape remedy does not know is left out, not an error.
+            target = try? container.decodeIfPresent(Text.self, forKey: .target)
+            output = try? container.decodeIfPresent(Output.self, forKey: .output)
+            metadata = (try? container.decodeIfPresent([String: Scalar].self, forKey: .metadata))?.mapValues(\.text)
+        }
+        enum CodingKeys: String, CodingKey { case id, epoch, scores, error, target, output, metadata }
+    }
+    struct Output: Decodable {
+        var completion: String?
     }
     struct Score: Decodable {
         var value: Scalar?
         var explanation: String?
+        var answer: String?
     }
     struct SampleError: Decodable {
         var message: String?
@@ -182,6 +236,23 @@ private struct Scalar: Decodable {
             text = String(flag)
         } else {
             text = ""
+        }
+    }
+}
+
+/// Evidence text from JSON: a string, a list of strings (one a line), or any other value
+/// as its JSON text.
+private struct Text: Decodable {
+    var text: String
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else if let list = try? container.decode([String].self) {
+            text = list.joined(separator: "\n")
+        } else {
+            text = (try? container.decode(Scalar.self))?.text ?? ""
         }
     }
 }

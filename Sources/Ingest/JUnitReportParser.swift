@@ -53,8 +53,11 @@ struct JUnitReportParser {
                             textTarget = .message(current.children.count - 1)
                             captured = ""
                             reader.keepsText = true
+                            if element != "skipped" { current.output.append((current.output.isEmpty ? "" : "\n") + "--- \(element) ---\n") }
                         case "system-out", "system-err":
-                            break
+                            textTarget = .printed
+                            reader.keepsText = true
+                            current.output.append((current.output.isEmpty ? "" : "\n") + "--- \(element) ---\n")
                         case "properties":
                             break
                         default:
@@ -80,10 +83,18 @@ struct JUnitReportParser {
                     }
                 }
             case .text(let text):
-                if textTarget != nil, captured.utf8.count < CaseOutcome.maximumMessageLength { captured += text }
+                switch textTarget {
+                case .message(let index):
+                    if captured.utf8.count < CaseOutcome.maximumMessageLength { captured += text }
+                    if testcase!.children[index].element != "skipped" { testcase!.output.append(text) }
+                case .printed:
+                    testcase!.output.append(text)
+                case nil:
+                    break
+                }
             case .end(let element):
-                if let target = textTarget, case .message(let index) = target, depth == childDepth + 1 {
-                    if testcase!.children[index].message?.isEmpty ?? true {
+                if let target = textTarget, depth == childDepth + 1 {
+                    if case .message(let index) = target, testcase!.children[index].message?.isEmpty ?? true {
                         testcase!.children[index].message = captured.trimmingWhitespace()
                     }
                     textTarget = nil
@@ -105,7 +116,9 @@ struct JUnitReportParser {
         return facts
     }
 
-    private enum TextTarget { case message(Int) }
+    /// Where a text token goes: a failure-like child's message (and the case's output), or
+    /// the case's output alone (system-out, system-err).
+    private enum TextTarget { case message(Int), printed }
 }
 
 /// A `<testcase>` being read: its attributes and the direct children that decide its status.
@@ -115,6 +128,8 @@ private struct PendingCase {
     var time: String?
     var children: [(element: String, message: String?)] = []
     var properties: [String: String] = [:]
+    /// The failure texts and what the case printed, in document order.
+    var output = EvidenceBuffer()
 
     var key: String { CaseOutcome.caseKey("\(classname)::\(name)") }
 
@@ -138,6 +153,7 @@ private struct PendingCase {
         var final = outcome(status)
         let decisive = status == .error ? "error" : status == .fail ? "failure" : status == .skip ? "skipped" : nil
         final.message = CaseOutcome.bounded(children.first { $0.element == decisive }?.message)
+        final.output = output.evidence
         try sink(final)
     }
 

@@ -65,9 +65,16 @@ struct HandlerInput: Encodable {
         var traceURL: String?
         var durationMS: Int?
         var properties: [String: String]?
+        var expected: String?
+        var expectedSHA256: String?
+        var actual: String?
+        var actualSHA256: String?
+        var output: String?
+        var outputSHA256: String?
 
         enum CodingKeys: String, CodingKey {
             case attempt, status, score, threshold, message, traceID = "trace_id", traceURL = "trace_url", durationMS = "duration_ms", properties
+            case expected, expectedSHA256 = "expected_sha256", actual, actualSHA256 = "actual_sha256", output, outputSHA256 = "output_sha256"
         }
     }
 
@@ -189,7 +196,9 @@ extension HandlerInput {
             attempts.append(AttemptInfo(attempt: outcome.attempt, status: outcome.status, score: outcome.score, threshold: outcome.threshold,
                                         message: outcome.message, traceID: outcome.traceID,
                                         traceURL: outcome.traceID.flatMap { id in traceURL.map { Template.fill($0, ["trace_id": id]) } },
-                                        durationMS: outcome.durationMS, properties: outcome.properties))
+                                        durationMS: outcome.durationMS, properties: outcome.properties,
+                                        expected: outcome.expected, expectedSHA256: outcome.expectedSHA256, actual: outcome.actual,
+                                        actualSHA256: outcome.actualSHA256, output: outcome.output, outputSHA256: outcome.outputSHA256))
         }
         return attempts
     }

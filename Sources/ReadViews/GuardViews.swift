@@ -103,6 +103,9 @@ public struct RatchetCheck: Sendable, Equatable {
     public var failed: [String]
     /// Holding guards the run did not run, though nobody retired them.
     public var missing: [String]
+    /// Guards that failed while quarantined (in force when the run completed): reported, not
+    /// counted against the ratchet until the quarantine lapses.
+    public var quarantinedFailing: [String] = []
 
     public var holds: Bool { failed.isEmpty && missing.isEmpty }
 
@@ -113,10 +116,20 @@ public struct RatchetCheck: Sendable, Equatable {
     public static func check(suite: String, run: String, ledger: any EventStore) throws -> RatchetCheck {
         let end = try ReadModels.position(asOf: "run:\(suite)/\(run)", in: ledger)
         let outcomes = try RunOutcomes.read(suite: suite, run: run, ledger: ledger)
-        let guards = try ReadModelView(ledger: ledger, asOf: end).rows(GuardRow.self, matching: [("suite", .text(suite))])
-            .filter(\.state.isActive).map(\.caseKey)
-        return RatchetCheck(suite: suite, run: run, guardsChecked: guards.count,
-                            failed: guards.filter { outcomes.failedOnce.contains($0) },
-                            missing: guards.filter { outcomes.final[$0] == nil })
+        let view = ReadModelView(ledger: ledger, asOf: end)
+        let guards = try view.rows(GuardRow.self, matching: [("suite", .text(suite))]).filter(\.state.isActive).map(\.caseKey)
+        var completed = EventQuery()
+        completed.fromPosition = end
+        completed.toPosition = end
+        let completedAt = try ledger.events(completed).first.flatMap { try? Timestamp(parsing: $0.recordedAt) }
+        let quarantined = Set(try view.rows(CaseRow.self, matching: [("suite", .text(suite))]).filter { row in
+            guard let completedAt, let until = row.quarantinedUntil.flatMap({ try? Timestamp(parsing: $0) }) else { return false }
+            return until >= completedAt
+        }.map(\.caseKey))
+        let failed = guards.filter { outcomes.failedOnce.contains($0) }
+        var check = RatchetCheck(suite: suite, run: run, guardsChecked: guards.count, failed: failed.filter { !quarantined.contains($0) },
+                                 missing: guards.filter { outcomes.final[$0] == nil })
+        check.quarantinedFailing = failed.filter { quarantined.contains($0) }
+        return check
     }
 }

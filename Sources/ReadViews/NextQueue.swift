@@ -58,12 +58,17 @@ public enum NextQueue {
     public static func page(_ view: ReadModelView, now: Timestamp, filter: Filter = Filter()) throws -> (items: [QueueItem], total: Int) {
         var items: [QueueItem] = []
         let bySuite: [(column: String, value: RowValue)] = filter.suite.map { [("suite", .text($0))] } ?? []
+        // A guard failing under a quarantine in force is not queued until the quarantine lapses.
+        let quarantines = try view.rows(QueueQuarantineRow.self, matching: bySuite)
+        let inForce = Set(quarantines.filter { row in (try? Timestamp(parsing: row.until)).map { $0 >= now } ?? false }
+            .map { SuiteCaseKey(suite: $0.suite, key: $0.caseKey) })
         for row in try view.rows(QueueItemRow.self, matching: bySuite) where filter.skill == nil || row.skill == filter.skill {
+            if row.kind == .regression, let key = row.caseKey, inForce.contains(SuiteCaseKey(suite: row.suite, key: key)) { continue }
             items.append(QueueItem(kind: row.kind, subject: row.subject, suite: row.suite, case: row.caseKey, skill: row.skill,
                                    action: row.action, since: row.sincePosition, sinceAt: row.sinceAt))
         }
         if filter.skill == nil {
-            for row in try view.rows(QueueQuarantineRow.self, matching: bySuite) {
+            for row in quarantines {
                 guard let expiry = try? Timestamp(parsing: row.until), expiry < now else { continue }
                 items.append(QueueItem(kind: .quarantineExpired, subject: row.caseKey, suite: row.suite, case: row.caseKey,
                                        action: "the quarantine owned by \(row.owner) expired on \(row.until): fix, extend or end it",
@@ -119,4 +124,10 @@ public enum NextQueue {
         }
         return cases.sorted()
     }
+}
+
+/// A case within its suite, as the queue's rows name it.
+private struct SuiteCaseKey: Hashable {
+    var suite: String
+    var key: String
 }

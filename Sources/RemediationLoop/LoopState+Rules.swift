@@ -343,6 +343,9 @@ extension LoopState {
         guard !started.owner.isEmpty else { throw LoopError(.invalidArgument, "a quarantine needs an owner") }
         let id = SuiteCase(suite: started.suite, key: started.case)
         guard cases[id] != nil || openFailureByCase[id] != nil else { throw LoopError(.notFound, "suite \(started.suite) has no case \(started.case)") }
+        guard cases[id]?.everPassed == true else {
+            throw refused("\(started.case) has never passed: it is failing, not flaky; diagnose it instead of quarantining it")
+        }
         guard quarantines[id] == nil else { throw refused("\(started.case) is quarantined already (owner \(quarantines[id]!.owner))") }
         try expectStream(stream, LoopStreams.case(suite: started.suite, key: started.case), for: "QuarantineStarted")
     }

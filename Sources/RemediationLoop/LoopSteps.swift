@@ -14,7 +14,13 @@ public struct LoopSteps {
 
     /// Records which lever to pull for a failure (by id, or by case key while it is open).
     ///
-    /// - Throws: ``LoopError`` when the failure is unknown or resolved, or a value is invalid.
+    /// Idempotent for CI: the same diagnosis again (same lever, target, evidence, confidence
+    /// and author as the failure's latest) records nothing. An agent or CI job that gives a
+    /// different one while the latest still stands (no fix of it rejected or reverted) is
+    /// refused as a conflict; a person may always re-diagnose.
+    ///
+    /// - Throws: ``LoopError`` when the failure is unknown or resolved, a value is invalid, or
+    ///   (`.conflict`) an agent contradicts a standing diagnosis.
     @discardableResult
     public func diagnose(_ reference: String, lever: Lever, target: String, evidence: [String] = [],
                          confidence: String? = nil, by actor: String) throws -> DiagnosisRecorded {
@@ -24,6 +30,13 @@ public struct LoopSteps {
             let failure = try Self.resolve(reference, in: loader)
             let diagnosis = DiagnosisRecorded(failure: failure.id, lever: lever, target: target, evidence: evidence,
                                               confidence: confidence, by: actor)
+            if let latest = failure.diagnoses.last {
+                if latest == diagnosis { return latest }
+                let failedFixes = failure.fixes.compactMap { loader.state.fixes[$0] }.filter { !$0.isLive }
+                if LoopRules.isAgent(actor), failedFixes.isEmpty {
+                    throw LoopError(.conflict, "\(failure.id) is diagnosed already (\(latest.lever) \(latest.target) by \(latest.by)); an agent's different diagnosis is refused until a fix of it is rejected or reverted, or a person re-diagnoses")
+                }
+            }
             try Self.record(writer, loader, LoopStreams.failure(LoopRules.number(failure.id)), .diagnosisRecorded, diagnosis, actor: actor)
             return diagnosis
         }
@@ -52,8 +65,15 @@ public struct LoopSteps {
         let stream = try LoopStreams.fix(fix)
         let loader = try LoopStateLoader(writer)
         try loader.fix(fix)
-        guard loader.state.fixes[fix] == nil else {
-            throw LoopError(.conflict, "fix \(fix) was proposed already; choose a new fix id")
+        if let existing = loader.state.fixes[fix] {
+            // The same proposal again (a retried CI step) records nothing; another one is a conflict.
+            let failures = try references.map { try Self.resolve($0, in: loader).id }
+            let same = existing.proposal.failures == failures && existing.proposal.change == change
+                && existing.proposal.blastRadius == blastRadius && existing.proposal.reversible == reversible
+                && existing.proposal.by == actor && (lever == nil || lever == existing.proposal.lever)
+                && (target == nil || target == existing.proposal.target)
+            guard same else { throw LoopError(.conflict, "fix \(fix) was proposed already, differently; choose a new fix id") }
+            return existing.proposal
         }
         let failures = try references.map { try Self.resolve($0, in: loader) }
         let diagnosis = failures.first?.diagnoses.last

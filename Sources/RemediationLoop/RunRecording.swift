@@ -122,6 +122,12 @@ struct RunRecording {
         payload.traceID = outcome.traceID
         payload.skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
         payload.properties = outcome.properties.isEmpty ? nil : outcome.properties
+        payload.expected = outcome.expected?.text
+        payload.expectedSHA256 = outcome.expected?.sha256
+        payload.actual = outcome.actual?.text
+        payload.actualSHA256 = outcome.actual?.sha256
+        payload.output = outcome.output?.text
+        payload.outputSHA256 = outcome.output?.sha256
         try writer.append(try ProposedEvent(stream: stream, outcome: payload, metadata: metadata))
 
         if let skill = payload.skill { tally.skill = skill }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import ReadViews
 import RemediationLoop
 
@@ -33,10 +34,13 @@ extension Remedy {
         @Option(help: "When it expires (a date or RFC 3339 time).") var until: String?
         @Option(help: "Why.") var reason: String?
         @Flag(help: "End the case's quarantine instead.") var end = false
+        @Flag(help: "Extend the case's quarantine to --until (with --owner, hand it to another owner).") var extend = false
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
-            if !end && (owner == nil || until == nil) { throw ValidationError("a quarantine needs --owner and --until (or --end to end one)") }
+            if end && extend { throw ValidationError("--end and --extend cannot go together") }
+            if extend && until == nil { throw ValidationError("--extend needs --until") }
+            if !end && !extend && (owner == nil || until == nil) { throw ValidationError("a quarantine needs --owner and --until (or --end to end one)") }
         }
 
         func run() throws {
@@ -45,8 +49,11 @@ extension Remedy {
                 if end {
                     let ended = try steps.endQuarantine(suite: suite, case: self.case, by: owner)
                     printRecorded(json, "ended the quarantine of \(ended.case)", ended)
+                } else if extend {
+                    let started = try steps.extendQuarantine(suite: suite, case: self.case, until: until!, owner: owner, reason: reason, now: Timestamp.now())
+                    printRecorded(json, "extended the quarantine of \(started.case) to \(started.until) (owner \(started.owner))", started)
                 } else {
-                    let started = try steps.quarantine(suite: suite, case: self.case, owner: owner!, until: until!, reason: reason)
+                    let started = try steps.quarantine(suite: suite, case: self.case, owner: owner!, until: until!, reason: reason, now: Timestamp.now())
                     printRecorded(json, "quarantined \(started.case) until \(started.until) (owner \(started.owner))", started)
                 }
             }

@@ -282,6 +282,7 @@ extension Remedy {
                 var guards: Int
                 var failed: [String]
                 var missing: [String]
+                var quarantinedFailing: [String]
             }
 
             func run() throws {
@@ -291,12 +292,15 @@ extension Remedy {
                     let check = try RatchetCheck.check(suite: suite, run: runID, ledger: ledger)
                     let output = StandardOutput.shared
                     if json {
-                        try JSONOutput.print(Output(holds: check.holds, guards: check.guardsChecked, failed: check.failed, missing: check.missing))
-                    } else if check.holds {
-                        output.writeLine("the ratchet holds: \(check.guardsChecked) guards kept in run \(check.run)")
+                        try JSONOutput.print(Output(holds: check.holds, guards: check.guardsChecked, failed: check.failed, missing: check.missing,
+                                                    quarantinedFailing: check.quarantinedFailing))
                     } else {
+                        if check.holds {
+                            output.writeLine("the ratchet holds: \(check.guardsChecked) guards kept in run \(check.run)")
+                        }
                         for key in check.failed { output.writeLine("failed   \(key)") }
                         for key in check.missing { output.writeLine("missing  \(key) (not run, not retired)") }
+                        for key in check.quarantinedFailing { output.writeLine("quarantined-failing  \(key) (counts once its quarantine lapses)") }
                     }
                     output.flush()
                     if !check.holds { throw ExitCode(RemedyExitCode.ratchetSlipped.rawValue) }

@@ -72,6 +72,13 @@ extension CatalogueTests {
         outcome.skill = "date-normalizer"
         outcome.properties = ["z": "1", "a": "2", "\u{20AC}": "euro", "\u{1F600}": "grin"]
         XCTAssertEqual(outcome.canonicalBytes, try LoopPayload.encode(outcome))
+        outcome.expected = "56"
+        outcome.actual = "54\n"
+        outcome.actualSHA256 = String(repeating: "ab", count: 32)
+        outcome.output = "AssertionError: 54 != 56\n--- system-out ---\nprinted"
+        outcome.outputSHA256 = String(repeating: "cd", count: 32)
+        outcome.expectedSHA256 = String(repeating: "ef", count: 32)
+        XCTAssertEqual(outcome.canonicalBytes, try LoopPayload.encode(outcome))
         XCTAssertEqual(try LoopPayload.decode(CaseOutcomeRecorded.self, from: outcome.canonicalBytes), outcome)
     }
 }

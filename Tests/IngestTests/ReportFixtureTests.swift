@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import Testing
 @testable import Ingest
 
@@ -64,6 +65,41 @@ import Testing
         let failing = try #require(outcomes.first { $0.status == .fail })
         #expect(failing.message != nil)
         #expect(outcomes.allSatisfy { ($0.message?.utf8.count ?? 0) <= CaseOutcome.maximumMessageLength })
+    }
+
+    /// The evidence a diagnosis starts from: what the case expected, got and printed.
+    @Test func evidenceFromEachFormat() throws {
+        var promptfoo: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("promptfoo-v3-1fail.json").path) { promptfoo.append($0) }
+        let failing = try #require(promptfoo.first { $0.status == .fail })
+        #expect(failing.expected?.text == #"regex: \b56\b"#)
+        #expect(failing.actual?.text == "64")
+        #expect(promptfoo.first { $0.status == .pass }?.expected == nil)
+
+        var inspect: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("inspect-ai-0.3.95-model-graded-security-guide.json").path) { inspect.append($0) }
+        #expect(inspect.first?.expected?.text == "use parameterized queries and prepared statements")
+        #expect(inspect.first?.actual?.text.hasPrefix("Use parameterized queries") == true)
+
+        // JUnit: the failure's text and what the case printed, in order; a long output is cut
+        // to 4 KiB and carries the SHA-256 of the whole.
+        let printed = String(repeating: "line of output\n", count: 1_000)
+        let path = NSTemporaryDirectory() + "remedy-evidence-\(UUID().uuidString).xml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+        <testsuite name="s" tests="2">
+          <testcase classname="a" name="short"><failure message="expected 56">AssertionError: 54 != 56</failure><system-out>hello</system-out></testcase>
+          <testcase classname="a" name="long"><failure message="m"/><system-err>\(printed)</system-err></testcase>
+        </testsuite>
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var junit: [CaseOutcome] = []
+        _ = try ReportReader.read(path: path) { junit.append($0) }
+        #expect(junit[0].message == "expected 56")
+        #expect(junit[0].output == CaseOutcome.Evidence(text: "--- failure ---\nAssertionError: 54 != 56\n--- system-out ---\nhello", sha256: nil))
+        let long = try #require(junit[1].output)
+        #expect(long.text.utf8.count <= CaseOutcome.maximumMessageLength && long.text.hasSuffix("..."))
+        let whole = "--- failure ---\n\n--- system-err ---\n" + printed
+        #expect(long.sha256 == SHA256.hash(data: Array(whole.utf8)).map { String(format: "%02x", $0) }.joined())
     }
 
     struct BadFile: Sendable, CustomTestStringConvertible {

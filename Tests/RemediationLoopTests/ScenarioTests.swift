@@ -295,8 +295,10 @@ import PostgresStore
         #expect(throws: EventError.self) { try Lever(parsing: "vibes") }
         #expect(throws: LoopError.self) { try steps.diagnose("failure-1", lever: .code, target: "x", confidence: "1.5", by: "agent:a") }
         #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, by: "agent:a") }
-        try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, lever: .code, by: "agent:a")
-        #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, lever: .code, by: "agent:a") }
+        let proposed = try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, lever: .code, by: "agent:a")
+        // The same proposal again (a retried CI step) is the one recorded; another under its id is a conflict.
+        #expect(try steps.propose(failures: ["failure-1"], fix: "f1", change: "c", blastRadius: .low, lever: .code, by: "agent:a") == proposed)
+        #expect(throws: LoopError.self) { try steps.propose(failures: ["failure-1"], fix: "f1", change: "other", blastRadius: .low, lever: .code, by: "agent:a") }
         #expect(throws: LoopError.self) { try steps.review(fix: "nope", approve: true, by: "dana") }
         #expect(throws: LoopError.self) { try steps.review(fix: "f1", approve: true, by: "agent:reviewer") }
         #expect(throws: LoopError.self) { try steps.reverted(fix: "f1", reason: "broke prod") }
@@ -393,14 +395,49 @@ import PostgresStore
         // The failure can be addressed by its new key.
         #expect(try steps.diagnose(new, lever: .skill, target: "date-normalizer", by: "agent:t").failure == "failure-1")
 
-        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "someday", reason: nil) }
-        try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2020-01-01", reason: "flaky upstream feed")
-        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2030-01-01", reason: nil) }
-        let expired = try NextQueue.items(ReadModelView(ledger: ledger), now: try Timestamp(parsing: "2026-11-25"))
-        #expect(expired.contains { $0.kind == .quarantineExpired && $0.case == new })
-        try steps.endQuarantine(suite: "avalanche-golden", case: new, by: "dana")
+        // A case that never passed is failing, not flaky: it cannot be quarantined.
+        let now = try Timestamp(parsing: "2026-11-25")
+        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: new, owner: "dana", until: "2030-01-01", reason: nil, now: now) }
+        let flaky = "forecast.bulletins::avalanche-ch-date-format"
+        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: flaky, owner: "dana", until: "someday", reason: nil, now: now) }
+        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: flaky, owner: "dana", until: "2020-01-01", reason: nil, now: now) }
+        try steps.quarantine(suite: "avalanche-golden", case: flaky, owner: "dana", until: "2030-01-01", reason: "flaky upstream feed", now: now)
+        #expect(throws: LoopError.self) { try steps.quarantine(suite: "avalanche-golden", case: flaky, owner: "dana", until: "2031-01-01", reason: nil, now: now) }
+        let expired = try NextQueue.items(ReadModelView(ledger: ledger), now: try Timestamp(parsing: "2030-06-01"))
+        #expect(expired.contains { $0.kind == .quarantineExpired && $0.case == flaky })
+        // Extended: a longer quarantine, the reason and owner kept unless given.
+        #expect(throws: LoopError.self) { try steps.extendQuarantine(suite: "avalanche-golden", case: flaky, until: "2020-01-01", owner: nil, reason: nil, now: now) }
+        let extended = try steps.extendQuarantine(suite: "avalanche-golden", case: flaky, until: "2031-01-01", owner: nil, reason: nil, now: now)
+        #expect(extended.owner == "dana" && extended.reason == "flaky upstream feed")
+        #expect(try LoopState.fold(ledger).quarantines[SuiteCase(suite: "avalanche-golden", key: flaky)]?.until == "2031-01-01")
+        #expect(try !NextQueue.items(ReadModelView(ledger: ledger), now: try Timestamp(parsing: "2030-06-01")).contains { $0.kind == .quarantineExpired })
+        try steps.endQuarantine(suite: "avalanche-golden", case: flaky, by: "dana")
         #expect(try LoopState.fold(ledger).quarantines.isEmpty)
-        #expect(throws: LoopError.self) { try steps.endQuarantine(suite: "avalanche-golden", case: new, by: "dana") }
+        #expect(throws: LoopError.self) { try steps.endQuarantine(suite: "avalanche-golden", case: flaky, by: "dana") }
+        #expect(throws: LoopError.self) { try steps.extendQuarantine(suite: "avalanche-golden", case: flaky, until: "2031-01-01", owner: nil, reason: nil, now: now) }
+    }
+
+    /// A quarantined guard that fails keeps the ratchet and stays out of the queue until its
+    /// quarantine lapses; then the regression is queued, first.
+    @Test func aQuarantinedGuardFailsQuietlyUntilItsQuarantineLapses() throws {
+        _ = try ingest("run-1", run: "1")
+        try steps.diagnose("failure-1", lever: .skill, target: "date-normalizer", by: "agent:triage")
+        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "c", blastRadius: .low, by: "agent:fixer")
+        _ = try ingest("verify-date-normalizer", run: "v1", verifies: "date-normalizer")
+        #expect(try steps.gate(fix: "date-normalizer").decision == .autoMerge)
+        try steps.merged(fix: "date-normalizer", commit: "8a3b7c2", by: "ci")
+        _ = try ingest("run-2", run: "2")   // the date case passes: a guard
+        let guardKey = "forecast.bulletins::slf-date-format"
+        try steps.quarantine(suite: "avalanche-golden", case: guardKey, owner: "dana", until: "2099-01-01", reason: "flaky feed", now: Timestamp.now())
+        _ = try ingest("run-3", run: "3")   // the guard fails
+
+        let check = try RatchetCheck.check(suite: "avalanche-golden", run: "3", ledger: ledger)
+        #expect(check.holds && check.failed.isEmpty && check.quarantinedFailing == [guardKey])
+        let quiet = try NextQueue.items(ReadModelView(ledger: ledger), now: Timestamp.now())
+        #expect(!quiet.contains { $0.kind == .regression })
+        let lapsed = try NextQueue.items(ReadModelView(ledger: ledger), now: try Timestamp(parsing: "2099-01-02"))
+        #expect(lapsed.first?.kind == .regression && lapsed.first?.case == guardKey)
+        #expect(lapsed.contains { $0.kind == .quarantineExpired && $0.case == guardKey })
     }
 
     /// Surefire's reruns: each earlier attempt is an attempt of its own; a case that failed then

@@ -86,8 +86,19 @@ final class LoopCLITests: XCTestCase {
         let refused = try Remedy.run(["propose", "failure-1", "--fix", "f", "--change", "c", "--blast-radius", "low", "--by", "agent:x"] + ledger)
         XCTAssertEqual(refused.status, 8)
         XCTAssertTrue(refused.stderr.contains("has no diagnosis"), refused.stderr)
-        XCTAssertEqual(try Remedy.run(["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:triage"] + ledger).status, 0)
-        XCTAssertEqual(try Remedy.run(["propose", "failure-1", "--fix", "f", "--change", "c", "--blast-radius", "low", "--by", "agent:x"] + ledger).status, 0)
+        let diagnose = ["diagnose", "failure-1", "--lever", "skill", "--target", "date-normalizer", "--by", "agent:triage"] + ledger
+        XCTAssertEqual(try Remedy.run(diagnose).status, 0)
+        // CI retries: the same diagnosis and proposal again record nothing; an agent's different one is a conflict.
+        XCTAssertEqual(try Remedy.run(diagnose).status, 0)
+        let contradicting = try Remedy.run(["diagnose", "failure-1", "--lever", "code", "--target", "parser", "--by", "agent:other"] + ledger)
+        XCTAssertEqual(contradicting.status, 4)
+        XCTAssertTrue(contradicting.stderr.contains("diagnosed already (skill date-normalizer by agent:triage)"), contradicting.stderr)
+        XCTAssertEqual(try Remedy.run(["events", "--type", "DiagnosisRecorded"] + ledger).stdoutLines.count, 1)
+        let propose = ["propose", "failure-1", "--fix", "f", "--change", "c", "--blast-radius", "low", "--by", "agent:x"] + ledger
+        XCTAssertEqual(try Remedy.run(propose).status, 0)
+        XCTAssertEqual(try Remedy.run(propose).status, 0)
+        XCTAssertEqual(try Remedy.run(["propose", "failure-1", "--fix", "f", "--change", "other", "--blast-radius", "low", "--by", "agent:x"] + ledger).status, 4)
+        XCTAssertEqual(try Remedy.run(["events", "--type", "FixProposed"] + ledger).stdoutLines.count, 1)
         let queue = try Remedy.run(["next", "--json"] + ledger)
         let queueJSON = try JSONLine(queue.stdout)
         XCTAssertEqual(queueJSON.int("total"), 1)
@@ -193,7 +204,7 @@ extension LoopCLITests {
         XCTAssertEqual(slipped.stdout, "failed   forecast.bulletins::slf-date-format\n")
         let held = try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "2", "--json"] + ledger)
         XCTAssertEqual(held.status, 0)
-        XCTAssertEqual(held.stdout, #"{"failed":[],"guards":1,"holds":true,"missing":[]}"# + "\n")
+        XCTAssertEqual(held.stdout, #"{"failed":[],"guards":1,"holds":true,"missing":[],"quarantined_failing":[]}"# + "\n")
         XCTAssertEqual(try Remedy.run(["ratchet", "check", "--suite", "avalanche-golden", "--run", "9"] + ledger).status, 8)
         XCTAssertEqual(try Remedy.run(["ratchet", "check", "--run", "9"] + ledger).status, 8)
 

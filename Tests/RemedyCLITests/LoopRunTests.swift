@@ -213,7 +213,7 @@ final class LoopRunTests: XCTestCase {
     func testAKilledLoopRunResumesWithoutRepeatingARecordedStep() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         // The first try hangs; once the flag file exists, the handler answers at once.
-        let slow = handler("diagnose.sh", #"cat > /dev/null; if [ ! -e resume ]; then touch started; sleep 60; fi; echo '{"lever": "code", "target": "alerts.engine"}'"#)
+        let slow = handler("diagnose.sh", #"cat > /dev/null; if [ ! -e resume ]; then echo $$ > handler.pid; touch started; sleep 60; fi; echo '{"lever": "code", "target": "alerts.engine"}'"#)
         let config = config(["diagnose": slow])
         let (process, _) = try Remedy.start(["loop", "run", "--ledger", ledger, "--config", config], directory: folder.path)
         var waited = 0
@@ -221,6 +221,10 @@ final class LoopRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("started")))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        // The orphaned handler leads a process group of its own: end it, sleep and all.
+        if let pid = Int32((try? String(contentsOfFile: folder.file("handler.pid"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") {
+            kill(-pid, SIGKILL)
+        }
         XCTAssertEqual(try events("LoopStepStarted").count, 1)
 
         FileManager.default.createFile(atPath: folder.file("resume"), contents: nil)
