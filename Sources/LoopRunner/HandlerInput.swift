@@ -185,22 +185,14 @@ extension HandlerInput {
 
     /// The failing case's attempts in the run that detected the failure, with trace links.
     private static func attempts(of failure: LoopState.Failure, in ledger: any EventStore, traceURL: String?) throws -> [AttemptInfo] {
-        var query = EventQuery()
-        query.streams = [try LoopStreams.run(suite: failure.detected.suite, run: failure.detected.runID)]
-        query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
-        var attempts: [AttemptInfo] = []
-        for event in try ledger.events(query) {
-            let envelope = try EventEnvelope(decoding: event.body)
-            let outcome = try LoopPayload.decode(CaseOutcomeRecorded.self, from: envelope.data)
-            guard outcome.case == failure.detected.case else { continue }
-            attempts.append(AttemptInfo(attempt: outcome.attempt, status: outcome.status, score: outcome.score, threshold: outcome.threshold,
+        try CaseEvidence.attempts(suite: failure.detected.suite, run: failure.detected.runID, case: failure.detected.case, ledger: ledger).map { outcome in
+            AttemptInfo(attempt: outcome.attempt, status: outcome.status, score: outcome.score, threshold: outcome.threshold,
                                         message: outcome.message, traceID: outcome.traceID,
                                         traceURL: outcome.traceID.flatMap { id in traceURL.map { Template.fill($0, ["trace_id": id]) } },
                                         durationMS: outcome.durationMS, properties: outcome.properties,
                                         expected: outcome.expected, expectedSHA256: outcome.expectedSHA256, actual: outcome.actual,
-                                        actualSHA256: outcome.actualSHA256, output: outcome.output, outputSHA256: outcome.outputSHA256))
+                                        actualSHA256: outcome.actualSHA256, output: outcome.output, outputSHA256: outcome.outputSHA256)
         }
-        return attempts
     }
 
     /// The fix's case for a person, in Markdown: the diagnosis, the verification and the gate.

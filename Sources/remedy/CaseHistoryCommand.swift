@@ -22,10 +22,13 @@ extension Remedy {
                 let ledger = try options.openForReadModels()
                 let position = try asOf.position(in: ledger)
                 let now = try AsOfOption.clock(at: position, in: ledger)
-                let history = try ReadViews.CaseHistory.read(key, suite: suite, in: ReadModelView(ledger: ledger, asOf: position), now: now)
+                let view = ReadModelView(ledger: ledger, asOf: position)
+                let history = try ReadViews.CaseHistory.read(key, suite: suite, in: view, now: now)
                 let output = StandardOutput.shared
                 if json {
-                    try JSONOutput.print(Output(history))
+                    var printed = Output(history)
+                    printed.evidence = try CaseEvidence.latestFailing(suite: history.row.suite, case: history.row.caseKey, in: view).map(AttemptEvidence.init)
+                    try JSONOutput.print(printed)
                 } else {
                     let row = history.row
                     var pairs: [(String, String)] = [("suite", row.suite), ("case key", row.caseKey), ("status", row.condition.rawValue)]
@@ -77,6 +80,8 @@ extension Remedy {
             var ageMs: Int
             @NullEncoded var flipRate: Double?
             var timeline: [Entry]
+            /// The attempts of its last run when it failed there, with their evidence.
+            var evidence: [AttemptEvidence] = []
 
             struct Entry: Encodable {
                 var run: String

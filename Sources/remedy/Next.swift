@@ -34,6 +34,8 @@ extension Remedy {
                 @NullEncoded var skill: String?
                 var action: String
                 var mustInclude: [String]
+                /// A failing case's last attempts with their evidence (failures only).
+                var evidence: [AttemptEvidence]
                 var since: Int
                 var sinceAt: String
                 var ageMs: Int
@@ -51,9 +53,14 @@ extension Remedy {
                                                         filter: NextQueue.Filter(suite: suite, skill: skill, limit: limit))
                 let output = StandardOutput.shared
                 if json {
-                    try JSONOutput.print(Output(total: total, items: items.map {
-                        Output.Item(kind: $0.kind, subject: $0.subject, suite: $0.suite, case: $0.case, skill: $0.skill, action: $0.action,
-                                    mustInclude: $0.mustInclude, since: $0.since, sinceAt: $0.sinceAt, ageMs: $0.ageMilliseconds, ageRuns: $0.ageRuns)
+                    let view = ReadModelView(ledger: ledger, asOf: position)
+                    try JSONOutput.print(Output(total: total, items: try items.map { item in
+                        let evidence = try item.case.map { key in
+                            item.kind == .quarantineExpired ? [] : try CaseEvidence.latestFailing(suite: item.suite, case: key, in: view)
+                        } ?? []
+                        return Output.Item(kind: item.kind, subject: item.subject, suite: item.suite, case: item.case, skill: item.skill,
+                                           action: item.action, mustInclude: item.mustInclude, evidence: evidence.map(AttemptEvidence.init),
+                                           since: item.since, sinceAt: item.sinceAt, ageMs: item.ageMilliseconds, ageRuns: item.ageRuns)
                     }))
                 } else if items.isEmpty {
                     output.writeLine("nothing to do")

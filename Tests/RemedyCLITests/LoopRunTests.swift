@@ -200,6 +200,23 @@ final class LoopRunTests: XCTestCase {
         XCTAssertTrue(try events("GateDecided")[0].contains(#""retargeted":"true""#))
     }
 
+    func testCaseAndNextShowWhatAFailingCaseExpectedGotAndPrinted() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let failing = try JSONLine(try Remedy.run(["case", "alerts.danger::level-5-triggers", "--ledger", ledger, "--json"]).stdout)
+        let evidence = try XCTUnwrap(failing.children("evidence").first)
+        XCTAssertEqual(evidence.string("message"), "expected 5, got 4")
+        XCTAssertEqual(evidence.string("output"), "--- failure ---\ntrace-7")
+        XCTAssertTrue(evidence.isNull("expected") && evidence.isNull("output_sha256"))
+        XCTAssertEqual(try JSONLine(try Remedy.run(["case", "forecast::ok", "--ledger", ledger, "--json"]).stdout).children("evidence").count, 0)
+        let next = try JSONLine(try Remedy.run(["next", "--ledger", ledger, "--json"]).stdout)
+        XCTAssertEqual(next.children("items").first?.children("evidence").first?.string("output"), "--- failure ---\ntrace-7")
+        // The diagnose handler gets the same attempts.
+        let diagnose = handler("diagnose.sh", #"cat > diagnose-input.json; echo '{"decline": "just looking"}'"#)
+        _ = try loopRun(config(["diagnose": diagnose]))
+        let input = try JSONLine(String(contentsOfFile: folder.file("diagnose-input.json"), encoding: .utf8))
+        XCTAssertEqual(input.children("attempts").first?.string("output"), "--- failure ---\ntrace-7")
+    }
+
     func testAProposalTheLoopRefusesIsRecordedAsRefused() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         XCTAssertEqual(try Remedy.run(["diagnose", "failure-1", "--lever", "code", "--target", "alerts.engine", "--by", "dana", "--ledger", ledger]).status, 0)
