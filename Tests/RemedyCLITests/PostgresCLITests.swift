@@ -222,4 +222,30 @@ final class PostgresCLITests: XCTestCase {
     private func LedgerAddressText(_ address: String) -> String {
         address.replacingOccurrences(of: "postgresql://", with: "postgres://")
     }
+
+    /// A fleet's `loop run`s against one PostgreSQL ledger: two at once never hand one item to
+    /// two handlers, and the loop carries a lint failure to a merged fix there too.
+    func testTwoLoopRunsShareAPostgresLedger() throws {
+        let ledger = try freshLedger()
+        let failing = (1...4).map { #"<testcase classname="src.lint" name="E\#($0)"><failure message="line too long"/></testcase>"# }.joined()
+        let report = folder.write("lint.xml", #"<testsuite name="s" tests="5">\#(failing)<testcase classname="src" name="ok"/></testsuite>"#)
+        let clean = folder.write("clean.xml", #"<testsuite name="s" tests="5">\#((1...4).map { #"<testcase classname="src.lint" name="E\#($0)"/>"# }.joined())<testcase classname="src" name="ok"/></testsuite>"#)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", "--kind", "lint", report]).status, 0)
+        func script(_ name: String, _ body: String) -> String {
+            let path = folder.write(name, "#!/bin/sh\ncat > /dev/null\n" + body + "\n")
+            chmod(path, 0o755)
+            return path
+        }
+        let propose = script("propose.sh", #"echo "$REMEDY_ITEM" >> proposed.log; sleep 0.2; echo "{\"fix\": \"fix-$REMEDY_ITEM\", \"change\": \"b\", \"blast_radius\": \"low\"}""#)
+        let verify = script("verify.sh", #"echo '{"reports": ["\#(clean)"]}'"#)
+        let merge = script("merge.sh", #"echo '{"commit": "abc"}'"#)
+        let config = folder.write("loop.json", #"{"handlers": {"propose": {"command": ["\#(propose)"]}, "verify": {"command": ["\#(verify)"]}, "merge": {"command": ["\#(merge)"]}}}"#)
+        let runs = try (0..<2).map { _ in try Remedy.start(["loop", "run", "--ledger", ledger, "--config", config], directory: folder.path).0 }
+        for process in runs { process.waitUntilExit() }
+        XCTAssertEqual(runs.map(\.terminationStatus), [0, 0])
+        let proposed = try String(contentsOfFile: folder.file("proposed.log"), encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(proposed.sorted(), (1...4).map { "failure-\($0)" }, "each failure proposed exactly once")
+        XCTAssertEqual(try Remedy.run(["events", "--ledger", ledger, "--type", "FixMerged"]).stdoutLines.count, 4)
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
 }
