@@ -8,6 +8,17 @@ public enum LoopStreams {
         try named("run-\(suite)/\(run)", what: "suite '\(suite)' and run '\(run)'")
     }
 
+    /// The id a run is recorded under: `run`, or for a CI re-run (attempt 2 and later of the
+    /// same pipeline run) `run/attempt-N`, so a re-run is a run of its own, not a conflict.
+    ///
+    /// ```swift
+    /// LoopStreams.runID("81", attempt: 2)   // "81/attempt-2"
+    /// ```
+    public static func runID(_ run: String, attempt: Int?) -> String {
+        guard let attempt, attempt > 1 else { return run }
+        return "\(run)/attempt-\(attempt)"
+    }
+
     /// `failure-<n>`.
     public static func failure(_ number: Int) -> StreamName {
         try! StreamName("failure-\(number)")

@@ -274,6 +274,7 @@ extension Remedy {
             @OptionGroup var options: LedgerOptions
             @Option(help: "The suite (needed only when the run id is a run of several suites).") var suite: String?
             @Option(name: .customLong("run"), help: "The run to check.") var runID: String
+            @Option(help: ArgumentHelp("The CI re-run of it to check (as given to ingest --attempt).", valueName: "n")) var attempt: Int?
             @Flag(help: "Print the result as JSON.") var json = false
 
             /// `--json`: whether the ratchet holds, the guards checked, and those that failed or did not run.
@@ -288,6 +289,7 @@ extension Remedy {
             func run() throws {
                 try reportingErrors {
                     let ledger = try options.openStore(.readOnly)
+                    let runID = LoopStreams.runID(self.runID, attempt: attempt)
                     let suite = try self.suite ?? ReadModels.suite(ofRun: runID, in: ledger)
                     let check = try RatchetCheck.check(suite: suite, run: runID, ledger: ledger)
                     let output = StandardOutput.shared

@@ -22,6 +22,8 @@ extension Remedy {
         @Argument(help: "The report files of the run.") var files: [String]
         @Option(help: "The suite the run belongs to.") var suite: String
         @Option(name: .customLong("run"), help: "The run's id, unique within the suite.") var runID: String
+        @Option(help: ArgumentHelp("The CI re-run this is (1 the first; e.g. $GITHUB_RUN_ATTEMPT): attempt 2 and later are recorded as run RUN/attempt-N.", valueName: "n"))
+        var attempt: Int?
         @Option(help: "The commit that was tested.") var commit: String?
         @Option(help: "auto, junit, promptfoo or inspect.") var format: String = "auto"
         @Option(help: "What the run checks (default: test for JUnit, eval for eval logs).") var kind: RunKind?
@@ -37,6 +39,7 @@ extension Remedy {
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
+            if let attempt, attempt < 1 { throw ValidationError("--attempt must be at least 1") }
             if format != "auto" && ReportFormat(rawValue: format) == nil {
                 throw ValidationError("--format must be auto, junit, promptfoo or inspect")
             }
@@ -44,7 +47,7 @@ extension Remedy {
 
         func run() throws {
             try reportingErrors {
-                var request = IngestRequest(files: files, suite: suite, run: runID, actor: actor)
+                var request = IngestRequest(files: files, suite: suite, run: LoopStreams.runID(runID, attempt: attempt), actor: actor)
                 request.commit = commit
                 request.format = ReportFormat(rawValue: format)
                 request.kind = kind

@@ -41,6 +41,23 @@ final class LoopCLITests: XCTestCase {
     }
 
     /// The repository's `.remedy/skills` maps cases to skills unless the report names them.
+    func testACIReRunIsAnotherAttemptNotAConflict() throws {
+        let ledger = folder.file("l.db")
+        let failing = folder.write("fail.xml", #"<testsuite name="s" tests="2"><testcase classname="a" name="b"><failure message="m"/></testcase><testcase classname="a" name="c"/></testsuite>"#)
+        let passing = folder.write("pass.xml", #"<testsuite name="s" tests="2"><testcase classname="a" name="b"/><testcase classname="a" name="c"/></testsuite>"#)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "81", "--attempt", "1", failing]).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "81", passing]).status, 4, "the same run id from other reports is a conflict")
+        let rerun = try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "81", "--attempt", "2", passing, "--json"])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let summary = try JSONLine(rerun.stdout)
+        XCTAssertEqual(summary.string("run"), "81/attempt-2")
+        XCTAssertEqual(summary.int("fixed"), 1)
+        // The same re-run again records nothing; its ratchet is checked by attempt.
+        XCTAssertEqual(try JSONLine(try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "81", "--attempt", "2", passing, "--json"]).stdout).bool("recorded"), false)
+        XCTAssertEqual(try Remedy.run(["ratchet", "check", "--ledger", ledger, "--run", "81", "--attempt", "2"]).status, 0)
+        XCTAssertEqual(try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "81", "--attempt", "0", passing]).status, 64)
+    }
+
     func testTheDefaultSkillMapIsUsed() throws {
         let work = TemporaryFolder()
         try FileManager.default.createDirectory(atPath: work.file(".remedy"), withIntermediateDirectories: true)
