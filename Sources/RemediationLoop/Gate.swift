@@ -28,6 +28,20 @@ public struct GateFacts: Sendable, Equatable {
     /// The fix names a target its failures' diagnoses do not: from the ledger, not from the
     /// proposer, so a fixing agent cannot move a fix somewhere the diagnosis never pointed.
     public var retargeted = false
+    /// What verification measured, beside what the proposer declared: the cases whose result
+    /// changed beyond the fix's own failures, and the radius that makes (0 low, up to 5
+    /// medium, more high). ``blastRadius`` is the larger of the two.
+    public var declaredBlastRadius: BlastRadius?
+    public var measuredBlastRadius: BlastRadius?
+    public var casesChanged: Int?
+    /// Facts as remedy recorded them before it measured radii and re-targeting: a decision
+    /// of that time records neither, and is checked without them.
+    public var isLegacy = false
+
+    /// The radius verification measured for `changed` cases beyond the fix's own failures.
+    public static func measuredRadius(changed: Int) -> BlastRadius {
+        changed == 0 ? .low : changed <= 5 ? .medium : .high
+    }
 
     func isHighStakes(_ globs: [String]) -> Bool {
         globs.contains { fnmatch($0, target, 0) == 0 }
@@ -35,11 +49,30 @@ public struct GateFacts: Sendable, Equatable {
 
     /// The facts as recorded in `GateDecided.facts`.
     public var recorded: [String: String] {
-        ["kind": kind.rawValue, "lever": lever.rawValue, "target": target, "blast_radius": blastRadius.rawValue, "origin": origin.rawValue,
-         "reversible": String(reversible), "passed_before": String(passedBefore), "verified": String(verified),
-         "verified_clean": String(verifiedClean), "golden_covered": String(goldenCovered),
-         "guards_covered": String(guardsCovered), "guards_failed": String(guardsFailed),
-         "pass_to_fail": String(passToFail), "dataset_source": datasetSource?.rawValue ?? "none", "retargeted": String(retargeted)]
+        var facts = ["kind": kind.rawValue, "lever": lever.rawValue, "target": target, "blast_radius": blastRadius.rawValue, "origin": origin.rawValue,
+                     "reversible": String(reversible), "passed_before": String(passedBefore), "verified": String(verified),
+                     "verified_clean": String(verifiedClean), "golden_covered": String(goldenCovered),
+                     "guards_covered": String(guardsCovered), "guards_failed": String(guardsFailed),
+                     "pass_to_fail": String(passToFail), "dataset_source": datasetSource?.rawValue ?? "none"]
+        guard !isLegacy else { return facts }
+        facts["retargeted"] = String(retargeted)
+        facts["declared_blast_radius"] = declaredBlastRadius?.rawValue
+        facts["measured_blast_radius"] = measuredBlastRadius?.rawValue
+        facts["cases_changed"] = casesChanged.map(String.init)
+        return facts
+    }
+
+    /// These facts as a decision recorded before remedy measured radii and re-targeting: the
+    /// declared radius alone, never re-targeted.
+    public var legacy: GateFacts {
+        var facts = self
+        facts.blastRadius = declaredBlastRadius ?? blastRadius
+        facts.retargeted = false
+        facts.declaredBlastRadius = nil
+        facts.measuredBlastRadius = nil
+        facts.casesChanged = nil
+        facts.isLegacy = true
+        return facts
     }
 
     /// Facts read back from a recorded decision; nil when they are not a decision's facts.
@@ -54,6 +87,10 @@ public struct GateFacts: Sendable, Equatable {
                   guardsFailed: Int(facts["guards_failed"] ?? "") ?? 0, passToFail: Int(facts["pass_to_fail"] ?? "") ?? 0,
                   datasetSource: facts["dataset_source"].flatMap(DatasetSource.init(rawValue:)))
         retargeted = facts["retargeted"] == "true"
+        isLegacy = facts["retargeted"] == nil
+        declaredBlastRadius = facts["declared_blast_radius"].flatMap(BlastRadius.init(rawValue:))
+        measuredBlastRadius = facts["measured_blast_radius"].flatMap(BlastRadius.init(rawValue:))
+        casesChanged = facts["cases_changed"].flatMap { Int($0) }
     }
 
     public init(kind: FailureKind, lever: Lever, target: String, blastRadius: BlastRadius, origin: FixOrigin, reversible: Bool,
@@ -88,6 +125,14 @@ public struct GateFacts: Sendable, Equatable {
                   datasetSource: verification?.datasetSource)
         let diagnosed = Set(fix.proposal.failures.compactMap { state.failures[$0]?.diagnoses.last?.target })
         if let target = fix.proposal.target, !diagnosed.isEmpty { retargeted = !diagnosed.contains(target) }
+        declaredBlastRadius = fix.proposal.blastRadius
+        if let verification {
+            let own = Set(failures.map(\.case))
+            let changed = verification.failToPass.count { !own.contains($0) } + verification.passToFail.count
+            casesChanged = changed
+            measuredBlastRadius = Self.measuredRadius(changed: changed)
+            blastRadius = BlastRadius.larger(fix.proposal.blastRadius, measuredBlastRadius!)
+        }
     }
 }
 

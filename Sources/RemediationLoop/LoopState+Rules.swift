@@ -238,13 +238,16 @@ extension LoopState {
             throw refused("the policy in force has SHA-256 \(policy.sha256), not \(decided.policySHA256): a decision cites the policy adopted in the ledger")
         }
         var facts = GateFacts(fix: current, state: self)
-        var expectedFacts = facts.recorded
-        // Decisions recorded before remedy knew whether a fix was re-targeted have no such
-        // fact; that is allowed only under a policy the fact cannot sway.
-        if decided.facts["retargeted"] == nil, !policy.rules.contains(where: { $0.when.retargeted != nil }) {
-            expectedFacts["retargeted"] = nil
-            facts.retargeted = false
+        // A decision recorded before remedy measured radii and re-targeting has neither fact:
+        // it stands if leaving them out does not change what the policy decides.
+        if decided.facts["retargeted"] == nil {
+            let legacy = facts.legacy
+            guard Gate.decide(legacy, policy: policy) == Gate.decide(facts, policy: policy) else {
+                throw refused("the facts of fix \(decided.fix) leave out what changes its decision (its measured blast radius or re-targeting): a decision records the facts the ledger holds")
+            }
+            facts = legacy
         }
+        let expectedFacts = facts.recorded
         guard decided.facts == expectedFacts else {
             let differing = expectedFacts.keys.sorted().filter { decided.facts[$0] != expectedFacts[$0] } + decided.facts.keys.filter { expectedFacts[$0] == nil }.sorted()
             throw refused("the facts of fix \(decided.fix) are not as recorded (\(differing.joined(separator: ", ")) differ): a decision records the facts the ledger holds")

@@ -202,16 +202,18 @@ import PostgresStore
     }
 
     /// Decisions an earlier remedy recorded under its default policy (which knew nothing of
-    /// re-targeted fixes) are still accepted when the history is appended again; a decision
-    /// under today's default that leaves the fact out is not.
+    /// re-targeted fixes or measured radii) are still accepted when the history is appended
+    /// again; a decision under today's default that leaves out facts that change it is not.
     @Test func decisionsUnderTheFirstDefaultPolicyStayValid() throws {
         _ = try ingest("run-1", run: "1")
         try steps.diagnose("failure-1", lever: .skill, target: "date-normalizer", by: "agent:triage")
-        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "c", blastRadius: .low, by: "agent:fixer")
+        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "c", blastRadius: .low, target: "formatting-helpers", by: "agent:fixer")
         _ = try ingest("verify-date-normalizer", run: "v1", verifies: "date-normalizer")
         let current = try steps.gate(fix: "date-normalizer")   // decided, then replayed below into a second ledger
+        #expect(current.decision == .review && current.facts["retargeted"] == "true")
+        // What an earlier remedy recorded: no re-targeting, no measured radius.
         var facts = current.facts
-        facts["retargeted"] = nil
+        for later in ["retargeted", "declared_blast_radius", "measured_blast_radius", "cases_changed"] { facts[later] = nil }
 
         func attempt(_ decided: GateDecided) throws {
             let other = try Ledger.open(LedgerPath(path: folder + "/replay-\(UUID().uuidString).db"), mode: .readWrite, create: .ifMissing())

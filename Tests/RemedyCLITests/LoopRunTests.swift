@@ -200,6 +200,21 @@ final class LoopRunTests: XCTestCase {
         XCTAssertTrue(try events("GateDecided")[0].contains(#""retargeted":"true""#))
     }
 
+    func testTheGateWeighsTheMeasuredBlastRadiusNotOnlyTheDeclaredOne() throws {
+        // Two type errors; the fix for the first, declared low, also changes the second.
+        let failing = [("src.types::T1", false), ("src.types::T2", false), ("forecast::ok", true)]
+        let passing = [("src.types::T1", true), ("src.types::T2", true), ("forecast::ok", true)]
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", "--kind", "type",
+                                       report("fail.xml", failing)]).status, 0)
+        let steps = try loopRun(config(handlers(passing: passing)), ["--item", "failure-1"]).children("steps")
+        let gate = try XCTUnwrap(steps.first { $0.string("step") == "gate" })
+        XCTAssertEqual(gate.string("detail"), "gate: review (other type fixes need review)")
+        let facts = try XCTUnwrap(try events("GateDecided").first)
+        for fact in [#""blast_radius":"medium""#, #""declared_blast_radius":"low""#, #""measured_blast_radius":"medium""#, #""cases_changed":"1""#] {
+            XCTAssertTrue(facts.contains(fact), "\(fact) in \(facts)")
+        }
+    }
+
     func testCaseAndNextShowWhatAFailingCaseExpectedGotAndPrinted() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         let failing = try JSONLine(try Remedy.run(["case", "alerts.danger::level-5-triggers", "--ledger", ledger, "--json"]).stdout)
