@@ -5,7 +5,7 @@ import RemediationLoop
 
 /// The projections remedy keeps, by name.
 public enum ReadModels {
-    public static var all: [any Projection.Type] { [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self, SkillHealthProjection.self, QueueProjection.self, RegressionsProjection.self] }
+    public static var all: [any Projection.Type] { [GuardsProjection.self, RatchetProjection.self, CaseHistoryProjection.self, SkillHealthProjection.self, QueueProjection.self, RegressionsProjection.self, AutonomyRecordProjection.self] }
 
     /// The read models, and the loop's working set (``LoopWorkingSet``), which decisions
     /// catch up themselves.

@@ -22,7 +22,9 @@ import Events
 ///
 /// Conditions (all optional; a rule with none matches everything): `kind` (lint, type, test,
 /// eval, regression), `lever`, `target` (globs), `blast_radius`, `origin` (lists of values),
-/// `reversible`, `high_stakes`, `verified_clean`, `passed_before`, `retargeted` (booleans). `high_stakes`
+/// `reversible`, `high_stakes`, `verified_clean`, `passed_before`, `retargeted` (booleans);
+/// earned autonomy: `auto_merges_at_least`, `reverts_at_most`, `regressions_at_most` (whole
+/// numbers, over the record of fixes of the same origin and lever). `high_stakes`
 /// lists target globs that are high-stakes.
 public struct AutonomyPolicy: Sendable, Equatable {
     /// One rule: its name, the conditions that must all hold, and what it decides.
@@ -44,10 +46,15 @@ public struct AutonomyPolicy: Sendable, Equatable {
         public var verifiedClean: Bool?
         public var passedBefore: Bool?
         public var retargeted: Bool?
+        /// Earned autonomy: the record of this origin's fixes with this lever.
+        public var autoMergesAtLeast: Int?
+        public var revertsAtMost: Int?
+        public var regressionsAtMost: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, lever, target, blastRadius = "blast_radius", origin, reversible
             case highStakes = "high_stakes", verifiedClean = "verified_clean", passedBefore = "passed_before", retargeted
+            case autoMergesAtLeast = "auto_merges_at_least", revertsAtMost = "reverts_at_most", regressionsAtMost = "regressions_at_most"
         }
     }
 
@@ -104,6 +111,9 @@ public struct AutonomyPolicy: Sendable, Equatable {
             conditions.verifiedClean = try Self.bool(when["verified_clean"], "\(named): when.verified_clean")
             conditions.passedBefore = try Self.bool(when["passed_before"], "\(named): when.passed_before")
             conditions.retargeted = try Self.bool(when["retargeted"], "\(named): when.retargeted")
+            conditions.autoMergesAtLeast = try Self.count(when["auto_merges_at_least"], "\(named): when.auto_merges_at_least")
+            conditions.revertsAtMost = try Self.count(when["reverts_at_most"], "\(named): when.reverts_at_most")
+            conditions.regressionsAtMost = try Self.count(when["regressions_at_most"], "\(named): when.regressions_at_most")
             rules.append(Rule(name: ruleName, when: conditions, decide: decide))
         }
         self.text = text
@@ -140,6 +150,14 @@ public struct AutonomyPolicy: Sendable, Equatable {
         }
     }
 
+    private static func count(_ value: Any?, _ label: String) throws -> Int? {
+        guard let value else { return nil }
+        guard let number = value as? Double, number >= 0, number == number.rounded(), number < 1e9 else {
+            throw LoopError(.invalidArgument, "\(label) must be a whole number, 0 or more")
+        }
+        return Int(number)
+    }
+
     private static func bool(_ value: Any?, _ label: String) throws -> Bool? {
         guard let value else { return nil }
         guard let flag = value as? Bool else { throw LoopError(.invalidArgument, "\(label) must be true or false") }
@@ -159,6 +177,9 @@ extension AutonomyPolicy.Conditions {
         if let verifiedClean, verifiedClean != facts.verifiedClean { return false }
         if let passedBefore, passedBefore != facts.passedBefore { return false }
         if let retargeted, retargeted != facts.retargeted { return false }
+        if let autoMergesAtLeast, facts.recordAutoMerges < autoMergesAtLeast { return false }
+        if let revertsAtMost, facts.recordReverts > revertsAtMost { return false }
+        if let regressionsAtMost, facts.recordRegressions > regressionsAtMost { return false }
         return true
     }
 }

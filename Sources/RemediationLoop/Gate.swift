@@ -34,6 +34,10 @@ public struct GateFacts: Sendable, Equatable {
     public var declaredBlastRadius: BlastRadius?
     public var measuredBlastRadius: BlastRadius?
     public var casesChanged: Int?
+    /// Earned autonomy: the record of fixes of this origin and lever so far (merges, merges
+    /// on the gate's auto-merge, reverts, regressions of the guards they made).
+    public var recordMerges = 0, recordAutoMerges = 0, recordReverts = 0, recordRegressions = 0
+
     /// Facts as remedy recorded them before it measured radii and re-targeting: a decision
     /// of that time records neither, and is checked without them.
     public var isLegacy = false
@@ -59,6 +63,10 @@ public struct GateFacts: Sendable, Equatable {
         facts["declared_blast_radius"] = declaredBlastRadius?.rawValue
         facts["measured_blast_radius"] = measuredBlastRadius?.rawValue
         facts["cases_changed"] = casesChanged.map(String.init)
+        facts["record_merges"] = String(recordMerges)
+        facts["record_auto_merges"] = String(recordAutoMerges)
+        facts["record_reverts"] = String(recordReverts)
+        facts["record_regressions"] = String(recordRegressions)
         return facts
     }
 
@@ -71,6 +79,7 @@ public struct GateFacts: Sendable, Equatable {
         facts.declaredBlastRadius = nil
         facts.measuredBlastRadius = nil
         facts.casesChanged = nil
+        (facts.recordMerges, facts.recordAutoMerges, facts.recordReverts, facts.recordRegressions) = (0, 0, 0, 0)
         facts.isLegacy = true
         return facts
     }
@@ -91,6 +100,10 @@ public struct GateFacts: Sendable, Equatable {
         declaredBlastRadius = facts["declared_blast_radius"].flatMap(BlastRadius.init(rawValue:))
         measuredBlastRadius = facts["measured_blast_radius"].flatMap(BlastRadius.init(rawValue:))
         casesChanged = facts["cases_changed"].flatMap { Int($0) }
+        recordMerges = Int(facts["record_merges"] ?? "") ?? 0
+        recordAutoMerges = Int(facts["record_auto_merges"] ?? "") ?? 0
+        recordReverts = Int(facts["record_reverts"] ?? "") ?? 0
+        recordRegressions = Int(facts["record_regressions"] ?? "") ?? 0
     }
 
     public init(kind: FailureKind, lever: Lever, target: String, blastRadius: BlastRadius, origin: FixOrigin, reversible: Bool,
@@ -126,6 +139,9 @@ public struct GateFacts: Sendable, Equatable {
         let diagnosed = Set(fix.proposal.failures.compactMap { state.failures[$0]?.diagnoses.last?.target })
         if let target = fix.proposal.target, !diagnosed.isEmpty { retargeted = !diagnosed.contains(target) }
         declaredBlastRadius = fix.proposal.blastRadius
+        if let record = state.autonomyRecords[LoopState.AutonomyKey(fix.proposal)] {
+            (recordMerges, recordAutoMerges, recordReverts, recordRegressions) = (record.merges, record.autoMerges, record.reverts, record.regressions)
+        }
         if let verification {
             let own = Set(failures.map(\.case))
             let changed = verification.failToPass.count { !own.contains($0) } + verification.passToFail.count

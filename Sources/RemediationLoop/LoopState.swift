@@ -157,6 +157,19 @@ public struct LoopState: Sendable, Equatable {
     public var quarantines: [SuiteCase: QuarantineStarted] = [:]
     /// What `remedy loop run` did with each item (``LoopItem``), by failure or fix id.
     public var loopItems: [String: LoopItem] = [:]
+    /// The record each kind of fix has earned, by origin and lever (the `autonomy` read model).
+    public var autonomyRecords: [AutonomyKey: AutonomyRecordRow] = [:]
+
+    /// A kind of fix, for its earned record: who proposed it and which lever it pulls.
+    public struct AutonomyKey: Hashable, Sendable {
+        public var origin: FixOrigin
+        public var lever: Lever
+
+        public init(_ proposal: FixProposed) {
+            origin = proposal.origin
+            lever = proposal.lever
+        }
+    }
 
     public init() {}
 
@@ -219,6 +232,7 @@ public struct LoopState: Sendable, Equatable {
                 if detected.kind == .regression { progress.regressionsDue.insert(detected.failure) }
             }
         case .regressionDetected(let regression):
+            if let id = regression.guardFix, let fix = fixes[id] { countRecord(of: fix) { $0.regressions += 1 } }
             // Otherwise not kept: the regressions read model has the last passing run.
             updateProgress(suite: regression.suite, runID: regression.runID) { progress in
                 progress.regressions += 1
@@ -248,8 +262,15 @@ public struct LoopState: Sendable, Equatable {
         case .reviewRecorded(let review):
             fixes[review.fix]?.reviews.append(review)
         case .fixMerged(let merged):
+            if let fix = fixes[merged.fix] {
+                countRecord(of: fix) { record in
+                    record.merges += 1
+                    if fix.gate?.decision == .autoMerge { record.autoMerges += 1 }
+                }
+            }
             fixes[merged.fix]?.merged = merged
         case .fixReverted(let reverted):
+            if let fix = fixes[reverted.fix] { countRecord(of: fix) { $0.reverts += 1 } }
             fixes[reverted.fix]?.reverted = reverted
         case .guardRetired(let retired):
             guards[SuiteCase(suite: retired.suite, key: retired.case)]?.retired = retired
@@ -300,6 +321,14 @@ public struct LoopState: Sendable, Equatable {
         case .skip:
             if runs.values[run].finalStatus[key] == nil { runs.values[run].progress!.skipped.insert(key) }
         }
+    }
+
+    /// Changes the earned record of a fix's kind (``AutonomyRecordProjection`` keeps the same).
+    private mutating func countRecord(of fix: Fix, _ change: (inout AutonomyRecordRow) -> Void) {
+        let key = AutonomyKey(fix.proposal)
+        var record = autonomyRecords[key] ?? AutonomyRecordRow(origin: key.origin, lever: key.lever)
+        change(&record)
+        autonomyRecords[key] = record
     }
 
     /// Updates the progress of a run if it is open.

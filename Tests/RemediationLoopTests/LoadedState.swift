@@ -12,7 +12,7 @@ extension EventStore {
         try write { writer in
             let loader = try LoopStateLoader(writer)
             for id in reference.failures.keys.sorted() { try loader.failure(id) }
-            for id in reference.fixes.keys.sorted() { try loader.fix(id) }
+            for id in reference.fixes.keys.sorted() { try loader.fix(id); try loader.record(ofFix: id) }
             for stream in reference.runs.keys.sorted() { try loader.run(stream) }
             let cases = Set(reference.cases.keys).union(reference.guards.keys).union(reference.openFailureByCase.keys)
                 .union(reference.quarantines.keys)

@@ -213,7 +213,8 @@ import PostgresStore
         #expect(current.decision == .review && current.facts["retargeted"] == "true")
         // What an earlier remedy recorded: no re-targeting, no measured radius.
         var facts = current.facts
-        for later in ["retargeted", "declared_blast_radius", "measured_blast_radius", "cases_changed"] { facts[later] = nil }
+        for later in ["retargeted", "declared_blast_radius", "measured_blast_radius", "cases_changed",
+                      "record_merges", "record_auto_merges", "record_reverts", "record_regressions"] { facts[later] = nil }
 
         func attempt(_ decided: GateDecided) throws {
             let other = try Ledger.open(LedgerPath(path: folder + "/replay-\(UUID().uuidString).db"), mode: .readWrite, create: .ifMissing())
@@ -417,6 +418,33 @@ import PostgresStore
         #expect(try LoopState.fold(ledger).quarantines.isEmpty)
         #expect(throws: LoopError.self) { try steps.endQuarantine(suite: "avalanche-golden", case: flaky, by: "dana") }
         #expect(throws: LoopError.self) { try steps.extendQuarantine(suite: "avalanche-golden", case: flaky, until: "2031-01-01", owner: nil, reason: nil, now: now) }
+    }
+
+    /// Autonomy is earned and lost: the record of a kind of fix (origin and lever) goes into
+    /// the gate's facts, and a policy can ask for a clean one.
+    @Test func aRevertCostsAKindOfFixItsAutoMerge() throws {
+        _ = try ingest("run-1", run: "1")
+        try steps.diagnose("failure-1", lever: .skill, target: "date-normalizer", by: "agent:triage")
+        try steps.propose(failures: ["failure-1"], fix: "date-normalizer", change: "c", blastRadius: .low, by: "agent:fixer")
+        _ = try ingest("verify-date-normalizer", run: "v1", verifies: "date-normalizer")
+        #expect(try steps.gate(fix: "date-normalizer").facts["record_auto_merges"] == "0")
+        try steps.merged(fix: "date-normalizer", commit: "8a3b7c2", by: "ci")
+        try steps.reverted(fix: "date-normalizer", reason: "broke the map tiles", by: "dana")
+        let record = try #require(try LoopState.fold(ledger).autonomyRecords[LoopState.AutonomyKey(
+            FixProposed(fix: "x", failures: [], lever: .skill, change: "", origin: .agent, blastRadius: .low, reversible: true, by: ""))])
+        #expect(record.merges == 1 && record.autoMerges == 1 && record.reverts == 1 && record.regressions == 0)
+        #expect(try ReadModelView(ledger: ledger).rows(AutonomyRecordRow.self) == [record])
+
+        try steps.adoptPolicy(text: #"{"rules": [{"name": "skill fixes with a clean record merge themselves", "when": {"lever": ["skill"], "reverts_at_most": 0}, "decide": "auto-merge"}, {"name": "the rest needs a person", "when": {}, "decide": "review"}]}"#,
+                              name: "earned", by: "dana")
+        try steps.propose(failures: ["failure-1"], fix: "date-normalizer-2", change: "c2", blastRadius: .low, by: "agent:fixer")
+        _ = try ingest("verify-date-normalizer", run: "v2", verifies: "date-normalizer-2")
+        let decided = try steps.gate(fix: "date-normalizer-2")
+        #expect(decided.decision == .review && decided.rule == "the rest needs a person")
+        #expect(decided.facts["record_reverts"] == "1" && decided.facts["record_auto_merges"] == "1")
+        #expect(throws: LoopError.self) {
+            _ = try AutonomyPolicy(text: #"{"rules": [{"name": "r", "when": {"reverts_at_most": -1}, "decide": "review"}]}"#)
+        }
     }
 
     /// A quarantined guard that fails keeps the ratchet and stays out of the queue until its

@@ -32,6 +32,7 @@ public final class LoopStateLoader {
     private var runs: Set<String> = []
     private var caseKeys: Set<String> = []
     private var loopItems: Set<String> = []
+    private var records: Set<LoopState.AutonomyKey> = []
     private var coveredSuites: Set<String> = []
     /// What is loaded of each case, by part (a case, or a whole suite at once): once loaded,
     /// a part is the caller's to change, never read again.
@@ -58,7 +59,7 @@ public final class LoopStateLoader {
     public init(_ writer: any EventStoreWriter) throws {
         self.writer = writer
         entities = LoopEntities { try writer.row(of: $0, key: $1) }
-        try writer.catchUp([CaseHistoryProjection.self, LoopWorkingSet.self])
+        try writer.catchUp([CaseHistoryProjection.self, LoopWorkingSet.self, AutonomyRecordProjection.self])
         try damaged("the loop's working set") {
             try entities.loadTotals(into: &state)
             for row in try writer.rows(LoopSuiteRow.self) { try entities.add(row, to: &state) }
@@ -101,6 +102,11 @@ public final class LoopStateLoader {
         case .regressionDetected(let regression):
             try failure(regression.failure)
             try suiteCase(SuiteCase(suite: regression.suite, key: regression.case))
+            if let fix = regression.guardFix { try self.fix(fix); try record(ofFix: fix) }
+        case .fixMerged(let merged):
+            try record(ofFix: merged.fix)
+        case .fixReverted(let reverted):
+            try record(ofFix: reverted.fix)
         case .fixVerified(let verified):
             try coverage(verified.suite)
             if let run = state.runs[try LoopStreams.run(suite: verified.suite, run: verified.runID).rawValue] {
@@ -145,9 +151,11 @@ public final class LoopStateLoader {
         for id in ids where !stored.contains(.text(id)) { failures.insert(id) }   // known absent: nothing to load
     }
 
-    /// Loads what the gate reads of a fix: its failures, verification and what it must cover.
+    /// Loads what the gate reads of a fix: its failures, verification and what it must cover,
+    /// and the record its kind has earned.
     public func gate(fix id: String) throws {
         try fix(id)
+        try record(ofFix: id)
         guard let current = state.fixes[id] else { return }
         if let suite = state.suite(of: current) { try coverage(suite) }
         if let verification = current.verification { try coverage(verification.suite) }
@@ -167,6 +175,17 @@ public final class LoopStateLoader {
         guard let fix = state.fixes[id] else { return }
         for failure in fix.proposal.failures { try self.failure(failure) }
         if let verification = fix.verification { try run(try LoopStreams.run(suite: verification.suite, run: verification.runID).rawValue) }
+    }
+
+    /// Loads the earned record of a fix's kind (origin and lever), once.
+    public func record(ofFix id: String) throws {
+        try fix(id)
+        guard !isComplete, let fix = state.fixes[id] else { return }
+        let key = LoopState.AutonomyKey(fix.proposal)
+        guard records.insert(key).inserted, state.autonomyRecords[key] == nil else { return }
+        if let row = try writer.row(of: AutonomyRecordRow.table, key: AutonomyRecordRow.key(origin: key.origin, lever: key.lever)) {
+            state.autonomyRecords[key] = AutonomyRecordRow(values: row)
+        }
     }
 
     /// Loads what `remedy loop run` did with an item (a failure or a fix), after the item.
