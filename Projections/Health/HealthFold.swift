@@ -83,8 +83,16 @@ struct HealthFold {
             }
         case .fixReverted:
             let reverted = try event.decode(FixReverted.self)
-            guard let fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: reverted.fix)) else { return }
+            guard var fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: reverted.fix)) else { return }
             for skill in fix.skills { try skillRow(skill) { $0.fixesReverted += 1 } }
+            // A reverted fix proved no diagnosis right.
+            for entry in fix.credited {
+                let parts = entry.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 3, let lever = Lever(rawValue: parts[1]) else { continue }
+                try leverRow(parts[0], lever, parts[2]) { $0.accurate -= 1 }
+            }
+            fix.credited = []
+            changes.put(fix)
         case .failureResolved:
             try resolved(event)
         case .guardRetired:
@@ -181,9 +189,18 @@ struct HealthFold {
         changes.put(failure)
         let regression = failure.kind == .regression ? 1 : 0
         var matched: Int?
-        if let fixID = resolved.fix, let fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: fixID)), let lever = failure.lever {
+        if let fixID = resolved.fix, var fix = try changes.row(HealthFixRow.self, HealthFixRow.key(fix: fixID)), let lever = failure.lever {
             matched = fix.lever == lever ? 1 : 0
-            try leverRow(skill, lever, failure.target ?? "") { $0.resolved += 1 }
+            let target = failure.target ?? ""
+            try leverRow(skill, lever, target) { row in
+                row.resolved += 1
+                row.judged += 1
+                row.accurate += matched!
+            }
+            if matched == 1 {
+                fix.credited.append([skill, lever.rawValue, target].joined(separator: "\t"))
+                changes.put(fix)
+            }
         }
         var newGuard = 0
         if resolved.becameGuard {

@@ -148,7 +148,8 @@ struct HealthFixRow: ReadModelRow {
         columns: [.init("fix", "TEXT", "the fix"), .init("lever", "TEXT", "its lever"), .init("target", "TEXT", "its target"),
                   .init("skills", "TEXT", "the skills of its failures, newline-separated"),
                   .init("verified", "INTEGER", "1 once verified"), .init("failed_verification", "INTEGER", "1 once a verification was not clean"),
-                  .init("rejected", "INTEGER", "1 once rejected")],
+                  .init("rejected", "INTEGER", "1 once rejected"),
+                  .init("credited", "TEXT", "the diagnoses it proved accurate (skill, lever, target; tab-separated, a line each)")],
         keyColumns: 1, documentation: "Working state: fixes.")
 
     var fix: String
@@ -159,6 +160,8 @@ struct HealthFixRow: ReadModelRow {
     var isVerified = false
     var failedVerification = false
     var isRejected = false
+    /// The diagnoses this fix proved accurate, taken back if it is reverted.
+    var credited: [String] = []
 
     init(fix: String, lever: Lever, target: String, skills: [String]) {
         self.fix = fix
@@ -175,11 +178,12 @@ struct HealthFixRow: ReadModelRow {
         isVerified = row[4].flag
         failedVerification = row[5].flag
         isRejected = row[6].flag
+        credited = row[7].text.map { $0.isEmpty ? [] : $0.split(separator: "\n").map(String.init) } ?? []
     }
 
     var values: [RowValue] {
         [.text(fix), RowValue(lever), .text(target), .text(skills.joined(separator: "\n")), RowValue(isVerified),
-         RowValue(failedVerification), RowValue(isRejected)]
+         RowValue(failedVerification), RowValue(isRejected), .text(credited.joined(separator: "\n"))]
     }
 }
 

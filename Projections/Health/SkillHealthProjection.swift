@@ -16,7 +16,7 @@ import Events
 /// ```
 public enum SkillHealthProjection: Projection {
     public static let name = "health"
-    public static let version = 4
+    public static let version = 5
     /// Runs in a skill's pass-rate window.
     public static let window = 10
     public static let unmapped = "unmapped"

@@ -171,6 +171,8 @@ public struct SkillLeverRow: ReadModelRow {
             .init("diagnosed", "INTEGER", "failures whose latest diagnosis names this lever and target"),
             .init("fixes_proposed", "INTEGER", "fixes proposed that pull it"), .init("fixes_merged", "INTEGER", "of those, merged"),
             .init("resolved", "INTEGER", "failures diagnosed so, resolved"),
+            .init("judged", "INTEGER", "failures diagnosed so and resolved by a fix: diagnoses the outcome judged"),
+            .init("accurate", "INTEGER", "of those, resolved by a fix pulling the diagnosed lever and not reverted"),
         ],
         keyColumns: 3, documentation: "Per skill, lever and target.")
 
@@ -182,6 +184,8 @@ public struct SkillLeverRow: ReadModelRow {
     public var fixesProposed = 0
     public var fixesMerged = 0
     public var resolved = 0
+    public var judged = 0
+    public var accurate = 0
 
     public init(skill: String, lever: Lever, target: String) {
         self.skill = skill
@@ -197,10 +201,13 @@ public struct SkillLeverRow: ReadModelRow {
         fixesProposed = row[4].number
         fixesMerged = row[5].number
         resolved = row[6].number
+        judged = row[7].number
+        accurate = row[8].number
     }
 
     public var values: [RowValue] {
-        [.text(skill), RowValue(lever), .text(target), .integer(diagnosed), .integer(fixesProposed), .integer(fixesMerged), .integer(resolved)]
+        [.text(skill), RowValue(lever), .text(target), .integer(diagnosed), .integer(fixesProposed), .integer(fixesMerged), .integer(resolved),
+         .integer(judged), .integer(accurate)]
     }
 }
 

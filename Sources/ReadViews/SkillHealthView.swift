@@ -25,6 +25,12 @@ public struct SkillHealth: Sendable, Equatable {
         RowValue.rate(row.leverMatched, of: row.leverResolved)
     }
 
+    /// How often each lever's diagnoses proved right for this skill: of the failures diagnosed
+    /// so and resolved by a fix, those whose fix pulled that lever and was not reverted.
+    public var diagnosisAccuracy: [DiagnosisAccuracy] {
+        DiagnosisAccuracy.of(levers)
+    }
+
     /// Fixes with a verification that was not clean / fixes verified; nil before any.
     public var failedVerificationShare: String? {
         RowValue.rate(row.fixesFailedVerification, of: row.fixesVerified)
@@ -51,6 +57,25 @@ public struct SkillHealth: Sendable, Equatable {
         guard !sorted.isEmpty else { return nil }
         let rank = (percent * sorted.count + 99) / 100
         return sorted[max(0, min(sorted.count - 1, rank - 1))]
+    }
+}
+
+/// How often diagnoses naming one lever proved right: `accurate` of `judged` (failures
+/// diagnosed so and resolved by a fix), a reverted fix's diagnosis not counting as accurate.
+public struct DiagnosisAccuracy: Sendable, Equatable {
+    public var lever: Lever
+    public var judged: Int
+    public var accurate: Int
+
+    /// Accurate / judged, four decimals; nil before any.
+    public var rate: String? { RowValue.rate(accurate, of: judged) }
+
+    /// Per lever, summed over `levers` rows (one skill's, or every skill's for the overall figure).
+    public static func of(_ levers: [SkillLeverRow]) -> [DiagnosisAccuracy] {
+        Lever.allCases.map { lever in
+            let rows = levers.filter { $0.lever == lever }
+            return DiagnosisAccuracy(lever: lever, judged: rows.reduce(0) { $0 + $1.judged }, accurate: rows.reduce(0) { $0 + $1.accurate })
+        }
     }
 }
 

@@ -23,7 +23,8 @@ extension Remedy {
                 let skills = try SkillHealth.read(from: view, skill: skill)
                 let output = StandardOutput.shared
                 if json {
-                    try JSONOutput.print(Output(skills: skills.map(SkillOutput.init)))
+                    try JSONOutput.print(Output(skills: skills.map(SkillOutput.init),
+                                                diagnosisAccuracy: DiagnosisAccuracy.of(skills.flatMap(\.levers)).map(AccuracyOutput.init)))
                 } else if skills.isEmpty {
                     output.writeLine("no skills yet: ingest a run first")
                 } else if skill != nil, let health = skills.first {
@@ -43,9 +44,26 @@ extension Remedy {
             }
         }
 
-        /// `--json`: `{"skills":[...]}`, one object per skill.
+        /// `--json`: `{"skills":[...], "diagnosis_accuracy":[...]}`: one object per skill, and
+        /// each lever's diagnosis accuracy over the skills shown.
         struct Output: Encodable {
             var skills: [SkillOutput]
+            var diagnosisAccuracy: [AccuracyOutput]
+        }
+
+        /// One lever's diagnosis accuracy: `rate` is accurate / judged, `null` before any.
+        struct AccuracyOutput: Encodable {
+            var lever: Lever
+            var judged: Int
+            var accurate: Int
+            @NullEncoded var rate: Double?
+
+            init(_ accuracy: DiagnosisAccuracy) {
+                lever = accuracy.lever
+                judged = accuracy.judged
+                accurate = accuracy.accurate
+                rate = JSONOutput.number(accuracy.rate)
+            }
         }
 
         /// One skill: its `skill_health` columns (rates as numbers, `null` before any run),
@@ -81,6 +99,7 @@ extension Remedy {
             var timeToFixMs: TimeToFix
             @NullEncoded var leverAccuracy: Double?
             @NullEncoded var failedVerificationShare: Double?
+            var diagnosisAccuracy: [AccuracyOutput]
             var levers: [LeverOutput]
 
             struct TimeToFix: Encodable {
@@ -96,6 +115,8 @@ extension Remedy {
                 var fixesProposed: Int
                 var fixesMerged: Int
                 var resolved: Int
+                var judged: Int
+                var accurate: Int
             }
 
             init(_ health: SkillHealth) {
@@ -129,9 +150,10 @@ extension Remedy {
                 timeToFixMs = TimeToFix(median: health.timeToFixMedian, p90: health.timeToFixP90, guardsTimed: health.timesToFix)
                 leverAccuracy = JSONOutput.number(health.leverAccuracy)
                 failedVerificationShare = JSONOutput.number(health.failedVerificationShare)
+                diagnosisAccuracy = health.diagnosisAccuracy.map(AccuracyOutput.init)
                 levers = health.levers.map {
                     LeverOutput(lever: $0.lever, target: $0.target, diagnosed: $0.diagnosed, fixesProposed: $0.fixesProposed,
-                                fixesMerged: $0.fixesMerged, resolved: $0.resolved)
+                                fixesMerged: $0.fixesMerged, resolved: $0.resolved, judged: $0.judged, accurate: $0.accurate)
                 }
             }
         }
@@ -153,6 +175,9 @@ extension Remedy {
             ]
             pairs.append(("time to fix", health.timeToFixMedian.map { "median \(humanDuration(milliseconds: $0)), p90 \(humanDuration(milliseconds: health.timeToFixP90 ?? $0)) over \(health.timesToFix) guards" } ?? "-"))
             pairs.append(("lever accuracy", health.leverAccuracy ?? "-"))
+            for accuracy in health.diagnosisAccuracy where accuracy.judged > 0 {
+                pairs.append(("\(accuracy.lever) diagnoses", "\(accuracy.accurate) of \(accuracy.judged) proved right (\(accuracy.rate ?? "-"))"))
+            }
             pairs.append(("failed verification", health.failedVerificationShare ?? "-"))
             output.write(Table.keyValue(pairs))
             guard !health.levers.isEmpty else { return }

@@ -447,6 +447,22 @@ import PostgresStore
         }
     }
 
+    /// Diagnosis accuracy per lever, per skill and overall: a diagnosis is right when a fix
+    /// pulling its lever resolved the failure, and a revert takes that back.
+    @Test func diagnosisAccuracyCountsRevertsAgainstTheDiagnosis() throws {
+        _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        func accuracy(_ skill: String) throws -> [Lever: (Int, Int)] {
+            let health = try #require(try SkillHealth.read(from: ReadModelView(ledger: ledger), skill: skill).first)
+            return Dictionary(uniqueKeysWithValues: health.diagnosisAccuracy.map { ($0.lever, ($0.accurate, $0.judged)) })
+        }
+        #expect(try accuracy("date-normalizer")[.skill]! == (1, 1))
+        #expect(try accuracy("danger-rating")[.threshold]! == (1, 1))
+        try steps.reverted(fix: "date-normalizer", reason: "broke the map tiles", by: "dana")
+        #expect(try accuracy("date-normalizer")[.skill]! == (0, 1))
+        let overall = DiagnosisAccuracy.of(try SkillHealth.read(from: ReadModelView(ledger: ledger)).flatMap(\.levers))
+        #expect(overall.map { "\($0.lever) \($0.accurate)/\($0.judged) \($0.rate ?? "-")" } == ["code 0/0 -", "threshold 1/1 1.0000", "skill 0/1 0.0000"])
+    }
+
     /// A quarantined guard that fails keeps the ratchet and stays out of the queue until its
     /// quarantine lapses; then the regression is queued, first.
     @Test func aQuarantinedGuardFailsQuietlyUntilItsQuarantineLapses() throws {
