@@ -182,10 +182,13 @@ public struct FailureDetected: Codable, Sendable, Equatable {
     public var passedBefore: Bool
     public var skill: String?
     public var message: String?
+    /// The trace of the failing attempt (from the report: JUnit properties, promptfoo or
+    /// inspect_ai metadata), to open it from the failure.
+    public var traceID: String?
 
     enum CodingKeys: String, CodingKey {
         case failure, kind, suite, `case`, runID = "run_id", firstFailingRun = "first_failing_run", status
-        case passedBefore = "passed_before", skill, message
+        case passedBefore = "passed_before", skill, message, traceID = "trace_id"
     }
 
     public init(failure: String, kind: FailureKind, suite: String, case key: String, runID: String, status: CaseStatus, passedBefore: Bool) {

@@ -43,8 +43,9 @@ struct RunRecording {
         var sawPass = false
         var sawFailure = false
         var skill: String?
-        /// The last failure's message, shortened: it goes into FailureDetected.
+        /// The last failure's message, shortened, and its trace: they go into FailureDetected.
         var message: String?
+        var traceID: String?
     }
 
     /// The longest failure message carried into a detection.
@@ -140,6 +141,7 @@ struct RunRecording {
             tally.finalStatus = outcome.status
             tally.sawFailure = true
             if let message = outcome.message { tally.message = String(message.prefix(Self.detectionMessageLength)) }
+            if let trace = outcome.traceID { tally.traceID = trace }
         }
     }
 
@@ -202,6 +204,7 @@ struct RunRecording {
                                            passedBefore: state.cases[id]?.everPassed ?? false)
             detected.skill = tallies[key]!.skill
             detected.message = tallies[key]!.message
+            detected.traceID = tallies[key]!.traceID
             try append(stream, .failureDetected, try LoopPayload.encode(detected), expect: .noStream)
             summary.newFailures.append(failure)
             summary.newFailureCases[failure] = key

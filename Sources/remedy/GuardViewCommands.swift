@@ -65,6 +65,8 @@ extension Remedy {
         @NullEncoded var retiredReason: String?
         @NullEncoded var retiredBy: String?
         var provenance: ProvenanceOutput
+        /// `why --json` only: the failing attempts that started the chain, with their evidence.
+        var evidence: [AttemptEvidence]?
 
         init(_ guarded: GuardView, _ chain: GuardProvenance) {
             suite = guarded.suite
@@ -88,6 +90,8 @@ extension Remedy {
         @NullEncoded var detectedInRun: String?
         @NullEncoded var detectedAs: FailureKind?
         @NullEncoded var detectedStatus: CaseStatus?
+        @NullEncoded var detectedMessage: String?
+        @NullEncoded var detectedTraceId: String?
         @NullEncoded var diagnosisLever: Lever?
         @NullEncoded var diagnosisTarget: String?
         @NullEncoded var diagnosisBy: String?
@@ -108,6 +112,8 @@ extension Remedy {
             detectedInRun = chain.detected?.runID
             detectedAs = chain.detected?.kind
             detectedStatus = chain.detected?.status
+            detectedMessage = chain.detected?.message
+            detectedTraceId = chain.detected?.traceID
             diagnosisLever = chain.diagnosis?.lever
             diagnosisTarget = chain.diagnosis?.target
             diagnosisBy = chain.diagnosis?.by
@@ -167,13 +173,19 @@ extension Remedy {
                 let view = ReadModelView(ledger: ledger, asOf: try asOf.position(in: ledger))
                 let chain = try GuardProvenance.of(self.case, suite: suite, in: view)
                 if json {
-                    // The guard as `guards --json` prints it, with its provenance.
-                    try JSONOutput.print(GuardOutput(chain.guardView, chain))
+                    // The guard as `guards --json` prints it, with its provenance and the evidence it started from.
+                    var output = GuardOutput(chain.guardView, chain)
+                    output.evidence = try chain.detected.map { detected in
+                        try CaseEvidence.attempts(suite: detected.suite, run: detected.runID, case: detected.case, ledger: ledger, through: view.asOf)
+                            .filter { $0.status.isFailure }.map(AttemptEvidence.init)
+                    } ?? []
+                    try JSONOutput.print(output)
                     return StandardOutput.shared.flush()
                 }
                 var rows: [(String, String)] = [("guard", "\(chain.guardView.case) (\(chain.guardView.suite)): \(chain.guardView.state.rawValue)")]
                 if let detected = chain.detected {
-                    rows.append(("failed", "run \(detected.runID) as \(detected.failure) (\(detected.kind), \(detected.status))"))
+                    rows.append(("failed", "run \(detected.runID) as \(detected.failure) (\(detected.kind), \(detected.status))"
+                                 + (detected.message.map { ": \($0)" } ?? "") + (detected.traceID.map { " [trace \($0)]" } ?? "")))
                 }
                 if let diagnosis = chain.diagnosis {
                     rows.append(("diagnosed", "\(diagnosis.lever) \(diagnosis.target) by \(diagnosis.by)\(diagnosis.confidence.map { ", confidence \($0)" } ?? "")"))

@@ -92,6 +92,10 @@ final class LoopRunTests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["ingest", "--ledger", ledger, "--suite", "s", "--run", "2", "--kind", "lint", folder.file("pass.xml")]).status, 0)
         let guards = try Remedy.run(["guards", "--ledger", ledger])
         XCTAssertTrue(guards.stdout.contains("src.forecast::E501") && guards.stdout.contains("holding"), guards.stdout)
+        // Why it is a guard: the chain from the failing attempt, with what it printed.
+        let why = try JSONLine(try Remedy.run(["why", "src.forecast::E501", "--ledger", ledger, "--json"]).stdout)
+        XCTAssertEqual(why.child("provenance")?.string("detected_message"), "expected 5, got 4")
+        XCTAssertEqual(why.children("evidence").first?.string("output"), "--- failure ---\ntrace-7")
         XCTAssertEqual(try loopRun(config(handlers)).children("steps").count, 0)
         XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
     }
