@@ -23,12 +23,7 @@ extension AvalancheStory {
     ///   handler could not be run.
     public static func playLoop(into ledger: any EventStore, address: String, folder: String) throws -> Played {
         var played = Played()
-        var paths: [String: String] = [:]
-        for (name, xml) in reports {
-            let path = folder + "/" + name + ".xml"
-            try InputFile.write(Array(xml.utf8), to: path)
-            paths[name] = path
-        }
+        let paths = try writeReports(into: folder)
         var handlers: [String] = []
         mkdir(folder + "/examples", 0o755)
         mkdir(folder + "/examples/loop", 0o755)
@@ -51,8 +46,8 @@ extension AvalancheStory {
             let report = try LoopRunner.run(request, ledger: ledger)
             for step in report.steps {
                 let failure = step.failure.map { " (\($0))" } ?? ""
-                played.steps.append("loop run \(label): \(step.item) \(step.step) \(step.result)\(failure): \(step.detail)")
-                if step.result == "retry" || step.result == "escalated" {
+                played.steps.append("loop run \(label): \(step.item) \(step.step) \(step.result.rawValue)\(failure): \(step.detail)")
+                if step.result == .retry || step.result == .escalated {
                     throw LoopError(.invalidState, "the demo's \(step.step) handler failed: \(step.detail); it needs python3 and a POSIX shell")
                 }
             }

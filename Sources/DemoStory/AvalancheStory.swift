@@ -142,17 +142,23 @@ public enum AvalancheStory {
         public var decisions: [GateDecided] = []
     }
 
-    /// Plays the story into `ledger`, writing its reports into `folder` first.
-    ///
-    /// - Throws: what the loop's steps throw (none, on a new ledger).
-    public static func play(into ledger: any EventStore, reportsFolder folder: String) throws -> Played {
-        var played = Played()
+    /// Writes the story's reports into `folder`; returns each one's path by name.
+    static func writeReports(into folder: String) throws -> [String: String] {
         var paths: [String: String] = [:]
         for (name, xml) in reports {
             let path = folder + "/" + name + ".xml"
             try InputFile.write(Array(xml.utf8), to: path)
             paths[name] = path
         }
+        return paths
+    }
+
+    /// Plays the story into `ledger`, writing its reports into `folder` first.
+    ///
+    /// - Throws: what the loop's steps throw (none, on a new ledger).
+    public static func play(into ledger: any EventStore, reportsFolder folder: String) throws -> Played {
+        var played = Played()
+        let paths = try writeReports(into: folder)
         let steps = LoopSteps(ledger: ledger)
         func ingest(_ name: String, run: String, verifies: String? = nil) throws -> IngestSummary {
             var request = IngestRequest(files: [paths[name]!], suite: suite, run: run)

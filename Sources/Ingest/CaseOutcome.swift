@@ -141,23 +141,30 @@ struct FNV1a {
 }
 
 /// Evidence read in pieces (a report's text arrives in chunks): the first
-/// ``CaseOutcome/maximumMessageLength`` bytes kept, the whole hashed, so memory stays bounded
-/// however much a case printed.
+/// ``CaseOutcome/maximumMessageLength`` bytes kept and, once the text outgrows them, the
+/// whole hashed, so memory stays bounded however much a case printed (and text that fits,
+/// most of it, is never hashed).
 struct EvidenceBuffer {
     private var kept = ""
-    private var hasher = SHA256()
+    private var hasher: SHA256?
     private var isCut = false
 
     var isEmpty: Bool { kept.isEmpty }
 
     mutating func append(_ text: String) {
-        hasher.update(data: Array(text.utf8))
-        guard !isCut else { return }
+        if hasher != nil {
+            hasher!.update(data: Array(text.utf8))
+            return
+        }
         let room = CaseOutcome.maximumMessageLength - 3 - kept.utf8.count
         if text.utf8.count <= room {
             kept += text
             return
         }
+        // Too long: hash what was kept and all that follows; keep what fits.
+        hasher = SHA256()
+        hasher!.update(data: Array(kept.utf8))
+        hasher!.update(data: Array(text.utf8))
         for character in text {
             if character.utf8.count > CaseOutcome.maximumMessageLength - 3 - kept.utf8.count { break }
             kept.append(character)
@@ -168,7 +175,7 @@ struct EvidenceBuffer {
     /// What was read, cut and hashed if it was long; nil when nothing but whitespace was read.
     var evidence: CaseOutcome.Evidence? {
         guard kept.contains(where: { !$0.isWhitespace }) else { return nil }
-        guard isCut else { return CaseOutcome.Evidence(text: kept, sha256: nil) }
+        guard isCut, let hasher else { return CaseOutcome.Evidence(text: kept, sha256: nil) }
         let digest = hasher.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
         return CaseOutcome.Evidence(text: kept + "...", sha256: digest)
     }

@@ -153,7 +153,8 @@ private struct PendingCase {
         var final = outcome(status)
         let decisive = status == .error ? "error" : status == .fail ? "failure" : status == .skip ? "skipped" : nil
         final.message = CaseOutcome.bounded(children.first { $0.element == decisive }?.message)
-        final.output = output.evidence
+        // What a passing case printed is no evidence of anything.
+        if status.isFailure { final.output = output.evidence }
         try sink(final)
     }
 

@@ -59,13 +59,27 @@ public enum LoopRunner {
         /// A handler step, or `gate` (remedy's own).
         public var step: String
         public var attempt: Int?
-        /// `done`, `retry`, `escalated`, `decided` (remedy did it without a handler),
-        /// `would-run` (a dry run), or `lost-lease`.
-        public var result: String
+        public var result: Outcome
         public var failure: HandlerFailure?
         public var detail: String
         public var durationMS: Int?
         public var retryAt: String?
+    }
+
+    /// How a step went.
+    public enum Outcome: String, Sendable {
+        /// The handler's answer is recorded.
+        case done
+        /// The handler failed; the step is tried again at its retry time.
+        case retry
+        /// The handler failed its last try, or declined: a person takes over.
+        case escalated
+        /// remedy took the step itself (the gate, a diagnosis rule).
+        case decided
+        /// A dry run: what would run.
+        case wouldRun = "would-run"
+        /// Another `loop run` took the step over while the handler ran: nothing recorded.
+        case lostLease = "lost-lease"
     }
 
     /// What an item waits for once `loop run` could move it no further.
@@ -148,15 +162,14 @@ public enum LoopRunner {
         case .noHandler(let step):
             report.waiting.append(Waiting(item: item, waitsFor: "a person, or a \(step) handler in the loop config (none is configured)"))
             return nil
-        case .decided(let what):
-            let step = what.hasPrefix("gate") || what.contains("the gate") ? "gate" : HandlerStep.diagnose.rawValue
-            report.steps.append(Step(item: item, step: step, result: request.dryRun ? "would-run" : "decided", detail: what))
+        case .decided(let step, let what):
+            report.steps.append(Step(item: item, step: step, result: request.dryRun ? .wouldRun : .decided, detail: what))
             request.progress("\(item): \(what)")
             return item
         case .started(let started, let context):
             let handler = config.handlers[started.step]!
             if request.dryRun {
-                report.steps.append(Step(item: item, step: started.step.rawValue, attempt: started.attempt, result: "would-run",
+                report.steps.append(Step(item: item, step: started.step.rawValue, attempt: started.attempt, result: .wouldRun,
                                          detail: "would run \(handler.command.joined(separator: " "))"))
                 return item
             }
@@ -164,7 +177,7 @@ public enum LoopRunner {
             let step = try runHandler(handler, started, context, request, steps, ledger)
             report.steps.append(step.record)
             request.progress("\(item): \(started.step) \(step.record.result): \(step.record.detail)")
-            return step.record.result == "done" ? step.next : nil
+            return step.record.result == .done ? step.next : nil
         }
     }
 
@@ -181,10 +194,10 @@ public enum LoopRunner {
             do {
                 let ended = try steps.failStep(started, failure: failure, exitCode: exitCode, message: message, stderrTail: stderr,
                                                durationMS: ms, retryAt: retryAt)
-                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: ended.result.rawValue,
+                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: ended.result == .retry ? .retry : .escalated,
                              failure: failure, detail: message, durationMS: ms, retryAt: ended.retryAt), started.item)
             } catch let lost as LeaseLost {
-                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: "lost-lease",
+                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: .lostLease,
                              failure: failure, detail: lost.description, durationMS: ms), started.item)
             }
         }
@@ -239,10 +252,10 @@ public enum LoopRunner {
                 let ending = try steps.finishStep(started, answer: stepAnswer, by: "agent:loop-\(started.step)", durationMS: result.milliseconds)
                 var next = started.item
                 if case .proposal(let fix, _, _, _, _) = stepAnswer { next = fix }
-                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: "done",
+                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: .done,
                              detail: ending.summary, durationMS: result.milliseconds), next)
             } catch let lost as LeaseLost {
-                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: "lost-lease",
+                return (Step(item: started.item, step: started.step.rawValue, attempt: started.attempt, result: .lostLease,
                              detail: lost.description, durationMS: result.milliseconds), started.item)
             } catch let error as LoopError {
                 return try failed(.refused, "the loop refused the handler's answer: \(error.message)", exitCode: 0, stderr: tail,

@@ -11,9 +11,10 @@ extension LoopSteps {
     public enum TakenStep: Sendable {
         /// The step is this `loop run`'s now; the context holds what a handler's input needs.
         case started(LoopStepStarted, StepContext)
-        /// remedy took the step itself, with no handler: a gate decision, or a diagnosis by one
-        /// of the config's rules (the string names it). The item may move on at once.
-        case decided(String)
+        /// remedy took the step itself, with no handler: a gate decision (`step` "gate"), or a
+        /// diagnosis by one of the config's rules ("diagnose"), said in `detail`. The item may
+        /// move on at once.
+        case decided(step: String, detail: String)
         /// Nothing to do now: the item waits (for a person, a run, a retry time, another
         /// `loop run`'s lease).
         case waiting(String)
@@ -79,16 +80,16 @@ extension LoopSteps {
             case .closed(let why): return .closed(why)
             case .waiting(let what): return .waiting(what)
             case .gate:
-                guard !request.dryRun else { return .decided("would decide the gate") }
+                guard !request.dryRun else { return .decided(step: "gate", detail: "would decide the gate") }
                 let decided = try Self.gate(fix: request.item, in: writer)
-                return .decided("gate: \(decided.decision) (\(decided.invariant ?? decided.rule))")
+                return .decided(step: "gate", detail: "gate: \(decided.decision) (\(decided.invariant ?? decided.rule))")
             case .handler(let next):
                 step = next
             }
             if step == .diagnose, let failure = state.failures[request.item], let (diagnosis, rule) = request.ruleDiagnosis(failure) {
-                guard !request.dryRun else { return .decided("would diagnose by rule \(rule): \(diagnosis.lever) \(diagnosis.target)") }
+                guard !request.dryRun else { return .decided(step: HandlerStep.diagnose.rawValue, detail: "would diagnose by rule \(rule): \(diagnosis.lever) \(diagnosis.target)") }
                 try Self.record(writer, loader, LoopStreams.failure(LoopRules.number(failure.id)), .diagnosisRecorded, diagnosis, actor: diagnosis.by)
-                return .decided("diagnosed by rule \(rule): \(diagnosis.lever) \(diagnosis.target)")
+                return .decided(step: HandlerStep.diagnose.rawValue, detail: "diagnosed by rule \(rule): \(diagnosis.lever) \(diagnosis.target)")
             }
             guard !state.isEscalated(step, item: request.item) else {
                 let last = state.loopItems[request.item]?.lastEnded
@@ -101,7 +102,7 @@ extension LoopSteps {
                 guard expired || request.holderIsGone(open.holder) else {
                     return .waiting("loop run \(open.holder), which holds its \(open.step) step until \(open.expiresAt)")
                 }
-                guard !request.dryRun else { return .decided("would take over \(step) from \(open.holder)") }
+                guard !request.dryRun else { return .decided(step: step.rawValue, detail: "would take over \(step) from \(open.holder)") }
                 let ended = LoopStepEnded(item: request.item, step: open.step, attempt: open.attempt, result: .retry, failure: .abandoned,
                                           message: expired ? "the lease of \(open.holder) expired at \(open.expiresAt)"
                                                            : "loop run \(open.holder) is gone", retryAt: now)

@@ -88,7 +88,7 @@ extension Remedy {
                     dryRun = report.dryRun
                     itemsMoved = report.itemsMoved
                     steps = report.steps.map {
-                        Step(item: $0.item, step: $0.step, attempt: $0.attempt, result: $0.result, failure: $0.failure, detail: $0.detail,
+                        Step(item: $0.item, step: $0.step, attempt: $0.attempt, result: $0.result.rawValue, failure: $0.failure, detail: $0.detail,
                              durationMs: $0.durationMS, retryAt: $0.retryAt)
                     }
                     waiting = report.waiting.map { Waiting(item: $0.item, waitsFor: $0.waitsFor) }
@@ -101,7 +101,7 @@ extension Remedy {
                     lines.append(report.dryRun ? "nothing would run" : "nothing moved")
                 } else {
                     lines += Table.render(["item", "step", "attempt", "result", "detail"], report.steps.map {
-                        [$0.item, $0.step, $0.attempt.map(String.init) ?? "-", $0.result + ($0.failure.map { " (\($0))" } ?? ""), $0.detail]
+                        [$0.item, $0.step, $0.attempt.map(String.init) ?? "-", $0.result.rawValue + ($0.failure.map { " (\($0))" } ?? ""), $0.detail]
                     })
                 }
                 if !report.waiting.isEmpty {
