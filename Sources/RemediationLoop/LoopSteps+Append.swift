@@ -40,7 +40,7 @@ extension LoopSteps {
                     }
                     let result = try writer.append(event)
                     if let type, let loader, !result.isDuplicate {
-                        try Self.admit(type, event, into: loader)
+                        try Self.admit(type, event, at: result.position, into: loader)
                     }
                     onEach(result)
                 } catch let error as LedgerError where [.invalidEvent, .wrongExpectedVersion, .idConflict].contains(error.code) {
@@ -83,8 +83,8 @@ extension LoopSteps {
         event.outcome != nil ? .caseOutcomeRecorded : LoopEventType(rawValue: event.type.rawValue)
     }
 
-    /// Checks an event against the state before it, then folds it in.
-    private static func admit(_ type: LoopEventType, _ event: ProposedEvent, into loader: LoopStateLoader) throws {
+    /// Checks an event (appended at `position`) against the state before it, then folds it in.
+    private static func admit(_ type: LoopEventType, _ event: ProposedEvent, at position: Int, into loader: LoopStateLoader) throws {
         let stream = event.stream.rawValue
         do {
             if type == .caseOutcomeRecorded {
@@ -94,6 +94,12 @@ extension LoopSteps {
                 return
             }
             let decoded = try LoopEvent(type, data: event.data)
+            // An item's loop stream is read before this event, which it already holds.
+            switch decoded {
+            case .loopStepStarted(let started): try loader.loopItem(started.item, before: position)
+            case .loopStepEnded(let ended): try loader.loopItem(ended.item, before: position)
+            default: break
+            }
             try loader.prepare(for: decoded, stream: stream)
             try loader.state.check(decoded, stream: stream)
             loader.state.apply(decoded, stream: stream)

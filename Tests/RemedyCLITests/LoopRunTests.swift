@@ -236,6 +236,25 @@ final class LoopRunTests: XCTestCase {
         XCTAssertEqual(input.children("attempts").first?.string("output"), "--- failure ---\ntrace-7")
     }
 
+    func testLoopStepsAppendedByHandAreCheckedLikeTheLoopsOwn() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        func append(_ data: String) throws -> Remedy.Output {
+            try Remedy.run(["append", "--ledger", ledger, "--stream", "loop-failure-1", "--type", "LoopStepStarted", "--data", data])
+        }
+        let lease = #""item":"failure-1","attempt":1,"holder":"h:1","started_at":"2026-12-02T09:00:00.000Z","expires_at":"2026-12-02T09:11:00.000Z""#
+        XCTAssertEqual(try append("{" + lease + #","step":"triage"}"#).status, 2, "not a loop step")
+        let wrongStep = try append("{" + lease + #","step":"merge"}"#)
+        XCTAssertEqual(wrongStep.status, 8)
+        XCTAssertTrue(wrongStep.stderr.contains("is not at step merge"), wrongStep.stderr)
+        XCTAssertEqual(try append("{" + lease + #","step":"diagnose"}"#).status, 0)
+        // Held: another start before the lease expires is refused; an end that matches is not.
+        XCTAssertEqual(try append("{" + lease.replacingOccurrences(of: "h:1", with: "h:2") + #","step":"diagnose"}"#).status, 8)
+        let end = try Remedy.run(["append", "--ledger", ledger, "--stream", "loop-failure-1", "--type", "LoopStepEnded",
+                                  "--data", #"{"item":"failure-1","step":"diagnose","attempt":1,"result":"retry","failure":"timeout","retry_at":"2026-12-02T09:12:00.000Z"}"#])
+        XCTAssertEqual(end.status, 0, end.stderr)
+        XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
+    }
+
     func testAProposalTheLoopRefusesIsRecordedAsRefused() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         XCTAssertEqual(try Remedy.run(["diagnose", "failure-1", "--lever", "code", "--target", "alerts.engine", "--by", "dana", "--ledger", ledger]).status, 0)

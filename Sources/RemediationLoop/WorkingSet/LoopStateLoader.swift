@@ -188,13 +188,16 @@ public final class LoopStateLoader {
         }
     }
 
-    /// Loads what `remedy loop run` did with an item (a failure or a fix), after the item.
-    public func loopItem(_ id: String) throws {
+    /// Loads what `remedy loop run` did with an item (a failure or a fix), after the item;
+    /// only its events before `position`, when given (the door checks an event it has just
+    /// appended against the state before it).
+    public func loopItem(_ id: String, before position: Int? = nil) throws {
         guard !isComplete, loopItems.insert(id).inserted else { return }
         try failure(id)
         try fix(id)
         var query = EventQuery()
         query.streams = [LoopStreams.loopItem(id)]
+        query.toPosition = position.map { $0 - 1 }
         try damaged("loop item \(id)") {
             try LoopState.fold(query, into: &state) { query, body in try writer.forEachEvent(query, body) }
         }
