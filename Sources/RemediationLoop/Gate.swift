@@ -34,6 +34,8 @@ public struct GateFacts: Sendable, Equatable {
     public var declaredBlastRadius: BlastRadius?
     public var measuredBlastRadius: BlastRadius?
     public var casesChanged: Int?
+    /// The skills of the cases whose result changed in verification (the fix's own included).
+    public var skillsTouched: Int?
     /// Earned autonomy: the record of fixes of this origin and lever so far (merges, merges
     /// on the gate's auto-merge, reverts, regressions of the guards they made).
     public var recordMerges = 0, recordAutoMerges = 0, recordReverts = 0, recordRegressions = 0
@@ -42,9 +44,13 @@ public struct GateFacts: Sendable, Equatable {
     /// of that time records neither, and is checked without them.
     public var isLegacy = false
 
-    /// The radius verification measured for `changed` cases beyond the fix's own failures.
-    public static func measuredRadius(changed: Int) -> BlastRadius {
-        changed == 0 ? .low : changed <= 5 ? .medium : .high
+    /// The radius verification measured: `changed` cases beyond the fix's own failures (none
+    /// low, up to 5 medium, more high), and the `skills` the changed cases belong to (2
+    /// medium, more high).
+    public static func measuredRadius(changed: Int, skills: Int) -> BlastRadius {
+        let byCases: BlastRadius = changed == 0 ? .low : changed <= 5 ? .medium : .high
+        let bySkills: BlastRadius = skills <= 1 ? .low : skills == 2 ? .medium : .high
+        return BlastRadius.larger(byCases, bySkills)
     }
 
     func isHighStakes(_ globs: [String]) -> Bool {
@@ -63,6 +69,7 @@ public struct GateFacts: Sendable, Equatable {
         facts["declared_blast_radius"] = declaredBlastRadius?.rawValue
         facts["measured_blast_radius"] = measuredBlastRadius?.rawValue
         facts["cases_changed"] = casesChanged.map(String.init)
+        facts["skills_touched"] = skillsTouched.map(String.init)
         facts["record_merges"] = String(recordMerges)
         facts["record_auto_merges"] = String(recordAutoMerges)
         facts["record_reverts"] = String(recordReverts)
@@ -79,6 +86,7 @@ public struct GateFacts: Sendable, Equatable {
         facts.declaredBlastRadius = nil
         facts.measuredBlastRadius = nil
         facts.casesChanged = nil
+        facts.skillsTouched = nil
         (facts.recordMerges, facts.recordAutoMerges, facts.recordReverts, facts.recordRegressions) = (0, 0, 0, 0)
         facts.isLegacy = true
         return facts
@@ -100,6 +108,7 @@ public struct GateFacts: Sendable, Equatable {
         declaredBlastRadius = facts["declared_blast_radius"].flatMap(BlastRadius.init(rawValue:))
         measuredBlastRadius = facts["measured_blast_radius"].flatMap(BlastRadius.init(rawValue:))
         casesChanged = facts["cases_changed"].flatMap { Int($0) }
+        skillsTouched = facts["skills_touched"].flatMap { Int($0) }
         recordMerges = Int(facts["record_merges"] ?? "") ?? 0
         recordAutoMerges = Int(facts["record_auto_merges"] ?? "") ?? 0
         recordReverts = Int(facts["record_reverts"] ?? "") ?? 0
@@ -146,7 +155,9 @@ public struct GateFacts: Sendable, Equatable {
             let own = Set(failures.map(\.case))
             let changed = verification.failToPass.count { !own.contains($0) } + verification.passToFail.count
             casesChanged = changed
-            measuredBlastRadius = Self.measuredRadius(changed: changed)
+            let skills = (try? LoopStreams.run(suite: verification.suite, run: verification.runID)).flatMap { state.runs[$0.rawValue]?.skills } ?? [:]
+            skillsTouched = Set((verification.failToPass + verification.passToFail).compactMap { skills[$0] }).count
+            measuredBlastRadius = Self.measuredRadius(changed: changed, skills: skillsTouched!)
             blastRadius = BlastRadius.larger(fix.proposal.blastRadius, measuredBlastRadius!)
         }
     }

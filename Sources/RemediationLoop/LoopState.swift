@@ -77,6 +77,9 @@ public struct LoopState: Sendable, Equatable {
         public var completed: EvalRunCompleted?
         /// The final status of each case in the run.
         public var finalStatus: [String: CaseStatus] = [:]
+        /// A verification run's cases' skills, for the skills a fix touched (regular runs keep
+        /// none: their cases' skills are in the case history).
+        public var skills: [String: String] = [:]
         /// While the run is open: what its completion must agree with. Dropped when it
         /// completes, so memory stays bounded by the open runs.
         public var progress: Progress? = Progress()
@@ -305,6 +308,7 @@ public struct LoopState: Sendable, Equatable {
     /// outcomes a fold may read after its completion) only keeps final statuses.
     private mutating func fold(_ outcome: CaseOutcomeRecorded.Summary, into run: Dictionary<String, Run>.Index) {
         let status = outcome.status, key = outcome.case
+        if let skill = outcome.skill, runs.values[run].started.verifies != nil { runs.values[run].skills[key] = skill }
         guard runs.values[run].progress != nil else {
             if status != .skip { runs.values[run].finalStatus[key] = status }
             return

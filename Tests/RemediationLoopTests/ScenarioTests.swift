@@ -125,6 +125,8 @@ import PostgresStore
         #expect(autoMerge.facts["dataset_source"] == "last-complete-run")
         #expect(autoMerge.rulesConsidered.count == 7)
         #expect(autoMerge.facts["retargeted"] == "false")
+        #expect(autoMerge.facts["skills_touched"] == "1" && autoMerge.facts["cases_changed"] == "0" && autoMerge.facts["measured_blast_radius"] == "low")
+        #expect([(0, 1), (0, 2), (3, 1), (6, 1), (0, 3)].map { GateFacts.measuredRadius(changed: $0.0, skills: $0.1) } == [.low, .medium, .medium, .high, .high])
         try steps.merged(fix: "date-normalizer", commit: "8a3b7c2", by: "ci")
 
         // Run 2: the date case passes and becomes a guard; a danger-rating case fails.
@@ -214,7 +216,7 @@ import PostgresStore
         // What an earlier remedy recorded: no re-targeting, no measured radius.
         var facts = current.facts
         for later in ["retargeted", "declared_blast_radius", "measured_blast_radius", "cases_changed",
-                      "record_merges", "record_auto_merges", "record_reverts", "record_regressions"] { facts[later] = nil }
+                      "skills_touched", "record_merges", "record_auto_merges", "record_reverts", "record_regressions"] { facts[later] = nil }
 
         func attempt(_ decided: GateDecided) throws {
             let other = try Ledger.open(LedgerPath(path: folder + "/replay-\(UUID().uuidString).db"), mode: .readWrite, create: .ifMissing())

@@ -214,7 +214,8 @@ final class LoopRunTests: XCTestCase {
         let gate = try XCTUnwrap(steps.first { $0.string("step") == "gate" })
         XCTAssertEqual(gate.string("detail"), "gate: review (other type fixes need review)")
         let facts = try XCTUnwrap(try events("GateDecided").first)
-        for fact in [#""blast_radius":"medium""#, #""declared_blast_radius":"low""#, #""measured_blast_radius":"medium""#, #""cases_changed":"1""#] {
+        for fact in [#""blast_radius":"medium""#, #""declared_blast_radius":"low""#, #""measured_blast_radius":"medium""#, #""cases_changed":"1""#,
+                     #""skills_touched":"0""#] {
             XCTAssertTrue(facts.contains(fact), "\(fact) in \(facts)")
         }
     }
