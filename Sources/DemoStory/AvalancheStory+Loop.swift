@@ -72,14 +72,7 @@ extension AvalancheStory {
         played.steps.append("review danger-threshold: approved by dana@example.com (evidence in reviews/danger-threshold.md)")
         try loop("3")
         try ingest("run-3", run: "3")
-        played.decisions = try recordedDecisions(in: ledger)
+        played.decisions = try Gate.recordedDecisions(in: ledger)
         return played
-    }
-
-    /// Every gate decision recorded, in order.
-    static func recordedDecisions(in ledger: any EventStore) throws -> [GateDecided] {
-        var query = EventQuery()
-        query.types = [LoopEventType.gateDecided.rawValue]
-        return try ledger.events(query).map { try LoopPayload.decode(GateDecided.self, from: try EventEnvelope(decoding: $0.body).data) }
     }
 }

@@ -176,7 +176,6 @@ struct EvidenceBuffer {
     var evidence: CaseOutcome.Evidence? {
         guard kept.contains(where: { !$0.isWhitespace }) else { return nil }
         guard isCut, let hasher else { return CaseOutcome.Evidence(text: kept, sha256: nil) }
-        let digest = hasher.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
-        return CaseOutcome.Evidence(text: kept + "...", sha256: digest)
+        return CaseOutcome.Evidence(text: kept + "...", sha256: hasher.finalize().lowercaseHex)
     }
 }

@@ -29,7 +29,7 @@ enum HandlerAnswer {
     /// Reads `output` as the answer of a `step` handler for `item`.
     ///
     /// - Throws: ``Malformed`` naming what is wrong.
-    static func parse(_ output: [UInt8], step: HandlerStep, item: String, verifyRunID: String) throws -> HandlerAnswer {
+    static func parse(_ output: [UInt8], step: HandlerStep, item: String, skills: SkillMap?) throws -> HandlerAnswer {
         let text = String(String(decoding: output, as: UTF8.self).drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
         guard text.hasPrefix("{") else {
             throw Malformed(message: text.isEmpty ? "the handler printed nothing; the contract asks for one JSON object"
@@ -50,7 +50,7 @@ enum HandlerAnswer {
             case .verify:
                 let answer = try decoder.decode(VerifyAnswer.self, from: Data(text.utf8))
                 guard !answer.reports.isEmpty else { throw Malformed(message: "\"reports\" names no report file") }
-                return .answer(.verification(reports: answer.reports, runID: verifyRunID, skills: nil))
+                return .answer(.verification(reports: answer.reports, skills: skills))
             case .merge:
                 let answer = try decoder.decode(MergeAnswer.self, from: Data(text.utf8))
                 return .answer(.merge(commit: answer.commit))

@@ -55,26 +55,18 @@ struct HandlerInput: Encodable {
         }
     }
 
+    /// An attempt as the ledger recorded it (the catalogue's `CaseOutcomeRecorded` fields,
+    /// evidence included), with a link to its trace from the config's `trace_url`.
     struct AttemptInfo: Encodable {
-        var attempt: Int
-        var status: CaseStatus
-        var score: String?
-        var threshold: String?
-        var message: String?
-        var traceID: String?
+        var outcome: CaseOutcomeRecorded
         var traceURL: String?
-        var durationMS: Int?
-        var properties: [String: String]?
-        var expected: String?
-        var expectedSHA256: String?
-        var actual: String?
-        var actualSHA256: String?
-        var output: String?
-        var outputSHA256: String?
 
-        enum CodingKeys: String, CodingKey {
-            case attempt, status, score, threshold, message, traceID = "trace_id", traceURL = "trace_url", durationMS = "duration_ms", properties
-            case expected, expectedSHA256 = "expected_sha256", actual, actualSHA256 = "actual_sha256", output, outputSHA256 = "output_sha256"
+        enum CodingKeys: String, CodingKey { case traceURL = "trace_url" }
+
+        func encode(to encoder: any Encoder) throws {
+            try outcome.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(traceURL, forKey: .traceURL)
         }
     }
 
@@ -186,12 +178,7 @@ extension HandlerInput {
     /// The failing case's attempts in the run that detected the failure, with trace links.
     private static func attempts(of failure: LoopState.Failure, in ledger: any EventStore, traceURL: String?) throws -> [AttemptInfo] {
         try CaseEvidence.attempts(suite: failure.detected.suite, run: failure.detected.runID, case: failure.detected.case, ledger: ledger).map { outcome in
-            AttemptInfo(attempt: outcome.attempt, status: outcome.status, score: outcome.score, threshold: outcome.threshold,
-                                        message: outcome.message, traceID: outcome.traceID,
-                                        traceURL: outcome.traceID.flatMap { id in traceURL.map { Template.fill($0, ["trace_id": id]) } },
-                                        durationMS: outcome.durationMS, properties: outcome.properties,
-                                        expected: outcome.expected, expectedSHA256: outcome.expectedSHA256, actual: outcome.actual,
-                                        actualSHA256: outcome.actualSHA256, output: outcome.output, outputSHA256: outcome.outputSHA256)
+            AttemptInfo(outcome: outcome, traceURL: outcome.traceID.flatMap { id in traceURL.map { Template.fill($0, ["trace_id": id]) } })
         }
     }
 

@@ -44,6 +44,8 @@ public enum LoopRunner {
         public var clock: () -> Timestamp = { Timestamp.now() }
         /// Told of each step as it starts and ends (remedy prints it on stderr).
         public var progress: (String) -> Void = { _ in }
+        /// The skill map verification runs' cases are attributed by (``SkillMap/load(path:)``).
+        public var skills: SkillMap?
         /// Variables handlers get besides this process's environment and the `REMEDY_*` ones.
         public var environment: [String: String] = [:]
 
@@ -185,7 +187,6 @@ public enum LoopRunner {
     private static func runHandler(_ handler: LoopConfig.Handler, _ started: LoopStepStarted, _ context: LoopSteps.StepContext,
                                    _ request: Request, _ steps: LoopSteps, _ ledger: any EventStore) throws -> (record: Step, next: String) {
         let now = request.clock()
-        let verifyRunID = "\(started.item)-verify-\(now.millisecondsSinceEpoch)"
         func failed(_ failure: HandlerFailure, _ message: String, exitCode: Int? = nil, stderr: String? = nil, ms: Int,
                     escalate: Bool = false) throws -> (record: Step, next: String) {
             let last = escalate || started.attempt >= request.config.attempts(for: started.step)
@@ -202,13 +203,10 @@ public enum LoopRunner {
             }
         }
 
-        let input: [UInt8]
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            input = Array(try encoder.encode(try HandlerInput.make(for: started, context: context, ledger: ledger,
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let input = Array(try encoder.encode(try HandlerInput.make(for: started, context: context, ledger: ledger,
                                                                    address: request.ledgerAddress, config: request.config, now: now)))
-        }
         let result: ChildProcess.Result
         do {
             result = try ChildProcess.run(ChildProcess.Request(
@@ -235,7 +233,7 @@ public enum LoopRunner {
         }
         let answer: HandlerAnswer
         do {
-            answer = try HandlerAnswer.parse(result.output, step: started.step, item: started.item, verifyRunID: verifyRunID)
+            answer = try HandlerAnswer.parse(result.output, step: started.step, item: started.item, skills: request.skills)
         } catch let error as HandlerAnswer.Malformed {
             return try failed(.badOutput, error.message, exitCode: 0, stderr: tail, ms: result.milliseconds)
         }
@@ -244,10 +242,6 @@ public enum LoopRunner {
             return try failed(.declined, reason.isEmpty ? "the handler declined" : reason, exitCode: 0, stderr: tail,
                               ms: result.milliseconds, escalate: true)
         case .answer(let stepAnswer):
-            var stepAnswer = stepAnswer
-            if case .verification(let reports, let runID, _) = stepAnswer {
-                stepAnswer = .verification(reports: reports, runID: runID, skills: try skillMap())
-            }
             do {
                 let ending = try steps.finishStep(started, answer: stepAnswer, by: "agent:loop-\(started.step)", durationMS: result.milliseconds)
                 var next = started.item
@@ -269,12 +263,6 @@ public enum LoopRunner {
 
     /// A handler's standard output beyond this is refused (`too-large`).
     static let outputLimit = 1 << 20
-
-    /// The skill map verification runs are ingested with, as `remedy ingest` finds it.
-    private static func skillMap() throws -> SkillMap? {
-        guard access(SkillMap.defaultPath, R_OK) == 0 else { return nil }
-        return try SkillMap(text: String(decoding: try InputFile.readPayload(path: SkillMap.defaultPath), as: UTF8.self), name: SkillMap.defaultPath)
-    }
 
     /// Whether the `loop run` a lease names is gone: on this machine, with no such process.
     static func isGone(_ holder: String) -> Bool {

@@ -118,12 +118,9 @@ public struct RatchetCheck: Sendable, Equatable {
         let outcomes = try RunOutcomes.read(suite: suite, run: run, ledger: ledger)
         let view = ReadModelView(ledger: ledger, asOf: end)
         let guards = try view.rows(GuardRow.self, matching: [("suite", .text(suite))]).filter(\.state.isActive).map(\.caseKey)
-        var completed = EventQuery()
-        completed.fromPosition = end
-        completed.toPosition = end
-        let completedAt = try ledger.events(completed).first.flatMap { try? Timestamp(parsing: $0.recordedAt) }
+        let completedAt = try ledger.recordedAt(position: end)
         let quarantined = Set(try view.rows(CaseRow.self, matching: [("suite", .text(suite))]).filter { row in
-            guard let completedAt, let until = row.quarantinedUntil.flatMap({ try? Timestamp(parsing: $0) }) else { return false }
+            guard let until = row.quarantinedUntil.flatMap({ try? Timestamp(parsing: $0) }) else { return false }
             return until >= completedAt
         }.map(\.caseKey))
         let failed = guards.filter { outcomes.failedOnce.contains($0) }

@@ -61,9 +61,9 @@ public enum NextQueue {
         // A guard failing under a quarantine in force is not queued until the quarantine lapses.
         let quarantines = try view.rows(QueueQuarantineRow.self, matching: bySuite)
         let inForce = Set(quarantines.filter { row in (try? Timestamp(parsing: row.until)).map { $0 >= now } ?? false }
-            .map { SuiteCaseKey(suite: $0.suite, key: $0.caseKey) })
+            .map { SuiteCase(suite: $0.suite, key: $0.caseKey) })
         for row in try view.rows(QueueItemRow.self, matching: bySuite) where filter.skill == nil || row.skill == filter.skill {
-            if row.kind == .regression, let key = row.caseKey, inForce.contains(SuiteCaseKey(suite: row.suite, key: key)) { continue }
+            if row.kind == .regression, let key = row.caseKey, inForce.contains(SuiteCase(suite: row.suite, key: key)) { continue }
             items.append(QueueItem(kind: row.kind, subject: row.subject, suite: row.suite, case: row.caseKey, skill: row.skill,
                                    action: row.action, since: row.sincePosition, sinceAt: row.sinceAt))
         }
@@ -126,8 +126,3 @@ public enum NextQueue {
     }
 }
 
-/// A case within its suite, as the queue's rows name it.
-private struct SuiteCaseKey: Hashable {
-    var suite: String
-    var key: String
-}

@@ -243,22 +243,30 @@ extension Gate {
     /// Re-decides every recorded gate decision from its recorded facts under `policy`, and
     /// returns those that change.
     public static func whatIf(_ policy: AutonomyPolicy, ledger: any EventStore) throws -> [WhatIfChange] {
+        try recordedDecisions(in: ledger).compactMap { recorded in
+            guard let facts = GateFacts(recorded: recorded.facts) else { return nil }
+            let again = decide(facts, policy: policy)
+            guard again.decision != recorded.decision else { return nil }
+            return WhatIfChange(fix: recorded.fix, recorded: recorded.decision, recordedRule: recorded.invariant ?? recorded.rule,
+                                wouldBe: again.decision, wouldBeRule: again.invariant ?? again.rule)
+        }
+    }
+
+    /// Every gate decision recorded, in ledger order.
+    ///
+    /// - Throws: ``LoopError`` when one does not decode.
+    public static func recordedDecisions(in ledger: any EventStore) throws -> [GateDecided] {
         var query = EventQuery()
         query.types = [LoopEventType.gateDecided.rawValue]
-        var changes: [WhatIfChange] = []
+        var decisions: [GateDecided] = []
         try ledger.forEachEvent(query) { _, _, _, bytes in
             guard let envelope = try? EventEnvelope(decoding: bytes),
                   let recorded = try? LoopPayload.decode(GateDecided.self, from: envelope.data) else {
                 throw LoopError(.invalidState, "a recorded gate decision does not decode; run `remedy verify`")
             }
-            guard let facts = GateFacts(recorded: recorded.facts) else { return true }
-            let again = decide(facts, policy: policy)
-            if again.decision != recorded.decision {
-                changes.append(WhatIfChange(fix: recorded.fix, recorded: recorded.decision, recordedRule: recorded.invariant ?? recorded.rule,
-                                            wouldBe: again.decision, wouldBeRule: again.invariant ?? again.rule))
-            }
+            decisions.append(recorded)
             return true
         }
-        return changes
+        return decisions
     }
 }

@@ -114,9 +114,7 @@ extension LoopState {
     // MARK: - Rules
 
     func check(_ started: LoopStepStarted, stream: String) throws {
-        guard stream == LoopStreams.loopItem(started.item).rawValue else {
-            throw LoopError(.invalidState, "LoopStepStarted belongs on stream \(LoopStreams.loopItem(started.item)), not \(stream)")
-        }
+        try expectStream(stream, try LoopStreams.loopItem(started.item), for: "LoopStepStarted")
         guard failures[started.item] != nil || fixes[started.item] != nil else {
             throw LoopError(.notFound, "no failure or fix \(started.item) for the loop to work on")
         }
@@ -136,9 +134,7 @@ extension LoopState {
     }
 
     func check(_ ended: LoopStepEnded, stream: String) throws {
-        guard stream == LoopStreams.loopItem(ended.item).rawValue else {
-            throw LoopError(.invalidState, "LoopStepEnded belongs on stream \(LoopStreams.loopItem(ended.item)), not \(stream)")
-        }
+        try expectStream(stream, try LoopStreams.loopItem(ended.item), for: "LoopStepEnded")
         guard let open = loopItems[ended.item]?.open, open.step == ended.step, open.attempt == ended.attempt else {
             throw LoopError(.invalidState, "no \(ended.step) step of \(ended.item) at attempt \(ended.attempt) is in progress")
         }

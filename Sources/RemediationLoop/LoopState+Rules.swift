@@ -392,7 +392,7 @@ extension LoopState {
         throw refused("run \(run.started.runID) of suite \(run.started.suite) has still to record \(failure), the regression of a guard: \(change) once it is recorded")
     }
 
-    private func expectStream(_ stream: String, _ expected: StreamName, for type: String) throws {
+    func expectStream(_ stream: String, _ expected: StreamName, for type: String) throws {
         guard stream == expected.rawValue else { throw refused("\(type) belongs on stream \(expected), not \(stream)") }
     }
 

@@ -41,7 +41,6 @@ extension LoopSteps {
             let started = QuarantineStarted(suite: suite, case: key, owner: owner ?? current.owner, until: until, reason: reason ?? current.reason)
             let ended = QuarantineEnded(suite: suite, case: key, by: owner ?? current.owner)
             try Self.record(writer, loader, stream, .quarantineEnded, ended, actor: ended.by)
-            loader.state.apply(.quarantineEnded(ended), stream: stream.rawValue)
             try Self.record(writer, loader, stream, .quarantineStarted, started, actor: started.owner)
             return started
         }

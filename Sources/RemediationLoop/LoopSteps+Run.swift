@@ -71,10 +71,10 @@ extension LoopSteps {
     ///
     /// - Throws: ``LoopError`` or ``LedgerError``; nothing is recorded then.
     public func takeStep(_ request: StepRequest) throws -> TakenStep {
-        let work = { (writer: any EventStoreWriter) throws -> TakenStep in
-            var loader = try LoopStateLoader(writer)
+        try ledger.write { writer in   // a dry run appends nothing
+            let loader = try LoopStateLoader(writer)
             try loader.loopItem(request.item)
-            var state = loader.state
+            let state = loader.state
             let step: HandlerStep
             switch state.step(of: request.item) {
             case .closed(let why): return .closed(why)
@@ -106,32 +106,29 @@ extension LoopSteps {
                 let ended = LoopStepEnded(item: request.item, step: open.step, attempt: open.attempt, result: .retry, failure: .abandoned,
                                           message: expired ? "the lease of \(open.holder) expired at \(open.expiresAt)"
                                                            : "loop run \(open.holder) is gone", retryAt: now)
-                try Self.record(writer, loader, LoopStreams.loopItem(request.item), .loopStepEnded, ended, actor: "remedy")
-                loader = try LoopStateLoader(writer)
-                try loader.loopItem(request.item)
-                state = loader.state
+                try Self.record(writer, loader, try LoopStreams.loopItem(request.item), .loopStepEnded, ended, actor: "remedy")
             } else if let last = state.loopItems[request.item]?.lastEnded, last.result == .retry, last.step == step,
                       let retryAt = last.retryAt, now < retryAt {
                 return .waiting("its \(step) handler's retry at \(retryAt) (attempt \(last.attempt) failed: \(last.failure?.rawValue ?? ""))")
             }
             let expires = Timestamp(millisecondsSinceEpoch: request.now.millisecondsSinceEpoch + 1000 * Int64(request.leaseSeconds(step)))
-            let started = LoopStepStarted(item: request.item, step: step, attempt: state.attempt(of: step, item: request.item),
+            let started = LoopStepStarted(item: request.item, step: step, attempt: loader.state.attempt(of: step, item: request.item),
                                           holder: request.holder, startedAt: now, expiresAt: expires.description)
             let context = try Self.context(of: request.item, loader, writer)
             guard !request.dryRun else { return .started(started, context) }
-            try Self.record(writer, loader, LoopStreams.loopItem(request.item), .loopStepStarted, started, actor: "remedy")
+            try Self.record(writer, loader, try LoopStreams.loopItem(request.item), .loopStepStarted, started, actor: "remedy")
             return .started(started, context)
         }
-        return try ledger.write(work)   // a dry run appends nothing
     }
 
     /// What a handler's answer asks the loop to record.
     public enum StepAnswer: Sendable {
         case diagnosis(lever: Lever, target: String, confidence: String?, evidence: [String])
         case proposal(fix: String, change: String, target: String?, blastRadius: BlastRadius, reversible: Bool)
-        /// The verification run's reports, ingested as run `runID` of the fix's suite (the
-        /// gate is the next step, which remedy decides at once).
-        case verification(reports: [String], runID: String, skills: SkillMap?)
+        /// The verification run's reports, ingested as a run of the fix's suite named after the
+        /// step (`<fix>-verify-<start millis>`), its cases attributed by `skills` (the gate is
+        /// the next step, which remedy decides at once).
+        case verification(reports: [String], skills: SkillMap?)
         case merge(commit: String)
         case reviewRequested(link: String?)
     }
@@ -168,7 +165,9 @@ extension LoopSteps {
                 _ = try Self.propose(failures: [started.item], fix: fix, change: change, blastRadius: blastRadius, reversible: reversible,
                                      lever: nil, target: target, by: actor, in: writer)
                 summary = "proposed fix \(fix) (\(change), blast radius \(blastRadius))"
-            case .verification(let reports, let runID, let skills):
+            case .verification(let reports, let skills):
+                let startedMillis = (try? Timestamp(parsing: started.startedAt))?.millisecondsSinceEpoch ?? 0
+                let runID = "\(started.item)-verify-\(startedMillis)"
                 let loader = try LoopStateLoader(writer)
                 try loader.fix(started.item)
                 guard let fix = loader.state.fixes[started.item], let suite = loader.state.suite(of: fix) else {
@@ -190,7 +189,7 @@ extension LoopSteps {
             }
             let ended = LoopStepEnded(item: started.item, step: started.step, attempt: started.attempt, result: .done,
                                       durationMS: durationMS, link: link)
-            try Self.record(writer, lease, LoopStreams.loopItem(started.item), .loopStepEnded, ended, actor: "remedy")
+            try Self.record(writer, lease, try LoopStreams.loopItem(started.item), .loopStepEnded, ended, actor: "remedy")
             return StepEnding(summary: summary, ended: ended)
         }
     }
@@ -207,7 +206,7 @@ extension LoopSteps {
                                       result: retryAt == nil ? .escalated : .retry, failure: failure, exitCode: exitCode,
                                       message: message, stderrTail: stderrTail.flatMap { $0.isEmpty ? nil : $0 },
                                       retryAt: retryAt?.description, durationMS: durationMS)
-            try Self.record(writer, lease, LoopStreams.loopItem(started.item), .loopStepEnded, ended, actor: "remedy")
+            try Self.record(writer, lease, try LoopStreams.loopItem(started.item), .loopStepEnded, ended, actor: "remedy")
             return ended
         }
     }
@@ -241,6 +240,21 @@ extension LoopSteps {
         public var item: String
         public var step: LoopState.ItemStep
         public var loop: LoopState.LoopItem?
+
+        /// What the item waits for, in words: a `loop run`'s lease, a person, a retry time,
+        /// or the next `loop run`.
+        public var waitsFor: String {
+            switch step {
+            case .handler(let next):
+                if let open = loop?.open { return "loop run \(open.holder) (\(open.step), attempt \(open.attempt)) until \(open.expiresAt)" }
+                if loop?.escalated == true, loop?.failedStep == next { return "a person: the \(next) step was escalated" }
+                if let last = loop?.lastEnded, last.result == .retry, let retryAt = last.retryAt { return "a retry at \(retryAt)" }
+                return "remedy loop run"
+            case .gate: return "remedy loop run (or remedy gate)"
+            case .waiting(let what): return what
+            case .closed(let why): return "nothing: \(why)"
+            }
+        }
     }
 
     /// Where each of `items` stands. Reads in a transaction that appends nothing (a ledger

@@ -151,7 +151,9 @@ public struct LoopSteps {
         throw LoopError(.notFound, "no failure \(reference): give a failure id (remedy next lists them) or the key of a case that is failing now")
     }
 
-    /// Appends a payload the loop's rules allow in the loaded state (``LoopState/check(_:stream:)``).
+    /// Appends a payload the loop's rules allow in the loaded state (``LoopState/check(_:stream:)``),
+    /// and folds it into that state, so a step that records several events checks each
+    /// against the ones before it.
     static func record<T: Encodable>(_ writer: any EventStoreWriter, _ loader: LoopStateLoader, _ stream: StreamName, _ type: LoopEventType,
                                      _ payload: T, actor: String?, expect: ExpectedVersion = .any) throws {
         let data = try LoopPayload.encode(payload)
@@ -161,5 +163,6 @@ public struct LoopSteps {
         try writer.append(try ProposedEvent(stream: stream, type: try EventType(type.rawValue), json: data,
                                             metadata: EventMetadata(actor: actor), expectedVersion: expect,
                                             schemaVersion: type.schemaVersion))
+        loader.state.apply(event, stream: stream.rawValue)
     }
 }

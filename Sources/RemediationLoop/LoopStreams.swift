@@ -42,8 +42,8 @@ public enum LoopStreams {
 
     /// `loop-<item>`: what `remedy loop run` did with a failure or a fix. Item ids are
     /// failure ids and fix ids, which already name streams.
-    public static func loopItem(_ item: String) -> StreamName {
-        (try? StreamName("loop-\(item)")) ?? (try! StreamName("loop-invalid"))
+    public static func loopItem(_ item: String) throws -> StreamName {
+        try named("loop-\(item)", what: "item '\(item)'")
     }
 
     /// `policy-autonomy`.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LedgerStore
 
 /// A CODEOWNERS-style mapping from case keys to skills: `glob  skill`, one rule a line.
 ///
@@ -42,6 +43,15 @@ public struct SkillMap: Sendable, Equatable {
             }
             rules.append(Rule(pattern: String(fields[0]), skill: String(fields[1])))
         }
+    }
+
+    /// The map at `path`, else at ``defaultPath`` when the repository has one, else none:
+    /// what `remedy ingest` and `remedy loop run` (for verification runs) attribute cases by.
+    ///
+    /// - Throws: ``LedgerError`` when the file cannot be read, ``LoopError`` when it does not parse.
+    public static func load(path: String?) throws -> SkillMap? {
+        guard let path = path ?? (access(defaultPath, R_OK) == 0 ? defaultPath : nil) else { return nil }
+        return try SkillMap(text: String(decoding: try InputFile.readPayload(path: path), as: UTF8.self), name: path)
     }
 
     /// The skill of `key`: the last rule whose glob matches it.

@@ -57,9 +57,7 @@ extension Remedy {
                 request.datasetVersion = datasetVersion
                 request.producer = producer
                 request.producerVersion = producerVersion
-                if let path = skills ?? (access(SkillMap.defaultPath, R_OK) == 0 ? SkillMap.defaultPath : nil) {
-                    request.skills = try SkillMap(text: String(decoding: try InputFile.readPayload(path: path), as: UTF8.self), name: path)
-                }
+                request.skills = try SkillMap.load(path: skills)
                 let ledger = try options.openStore(.readWrite, create: initialize ? .ifMissing() : .never)
                 let summary = try RunIngester.ingest(request, into: ledger)
                 if json {

@@ -50,6 +50,7 @@ extension Remedy {
                     request.maxItems = maxItems
                     request.item = item
                     request.dryRun = dryRun
+                    request.skills = try SkillMap.load(path: nil)
                     request.progress = { StandardError.write("remedy: loop: \($0)\n") }
                     let report = try LoopRunner.run(request, ledger: ledger)
                     if json {
@@ -172,30 +173,16 @@ extension Remedy {
             static func row(_ status: LoopSteps.ItemStatus, kind: QueueItemKind?) -> Output.Item {
                 let loop = status.loop
                 var step: String?
-                var waitsFor: String
                 switch status.step {
-                case .handler(let next):
-                    step = next.rawValue
-                    if let open = loop?.open {
-                        waitsFor = "loop run \(open.holder) (\(open.step), attempt \(open.attempt)) until \(open.expiresAt)"
-                    } else if loop?.escalated == true, loop?.failedStep == next {
-                        waitsFor = "a person: the \(next) step was escalated"
-                    } else if let retryAt = loop?.lastEnded?.retryAt, loop?.lastEnded?.result == .retry {
-                        waitsFor = "a retry at \(retryAt)"
-                    } else {
-                        waitsFor = "remedy loop run"
-                    }
-                case .gate:
-                    step = "gate"
-                    waitsFor = "remedy loop run (or remedy gate)"
-                case .waiting(let what): waitsFor = what
-                case .closed(let why): waitsFor = "nothing: \(why)"
+                case .handler(let next): step = next.rawValue
+                case .gate: step = "gate"
+                case .waiting, .closed: step = nil
                 }
                 return Output.Item(item: status.item, kind: kind, state: LoopState.describe(status.step), step: step,
                                    failedAttempts: loop?.failedAttempts ?? 0, escalated: loop?.escalated ?? false,
                                    heldBy: loop?.open?.holder, heldUntil: loop?.open?.expiresAt, lastStep: loop?.lastEnded?.step.rawValue,
                                    lastResult: loop?.lastEnded?.result, lastFailure: loop?.lastEnded?.failure,
-                                   lastMessage: loop?.lastEnded?.message, retryAt: loop?.lastEnded?.retryAt, waitsFor: waitsFor)
+                                   lastMessage: loop?.lastEnded?.message, retryAt: loop?.lastEnded?.retryAt, waitsFor: status.waitsFor)
             }
         }
 

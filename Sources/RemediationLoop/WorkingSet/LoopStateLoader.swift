@@ -196,7 +196,7 @@ public final class LoopStateLoader {
         try failure(id)
         try fix(id)
         var query = EventQuery()
-        query.streams = [LoopStreams.loopItem(id)]
+        query.streams = [try LoopStreams.loopItem(id)]
         query.toPosition = position.map { $0 - 1 }
         try damaged("loop item \(id)") {
             try LoopState.fold(query, into: &state) { query, body in try writer.forEachEvent(query, body) }
