@@ -37,6 +37,8 @@ public enum EventErrorCode: String, Sendable, Equatable {
     case invalidTimestamp
     /// A payload of a catalogue event type that does not have the catalogue's fields.
     case catalogueMismatch
+    /// A skill map line that is not `glob  skill`.
+    case invalidSkillMap
 }
 
 extension CodedError where Kind == EventErrorCode {

@@ -25,6 +25,7 @@ public enum LoopEventType: String, CaseIterable, Sendable {
     case guardRetired = "GuardRetired"
     case caseAliased = "CaseAliased"
     case policyAdopted = "PolicyAdopted"
+    case skillMapAdopted = "SkillMapAdopted"
     case datasetDeclared = "DatasetDeclared"
     case quarantineStarted = "QuarantineStarted"
     case quarantineEnded = "QuarantineEnded"
@@ -53,6 +54,7 @@ public enum LoopEventType: String, CaseIterable, Sendable {
         case .guardRetired: GuardRetired.self
         case .caseAliased: CaseAliased.self
         case .policyAdopted: PolicyAdopted.self
+        case .skillMapAdopted: SkillMapAdopted.self
         case .datasetDeclared: DatasetDeclared.self
         case .quarantineStarted: QuarantineStarted.self
         case .quarantineEnded: QuarantineEnded.self
@@ -465,6 +467,36 @@ public struct PolicyAdopted: Codable, Sendable, Equatable {
         self.format = format
         self.by = by
     }
+}
+
+/// A skill map came into force: its full text, its hash and the rules it parses to.
+///
+/// Adopting a map re-attributes history: the read models that count by skill (`health`,
+/// `next --skill`) attribute every case the map matches to the map's skill, in every run
+/// before the adoption as after it, so no case counts under two skills. Cases the map does
+/// not match keep the skill their events recorded.
+public struct SkillMapAdopted: Codable, Sendable, Equatable {
+    /// The SHA-256 of `text`'s UTF-8 bytes.
+    public var mapSHA256: String
+    /// The map's full text, comments included, as adopted.
+    public var text: String
+    /// The rules `text` parses to, in order (the last match wins).
+    public var rules: [SkillMap.Rule]
+    public var by: String?
+
+    enum CodingKeys: String, CodingKey {
+        case mapSHA256 = "map_sha256", text, rules, by
+    }
+
+    public init(mapSHA256: String, text: String, rules: [SkillMap.Rule], by: String? = nil) {
+        self.mapSHA256 = mapSHA256
+        self.text = text
+        self.rules = rules
+        self.by = by
+    }
+
+    /// The adopted map.
+    public var map: SkillMap { SkillMap(rules: rules) }
 }
 
 /// A suite's golden dataset was declared: the cases a verification run must cover.

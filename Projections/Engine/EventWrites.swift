@@ -26,3 +26,11 @@ public struct EventWrites {
         writes.append(.delete(table: table.name, key: key))
     }
 }
+
+extension EventWrites: RowReader {
+    /// A row as it stands after the writes so far, by table name.
+    public func row(_ table: String, key: [RowValue]) throws -> [RowValue]? {
+        if let pending = pending[table]?[key] { return pending }
+        return try rows.row(table, key: key)
+    }
+}

@@ -198,10 +198,21 @@ public protocol Projection {
     /// Whether the engine keeps snapshots of the tables for time travel (the read models do;
     /// state only decisions read, as of now, need not).
     static var keepsSnapshots: Bool { get }
+
+    /// Event types that change how every event before them folds, not only the ones after
+    /// (a ``SkillMapAdopted`` re-attributes history): each must also be in ``eventTypes``.
+    ///
+    /// The tables as of a position are then the fold of every event up to it with the latest
+    /// such event up to it folded first, ahead of the first event: the engine folds it first
+    /// (a *prelude*) and, when catching up meets a newer one, rebuilds the tables from the
+    /// first event with it. `apply` must ignore one at or before the one it already holds,
+    /// which is how the prelude's own event, met again in order, and older ones change nothing.
+    static var retroactiveTypes: [String] { get }
 }
 
 extension Projection {
     public static var keepsSnapshots: Bool { true }
+    public static var retroactiveTypes: [String] { [] }
 }
 
 /// Rows held in memory: for time travel, and the reference the tests compare tables with.

@@ -21,7 +21,7 @@ struct HealthFold {
             try completed(event)
         case .failureDetected:
             let detected = try event.decode(FailureDetected.self)
-            let skill = detected.skill ?? P.unmapped
+            let skill = try Self.skill(of: detected.case, suite: detected.suite, recorded: detected.skill, rows: changes)
             changes.put(HealthFailureRow(failure: detected.failure, skill: skill, kind: detected.kind, detectedAt: event.recordedAt,
                                          detectedPosition: event.position))
             let regression = detected.kind == .regression ? 1 : 0
@@ -108,9 +108,20 @@ struct HealthFold {
             changes.remove(HealthGuardRow.self, guarded.key)
             guarded.caseKey = alias.to
             changes.put(guarded)
+        case .skillMapAdopted:
+            if let held = try HeldSkillMap<P>.adopting(event, rows: changes) { changes.put(held) }
         default:
             break
         }
+    }
+
+    /// The skill a case counts under: the adopted map's, else the one recorded, else unmapped;
+    /// from the case's working row when it recorded the same skill there.
+    static func skill(of caseKey: String, suite: String, recorded: String?, rows: RowReader,
+                      known: HealthCaseRow? = nil) throws -> String {
+        let known = try known ?? rows.row(HealthCaseRow.self, key: HealthCaseRow.key(suite: suite, caseKey: caseKey))
+        if let known, known.recorded == recorded { return known.skill }
+        return try HeldSkillMap<P>.skill(of: caseKey, recorded: recorded, rows: rows) ?? P.unmapped
     }
 
     // MARK: - Runs
@@ -122,13 +133,14 @@ struct HealthFold {
         guard var run = try rows.row(HealthRunRow.self, key: HealthRunRow.key(stream: event.stream)), run.verifies == nil else { return [] }
         let outcome = try event.outcome()
         guard outcome.status != .skip else { return [] }
-        let skill = outcome.skill ?? P.unmapped
         let passed = outcome.status == .pass
         var writes: [RowWrite] = []
+        let known = try rows.row(HealthCaseRow.self, key: HealthCaseRow.key(suite: run.suite, caseKey: outcome.case))
+        let skill = try skill(of: outcome.case, suite: run.suite, recorded: outcome.skill, rows: rows, known: known)
         // The case's result so far in this run, if an earlier attempt ran it.
-        let caseKey = HealthCaseRow.key(suite: run.suite, caseKey: outcome.case)
-        let earlier = try rows.row(HealthCaseRow.self, key: caseKey).flatMap { $0.stream == event.stream ? $0.result : nil }
-        writes.append(.put(HealthCaseRow(suite: run.suite, caseKey: outcome.case, stream: event.stream, result: outcome.status)))
+        let earlier = known.flatMap { $0.stream == event.stream ? $0.result : nil }
+        writes.append(.put(HealthCaseRow(suite: run.suite, caseKey: outcome.case, stream: event.stream, result: outcome.status,
+                                         recorded: outcome.skill, skill: skill)))
         var tally: HealthTallyRow
         if let existing = try rows.row(HealthTallyRow.self, key: HealthTallyRow.key(stream: event.stream, skill: skill)) {
             tally = existing

@@ -69,33 +69,41 @@ struct HealthTallyRow: ReadModelRow {
     var values: [RowValue] { [.text(stream), .text(skill), .integer(ran), .integer(passed)] }
 }
 
-/// Working state (`health_cases`): each case's last run and result, so a case counts once per run.
+/// Working state (`health_cases`): each case's last run and result, so a case counts once per
+/// run, and the skill it counts under (resolved once per recorded skill, not once per outcome).
 struct HealthCaseRow: ReadModelRow {
     static let table = ReadModelTable(
         name: "health_cases",
         columns: [.init("suite", "TEXT", "the suite"), .init("case_key", "TEXT", "the case"),
-                  .init("stream", "TEXT", "the last run that ran it"), .init("result", "TEXT", "its last attempt's result there")],
+                  .init("stream", "TEXT", "the last run that ran it"), .init("result", "TEXT", "its last attempt's result there"),
+                  .init("recorded", "TEXT", "the skill its last outcome recorded, if any"),
+                  .init("skill", "TEXT", "the skill it counts under: the adopted map's, else the recorded one, else unmapped")],
         keyColumns: 2, documentation: "Working state: each case's last run and result, so a case counts once per run.")
 
     var suite: String
     var caseKey: String
     var stream: String
     var result: CaseStatus
+    var recorded: String?
+    var skill: String
 
-    init(suite: String, caseKey: String, stream: String, result: CaseStatus) {
+    init(suite: String, caseKey: String, stream: String, result: CaseStatus, recorded: String?, skill: String) {
         self.suite = suite
         self.caseKey = caseKey
         self.stream = stream
         self.result = result
+        self.recorded = recorded
+        self.skill = skill
     }
 
     static func key(suite: String, caseKey: String) -> [RowValue] { [.text(suite), .text(caseKey)] }
 
     init(values row: [RowValue]) {
-        self.init(suite: row[0].text ?? "", caseKey: row[1].text ?? "", stream: row[2].text ?? "", result: row[3].word() ?? .skip)
+        self.init(suite: row[0].text ?? "", caseKey: row[1].text ?? "", stream: row[2].text ?? "", result: row[3].word() ?? .skip,
+                  recorded: row[4].text, skill: row[5].text ?? "")
     }
 
-    var values: [RowValue] { [.text(suite), .text(caseKey), .text(stream), RowValue(result)] }
+    var values: [RowValue] { [.text(suite), .text(caseKey), .text(stream), RowValue(result), RowValue(recorded), .text(skill)] }
 }
 
 /// Working state (`health_failures`): failures, their skill and latest diagnosis.

@@ -3,8 +3,9 @@ import Events
 /// Per-skill health: how each skill (the instructions an assistant follows, the unit a case
 /// is mapped to) is doing, what the loop did about its failures, and a status with its rule.
 ///
-/// A case's skill comes from its outcomes and failures (`skill`, set from the skill map at
-/// ingest); cases without one count under `unmapped`. Only regular runs count towards pass
+/// A case's skill is the adopted skill map's (``SkillMapAdopted``, over all history: adopting
+/// a map rebuilds these tables), else the one its outcomes and failures recorded (`skill`, set
+/// from the skill map at ingest); cases without one count under `unmapped`. Only regular runs count towards pass
 /// rates; verification runs of fixes do not. A case counts once per run, by its last attempt.
 ///
 /// Status rules, first match wins (``statusRules``): an open regression (a guard slipped) or a
@@ -14,9 +15,9 @@ import Events
 /// ```sql
 /// SELECT skill, status, pass_rate, trend, open_failures, guards FROM skill_health ORDER BY skill;
 /// ```
-public enum SkillHealthProjection: Projection {
+public enum SkillHealthProjection: SkillAttributing {
     public static let name = "health"
-    public static let version = 5
+    public static let version = 6
     /// Runs in a skill's pass-rate window.
     public static let window = 10
     public static let unmapped = "unmapped"
@@ -31,8 +32,10 @@ public enum SkillHealthProjection: Projection {
 
     public static let eventTypes = [
         LoopEventType.evalRunStarted, .caseOutcomeRecorded, .evalRunCompleted, .failureDetected, .diagnosisRecorded,
-        .fixProposed, .fixVerified, .reviewRecorded, .fixMerged, .fixReverted, .failureResolved, .guardRetired, .caseAliased,
+        .fixProposed, .fixVerified, .reviewRecorded, .fixMerged, .fixReverted, .failureResolved, .guardRetired, .caseAliased, .skillMapAdopted,
     ].map(\.rawValue)
+    public static let retroactiveTypes = [LoopEventType.skillMapAdopted.rawValue]
+    public static let skillMapTable = "health_skill_map"
 
     public static let health = SkillHealthRow.table
     public static let leverHealth = SkillLeverRow.table
@@ -40,7 +43,8 @@ public enum SkillHealthProjection: Projection {
     public static let skillRuns = SkillRunRow.table
 
     public static let tables = [SkillHealthRow.table, SkillLeverRow.table, SkillFixTimeRow.table, SkillRunRow.table, HealthRunRow.table,
-                                HealthTallyRow.table, HealthCaseRow.table, HealthFailureRow.table, HealthFixRow.table, HealthGuardRow.table]
+                                HealthTallyRow.table, HealthCaseRow.table, HealthFailureRow.table, HealthFixRow.table, HealthGuardRow.table,
+                                HeldSkillMap<SkillHealthProjection>.table]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         if event.type == LoopEventType.caseOutcomeRecorded.rawValue { return try HealthFold.outcome(event, rows: rows) }

@@ -6,23 +6,27 @@ import Events
 /// Items: an open failure with no live fix (one not reverted and not rejected) asks for a
 /// `regression` diagnosis (a guard failed), a `diagnose` or a `propose`; a live fix not merged
 /// asks to `verify`, then `gate`, then (unless the gate auto-merged) `review`, then `merge`
-/// until its merge is recorded. Quarantines are
+/// until its merge is recorded. An item's skill is the adopted skill map's (``SkillMapAdopted``,
+/// over all history), else the one its failure recorded. Quarantines are
 /// kept here too; whether one has expired depends on the clock, so the query decides.
 ///
 /// ```sql
 /// SELECT kind, subject, action, since_at FROM queue ORDER BY rank, since_position, subject;
 /// ```
-public enum QueueProjection: Projection {
+public enum QueueProjection: SkillAttributing {
     public static let name = "queue"
-    public static let version = 3
+    public static let version = 4
     public static let eventTypes = [
         LoopEventType.failureDetected, .diagnosisRecorded, .failureResolved, .fixProposed, .fixVerified, .gateDecided,
-        .reviewRecorded, .fixMerged, .fixReverted, .quarantineStarted, .quarantineEnded,
+        .reviewRecorded, .fixMerged, .fixReverted, .quarantineStarted, .quarantineEnded, .skillMapAdopted,
     ].map(\.rawValue)
+    public static let retroactiveTypes = [LoopEventType.skillMapAdopted.rawValue]
+    public static let skillMapTable = "queue_skill_map"
 
     public static let queue = QueueItemRow.table
     public static let quarantines = QueueQuarantineRow.table
-    public static let tables = [QueueItemRow.table, QueueQuarantineRow.table, QueueFailureRow.table, QueueFixRow.table]
+    public static let tables = [QueueItemRow.table, QueueQuarantineRow.table, QueueFailureRow.table, QueueFixRow.table,
+                                HeldSkillMap<QueueProjection>.table]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         var changes = EventWrites(rows)
@@ -32,7 +36,8 @@ public enum QueueProjection: Projection {
             // A failure id is detected once; a repeat (a hand-written batch) changes nothing.
             guard try changes.row(QueueFailureRow.self, QueueFailureRow.key(failure: detected.failure)) == nil else { break }
             changes.put(QueueFailureRow(failure: detected.failure, suite: detected.suite, caseKey: detected.case, kind: detected.kind,
-                                        runID: detected.runID, position: event.position, at: event.recordedAt, skill: detected.skill))
+                                        runID: detected.runID, position: event.position, at: event.recordedAt,
+                                        skill: try HeldSkillMap<Self>.skill(of: detected.case, recorded: detected.skill, rows: changes)))
             try refreshFailure(detected.failure, &changes)
         case .diagnosisRecorded:
             let diagnosis = try event.decode(DiagnosisRecorded.self)
@@ -91,6 +96,8 @@ public enum QueueProjection: Projection {
         case .quarantineEnded:
             let ended = try event.decode(QuarantineEnded.self)
             changes.remove(QueueQuarantineRow.self, QueueQuarantineRow.key(suite: ended.suite, caseKey: ended.case))
+        case .skillMapAdopted:
+            if let held = try HeldSkillMap<Self>.adopting(event, rows: changes) { changes.put(held) }
         default:
             break
         }

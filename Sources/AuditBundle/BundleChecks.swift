@@ -131,7 +131,7 @@ struct BundleChecks {
             try checkKnownAgainstEarlier()
         case .events:
             try events!.finish()
-            if !verifier.replay.isEmpty { replayed = events!.replayedTables() }
+            if !verifier.replay.isEmpty { replayed = try events!.replayedTables() }
         case .inclusion:
             try lines.finish()
             guard inclusionLines == events!.count else {

@@ -45,7 +45,7 @@ struct EventChecks {
         self.checkpoint = checkpoint
         self.verifier = verifier
         self.known = known
-        if !verifier.replay.isEmpty { replay = Replay(verifier.replay) }
+        if !verifier.replay.isEmpty { replay = try Replay(verifier.replay) }
     }
 
     /// Whether the events are the whole tree the checkpoint signs (else a part of it, whose
@@ -159,8 +159,8 @@ struct EventChecks {
     }
 
     /// The read models rebuilt from the events: each table's snapshot SHA-256 (hex).
-    func replayedTables() -> [String: String] {
-        replay?.tables() ?? [:]
+    func replayedTables() throws -> [String: String] {
+        try replay?.tables() ?? [:]
     }
 
     /// Why a line is not an envelope in the ledger's layout.
@@ -181,33 +181,66 @@ struct EventChecks {
 }
 
 /// The read models rebuilt from a bundle's events, in memory, for `--replay`.
-struct Replay {
+///
+/// A projection with retroactive event types (``Projection/retroactiveTypes``) folds the
+/// latest such event first: the events it reads are kept in a temporary file as they stream
+/// by, and if one turned up, it is folded again from them, with that event first.
+final class Replay {
     private let projections: [any Projection.Type]
-    private let memories: [MemoryRows]
+    private var memories: [MemoryRows]
     private var readers: [String: [Int]] = [:]
+    /// The events the retroactive projections read, for a second fold.
+    private let spool: Spool?
+    private var preludes: [Int: ProjectedEvent] = [:]
 
-    init(_ projections: [any Projection.Type]) {
+    init(_ projections: [any Projection.Type]) throws {
         self.projections = projections
         memories = projections.map { MemoryRows($0) }
         for (index, projection) in projections.enumerated() {
             for type in Set(projection.eventTypes) { readers[type, default: []].append(index) }
         }
+        spool = projections.contains { !$0.retroactiveTypes.isEmpty } ? try Spool() : nil
     }
 
     func fold(position: Int, type: String, stream: String, recordedAt: String, data: UnsafeRawBufferPointer, line: Int) throws {
         guard let indices = readers[type] else { return }
         let event = ProjectedEvent(position: position, type: type, stream: stream, recordedAt: recordedAt, data: Array(data))
         event.prepare()
+        var spooled = false
         for index in indices {
-            do {
-                memories[index].apply(try projections[index].apply(event, rows: memories[index]))
-            } catch {
-                throw BundleError.failed(BundleMember.events, "line \(line): the event does not fold into the \(projections[index].name) read model: \(DecodingErrorText.describe(error))")
+            let projection = projections[index]
+            if !projection.retroactiveTypes.isEmpty {
+                if projection.retroactiveTypes.contains(type) { preludes[index] = event }
+                if !spooled, let spool {
+                    try spool.write(SpooledEvent.encode(event))
+                    spooled = true
+                }
             }
+            try apply(event, index, line: line)
         }
     }
 
-    func tables() -> [String: String] {
+    private func apply(_ event: ProjectedEvent, _ index: Int, line: Int?) throws {
+        do {
+            memories[index].apply(try projections[index].apply(event, rows: memories[index]))
+        } catch {
+            let at = line.map { "line \($0)" } ?? "position \(event.position)"
+            throw BundleError.failed(BundleMember.events, "\(at): the event does not fold into the \(projections[index].name) read model: \(DecodingErrorText.describe(error))")
+        }
+    }
+
+    /// Each table's snapshot SHA-256 (hex), the retroactive projections folded again first
+    /// when a retroactive event turned up.
+    func tables() throws -> [String: String] {
+        if let spool, !preludes.isEmpty {
+            for (index, prelude) in preludes {
+                memories[index] = MemoryRows(projections[index])
+                try apply(prelude, index, line: nil)
+            }
+            try SpooledEvent.forEach(in: spool) { event in
+                for index in readers[event.type] ?? [] where preludes[index] != nil { try apply(event, index, line: nil) }
+            }
+        }
         var out: [String: String] = [:]
         for (index, projection) in projections.enumerated() {
             for table in projection.tables {
@@ -215,6 +248,54 @@ struct Replay {
             }
         }
         return out
+    }
+}
+
+/// An event in a replay's spool: its position, then the lengths and bytes of its type,
+/// stream, recorded time and payload.
+enum SpooledEvent {
+    static func encode(_ event: ProjectedEvent) -> [UInt8] {
+        let fields = [Array(event.type.utf8), Array(event.stream.utf8), Array(event.recordedAt.utf8), event.data]
+        var bytes = number(event.position)
+        for field in fields { bytes += number(field.count) }
+        for field in fields { bytes += field }
+        return bytes
+    }
+
+    /// Reads the spool back in order, a megabyte at a time.
+    static func forEach(in spool: Spool, _ body: (ProjectedEvent) throws -> Void) throws {
+        var buffer: [UInt8] = [], start = 0, offset = 0
+        func available(_ count: Int) throws -> Bool {
+            while buffer.count - start < count {
+                guard offset < spool.size else { return false }
+                if start > 0 { buffer.removeFirst(start); start = 0 }
+                let wanted = min(max(1 << 20, count), spool.size - offset)
+                try spool.read(from: offset, count: wanted) { buffer += $0 }
+                offset += wanted
+            }
+            return true
+        }
+        while try available(40) {
+            let header = (0..<5).map { field in buffer[(start + field * 8)..<(start + field * 8 + 8)].reduce(0) { $0 << 8 | Int($1) } }
+            let lengths = header[1...].reduce(0, +)
+            guard try available(40 + lengths) else { throw BundleError(.io, "a temporary file ended early") }
+            var cursor = start + 40
+            var fields: [[UInt8]] = []
+            for length in header[1...] {
+                fields.append(Array(buffer[cursor..<(cursor + length)]))
+                cursor += length
+            }
+            start = cursor
+            let event = ProjectedEvent(position: header[0], type: String(decoding: fields[0], as: UTF8.self),
+                                       stream: String(decoding: fields[1], as: UTF8.self), recordedAt: String(decoding: fields[2], as: UTF8.self),
+                                       data: fields[3])
+            event.prepare()
+            try body(event)
+        }
+    }
+
+    private static func number(_ value: Int) -> [UInt8] {
+        (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
     }
 }
 

@@ -79,16 +79,22 @@ extension Ledger {
                                 logs: Bool) throws -> [MemoryRows] {
         let memories = projections.map { MemoryRows($0) }
         var targets = zip(projections, memories).map { FoldTarget(projection: $0, after: 0, sink: $1) }
+        let through = position ?? Int.max
         for index in targets.indices {
-            targets[index].after = try restoreSnapshot(of: projections[index], through: position ?? Int.max, into: memories[index], logs: logs)
+            // A snapshot from before the retroactive event in force was folded without it.
+            let prelude = try mapErrors("read") { try retroactiveEvent(of: projections[index], through: min(through, storedRange().size)) }
+            targets[index].after = try restoreSnapshot(of: projections[index], through: through, notBefore: prelude?.position ?? 0,
+                                                       into: memories[index], logs: logs)
+            if targets[index].after == 0 { targets[index].prelude = prelude }
         }
-        try fold(&targets, through: position ?? Int.max, snapshots: false)
+        try fold(&targets, through: through, snapshots: false)
         return memories
     }
 
-    /// Loads the latest usable snapshot of `projection` at or before `position` into `memory`,
-    /// with the append-only tables' rows up to it; returns its position (0 for none).
-    private func restoreSnapshot(of projection: any Projection.Type, through position: Int, into memory: MemoryRows,
+    /// Loads the latest usable snapshot of `projection` at or before `position` (and not before
+    /// `notBefore`) into `memory`, with the append-only tables' rows up to it; returns its
+    /// position (0 for none).
+    private func restoreSnapshot(of projection: any Projection.Type, through position: Int, notBefore: Int, into memory: MemoryRows,
                                  logs readLogs: Bool) throws -> Int {
         try mapErrors("read") {
             guard configuration.snapshotInterval > 0, projection.keepsSnapshots, try hasTable("projection_snapshots") else { return 0 }
@@ -98,15 +104,16 @@ extension Ledger {
                 // The logs are read back from the live tables: only if they are this version's,
                 // and only as far as they reach.
                 guard logs.allSatisfy({ $0.positionColumn != nil }), let live = try checkpoint(projection.name),
-                      live.version == projection.version else { return 0 }
+                      live.version == projection.version, try foldsAlike(projection, through: position, live: live.position) else { return 0 }
                 limit = min(limit, live.position)
             }
             let find = try connection.cachedStatement(
-                "SELECT position, rows FROM projection_snapshots WHERE name = ? AND version = ? AND position <= ? ORDER BY position DESC LIMIT 1")
+                "SELECT position, rows FROM projection_snapshots WHERE name = ? AND version = ? AND position <= ? AND position >= ? ORDER BY position DESC LIMIT 1")
             defer { find.reset() }
             find.bind(projection.name, at: 1)
             find.bind(projection.version, at: 2)
             find.bind(limit, at: 3)
+            find.bind(notBefore, at: 4)
             guard try find.step() else { return 0 }
             let at = find.int(0)
             let tables = try ReadModelSnapshot.decode(Array(find.blobBuffer(1)), of: projection)
@@ -143,13 +150,15 @@ extension Ledger {
         try mapErrors("read") {
             guard projection.tables.filter(\.appendOnly).allSatisfy({ $0.positionColumn != nil }), try hasTable("projection_checkpoints"),
                   let live = try checkpoint(projection.name) else { return false }
-            return live.version == projection.version && live.position >= position
+            return try live.version == projection.version && live.position >= position
+                && foldsAlike(projection, through: position, live: live.position)
         }
     }
 
     /// Stores the tables of each target that folded past `position` as its snapshot there.
     private func takeSnapshots(_ targets: [FoldTarget], at position: Int) throws {
-        for target in targets where target.after < position && target.projection.keepsSnapshots {
+        // A fold's tables before its prelude's own position are no past state of the ledger.
+        for target in targets where target.after < position && target.projection.keepsSnapshots && (target.prelude?.position ?? 0) <= position {
             let tables = try ReadModelSnapshot.storedTables(of: target.projection).map { try target.sink.allRows($0) }
             let rows = ReadModelSnapshot.encode(tables)
             try foldLock.run {
@@ -185,12 +194,16 @@ extension Ledger {
         var rebuilt: [Bool] = []
         for projection in projections {
             let checkpoint = try self.checkpoint(projection.name)
-            if !rebuildAll, let checkpoint, checkpoint.version == projection.version {
+            // A retroactive event since the checkpoint changes how every earlier event folds.
+            let retroactive = try checkpoint.flatMap { try retroactiveEvent(of: projection, after: $0.position, through: end) }
+            if !rebuildAll, retroactive == nil, let checkpoint, checkpoint.version == projection.version {
                 targets.append(FoldTarget(projection: projection, after: checkpoint.position,
                                           sink: try SQLTableRows(self, projection, suffix: "")))
                 rebuilt.append(false)
             } else {
-                // Snapshots of another version no longer describe these tables.
+                // Snapshots of another version no longer describe these tables. (Those before a
+                // retroactive event still describe them as they were there: time travel takes
+                // a snapshot only at or after the retroactive event in force where it travels to.)
                 let drop = try connection.cachedStatement("DELETE FROM projection_snapshots WHERE name = ? AND version <> ?")
                 drop.bind(projection.name, at: 1)
                 drop.bind(projection.version, at: 2)
@@ -199,7 +212,8 @@ extension Ledger {
                     try connection.execute("DROP TABLE IF EXISTS \(table.name)\(aside)")
                     try connection.execute(table.createSQL(named: table.name + aside))
                 }
-                targets.append(FoldTarget(projection: projection, after: 0, sink: try SQLTableRows(self, projection, suffix: aside)))
+                targets.append(FoldTarget(projection: projection, after: 0, sink: try SQLTableRows(self, projection, suffix: aside),
+                                          prelude: try retroactive ?? retroactiveEvent(of: projection, through: end)))
                 rebuilt.append(true)
             }
         }
@@ -310,21 +324,16 @@ extension Ledger {
         }
         events.start()
         defer { events.stop() }
+        for target in targets {
+            if let prelude = target.prelude { try target.sink.apply(try fold(prelude, into: target)) }
+        }
         while let event = try events.next() {
             while boundary < event.position {
                 try takeSnapshots(targets, at: boundary)
                 boundary += interval
             }
             for index in readers[event.type] ?? [] where event.position > targets[index].after {
-                let sink = targets[index].sink
-                let writes: [RowWrite]
-                do {
-                    writes = try targets[index].projection.apply(event, rows: sink)
-                } catch {
-                    throw LedgerError(.corrupt, "the event at position \(event.position) (\(event.type)) does not fold into the "
-                                      + "\(targets[index].projection.name) read model: \(DecodingErrorText.describe(error)); run `remedy verify`")
-                }
-                try sink.apply(writes)
+                try targets[index].sink.apply(try fold(event, into: targets[index]))
                 targets[index].folded += 1
             }
         }
@@ -333,6 +342,16 @@ extension Ledger {
             boundary += interval
         }
         for target in targets { try target.sink.flush() }
+    }
+
+    /// The writes `event` makes in `target`'s projection, or the error naming it.
+    private func fold(_ event: ProjectedEvent, into target: FoldTarget) throws -> [RowWrite] {
+        do {
+            return try target.projection.apply(event, rows: target.sink)
+        } catch {
+            throw LedgerError(.corrupt, "the event at position \(event.position) (\(event.type)) does not fold into the "
+                              + "\(target.projection.name) read model: \(DecodingErrorText.describe(error)); run `remedy verify`")
+        }
     }
 
     /// Whether every projection's tables exist at its current version and reflect exactly the
@@ -381,7 +400,16 @@ private struct FoldTarget {
     var projection: any Projection.Type
     var after: Int
     var sink: any RowSink
+    /// The retroactive event folded first, ahead of the events (``Projection/retroactiveTypes``).
+    var prelude: ProjectedEvent?
     var folded = 0
+
+    init(projection: any Projection.Type, after: Int, sink: any RowSink, prelude: ProjectedEvent? = nil) {
+        self.projection = projection
+        self.after = after
+        self.sink = sink
+        self.prelude = prelude
+    }
 }
 
 /// Somewhere a fold's writes go: tables in the ledger, or memory.

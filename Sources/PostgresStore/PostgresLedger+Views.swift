@@ -42,7 +42,8 @@ extension PostgresLedger {
     public func liveLogsReach(_ projection: any Projection.Type, through position: Int) throws -> Bool {
         guard projection.tables.filter(\.appendOnly).allSatisfy({ $0.positionColumn != nil }),
               let live = try projectionCheckpoint(projection.name) else { return false }
-        return live.version == projection.version && live.position >= position
+        return try live.version == projection.version && live.position >= position
+            && foldsAlike(projection, through: position, live: live.position)
     }
 
     public func logRows(of table: ReadModelTable, in projection: any Projection.Type,
@@ -55,11 +56,17 @@ extension PostgresLedger {
     /// time travel costs a pass over the events of the types they read.
     public func projectInMemory(_ projections: [any Projection.Type], through position: Int?, logs: Bool) throws -> [MemoryRows] {
         let memories = projections.map { MemoryRows($0) }
+        let head = try storedRange().size
+        for (projection, memory) in zip(projections, memories) {
+            if let prelude = try retroactiveEvent(of: projection, through: min(position ?? head, head)) {
+                memory.apply(try projection.apply(prelude, rows: memory))
+            }
+        }
         var query = EventQuery()
         query.types = Array(Set(projections.flatMap { $0.eventTypes })).sorted()
         query.toPosition = position
         try forEachEvent(query) { (at: Int, type: String, stream: String, bytes: UnsafeRawBufferPointer) -> Bool in
-            let event = try Self.projected(position: at, type: type, stream: stream, bytes: bytes)
+            let event = try ProjectedEvent.stored(position: at, type: type, stream: stream, bytes: bytes)
             for (projection, memory) in zip(projections, memories) where projection.eventTypes.contains(type) {
                 memory.apply(try projection.apply(event, rows: memory))
             }
@@ -85,17 +92,6 @@ extension PostgresLedger {
             try session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             return try body()
         }
-    }
-
-    /// A stored event as projections read it: its payload and recorded time from its bytes,
-    /// decoded once for every projection that reads it.
-    static func projected(position: Int, type: String, stream: String, bytes: UnsafeRawBufferPointer) throws -> ProjectedEvent {
-        guard let header = StoredEnvelopeHeader(bytes), let data = EventEnvelope.payloadBytes(of: bytes) else {
-            throw LedgerError(.corrupt, "the event at position \(position) is not a canonical envelope; run `remedy verify`")
-        }
-        let event = ProjectedEvent(position: position, type: type, stream: stream, recordedAt: header.text(header.recordedAt, in: bytes), data: Array(data))
-        event.prepare()
-        return event
     }
 
     func projectionCheckpoint(_ name: String) throws -> (version: Int, position: Int)? {

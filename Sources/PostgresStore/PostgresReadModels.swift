@@ -88,7 +88,9 @@ extension PostgresLedger {
             return try projections.map { projection in
                 try session.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.lockKey("project \(location.schema) \(projection.name)"))])
                 let checkpoint = try session.query("SELECT version, position FROM projection_checkpoints WHERE name = $1", [.text(projection.name)]).first
-                let rebuilt = try checkpoint == nil || checkpoint!.int(0) != projection.version
+                // A retroactive event since the checkpoint changes how every earlier event folds.
+                let retroactive = try checkpoint.flatMap { try retroactiveEvent(of: projection, after: try $0.int(1), through: head) }
+                let rebuilt = try checkpoint == nil || checkpoint!.int(0) != projection.version || retroactive != nil
                 if rebuilt {
                     for table in projection.tables {
                         try session.execute("DROP TABLE IF EXISTS \(table.name)")
@@ -99,13 +101,16 @@ extension PostgresLedger {
                 let from = rebuilt ? 0 : try checkpoint!.int(1)
                 let rows = PostgresTableRows(session: session, projection: projection, startsEmpty: rebuilt)
                 var folded = 0
+                if rebuilt, let prelude = try retroactive ?? retroactiveEvent(of: projection, through: head) {
+                    rows.apply(try projection.apply(prelude, rows: rows))
+                }
                 if from < head {
                     var query = EventQuery()
                     query.types = projection.eventTypes
                     query.fromPosition = from + 1
                     query.toPosition = head
                     try forEachEvent(query) { position, type, stream, bytes in
-                        rows.apply(try projection.apply(try Self.projected(position: position, type: type, stream: stream, bytes: bytes), rows: rows))
+                        rows.apply(try projection.apply(try ProjectedEvent.stored(position: position, type: type, stream: stream, bytes: bytes), rows: rows))
                         folded += 1
                         return true
                     }

@@ -40,6 +40,7 @@ extension LoopState {
         case .guardRetired(let payload): try check(payload, stream: stream)
         case .caseAliased(let payload): try check(payload, stream: stream)
         case .policyAdopted(let payload): try check(payload, stream: stream)
+        case .skillMapAdopted(let payload): try check(payload, stream: stream)
         case .datasetDeclared(let payload): try check(payload, stream: stream)
         case .quarantineStarted(let payload): try check(payload, stream: stream)
         case .quarantineEnded(let payload): try check(payload, stream: stream)
@@ -327,6 +328,15 @@ extension LoopState {
         guard policy.sha256 == adopted.policySHA256 else {
             throw refused("the policy's text has SHA-256 \(policy.sha256), not \(adopted.policySHA256)")
         }
+    }
+
+    func check(_ adopted: SkillMapAdopted, stream: String) throws {
+        try expectStream(stream, LoopStreams.skillMap, for: "SkillMapAdopted")
+        let expected = try SkillMapAdopted(text: adopted.text, name: "the adopted skill map", by: adopted.by)
+        guard expected.mapSHA256 == adopted.mapSHA256 else {
+            throw refused("the skill map's text has SHA-256 \(expected.mapSHA256), not \(adopted.mapSHA256)")
+        }
+        guard expected.rules == adopted.rules else { throw refused("the skill map's rules are not the ones its text gives") }
     }
 
     func check(_ declared: DatasetDeclared, stream: String) throws {

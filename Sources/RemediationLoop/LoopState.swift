@@ -299,6 +299,8 @@ public struct LoopState: Sendable, Equatable {
             apply(started)
         case .loopStepEnded(let ended):
             apply(ended)
+        case .skillMapAdopted:
+            break
         }
     }
 

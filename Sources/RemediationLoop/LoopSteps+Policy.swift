@@ -12,6 +12,22 @@ extension LoopSteps {
                           on: LoopStreams.policy, .policyAdopted, actor: actor)
     }
 
+    /// Adopts a skill map: its text, hash and rules become an event, and the read models that
+    /// count by skill attribute all history by it. Adopting the map already in force records
+    /// nothing and returns nil (so CI can adopt the repository's map on every run).
+    ///
+    /// - Throws: ``EventError`` (`.invalidSkillMap`) naming a line that is not `glob  skill`,
+    ///   ``LoopError`` for a map with no rules.
+    @discardableResult
+    public func adoptSkillMap(text: String, name: String, by actor: String?) throws -> SkillMapAdopted? {
+        let adopted = try SkillMapAdopted(text: text, name: name, by: actor)
+        return try ledger.write { writer in
+            if try SkillMap.adopted(in: writer)?.mapSHA256 == adopted.mapSHA256 { return nil }
+            try Self.record(writer, try LoopStateLoader(writer), LoopStreams.skillMap, .skillMapAdopted, adopted, actor: actor)
+            return adopted
+        }
+    }
+
     /// Declares a suite's golden dataset: one case key a line.
     @discardableResult
     public func declareDataset(suite: String, version: String, text: String, by actor: String?) throws -> DatasetDeclared {

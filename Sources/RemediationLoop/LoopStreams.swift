@@ -49,6 +49,9 @@ public enum LoopStreams {
     /// `policy-autonomy`.
     public static let policy = try! StreamName("policy-autonomy")
 
+    /// `skills-map`: every adopted skill map, the last one in force.
+    public static let skillMap = try! StreamName("skills-map")
+
     private static func named(_ name: String, what: String) throws -> StreamName {
         do {
             return try StreamName(name)

@@ -57,8 +57,8 @@ extension Remedy {
                 request.datasetVersion = datasetVersion
                 request.producer = producer
                 request.producerVersion = producerVersion
-                request.skills = try SkillMap.load(path: skills)
                 let ledger = try options.openStore(.readWrite, create: initialize ? .ifMissing() : .never)
+                request.skills = try SkillMap.forIngest(path: skills, store: ledger)
                 let summary = try RunIngester.ingest(request, into: ledger)
                 if json {
                     try JSONOutput.print(Output(summary))

@@ -50,7 +50,7 @@ extension Remedy {
                     request.maxItems = maxItems
                     request.item = item
                     request.dryRun = dryRun
-                    request.skills = try SkillMap.load(path: nil)
+                    request.skills = try SkillMap.forIngest(path: nil, store: ledger)
                     request.progress = { StandardError.write("remedy: loop: \($0)\n") }
                     let report = try LoopRunner.run(request, ledger: ledger)
                     if json {

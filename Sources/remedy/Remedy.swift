@@ -67,7 +67,7 @@ struct Remedy: ParsableCommand {
             Ingest.self, Diagnose.self, Propose.self, Review.self, Merged.self, Reverted.self, GuardCommand.self, Next.self,
             GateCommand.self, PolicyCommand.self, WhatIf.self, DatasetCommand.self, Alias.self, Quarantine.self,
             Guards.self, Why.self, Ratchet.self, Health.self, Report.self, ProjectionsCommand.self, Diff.self, Regressions.self, Stats.self, CaseHistory.self,
-            LoopCommand.self,
+            LoopCommand.self, SkillsCommand.self,
         ]
     )
 }

@@ -26,6 +26,8 @@ final class BundleFixture {
         try steps.adoptPolicy(text: DefaultPolicy.text, name: "policy", by: "dana@example.com")
         earlier = try ledger.signCheckpoint(with: key)
         _ = try AvalancheStory.play(into: ledger, reportsFolder: folder)
+        // A skill map adopted after the story's runs re-attributes them: `--replay` must fold it first.
+        try steps.adoptSkillMap(text: "forecast.*  forecast-skill\nalerts.*  alerts-skill\n", name: "skills", by: "dana@example.com")
         var remaining = extraEvents
         try steps.append(batch: {
             remaining -= 1

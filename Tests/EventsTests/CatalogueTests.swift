@@ -32,6 +32,7 @@ final class CatalogueTests: XCTestCase {
         case .guardRetired: return try trip(GuardRetired.self)
         case .caseAliased: return try trip(CaseAliased.self)
         case .policyAdopted: return try trip(PolicyAdopted.self)
+        case .skillMapAdopted: return try trip(SkillMapAdopted.self)
         case .datasetDeclared: return try trip(DatasetDeclared.self)
         case .quarantineStarted: return try trip(QuarantineStarted.self)
         case .quarantineEnded: return try trip(QuarantineEnded.self)

@@ -33,6 +33,7 @@ final class PayloadDecoderTests: XCTestCase {
             case .guardRetired: try agree(GuardRetired.self, bytes)
             case .caseAliased: try agree(CaseAliased.self, bytes)
             case .policyAdopted: try agree(PolicyAdopted.self, bytes)
+            case .skillMapAdopted: try agree(SkillMapAdopted.self, bytes)
             case .datasetDeclared: try agree(DatasetDeclared.self, bytes)
             case .quarantineStarted: try agree(QuarantineStarted.self, bytes)
             case .quarantineEnded: try agree(QuarantineEnded.self, bytes)

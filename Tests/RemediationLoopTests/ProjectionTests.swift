@@ -52,14 +52,24 @@ import PostgresStore
 
     static let cases = (1...6).map { "area\($0 % 2)::case-\($0)" }
 
-    /// A random history of the loop: runs with random outcomes, fixes proposed, approved and
-    /// merged, guards retired, cases renamed, with the guards caught up after every step.
+    /// A random skill map: each area's cases to one of three skills, one case to another.
+    static func randomSkillMap(_ random: inout SplitMix64) -> String {
+        let skills = ["alpha", "beta", "gamma"]
+        return "area0::*  \(skills[Int(random.next() % 3)])\narea1::*  \(skills[Int(random.next() % 3)])\n"
+            + "area1::case-\(1 + 2 * (random.next() % 3))  \(skills[Int(random.next() % 3)])\n"
+    }
+
+    /// A random history of the loop: runs with random outcomes (their cases' skills from
+    /// random skill maps), fixes proposed, approved and merged, guards retired, cases renamed,
+    /// skill maps adopted, with the guards caught up after every step.
     func playRandomHistory(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         var names = Self.cases
         for step in 0..<14 {
             let state = try LoopState.fold(ledger)
-            switch random.next() % 6 {
+            switch random.next() % 7 {
+            case 6:
+                try steps.adoptSkillMap(text: Self.randomSkillMap(&random), name: "map-\(step)", by: "dana")
             case 0, 1, 2:
                 let cases = names.map { key -> String in
                     let (classname, name) = (key.components(separatedBy: "::")[0], key.components(separatedBy: "::")[1])
@@ -68,7 +78,9 @@ import PostgresStore
                 }
                 let path = folder + "/run-\(seed)-\(step).xml"
                 try ("<testsuite name=\"s\">" + cases.joined() + "</testsuite>").write(toFile: path, atomically: true, encoding: .utf8)
-                _ = try RunIngester.ingest(IngestRequest(files: [path], suite: "s", run: "\(step)"), into: ledger)
+                var request = IngestRequest(files: [path], suite: "s", run: "\(step)")
+                if random.next() % 3 != 0 { request.skills = try SkillMap(text: Self.randomSkillMap(&random)) }
+                _ = try RunIngester.ingest(request, into: ledger)
             case 3:
                 guard let failure = state.failures.values.filter({ $0.isOpen && $0.fixes.isEmpty }).sorted(by: { $0.id < $1.id }).first else { continue }
                 let fix = "fix-\(step)"

@@ -534,7 +534,7 @@ import PostgresStore
         #expect(map.skill(for: "forecast.bulletins::slf-date-format") == "date-normalizer")
         #expect(map.skill(for: "forecast.maps::tiles") == "forecasting")
         #expect(map.skill(for: "alerts.danger::x") == nil)
-        #expect(throws: LoopError.self) { try SkillMap(text: "onlyaglob") }
+        #expect(throws: EventError.self) { try SkillMap(text: "onlyaglob") }
     }
 }
 

@@ -70,6 +70,49 @@ final class LoopCLITests: XCTestCase {
         XCTAssertTrue(outcomes.contains { $0.contains(#""skill":"nunit-fixtures""#) })
     }
 
+    /// `remedy skills adopt` re-attributes history: health shows each case under one skill.
+    func testAdoptingASkillMapReattributesHistory() throws {
+        let work = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: work.file(".remedy"), withIntermediateDirectories: true)
+        _ = work.write(".remedy/skills", "forecast.*  forecasting\n")
+        let ledger = ["--ledger", work.file(".remedy/ledger.db")]
+        let run = work.write("run.xml", #"<testsuite name="s"><testcase classname="forecast.bulletins" name="dates"><failure message="m"/></testcase>"#
+                             + #"<testcase classname="forecast.maps" name="tiles"/></testsuite>"#)
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", run, "--suite", "s", "--run", "1"] + ledger, directory: work.path).status, 0)
+        // The map changes: the bulletins get a skill of their own, and the next run counts them there.
+        let map = work.write(".remedy/skills", "forecast.*  forecasting\nforecast.bulletins::*  date-normalizer\n")
+        XCTAssertEqual(try Remedy.run(["ingest", run, "--suite", "s", "--run", "2"] + ledger, directory: work.path).status, 0)
+        func skills() throws -> [String: Int] {
+            let health = try Remedy.run(["health", "--json"] + ledger, directory: work.path)
+            XCTAssertEqual(health.status, 0, health.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as! [String: Any]
+            return Dictionary(uniqueKeysWithValues: (object["skills"] as! [[String: Any]]).map { ($0["skill"] as! String, $0["runs"] as! Int) })
+        }
+        XCTAssertEqual(try skills()["forecasting"], 2)
+        XCTAssertEqual(try skills()["date-normalizer"], 1, "before the adoption, the bulletins count under two skills")
+
+        let adopt = try Remedy.run(["skills", "adopt", map, "--by", "dana", "--json"] + ledger, directory: work.path)
+        XCTAssertEqual(adopt.status, 0, adopt.stderr)
+        XCTAssertEqual(try JSONLine(adopt.stdout).bool("adopted"), true)
+        XCTAssertEqual(try JSONLine(adopt.stdout).int("rules"), 2)
+        XCTAssertEqual(try skills(), ["forecasting": 2, "date-normalizer": 2], "both runs of the bulletins count under their new skill")
+        let again = try Remedy.run(["skills", "adopt", map] + ledger, directory: work.path)
+        XCTAssertEqual(again.status, 0)
+        XCTAssertTrue(again.stdout.contains("in force already"), again.stdout)
+        let shown = try Remedy.run(["skills", "show", "--json"] + ledger, directory: work.path)
+        XCTAssertEqual(try JSONLine(shown.stdout).string("adopted_by"), "dana")
+        XCTAssertEqual(try Remedy.run(["skills", "show"] + ledger, directory: work.path).stdout, "forecast.*  forecasting\nforecast.bulletins::*  date-normalizer\n")
+
+        // A map that does not parse is refused with its line, and nothing is written.
+        let before = try Remedy.run(["events"] + ledger, directory: work.path).stdout
+        let bad = try Remedy.run(["skills", "adopt", work.write("bad", "ok  fine\nforecast.* two skills\n")] + ledger, directory: work.path)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("line 2: expected 'glob  skill', found 3 fields"), bad.stderr)
+        XCTAssertEqual(try Remedy.run(["events"] + ledger, directory: work.path).stdout, before)
+        let empty = try Remedy.run(["skills", "show", "--json", "--ledger", work.file("empty.db")], directory: work.path)
+        XCTAssertNotEqual(empty.status, 0, "no ledger there")
+    }
+
     func testIngestRefusalsExitWithTheirCodesAndWriteNothing() throws {
         let folder = TemporaryFolder()
         let ledger = folder.file("l.db")

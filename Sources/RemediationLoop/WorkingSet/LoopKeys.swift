@@ -64,6 +64,8 @@ struct LoopKeys {
             cases.insert(SuiteCase(suite: ended.suite, key: ended.case))
         case .loopStepStarted, .loopStepEnded:
             break   // read from the item's own stream (LoopStateLoader.loopItem)
+        case .skillMapAdopted:
+            break   // read by the read models that count by skill, not by the loop's rules
         }
     }
 

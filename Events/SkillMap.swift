@@ -3,14 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import LedgerStore
 
 /// A CODEOWNERS-style mapping from case keys to skills: `glob  skill`, one rule a line.
 ///
 /// `#` starts a comment; blank lines are skipped. Globs are shell patterns (`*`, `?`, `[...]`,
 /// matched with fnmatch(3)) against the whole case key. As in CODEOWNERS, the last matching
-/// rule wins, so general rules go first and exceptions after. A case's own `skill` or
-/// `component` property, when the report has one, takes precedence over the file.
+/// rule wins, so general rules go first and exceptions after. At ingest, a case's own `skill`
+/// or `component` property, when the report has one, takes precedence over the file; a map
+/// adopted into the ledger (``SkillMapAdopted``) decides for every case it matches, over all
+/// history, in the read models that count by skill.
 ///
 /// ```
 /// # case key glob                 skill
@@ -19,9 +20,14 @@ import LedgerStore
 /// ```
 public struct SkillMap: Sendable, Equatable {
     /// One `glob  skill` line of the map.
-    public struct Rule: Sendable, Equatable {
+    public struct Rule: Codable, Sendable, Equatable {
         public var pattern: String
         public var skill: String
+
+        public init(pattern: String, skill: String) {
+            self.pattern = pattern
+            self.skill = skill
+        }
     }
 
     public var rules: [Rule]
@@ -29,9 +35,13 @@ public struct SkillMap: Sendable, Equatable {
     /// Where the repository keeps its mapping by default, relative to where remedy runs.
     public static let defaultPath = ".remedy/skills"
 
+    public init(rules: [Rule]) {
+        self.rules = rules
+    }
+
     /// Parses the mapping text.
     ///
-    /// - Throws: ``LoopError`` (`.invalidArgument`) naming the line of a rule without a skill.
+    /// - Throws: ``EventError`` (`.invalidSkillMap`) naming the line of a rule without a skill.
     public init(text: String, name: String = "skill map") throws {
         rules = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -39,19 +49,10 @@ public struct SkillMap: Sendable, Equatable {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if fields.isEmpty { continue }
             guard fields.count == 2 else {
-                throw LoopError(.invalidArgument, "\(name): line \(index + 1): expected 'glob  skill', found \(fields.count) fields")
+                throw EventError(.invalidSkillMap, "\(name): line \(index + 1): expected 'glob  skill', found \(fields.count) fields")
             }
             rules.append(Rule(pattern: String(fields[0]), skill: String(fields[1])))
         }
-    }
-
-    /// The map at `path`, else at ``defaultPath`` when the repository has one, else none:
-    /// what `remedy ingest` and `remedy loop run` (for verification runs) attribute cases by.
-    ///
-    /// - Throws: ``LedgerError`` when the file cannot be read, ``LoopError`` when it does not parse.
-    public static func load(path: String?) throws -> SkillMap? {
-        guard let path = path ?? (access(defaultPath, R_OK) == 0 ? defaultPath : nil) else { return nil }
-        return try SkillMap(text: String(decoding: try InputFile.readPayload(path: path), as: UTF8.self), name: path)
     }
 
     /// The skill of `key`: the last rule whose glob matches it.
