@@ -70,10 +70,10 @@ let package = Package(
             ]
         ),
 
-        // Reading test and eval reports: streaming XML, JUnit family, promptfoo, inspect_ai.
-        .target(name: "Ingest", dependencies: ["Events", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
+        // Reading test and eval reports: streaming XML, JUnit family, TRX, TAP, SARIF, CTRF, go test -json, promptfoo, inspect_ai.
+        .target(name: "Ingest", dependencies: ["Events", "SystemIO", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
 
-        // zlib (zlib1g-dev); only AuditBundle imports it.
+        // zlib (zlib1g-dev): bundles (gzip) and inspect_ai .eval logs (ZIP members).
         .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",

@@ -12,4 +12,9 @@ static inline int remedy_inflate_init_gzip(z_stream *stream) {
     return inflateInit2(stream, 15 + 16);
 }
 
+/// Inflates raw deflate data (RFC 1951), as ZIP members hold it: -15 window bits.
+static inline int remedy_inflate_init_raw(z_stream *stream) {
+    return inflateInit2(stream, -15);
+}
+
 #endif

@@ -126,6 +126,9 @@ public struct ReportFacts: Sendable, Equatable {
     /// The producing tool and version, when the report says.
     public var producer: String?
     public var producerVersion: String?
+    /// The report lists every finding in the tree (SARIF), not only the cases it ran: a case
+    /// failing before and absent from it has passed.
+    public var coversWholeTree = false
 
     public init(format: ReportFormat) {
         self.format = format

@@ -57,46 +57,94 @@ struct PromptfooReportParser {
 /// inspect_ai's JSON eval log: one case per sample (and epoch) in the file.
 ///
 /// A sample scored `I` (incorrect) by its first scorer fails, one with an `error` errors,
-/// the rest pass. A case's key is `task/sample-id` (with `#epoch` after the first epoch).
+/// the rest pass; a bare `NaN` score (inspect writes them) is no score. A case's key is
+/// `task/sample-id` (with `#epoch` after the first epoch). The `.eval` ZIP form of the same
+/// log gives the same cases (``InspectEvalReader``).
 struct InspectReportParser {
     let name: String
 
     func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
-        let log: InspectLog
-        do {
-            log = try JSONDecoder().decode(InspectLog.self, from: data)
-        } catch {
-            throw IngestError(.malformed, "\(name): not a valid inspect_ai log: \(DecodingErrorText.describe(error))")
-        }
+        let log: InspectLog = try Self.decode(InspectLog.self, from: data, name: name, what: "inspect_ai log")
         var facts = ReportFacts(format: .inspect)
         facts.producer = "inspect_ai"
-        let task = log.eval.task ?? "task"
         var seen = Set<String>()
         for sample in log.samples ?? [] {
-            let epoch = sample.epoch ?? 1
-            let key = CaseOutcome.caseKey("\(task)/\(sample.id?.text ?? "?")" + (epoch > 1 ? "#\(epoch)" : ""))
-            let firstScore = sample.scores?.sorted { $0.key < $1.key }.first?.value
-            let status: CaseOutcome.Status
-            if sample.error != nil {
-                status = .error
-            } else if firstScore?.value?.text == "I" {
-                status = .fail
-            } else {
-                status = .pass
-            }
-            var outcome = CaseOutcome(key: key, status: status)
-            outcome.score = firstScore?.value?.text
-            outcome.message = CaseOutcome.bounded(sample.error?.message ?? (status == .fail ? firstScore?.explanation : nil))
-            outcome.expected = CaseOutcome.Evidence(sample.target?.text)
-            outcome.actual = CaseOutcome.Evidence(firstScore?.answer ?? sample.output?.completion)
-            outcome.traceID = CaseOutcome.bounded(sample.metadata?["trace_id"] ?? sample.metadata?["traceId"], to: CaseOutcome.maximumPropertyLength)
+            let outcome = Self.outcome(sample, task: log.eval.task)
             facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
-        if let declared = log.eval.dataset?.samples, log.samples?.isEmpty ?? true, declared > 0 {
+        Self.checkDeclared(log.eval, &facts)
+        return facts
+    }
+
+    /// Decodes inspect's JSON, whose non-finite numbers (`NaN`, `Infinity`) JSON has no word
+    /// for: they read as null.
+    static func decode<T: Decodable>(_: T.Type, from data: Data, name: String, what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(NonFiniteNumbers.nulled(Array(data))))
+        } catch {
+            throw IngestError(.malformed, "\(name): not a valid \(what): \(DecodingErrorText.describe(error))")
+        }
+    }
+
+    /// A log that declares samples and holds none is counted by what it holds, and says so.
+    static func checkDeclared(_ eval: InspectLog.Eval, _ facts: inout ReportFacts) {
+        if let declared = eval.dataset?.samples, facts.counts.tests == 0, declared > 0 {
             facts.declaredMismatch = "the log declares \(declared) samples but holds \(facts.counts.tests); the samples present are counted"
         }
-        return facts
+    }
+
+    /// The case one sample is.
+    static func outcome(_ sample: InspectLog.Sample, task: String?) -> CaseOutcome {
+        let epoch = sample.epoch ?? 1
+        let key = CaseOutcome.caseKey("\(task ?? "task")/\(sample.id?.text ?? "?")" + (epoch > 1 ? "#\(epoch)" : ""))
+        let firstScore = sample.scores?.sorted { $0.key < $1.key }.first?.value
+        let status: CaseOutcome.Status
+        if sample.error != nil {
+            status = .error
+        } else if firstScore?.value?.text == "I" {
+            status = .fail
+        } else {
+            status = .pass
+        }
+        var outcome = CaseOutcome(key: key, status: status)
+        outcome.score = firstScore?.value.flatMap { $0.text.isEmpty ? nil : $0.text }
+        outcome.message = CaseOutcome.bounded(sample.error?.message ?? (status == .fail ? firstScore?.explanation : nil))
+        outcome.expected = CaseOutcome.Evidence(sample.target?.text)
+        outcome.actual = CaseOutcome.Evidence(firstScore?.answer ?? sample.output?.completion)
+        outcome.traceID = CaseOutcome.bounded(sample.metadata?["trace_id"] ?? sample.metadata?["traceId"], to: CaseOutcome.maximumPropertyLength)
+        return outcome
+    }
+}
+
+/// JSON with the non-finite number tokens Python writes (`NaN`, `Infinity`, `-Infinity`)
+/// outside strings turned into `null`.
+enum NonFiniteNumbers {
+    static func nulled(_ bytes: [UInt8]) -> [UInt8] {
+        // Most logs have none: look before copying.
+        guard bytes.contains(UInt8(ascii: "N")) || bytes.contains(UInt8(ascii: "I")) else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false, escaped = false, index = 0
+        let words: [[UInt8]] = [Array("-Infinity".utf8), Array("Infinity".utf8), Array("NaN".utf8)]
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                out.append(byte)
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = true }
+            if let word = words.first(where: { bytes[index...].starts(with: $0) }) {
+                out += Array("null".utf8)
+                index += word.count
+                continue
+            }
+            out.append(byte)
+            index += 1
+        }
+        return out
     }
 }
 
@@ -175,7 +223,7 @@ private struct PromptfooFile: Decodable {
     var results: Results
 }
 
-private struct InspectLog: Decodable {
+struct InspectLog: Decodable {
     struct Eval: Decodable {
         var task: String?
         var dataset: Dataset?
@@ -221,7 +269,7 @@ private struct InspectLog: Decodable {
 }
 
 /// A JSON string or number (sample ids and score values can be either).
-private struct Scalar: Decodable {
+struct Scalar: Decodable {
     var text: String
 
     init(from decoder: Decoder) throws {
@@ -242,7 +290,7 @@ private struct Scalar: Decodable {
 
 /// Evidence text from JSON: a string, a list of strings (one a line), or any other value
 /// as its JSON text.
-private struct Text: Decodable {
+struct Text: Decodable {
     var text: String
 
     init(from decoder: Decoder) throws {

@@ -43,10 +43,23 @@ public enum ReportReader {
             let reader = try XMLReader.open(path: path, descriptor: descriptor)
             var parser = JUnitReportParser(reader: reader, name: path)
             return try parser.parse(sink)
+        case .trx:
+            let reader = try XMLReader.open(path: path, descriptor: descriptor)
+            var parser = TRXReportParser(reader: reader, name: path, descriptor: descriptor)
+            return try parser.parse(sink)
+        case .tap:
+            return try TAPReportParser(name: path).parse(LineReader(fileDescriptor: descriptor, name: path, maximumLineLength: TAPReportParser.maximumLineLength), sink)
+        case .goTestJSON:
+            return try GoTestReportParser(name: path).parse(LineReader(fileDescriptor: descriptor, name: path, maximumLineLength: GoTestReportParser.maximumLineLength), sink)
         case .promptfoo:
             return try PromptfooReportParser(name: path).parse(try readAll(descriptor, path), sink)
         case .inspect:
+            if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try InspectEvalReader(name: path).parse(descriptor: descriptor, sink) }
             return try InspectReportParser(name: path).parse(try readAll(descriptor, path), sink)
+        case .sarif:
+            return try SARIFReportParser(name: path).parse(try readAll(descriptor, path), sink)
+        case .ctrf:
+            return try CTRFReportParser(name: path).parse(try readAll(descriptor, path), sink)
         }
     }
 

@@ -31,8 +31,13 @@ struct RunRecording {
         self.metadata = EventMetadata(actor: request.actor, correlationID: stream.rawValue)
     }
 
+    /// The kind the report's content suggests (a SARIF run of a type checker is `type`).
+    private var inferredKind: RunKind?
+    /// Every report lists every finding in the tree (SARIF): absent cases have passed.
+    private var coversWholeTree = true
+
     private var kind: RunKind {
-        request.kind ?? (format ?? .junit).defaultKind
+        request.kind ?? inferredKind ?? (format ?? .junit).defaultKind
     }
 
     /// One case's attempts in this run.
@@ -55,13 +60,14 @@ struct RunRecording {
         // The format and kind are known once the first file is read; peek at it now.
         let head = try Self.head(of: request.files[0])
         format = try request.format ?? ReportFormat.detect(head: head, name: request.files[0])
+        inferredKind = format!.kind(head: head)
         var started = EvalRunStarted(suite: request.suite, runID: request.run, kind: kind, format: format!.rawValue, reports: reports)
         started.commit = request.commit
         started.verifies = request.verifies
         started.dirty = request.dirty
         started.trigger = request.trigger ?? (request.verifies != nil ? "verification" : nil)
         started.datasetVersion = request.datasetVersion ?? loader.state.datasets[request.suite]?.version
-        started.producer = request.producer ?? (format == .junit ? nil : format!.rawValue == "inspect" ? "inspect_ai" : format!.rawValue)
+        started.producer = request.producer ?? (format == .promptfoo ? "promptfoo" : format == .inspect ? "inspect_ai" : nil)
         started.producerVersion = request.producerVersion
         try append(stream, .evalRunStarted, try LoopPayload.encode(started), expect: .noStream)
     }
@@ -97,6 +103,7 @@ struct RunRecording {
                 counts.skipped += facts.counts.skipped
                 counts.duplicates += facts.counts.duplicates
                 if let mismatch = facts.declaredMismatch { mismatches.append("\(file): \(mismatch)") }
+                coversWholeTree = coversWholeTree && facts.coversWholeTree
             }
         }
     }
@@ -145,8 +152,26 @@ struct RunRecording {
         }
     }
 
+    /// Records a pass for each case of the suite known before (failing now, a guard, in its
+    /// golden set or last complete run) and absent from reports that list every finding in the
+    /// tree (SARIF): a violation no longer reported was fixed, a guard holds.
+    private mutating func recordAbsentAsPassed() throws {
+        guard coversWholeTree, !request.files.isEmpty else { return }
+        try loader.openFailures(ofSuite: request.suite)
+        try loader.coverage(request.suite)
+        let state = loader.state, cover = state.mustCover(suite: request.suite)
+        var known = Set(cover.golden + cover.guards)
+        known.formUnion(state.openFailureByCase.keys.filter { $0.suite == request.suite }.map(\.key))
+        for key in known.filter({ tallies[$0] == nil }).sorted() {
+            var outcome = CaseOutcome(key: key, status: .pass)
+            outcome.message = "absent from a report that lists every finding in the tree: no longer found"
+            try record(outcome)
+        }
+    }
+
     /// Detects what changed (or, for a verification run, what the fix flipped), and completes the run.
     mutating func complete() throws -> IngestSummary {
+        try recordAbsentAsPassed()
         var summary = IngestSummary(suite: request.suite, run: request.run, recorded: true, counts: counts, cases: tallies.count)
         summary.flaky = tallies.values.filter { $0.sawPass && $0.sawFailure }.count
         summary.declaredMismatches = mismatches

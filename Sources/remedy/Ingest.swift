@@ -25,7 +25,7 @@ extension Remedy {
         @Option(help: ArgumentHelp("The CI re-run this is (1 the first; e.g. $GITHUB_RUN_ATTEMPT): attempt 2 and later are recorded as run RUN/attempt-N.", valueName: "n"))
         var attempt: Int?
         @Option(help: "The commit that was tested.") var commit: String?
-        @Option(help: "auto, junit, promptfoo or inspect.") var format: String = "auto"
+        @Option(help: "auto (by content), junit, trx, tap, sarif, ctrf, go-test-json, promptfoo or inspect.") var format: String = "auto"
         @Option(help: "What the run checks (default: test for JUnit, eval for eval logs).") var kind: RunKind?
         @Option(help: "The fix this run verifies.") var verifies: String?
         @Option(help: ArgumentHelp("A CODEOWNERS-style file mapping case-key globs to skills (default: .remedy/skills when present).", valueName: "file")) var skills: String?
@@ -41,7 +41,7 @@ extension Remedy {
         func validate() throws {
             if let attempt, attempt < 1 { throw ValidationError("--attempt must be at least 1") }
             if format != "auto" && ReportFormat(rawValue: format) == nil {
-                throw ValidationError("--format must be auto, junit, promptfoo or inspect")
+                throw ValidationError("--format must be auto or one of \(ReportFormat.names)")
             }
         }
 

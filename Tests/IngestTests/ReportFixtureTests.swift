@@ -16,13 +16,17 @@ import Testing
 
     static let folder: URL = Bundle.module.url(forResource: "reports", withExtension: nil, subdirectory: "Fixtures")!
 
-    /// The JUnit, promptfoo and inspect_ai JSON rows of `expected.json`.
+    /// Files `expected.json` counts that are not read as they are: a TRX that is not
+    /// well-formed XML (its counts hold once its two bad character references are replaced).
+    static let refused = ["mstest-vs2015-nodejstools.trx"]
+
+    /// The rows of `expected.json` of the formats remedy reads, but for ``refused``.
     static let expectations: [Expectation] = {
         let data = try! Data(contentsOf: folder.appendingPathComponent("expected.json"))
         let rows = try! JSONSerialization.jsonObject(with: data) as! [String: [String: Any]]
         return rows.compactMap { file, row in
             let format = row["format"] as! String
-            guard ["junit", "promptfoo", "inspect_json"].contains(format) else { return nil }
+            guard !refused.contains(file) else { return nil }
             return Expectation(
                 file: file, format: format,
                 counts: ReportCounts(tests: row["tests"] as! Int, failures: row["failures"] as! Int,
@@ -32,7 +36,7 @@ import Testing
     }()
 
     @Test func everySupportedFixtureIsCovered() {
-        #expect(Self.expectations.count == 28)
+        #expect(Self.expectations.count == 44)
     }
 
     @Test(arguments: expectations)
@@ -44,10 +48,164 @@ import Testing
         counts.duplicates = 0
         #expect(counts == expected.counts)
         if let wanted = expected.duplicates { #expect(duplicates == wanted) }
-        #expect(facts.format.rawValue == (expected.format == "inspect_json" ? "inspect" : expected.format))
+        let formats = ["inspect_json": ReportFormat.inspect, "inspect_eval": .inspect, "go_test_json": .goTestJSON]
+        #expect(facts.format == formats[expected.format] ?? ReportFormat(rawValue: expected.format))
         // Every testcase element yields at least one attempt; statuses agree with the counts.
         #expect(outcomes.count >= expected.counts.tests)
         #expect(outcomes.allSatisfy { !$0.key.isEmpty })
+    }
+
+    /// A TRX with character references XML 1.0 forbids is refused with its line; the same
+    /// file with them replaced counts as `expected.json` says.
+    @Test func aTRXThatIsNotWellFormedIsRefusedAndCountsOnceRepaired() throws {
+        let path = Self.folder.appendingPathComponent("mstest-vs2015-nodejstools.trx").path
+        let error = #expect(throws: IngestError.self) { _ = try ReportReader.read(path: path) { _ in } }
+        #expect(error?.message.hasPrefix(path + ": line ") == true, "\(error?.message ?? "")")
+        let repaired = NSTemporaryDirectory() + "remedy-trx-\(UUID().uuidString).trx"
+        defer { try? FileManager.default.removeItem(atPath: repaired) }
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "&#x1B;", with: "?")
+        try text.write(toFile: repaired, atomically: true, encoding: .utf8)
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: repaired) { outcomes.append($0) }
+        #expect(facts.format == .trx)
+        #expect(facts.counts == ReportCounts(tests: 1278, failures: 313, errors: 0, skipped: 4, duplicates: facts.counts.duplicates))
+        let failing = try #require(outcomes.first { $0.status == .fail })
+        #expect(failing.key.contains("::") && failing.message != nil && failing.output != nil)
+    }
+
+    static let evalFolder: URL = Bundle.module.url(forResource: "eval", withExtension: nil, subdirectory: "Fixtures")!
+
+    /// The `.eval` ZIP and the JSON form of the same log (written from it by
+    /// `Tools/fixtures/make-eval-fixtures.py` with Python's zipfile) give the same cases.
+    @Test func theEvalZipAndItsJSONFormAgree() throws {
+        var zipped: [CaseOutcome] = [], json: [CaseOutcome] = []
+        let zipFacts = try ReportReader.read(path: Self.folder.appendingPathComponent("inspect-ai-0.3.58-popularity.eval").path) { zipped.append($0) }
+        let jsonFacts = try ReportReader.read(path: Self.evalFolder.appendingPathComponent("inspect-ai-0.3.58-popularity.json").path) { json.append($0) }
+        #expect(zipFacts.format == .inspect && jsonFacts.format == .inspect)
+        #expect(zipFacts.counts == jsonFacts.counts)
+        #expect(zipped.count == 10)
+        #expect(zipped.map(\.key) == json.map(\.key))
+        #expect(zipped == json)
+        #expect(zipped.first?.key == "popularity/1" && zipped.first?.expected?.text != nil)
+    }
+
+    /// Bare `NaN` scores (inspect writes them) read as no score.
+    @Test func nonFiniteScoresReadAsUnscored() throws {
+        #expect(NonFiniteNumbers.nulled(Array(#"{"a": NaN, "b": "NaN", "c": [-Infinity, Infinity]}"#.utf8))
+                == Array(#"{"a": null, "b": "NaN", "c": [null, null]}"#.utf8))
+    }
+
+    @Test(arguments: [
+        ("bad-dotdot-name.eval", "leaves the archive's folder"),
+        ("bad-truncated-directory.eval", "without its end of central directory record"),
+        ("bad-overlapping-members.eval", "overlap: refused"),
+        ("bad-claims-4gib.eval", "claims 4294967294 bytes inflated"),
+        ("bad-deflate-bomb.eval", "refused as a deflate bomb"),
+    ])
+    func hostileEvalArchivesAreRefused(_ file: String, _ fragment: String) throws {
+        let path = Self.evalFolder.appendingPathComponent(file).path
+        var delivered = 0
+        let error = #expect(throws: IngestError.self) { _ = try ReportReader.read(path: path) { _ in delivered += 1 } }
+        #expect(error?.message.hasPrefix(path) == true && error?.message.contains(fragment) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("\n") == false)
+    }
+
+    /// SARIF: levels from the result, else the rule (found by id, in an extension when the
+    /// result names one), suppressions skip; keys hold the rule and the path, not the line.
+    @Test func sarifResultsResolveTheirRulesAndLevels() throws {
+        var codeql: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: Self.folder.appendingPathComponent("codeql-2.12.2-javascript-rules-in-extensions.sarif").path) { codeql.append($0) }
+        #expect(facts.coversWholeTree)
+        #expect(facts.producer == "CodeQL")
+        #expect(Dictionary(grouping: codeql, by: { $0.properties["level"]! }).mapValues(\.count) == ["error": 1, "warning": 4])
+        #expect(Set(codeql.map(\.key)).count == 5, "two results on one line are two cases")
+        #expect(codeql.allSatisfy { $0.key.hasPrefix("src/") && $0.key.contains("::js/") && $0.message != nil })
+        var trivy: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("trivy-0.15.0-error-warning-note.sarif").path) { trivy.append($0) }
+        #expect(Dictionary(grouping: trivy, by: { $0.properties["level"]! }).mapValues(\.count) == ["error": 64, "warning": 46, "note": 14])
+        #expect(ReportFormat.sarif.kind(head: Array(#"{"runs":[{"tool":{"driver":{"name":"mypy"}}}]}"#.utf8)) == .type)
+        #expect(ReportFormat.sarif.kind(head: Array(#"{"runs":[{"tool":{"driver":{"name":"ESLint"}}}]}"#.utf8)) == .lint)
+    }
+
+    /// CTRF: a retried test's failed tries come first, so a test that passed on a retry is flaky.
+    @Test func ctrfRetriesAreEarlierAttempts() throws {
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: Self.folder.appendingPathComponent("cypress-ctrf-0.0.12-flaky-retries.json").path) { outcomes.append($0) }
+        #expect(facts.declaredMismatch == nil)
+        #expect(outcomes.filter { $0.properties["flaky"] == "true" }.count == 3)
+        #expect(outcomes.count == 338 + 3 + 2, "4 tests retried: 3 once, 1 twice")
+        var pytest: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("pytest-9.0.1-json-ctrf-float-seconds.json").path) { pytest.append($0) }
+        #expect(pytest.first?.durationMilliseconds == 372, "float seconds read as seconds")
+        #expect(pytest.first?.key == "tests/test_pet.py::TestCreatePet::test_create_pet_with_all_fields")
+        var playwright: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("playwright-ctrf-0.0.23-timedout-ansi.json").path) { playwright.append($0) }
+        #expect(playwright.compactMap(\.message).allSatisfy { !$0.contains("\u{1B}") }, "ANSI escapes are stripped")
+        #expect(playwright.first?.message == "Test timeout of 30000ms exceeded.")
+    }
+
+    /// TAP: YAML diagnostics, TODO and SKIP directives, nested subtests, plans and bail-outs.
+    @Test func tapDirectivesSubtestsAndBailOut() throws {
+        let path = NSTemporaryDirectory() + "remedy-tap-\(UUID().uuidString).tap"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+        TAP version 14
+        1..4
+        ok 1 - adds
+        not ok 2 - divides
+          ---
+          message: 'expected 2, got 3'
+          expected: 2
+          actual: 3
+          at: math.test.js:12:5
+          ...
+        not ok 3 - parses dates # TODO not written yet
+        # Subtest: formats
+            ok 1 - short # SKIP no locale
+            not ok 2 - long
+            1..2
+        not ok 4 - formats
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(facts.format == .tap)
+        #expect(facts.counts == ReportCounts(tests: 5, failures: 2, errors: 0, skipped: 1))
+        #expect(outcomes.map(\.key) == ["adds", "divides", "parses dates", "formats > short", "formats > long"])
+        let divides = outcomes[1]
+        #expect(divides.message == "expected 2, got 3" && divides.expected?.text == "2" && divides.actual?.text == "3")
+        #expect(divides.properties["at"] == "math.test.js:12:5")
+        #expect(outcomes[2].status == .skip && outcomes[2].message == "TODO: not written yet")
+        #expect(facts.declaredMismatch == nil)
+
+        try "1..3\nok 1 - one\nBail out! database is down\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var bailed: [CaseOutcome] = []
+        let aborted = try ReportReader.read(path: path) { bailed.append($0) }
+        #expect(aborted.declaredMismatch == "aborted: Bail out! database is down")
+        #expect(bailed.map(\.status) == [.pass, .error, .error])
+        #expect(aborted.counts.errors == 2)
+
+        let criterion = try ReportReader.read(path: Self.folder.appendingPathComponent("criterion-2.3.2-tap13.tap").path) { _ in }
+        #expect(criterion.counts.duplicates > 0 && criterion.declaredMismatch == nil)
+        let mocha = try ReportReader.read(path: Self.folder.appendingPathComponent("mocha-tap-no-plan-trailing-coverage.tap").path) { _ in }
+        #expect(mocha.declaredMismatch == "the TAP stream has no plan")
+        let prose = #expect(throws: IngestError.self) {
+            _ = try ReportReader.read(path: Self.folder.appendingPathComponent("bad/real-mocha-spec-output-named-test.tap").path, format: .tap) { _ in }
+        }
+        #expect(prose?.message.hasSuffix("no TAP plan or test points found") == true)
+    }
+
+    /// go test -json: a package failing outside its tests is an error with its output.
+    @Test func goTestPackageFailuresAreErrors() throws {
+        var outcomes: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("go-test-json-go1.24-build-fail.jsonl").path) { outcomes.append($0) }
+        #expect(outcomes.count == 1)
+        #expect(outcomes.first?.status == .error && outcomes.first?.key == "example.com/internal/cacher")
+        #expect(outcomes.first?.output?.text.contains("example.com/internal/cacher") == true)
+        var reruns: [CaseOutcome] = []
+        _ = try ReportReader.read(path: Self.folder.appendingPathComponent("go-test-json-gotestsum-rerun-fails.jsonl").path) { reruns.append($0) }
+        let often = reruns.filter { $0.key.hasSuffix("::TestFailsOften") }
+        #expect(often.map(\.status) == [.fail, .fail, .fail, .pass])
+        #expect(often.first?.message?.isEmpty == false)
     }
 
     @Test func fixturesThatDeclareOtherTotalsAreFlagged() throws {
@@ -112,7 +270,7 @@ import Testing
 
     static let badFiles: [BadFile] = [
         BadFile(file: "real-broken-xml-decl-no-root-cel-go.xml", code: .malformed, fragment: "line 1: the XML declaration is not well-formed"),
-        BadFile(file: "real-mocha-spec-output-named-test.tap", code: .unsupported, fragment: "not a format remedy reads"),
+        BadFile(file: "real-mocha-spec-output-named-test.tap", code: .unsupported, fragment: "no TAP plan or test points were found"),
         BadFile(file: "real-phpunit-config-not-a-report.xml", code: .notAReport, fragment: "not a test report (root <phpunit>"),
         BadFile(file: "truncated-mid-failure-pytest-conflowgen.xml", code: .malformed, fragment: "truncated"),
         BadFile(file: "truncated-promptfoo-v3.json", code: .malformed, fragment: "not a valid promptfoo result file"),

@@ -124,6 +124,7 @@ final class LoopCLITests: XCTestCase {
             ([report("run-2"), "--suite", "s", "--run", "1"], 4, "already recorded from different reports"),
             ([report("run-2"), "--suite", "s", "--run", "2", "--verifies", "nope"], 8, "no fix 'nope'"),
             ([report("run-2"), "--suite", "has space", "--run", "2"], 2, "cannot name a stream"),
+            ([Self.reports.deletingLastPathComponent().appendingPathComponent("eval/bad-deflate-bomb.eval").path, "--suite", "s", "--run", "2"], 2, "deflate bomb"),
         ]
         for (arguments, status, fragment) in cases {
             let result = try Remedy.run(["ingest", "--init"] + arguments + ["--ledger", ledger])

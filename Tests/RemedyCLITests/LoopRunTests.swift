@@ -100,6 +100,36 @@ final class LoopRunTests: XCTestCase {
         XCTAssertEqual(try Remedy.run(["verify", "--ledger", ledger]).status, 0)
     }
 
+    /// A linter's SARIF: the violation fixed is absent from the next report, which lists
+    /// every finding in the tree, so the case passed; through the loop it becomes a guard.
+    func testAFixedSARIFViolationBecomesAGuardThroughTheLoop() throws {
+        func sarif(_ name: String, violations: Bool) -> String {
+            let result = #"{"ruleId": "no-unused-vars", "message": {"text": "'x' is assigned a value but never used."}, "#
+                + #""locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/forecast.js"}, "region": {"startLine": 3, "snippet": {"text": "const x = 1;"}}}}]}"#
+            return folder.write(name, #"{"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "runs": [{"tool": {"driver": "#
+                + #"{"name": "ESLint", "version": "9.34.0", "rules": [{"id": "no-unused-vars", "defaultConfiguration": {"level": "error"}}]}}, "results": [\#(violations ? result : "")]}]}"#)
+        }
+        let ingest = try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "eslint", "--run", "1", "--json", sarif("lint-1.sarif", violations: true)])
+        XCTAssertEqual(ingest.status, 0, ingest.stderr)
+        XCTAssertEqual(try JSONLine(ingest.stdout).int("new_failures"), 1)
+        XCTAssertTrue(try events("FailureDetected")[0].contains(#""kind":"lint""#), "the kind follows from the tool")
+        var handlers = handlers(passing: passing)
+        handlers["verify"] = handler("verify-sarif.sh", #"cat > verify-input.json; echo '{"reports": ["\#(sarif("clean.sarif", violations: false))"]}'"#)
+        let run = try loopRun(config(handlers))
+        XCTAssertEqual(Array(run.children("steps").map { "\($0.string("step") ?? "") \($0.string("result") ?? "")" }.suffix(3)), ["verify done", "gate decided", "merge done"])
+        let verified = try events("FixVerified")
+        XCTAssertTrue(verified.first?.contains(#""clean":true"#) == true, verified.joined())
+        // The next lint run no longer lists the violation: fixed, and a guard.
+        let next = try Remedy.run(["ingest", "--ledger", ledger, "--suite", "eslint", "--run", "2", "--json", folder.file("clean.sarif")])
+        XCTAssertEqual(try JSONLine(next.stdout).int("fixed"), 1, next.stdout)
+        XCTAssertEqual(try JSONLine(next.stdout).int("tests"), 0, "the report's own counts: no results")
+        let guards = try Remedy.run(["guards", "--ledger", ledger])
+        XCTAssertTrue(guards.stdout.contains("src/forecast.js::no-unused-vars#") && guards.stdout.contains("holding"), guards.stdout)
+        // The same violation back is a regression of its guard.
+        let back = try Remedy.run(["ingest", "--ledger", ledger, "--suite", "eslint", "--run", "3", "--json", sarif("lint-3.sarif", violations: true)])
+        XCTAssertEqual(try JSONLine(back.stdout).int("regressions"), 1, back.stdout)
+    }
+
     func testATestFailureStopsForAPersonThenMergesOnTheNextRun() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         let config = config(standardHandlers)

@@ -550,10 +550,3 @@ final class XMLReader {
 private extension UInt8 {
     var isHexDigitByte: Bool { (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self) }
 }
-
-private extension Substring {
-    func trimmingCharacters() -> String {
-        let space: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        return String(self.drop(while: space).reversed().drop(while: space).reversed())
-    }
-}

@@ -1,0 +1,145 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Events
+
+/// CTRF, the Common Test Report Format (JSON written by reporters for Jest, Playwright,
+/// Cypress, pytest, Go, ...): one case per entry of `results.tests`.
+///
+/// Only `status` decides: `passed` passes, `failed` fails, `skipped`, `pending` and `other`
+/// (Jest's `it.todo`) are skipped. A test retried `retries` times failed that many times
+/// first: those tries are recorded as earlier attempts, so a test that passed on a retry
+/// (`flaky`) is flaky in the ledger too. A case's key is `filePath::name` (`file_path`, as
+/// pytest's reporter writes it), the name alone when it already starts with the path, and
+/// `suite::name` without a path. `results.summary` is checked against the tests counted; a
+/// disagreement is named in the ingest's output. CTRF says milliseconds; a file whose
+/// `summary.start` is an epoch in seconds (pytest-json-ctrf) has its durations in seconds.
+struct CTRFReportParser {
+    let name: String
+
+    /// The most earlier tries recorded for one test, however many retries it claims.
+    static let maximumRetriesRecorded = 10
+
+    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let file: CTRFFile
+        do {
+            file = try JSONDecoder().decode(CTRFFile.self, from: data)
+        } catch {
+            throw IngestError(.malformed, "\(name): not a valid CTRF report: \(DecodingErrorText.describe(error))")
+        }
+        var facts = ReportFacts(format: .ctrf)
+        facts.producer = file.results.tool?.name
+        facts.producerVersion = file.results.tool?.version
+        let inSeconds = file.results.summary?.start.map { $0 > 0 && $0 < 1e11 } ?? false
+        var seen = Set<String>()
+        var byStatus: [String: Int] = [:]
+        for (index, test) in file.results.tests.enumerated() {
+            guard let status = test.status else {
+                throw IngestError(.malformed, "\(name): results.tests[\(index)] has no status")
+            }
+            byStatus[status, default: 0] += 1
+            let caseStatus: CaseOutcome.Status = status == "passed" ? .pass : status == "failed" ? .fail : .skip
+            let key = CaseOutcome.caseKey(Self.key(test, index: index))
+            let retries = min(max(test.retries ?? 0, 0), Self.maximumRetriesRecorded)
+            for attempt in 0..<retries {
+                var earlier = CaseOutcome(key: key, status: .fail)
+                earlier.message = "try \(attempt + 1) of \(retries + 1) failed (the report gives only the last try's details)"
+                try sink(earlier)
+            }
+            var outcome = CaseOutcome(key: key, status: caseStatus)
+            outcome.durationMilliseconds = test.duration.flatMap { duration in
+                let milliseconds = inSeconds ? duration * 1000 : duration
+                return milliseconds.isFinite && milliseconds >= 0 && milliseconds < 31_536_000_000 ? Int(milliseconds.rounded()) : nil
+            }
+            if caseStatus != .pass {
+                outcome.message = CaseOutcome.bounded(ANSI.strip(test.message ?? test.trace))
+                outcome.output = CaseOutcome.Evidence(ANSI.strip([test.trace, test.stdout?.text, test.stderr?.text]
+                    .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")))
+            }
+            if let raw = test.rawStatus ?? test.raw_status, raw != status { outcome.properties["raw_status"] = CaseOutcome.bounded(raw, to: CaseOutcome.maximumPropertyLength) }
+            if test.flaky == true { outcome.properties["flaky"] = "true" }
+            facts.counts.count(outcome, seen: &seen)
+            try sink(outcome)
+        }
+        if let summary = file.results.summary {
+            let declared: [(String, Int?)] = [("tests", summary.tests), ("passed", summary.passed), ("failed", summary.failed),
+                                              ("skipped", summary.skipped), ("pending", summary.pending), ("other", summary.other)]
+            let counted = ["tests": file.results.tests.count].merging(byStatus) { $1 }
+            let differences = declared.compactMap { field, value -> String? in
+                guard let value, value != counted[field, default: 0] else { return nil }
+                return "\(field)=\(value) (counted \(counted[field, default: 0]))"
+            }
+            if !differences.isEmpty {
+                facts.declaredMismatch = "the summary declares " + differences.joined(separator: ", ") + "; the tests present are counted"
+            }
+        }
+        return facts
+    }
+
+    static func key(_ test: CTRFFile.Test, index: Int) -> String {
+        let name = test.name ?? "test \(index + 1)"
+        if let path = test.filePath ?? test.file_path, !path.isEmpty {
+            return name.hasPrefix(path) ? name : "\(path)::\(name)"
+        }
+        if let suite = test.suite, !suite.isEmpty { return "\(suite)::\(name)" }
+        return name
+    }
+}
+
+/// ANSI terminal escapes (colours, cursor moves), which reporters leave in messages.
+enum ANSI {
+    /// `text` without its CSI escape sequences (`ESC [ ... final byte`).
+    static func strip(_ text: String?) -> String? {
+        guard let text, text.contains("\u{1B}") else { return text }
+        var out = String.UnicodeScalarView()
+        var scalars = text.unicodeScalars.makeIterator()
+        while let scalar = scalars.next() {
+            guard scalar == "\u{1B}" else { out.append(scalar); continue }
+            guard let next = scalars.next() else { break }
+            guard next == "[" else { continue }
+            while let byte = scalars.next(), !(0x40...0x7E).contains(byte.value) {}
+        }
+        return String(out)
+    }
+}
+
+/// The parts of a CTRF report remedy reads.
+struct CTRFFile: Decodable {
+    struct Results: Decodable {
+        var tool: Tool?
+        var summary: Summary?
+        var tests: [Test]
+    }
+    struct Tool: Decodable {
+        var name: String?
+        var version: String?
+    }
+    struct Summary: Decodable {
+        var tests: Int?
+        var passed: Int?
+        var failed: Int?
+        var skipped: Int?
+        var pending: Int?
+        var other: Int?
+        var start: Double?
+    }
+    struct Test: Decodable {
+        var name: String?
+        var status: String?
+        var duration: Double?
+        var message: String?
+        var trace: String?
+        var rawStatus: String?
+        var raw_status: String?
+        var filePath: String?
+        var file_path: String?
+        var suite: String?
+        var retries: Int?
+        var flaky: Bool?
+        var stdout: Text?
+        var stderr: Text?
+    }
+    var results: Results
+}

@@ -1,0 +1,53 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// inspect_ai's `.eval` log: a ZIP of JSON (`header.json`, `samples/<id>_epoch_<n>.json`,
+/// `summaries.json`, `reductions.json`, `_journal/`), read in place with zlib, one sample
+/// member at a time, so memory follows the largest sample, not the file.
+///
+/// Its cases are the JSON form's (``InspectReportParser``): the same keys and statuses from
+/// the same samples, in id order within each epoch.
+struct InspectEvalReader {
+    let name: String
+
+    func parse(descriptor: Int32, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let archive = try ZipArchive(descriptor: descriptor, name: name)
+        guard let headerMember = archive.members.first(where: { $0.name == "header.json" }) else {
+            throw IngestError(.notAReport, "\(name): a ZIP archive without header.json: not an inspect_ai .eval log")
+        }
+        let header = try InspectReportParser.decode(InspectLog.self, from: Data(try archive.contents(of: headerMember)),
+                                                     name: "\(name): header.json", what: "inspect_ai log header")
+        var facts = ReportFacts(format: .inspect)
+        facts.producer = "inspect_ai"
+        var seen = Set<String>()
+        let samples = archive.members.compactMap { member in Self.sampleName(member.name).map { (member, $0) } }
+            .sorted { ($0.1.epoch, $0.1.id) < ($1.1.epoch, $1.1.id) }
+        for (member, _) in samples {
+            let sample = try InspectReportParser.decode(InspectLog.Sample.self, from: Data(try archive.contents(of: member)),
+                                                         name: "\(name): \(member.name)", what: "inspect_ai sample")
+            let outcome = InspectReportParser.outcome(sample, task: header.eval.task)
+            facts.counts.count(outcome, seen: &seen)
+            try sink(outcome)
+        }
+        InspectReportParser.checkDeclared(header.eval, &facts)
+        return facts
+    }
+
+    /// The sort key of a sample member (`samples/<id>_epoch_<n>.json`): its epoch, then its id
+    /// (numbers in numeric order before names); nil for any other member.
+    static func sampleName(_ path: String) -> (epoch: Int, id: SampleID)? {
+        guard path.hasPrefix("samples/"), path.hasSuffix(".json") else { return nil }
+        let base = path.dropFirst("samples/".count).dropLast(".json".count)
+        guard !base.contains("/"), let marker = base.ranges(of: "_epoch_").last, let epoch = Int(base[marker.upperBound...]) else { return nil }
+        let id = String(base[..<marker.lowerBound])
+        return (epoch, Int(id).map { .number($0) } ?? .name(id))
+    }
+
+    enum SampleID: Comparable {
+        case number(Int)
+        case name(String)
+    }
+}
