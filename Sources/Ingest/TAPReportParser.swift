@@ -59,9 +59,11 @@ struct TAPReportParser {
 
         func finish(_ point: Point) throws {
             var outcome = point.outcome
+            let diagnostics = TAPDiagnostics(point.yaml)
+            outcome.durationMilliseconds = outcome.durationMilliseconds ?? diagnostics.durationMilliseconds
             if outcome.status != .pass {
-                let diagnostics = TAPDiagnostics(point.yaml)
-                outcome.message = CaseOutcome.bounded(diagnostics.message ?? outcome.message ?? point.text.evidence?.text)
+                // A SKIP or TODO keeps its directive's reason as its message.
+                outcome.message = CaseOutcome.bounded(outcome.message ?? diagnostics.message ?? point.text.evidence?.text)
                 outcome.expected = CaseOutcome.Evidence(diagnostics.expected)
                 outcome.actual = CaseOutcome.Evidence(diagnostics.actual)
                 outcome.output = point.text.evidence ?? CaseOutcome.Evidence(point.yaml.joined(separator: "\n"))
@@ -89,7 +91,9 @@ struct TAPReportParser {
         }
 
         while let raw = try Self.next(reader, name) {
-            let line = String(decoding: raw, as: UTF8.self)
+            guard let line = String(validating: raw, as: UTF8.self) else {
+                throw IngestError(.malformed, "\(name): line \(reader.lineNumber): not UTF-8")
+            }
             let indent = line.prefix { $0 == " " }.count
             let body = line.dropFirst(indent)
             // Inside a YAML block: everything up to its `...` belongs to it.
@@ -227,12 +231,14 @@ struct TAPPoint {
 }
 
 /// The fields of a TAP YAML diagnostics block remedy reads: `message`, `expected`, `actual`,
-/// `at` (or `stack`), each a scalar or a `|`/`>` block, at the block's top level.
+/// `at` (or `location`, `stack`), node's `error` and `duration_ms`, each a scalar or a `|`/`>`
+/// block, at the block's top level.
 struct TAPDiagnostics {
     var message: String?
     var expected: String?
     var actual: String?
     var at: String?
+    var durationMilliseconds: Int?
 
     init(_ lines: [String]) {
         var index = 0
@@ -254,9 +260,11 @@ struct TAPDiagnostics {
             }
             switch key {
             case "message": message = value
+            case "error": message = message ?? value   // node's test runner
             case "expected", "wanted": expected = value
             case "actual", "found": actual = value
-            case "at", "stack": at = at ?? value
+            case "at", "location", "stack": at = at ?? value
+            case "duration_ms": durationMilliseconds = Double(value).flatMap { $0.isFinite && $0 >= 0 && $0 < 3e10 ? Int($0.rounded()) : nil }
             default: break
             }
         }

@@ -194,6 +194,62 @@ import Testing
         #expect(prose?.message.hasSuffix("no TAP plan or test points found") == true)
     }
 
+    /// TAP as node's test runner writes it (`Tools/fixtures/node-tap/`, node 20.20.2): suites
+    /// and subtests nested, YAML diagnostics with `error`, `expected`, `actual`, `location`.
+    @Test func nodeTestRunnerTAP() throws {
+        let path = Bundle.module.url(forResource: "generated", withExtension: nil, subdirectory: "Fixtures")!
+            .appendingPathComponent("gen-node-20.20.2-test-runner-tap.tap").path
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(facts.counts == ReportCounts(tests: 8, failures: 2, errors: 0, skipped: 1))
+        #expect(facts.declaredMismatch == nil)
+        #expect(outcomes.map(\.key) == [
+            "bulletins > formats the date", "bulletins > normalizes the region", "bulletins > danger levels > level 5 triggers an alert",
+            "bulletins > danger levels > level 1 is quiet", "parses an empty bulletin", "top-level passes", "with subtests > first",
+            "with subtests > second",
+        ])
+        let alert = outcomes[2]
+        #expect(alert.status == .fail && alert.expected?.text == "5" && alert.actual?.text == "4")
+        #expect(alert.message?.hasPrefix("expected level 5") == true)
+        #expect(alert.properties["at"] == "/tmp/nodetap/forecast.test.mjs:8:5")
+        #expect(outcomes[4].status == .skip && outcomes[4].message == "TODO: parser not written")
+        #expect(outcomes[0].durationMilliseconds == 1)
+    }
+
+    /// Every format's broken files: truncated, mis-encoded, absurdly long; each refused with
+    /// one line naming the file (and, where it has one, the line).
+    @Test(arguments: [
+        ("codeql-2.12.2-javascript-rules-in-extensions.sarif", "truncate", "not a valid SARIF log"),
+        ("cypress-ctrf-0.0.12-flaky-retries.json", "truncate", "not a valid CTRF report"),
+        ("go-test-json-gotestsum-rerun-fails.jsonl", "truncate", "not a go test -json event"),
+        ("xunit-vstest-netcoreapp2.1-small.trx", "truncate", "truncated"),
+        ("criterion-2.3.2-tap13.tap", "latin1", "line 6: not UTF-8"),
+        ("go-test-json-gotestsum-rerun-fails.jsonl", "latin1", "line 1: not a go test -json event"),
+        ("eslint-9.34.0-sarif-zero-results.sarif", "latin1", "not a valid SARIF log"),
+        ("criterion-2.3.2-tap13.tap", "long line", "longer than"),
+    ])
+    func brokenReportsOfEachFormat(_ file: String, _ damage: String, _ fragment: String) throws {
+        var bytes = Array(try Data(contentsOf: Self.folder.appendingPathComponent(file)))
+        switch damage {
+        case "truncate":
+            bytes = Array(bytes.prefix(bytes.count / 2 + 7))
+        case "latin1":
+            // A byte that is not UTF-8, in the first line of text past the header lines.
+            let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            let target = file.hasSuffix(".tap") ? 5 : file.hasSuffix(".sarif") ? 1 : 0
+            let at = lines[..<target].reduce(0) { $0 + $1.count + 1 } + lines[target].count / 2
+            bytes[at] = 0xE9
+        default:
+            bytes = Array("TAP version 13\nok 1 - ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 2 << 20) + [0x0A]
+        }
+        let path = NSTemporaryDirectory() + "remedy-broken-\(UUID().uuidString)-" + file
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: IngestError.self) { _ = try ReportReader.read(path: path) { _ in } }
+        #expect(error?.message.hasPrefix(path) == true && error?.message.contains(fragment) == true, "\(damage): \(error?.message ?? "")")
+        #expect(error?.message.contains("\n") == false)
+    }
+
     /// go test -json: a package failing outside its tests is an error with its output.
     @Test func goTestPackageFailuresAreErrors() throws {
         var outcomes: [CaseOutcome] = []
