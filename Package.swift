@@ -128,7 +128,7 @@ let package = Package(
         ),
 
         // Benchmarks and generators.
-        .target(name: "EventGenerator", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tools/event-generator"),
+        .target(name: "EventGenerator", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")], path: "Tools/event-generator"),
         .executableTarget(
             name: "ledger-bench",
             dependencies: ["EventGenerator", "Events"],

@@ -26,7 +26,9 @@ struct InspectEvalReader {
         let samples = archive.members.compactMap { member in Self.sampleName(member.name).map { (member, $0) } }
             .sorted { ($0.1.epoch, $0.1.id) < ($1.1.epoch, $1.1.id) }
         for (member, _) in samples {
-            let sample = try InspectReportParser.decode(InspectLog.Sample.self, from: Data(try archive.contents(of: member)),
+            // A sample is mostly its transcript and events, which no case needs: skimmed past.
+            let fields = JSONSkimmer.object(of: try archive.contents(of: member), keeping: InspectLog.Sample.keys)
+            let sample = try InspectReportParser.decode(InspectLog.Sample.self, from: Data(fields),
                                                          name: "\(name): \(member.name)", what: "inspect_ai sample")
             let outcome = InspectReportParser.outcome(sample, task: header.eval.task)
             facts.counts.count(outcome, seen: &seen)

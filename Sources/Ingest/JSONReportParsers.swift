@@ -120,31 +120,49 @@ struct InspectReportParser {
 /// JSON with the non-finite number tokens Python writes (`NaN`, `Infinity`, `-Infinity`)
 /// outside strings turned into `null`.
 enum NonFiniteNumbers {
+    /// `bytes` with those tokens as `null`; the bytes themselves (not copied) when there are none.
     static func nulled(_ bytes: [UInt8]) -> [UInt8] {
-        // Most logs have none: look before copying.
-        guard bytes.contains(UInt8(ascii: "N")) || bytes.contains(UInt8(ascii: "I")) else { return bytes }
+        guard let first = firstToken(in: bytes, from: 0) else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var inString = false, escaped = false, index = 0
-        let words: [[UInt8]] = [Array("-Infinity".utf8), Array("Infinity".utf8), Array("NaN".utf8)]
-        while index < bytes.count {
-            let byte = bytes[index]
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                out.append(byte)
+        var copied = 0, next: (Int, Int)? = first
+        while let (start, length) = next {
+            out += bytes[copied..<start]
+            out += Array("null".utf8)
+            copied = start + length
+            next = firstToken(in: bytes, from: copied)
+        }
+        out += bytes[copied...]
+        return out
+    }
+
+    /// Where the next non-finite token outside a string starts, and its length.
+    private static func firstToken(in bytes: [UInt8], from start: Int) -> (Int, Int)? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = start, inString = false
+            while index < buffer.count {
+                let byte = buffer[index]
+                if inString {
+                    if byte == UInt8(ascii: "\\") { index += 2; continue }
+                    if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "N") || byte == UInt8(ascii: "I") || byte == UInt8(ascii: "-") {
+                    for word in ["NaN", "Infinity", "-Infinity"] where matches(buffer, index, word) { return (index, word.utf8.count) }
+                }
                 index += 1
-                continue
             }
-            if byte == UInt8(ascii: "\"") { inString = true }
-            if let word = words.first(where: { bytes[index...].starts(with: $0) }) {
-                out += Array("null".utf8)
-                index += word.count
-                continue
-            }
-            out.append(byte)
+            return nil
+        }
+    }
+
+    private static func matches(_ buffer: UnsafeBufferPointer<UInt8>, _ at: Int, _ word: String) -> Bool {
+        var index = at
+        for byte in word.utf8 {
+            guard index < buffer.count, buffer[index] == byte else { return false }
             index += 1
         }
-        return out
+        return true
     }
 }
 
@@ -251,7 +269,9 @@ struct InspectLog: Decodable {
             output = try? container.decodeIfPresent(Output.self, forKey: .output)
             metadata = (try? container.decodeIfPresent([String: Scalar].self, forKey: .metadata))?.mapValues(\.text)
         }
-        enum CodingKeys: String, CodingKey { case id, epoch, scores, error, target, output, metadata }
+        enum CodingKeys: String, CodingKey, CaseIterable { case id, epoch, scores, error, target, output, metadata }
+        /// The members of a sample read.
+        static let keys = Set(CodingKeys.allCases.map(\.rawValue))
     }
     struct Output: Decodable {
         var completion: String?

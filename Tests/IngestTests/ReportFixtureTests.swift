@@ -368,3 +368,20 @@ import Testing
         }
     }
 }
+
+/// The skimmer walks an object's members without decoding them, whatever their values hold.
+@Suite struct JSONSkimmerTests {
+    @Test func membersAndTheirValuesAreFound() throws {
+        let text = #"{ "id" : 7, "s": "a \"quoted\" } ] { string\\", "nested": {"a": [1, {"b": "]"}]}, "n": -1.5e3 ,"t":true,"z":null}"#
+        let bytes = Array(text.utf8)
+        let members = try #require(bytes.withUnsafeBufferPointer { JSONSkimmer.members(of: $0) })
+        #expect(members.map(\.key) == ["id", "s", "nested", "n", "t", "z"])
+        #expect(members.map { String(decoding: bytes[$0.value], as: UTF8.self) }
+                == ["7", #""a \"quoted\" } ] { string\\""#, #"{"a": [1, {"b": "]"}]}"#, "-1.5e3", "true", "null"])
+        let kept = JSONSkimmer.object(of: bytes, keeping: ["nested", "z"])
+        #expect(String(decoding: kept, as: UTF8.self) == #"{"nested":{"a": [1, {"b": "]"}]},"z":null}"#)
+        // Not an object, or cut short: nil, and the caller decodes the bytes as they are.
+        #expect(Array("[1]".utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
+        #expect(Array(#"{"a": "unterminated"#.utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
+    }
+}

@@ -18,6 +18,10 @@ import EventGenerator
 struct LedgerBenchmark {
     static func main() {
         var options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        if options.ingestEval {
+            evalIngestBenchmark(options)
+            return
+        }
         if options.ingest {
             ingestBenchmark(options)
             return
@@ -147,6 +151,40 @@ struct LedgerBenchmark {
         row("remedy ingest, MB/s", fixed(Double(bytes) / 1e6 / seconds, 1) + " MB/s", ">= 50 MB/s", peak(runs))
         row("remedy ingest, cases/s", String(Int((Double(options.cases) / seconds).rounded())) + "/s", "", nil)
         row("remedy ingest, wall time", fixed(seconds, 2) + " s", "", nil)
+        removeLedger(ledger)
+        if !options.keep { unlink(report) }
+    }
+
+    /// Ingest of a generated inspect_ai `.eval` log (``EvalLogGenerator``): MB/s of the file
+    /// and peak RSS of `remedy ingest`, beside `unzip -p` inflating every member (the reference).
+    static func evalIngestBenchmark(_ options: Options) {
+        var options = options
+        options.resolveBinaries()
+        mkdir(options.directory, 0o755)
+        let report = options.directory + "/bench.eval"
+        var generator = EvalLogGenerator()
+        let bytes = generator.write(samples: options.samples, to: report)
+        log("generated \(options.samples) samples, \(fixed(Double(bytes) / 1e6, 1)) MB, in \(report)")
+        var runs: [Measurement] = [], references: [Measurement] = []
+        let ledger = options.directory + "/ingest-eval.db"
+        for run in 1...options.runs {
+            removeLedger(ledger)
+            log("run \(run)/\(options.runs): ingest, then unzip -p")
+            let measurement = ChildProcess.measure([options.remedy, "ingest", "--init", report, "--suite", "bench", "--run", "1", "--ledger", ledger])
+            check(measurement, "remedy ingest")
+            runs.append(measurement)
+            let reference = ChildProcess.measure([options.unzip, "-p", report])
+            check(reference, "unzip -p")
+            references.append(reference)
+        }
+        let seconds = median(runs.map(\.seconds)), reference = median(references.map(\.seconds))
+        print(cpuModel())
+        print("remedy ingest benchmark: a generated inspect_ai .eval log of \(fixed(Double(bytes) / 1e6, 1)) MB, \(options.samples) samples; median of \(options.runs) runs")
+        print("figure".padding(44) + " " + "median".leftPadding(14) + " " + "target".leftPadding(12) + " " + "peak RSS".leftPadding(10))
+        row("remedy ingest .eval, MB/s", fixed(Double(bytes) / 1e6 / seconds, 1) + " MB/s", ">= 40 MB/s", peak(runs))
+        row("unzip -p (reference), MB/s", fixed(Double(bytes) / 1e6 / reference, 1) + " MB/s", "", peak(references))
+        row("  remedy ingest / unzip -p, time", fixed(seconds / reference, 2) + "x", "", nil)
+        row("remedy ingest .eval, samples/s", String(Int((Double(options.samples) / seconds).rounded())) + "/s", "", nil)
         removeLedger(ledger)
         if !options.keep { unlink(report) }
     }
@@ -450,6 +488,10 @@ struct Options {
     /// Keep the generated report (for profiling).
     var keep = false
     var cases = 70_000
+    /// Measure ingest of a generated inspect_ai `.eval` log of this many samples instead.
+    var ingestEval = false
+    var samples = 20_000
+    var unzip = "/usr/bin/unzip"
     /// Load the PostgreSQL ledger with concurrent writers (``LedgerBenchmark/postgresLoad(_:)``).
     var load = false
     /// The PostgreSQL database the load runs in (a new schema per run).
@@ -476,6 +518,9 @@ struct Options {
             case "--gzip": gzip = iterator.next() ?? gzip
             case "--keep": keep = true
             case "--cases": cases = Int(iterator.next() ?? "") ?? cases
+            case "--ingest-eval": ingestEval = true
+            case "--samples": samples = min(65_000, Int(iterator.next() ?? "") ?? samples)
+            case "--unzip": unzip = iterator.next() ?? unzip
             case "--load": load = true
             case "--postgres": postgres = iterator.next()
             case "--writers": writers = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
@@ -483,7 +528,7 @@ struct Options {
             case "--bulk-events": bulkEvents = Int(iterator.next() ?? "") ?? bulkEvents
             case "--pgbench": pgbench = iterator.next() ?? pgbench
             default:
-                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] [--postgres ADDRESS] | --projections [--events N] [--runs N] | --trust [--events N] [--runs N] [--gzip PATH] | --load --postgres ADDRESS [--writers 1,16,64,256] [--load-appends N] [--bulk-events N] [--pgbench PATH]")
+                LedgerBenchmark.log("usage: ledger-bench [--events N] [--runs N] [--appends N] [--dir DIR] [--remedy PATH] [--sqlite3 PATH] | [--events N] --generate FILE | --ingest [--cases N] [--runs N] [--postgres ADDRESS] | --ingest-eval [--samples N] [--runs N] [--unzip PATH] | --projections [--events N] [--runs N] | --trust [--events N] [--runs N] [--gzip PATH] | --load --postgres ADDRESS [--writers 1,16,64,256] [--load-appends N] [--bulk-events N] [--pgbench PATH]")
                 exit(64)
             }
         }

@@ -183,33 +183,28 @@ struct ZipArchive {
         return bytes
     }
 
-    /// Raw deflate into exactly `declared` bytes, a chunk at a time: more is a bomb (stopped
-    /// as soon as it shows), less a damaged member.
+    /// Raw deflate into exactly `declared` bytes, 64 KiB at a time: more is a bomb (stopped
+    /// as soon as it shows), less a damaged member. The output grows as it fills, so a member
+    /// that lies about its size costs what it really inflates to, never its claim.
     private func inflate(_ input: [UInt8], declared: Int, fail: (String) -> IngestError) throws -> [UInt8] {
         var stream = z_stream()
         guard remedy_inflate_init_raw(&stream) == Z_OK else { throw IngestError(.unreadable, "\(name): zlib cannot start an inflate stream") }
         defer { inflateEnd(&stream) }
+        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { chunk.deallocate() }
         var output: [UInt8] = []
         output.reserveCapacity(min(declared + 1, 1 << 20))
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        var consumed = 0
         var rc = Z_OK
-        while rc == Z_OK {
-            var produced = 0
-            (rc, consumed, produced) = input.withUnsafeBufferPointer { source in
-                chunk.withUnsafeMutableBufferPointer { target in
-                    stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress! + consumed)
-                    stream.avail_in = uInt(source.count - consumed)
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = uInt(target.count)
-                    let rc = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    return (rc, source.count - Int(stream.avail_in), target.count - Int(stream.avail_out))
-                }
+        try input.withUnsafeBufferPointer { source in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            stream.avail_in = uInt(source.count)
+            while rc == Z_OK {
+                stream.next_out = chunk.baseAddress
+                stream.avail_out = uInt(chunk.count)
+                rc = CZlib.inflate(&stream, Z_NO_FLUSH)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<(chunk.count - Int(stream.avail_out))]))
+                guard output.count <= declared else { throw fail("inflates beyond its declared \(declared) bytes: refused as a deflate bomb") }
             }
-            output += chunk[0..<produced]
-            guard output.count <= declared else { throw fail("inflates beyond its declared \(declared) bytes: refused as a deflate bomb") }
-            if rc == Z_BUF_ERROR && produced == 0 { break }
-            if rc == Z_BUF_ERROR { rc = Z_OK }
         }
         guard rc == Z_STREAM_END else {
             throw fail(rc == Z_DATA_ERROR ? "its deflate data is damaged" : "its deflate data ends early (\(output.count) of \(declared) bytes)")
