@@ -22,20 +22,25 @@ struct CTRFReportParser {
     /// The most earlier tries recorded for one test, however many retries it claims.
     static let maximumRetriesRecorded = 10
 
-    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
-        let file: CTRFFile
-        do {
-            file = try JSONDecoder().decode(CTRFFile.self, from: data)
-        } catch {
-            throw IngestError(.malformed, "\(name): not a valid CTRF report: \(DecodingErrorText.describe(error))")
+    /// Reads the report in two streaming passes: its tool and summary, then its tests one at
+    /// a time (memory follows the largest test, not the file).
+    func parse(descriptor: Int32, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let stream = JSONPathStream(descriptor: descriptor, name: name)
+        var tool: CTRFFile.Tool?, summary: CTRFFile.Summary?
+        try stream.walk([[.key("results"), .key("tool")], [.key("results"), .key("summary")]]) { pattern, bytes in
+            if pattern == 0 { tool = try decode(CTRFFile.Tool.self, bytes, "results.tool") }
+            if pattern == 1 { summary = try decode(CTRFFile.Summary.self, bytes, "results.summary") }
         }
         var facts = ReportFacts(format: .ctrf)
-        facts.producer = file.results.tool?.name
-        facts.producerVersion = file.results.tool?.version
-        let inSeconds = file.results.summary?.start.map { $0 > 0 && $0 < 1e11 } ?? false
+        facts.producer = tool?.name
+        facts.producerVersion = tool?.version
+        let inSeconds = summary?.start.map { $0 > 0 && $0 < 1e11 } ?? false
         var seen = Set<String>()
         var byStatus: [String: Int] = [:]
-        for (index, test) in file.results.tests.enumerated() {
+        var index = 0
+        try stream.walk([[.key("results"), .key("tests"), .element]]) { _, bytes in
+            defer { index += 1 }
+            let test = try decode(CTRFFile.Test.self, bytes, "results.tests[\(index)]")
             guard let status = test.status else {
                 throw IngestError(.malformed, "\(name): results.tests[\(index)] has no status")
             }
@@ -63,10 +68,13 @@ struct CTRFReportParser {
             facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
-        if let summary = file.results.summary {
+        guard index > 0 || tool != nil || summary != nil else {
+            throw IngestError(.malformed, "\(name): not a valid CTRF report: no results.tests")
+        }
+        if let summary {
             let declared: [(String, Int?)] = [("tests", summary.tests), ("passed", summary.passed), ("failed", summary.failed),
                                               ("skipped", summary.skipped), ("pending", summary.pending), ("other", summary.other)]
-            let counted = ["tests": file.results.tests.count].merging(byStatus) { $1 }
+            let counted = ["tests": index].merging(byStatus) { $1 }
             let differences = declared.compactMap { field, value -> String? in
                 guard let value, value != counted[field, default: 0] else { return nil }
                 return "\(field)=\(value) (counted \(counted[field, default: 0]))"
@@ -76,6 +84,14 @@ struct CTRFReportParser {
             }
         }
         return facts
+    }
+
+    private func decode<T: Decodable>(_: T.Type, _ bytes: [UInt8], _ path: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw IngestError(.malformed, "\(name): not a valid CTRF report: \(path): \(DecodingErrorText.describe(error))")
+        }
     }
 
     static func key(_ test: CTRFFile.Test, index: Int) -> String {

@@ -57,9 +57,9 @@ public enum ReportReader {
             if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try InspectEvalReader(name: path).parse(descriptor: descriptor, sink) }
             return try InspectReportParser(name: path).parse(try readAll(descriptor, path), sink)
         case .sarif:
-            return try SARIFReportParser(name: path).parse(try readAll(descriptor, path), sink)
+            return try SARIFReportParser(name: path).parse(descriptor: descriptor, sink)
         case .ctrf:
-            return try CTRFReportParser(name: path).parse(try readAll(descriptor, path), sink)
+            return try CTRFReportParser(name: path).parse(descriptor: descriptor, sink)
         }
     }
 

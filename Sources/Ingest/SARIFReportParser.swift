@@ -23,50 +23,71 @@ import Events
 struct SARIFReportParser {
     let name: String
 
-    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
-        let log: SARIFLog
-        do {
-            log = try JSONDecoder().decode(SARIFLog.self, from: data)
-        } catch {
-            throw IngestError(.malformed, "\(name): not a valid SARIF log: \(DecodingErrorText.describe(error))")
-        }
-        guard log.version == nil || log.version == "2.1.0" else {
-            throw IngestError(.unsupported, "\(name): SARIF version \(log.version!) (remedy reads 2.1.0)")
-        }
-        var facts = ReportFacts(format: .sarif)
-        facts.coversWholeTree = true
-        facts.producer = log.runs.first?.tool.driver.name
-        facts.producerVersion = log.runs.first?.tool.driver.semanticVersion ?? log.runs.first?.tool.driver.version
-        var seen = Set<String>()
-        for (runIndex, run) in log.runs.enumerated() {
-            for (index, result) in (run.results ?? []).enumerated() {
-                let rule = Self.rule(of: result, in: run.tool)
-                guard let ruleID = result.ruleId ?? result.rule?.id ?? rule?.id else {
-                    throw IngestError(.malformed, "\(name): runs[\(runIndex)].results[\(index)] names no rule")
-                }
-                let level = result.level ?? rule?.defaultConfiguration?.level ?? "warning"
-                let suppressed = !(result.suppressions ?? []).isEmpty
-                    && !(result.suppressions ?? []).contains { $0.status == "underReview" || $0.status == "rejected" }
-                let failing = !suppressed && (level == "error" || level == "warning")
-                let location = result.locations?.first?.physicalLocation
-                let path = Self.path(location?.artifactLocation?.uri)
-                var outcome = CaseOutcome(key: CaseOutcome.caseKey("\(path)::\(ruleID)#\(Self.fingerprint(result))"), status: failing ? .fail : .skip)
-                let message = result.message?.text ?? result.message?.markdown ?? rule?.shortDescription?.text
-                if failing {
-                    outcome.message = CaseOutcome.bounded(message)
-                    let region = location?.region
-                    let place = [path, region?.startLine.map(String.init), region?.startColumn.map(String.init)].compactMap { $0 }.joined(separator: ":")
-                    outcome.output = CaseOutcome.Evidence([place, region?.snippet?.text].compactMap { $0 }.joined(separator: "\n"))
-                } else {
-                    outcome.message = suppressed ? "suppressed" : "level \(level)"
-                }
-                outcome.properties["level"] = CaseOutcome.bounded(level, to: CaseOutcome.maximumPropertyLength)
-                outcome.properties["rule"] = CaseOutcome.bounded(ruleID, to: CaseOutcome.maximumPropertyLength)
-                facts.counts.count(outcome, seen: &seen)
-                try sink(outcome)
+    /// Reads the log in two streaming passes: its version and each run's tool (the rules),
+    /// then the results one at a time (memory follows the largest tool or result, not the file).
+    func parse(descriptor: Int32, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let stream = JSONPathStream(descriptor: descriptor, name: name)
+        var version: String?, tools: [Int: SARIFLog.Tool] = [:], sawRuns = false
+        try stream.walk([[.key("version")], [.key("runs"), .element, .key("tool")]]) { pattern, bytes, indices in
+            if pattern == 0 { version = try decode(String.self, bytes, "version") }
+            if pattern == 1 {
+                tools[indices[0]] = try decode(SARIFLog.Tool.self, bytes, "runs[\(indices[0])].tool")
+                sawRuns = true
             }
         }
+        guard version == nil || version == "2.1.0" else {
+            throw IngestError(.unsupported, "\(name): SARIF version \(version!) (remedy reads 2.1.0)")
+        }
+        guard sawRuns else { throw IngestError(.malformed, "\(name): not a valid SARIF log: no runs with a tool") }
+        var facts = ReportFacts(format: .sarif)
+        facts.coversWholeTree = true
+        facts.producer = tools[0]?.driver.name
+        facts.producerVersion = tools[0]?.driver.semanticVersion ?? tools[0]?.driver.version
+        var seen = Set<String>()
+        try stream.walk([[.key("runs"), .element, .key("results"), .element]]) { _, bytes, indices in
+            let (runIndex, index) = (indices[0], indices[1])
+            let result = try decode(SARIFLog.Result.self, bytes, "runs[\(runIndex)].results[\(index)]")
+            guard let tool = tools[runIndex] else { throw IngestError(.malformed, "\(name): not a valid SARIF log: runs[\(runIndex)] has no tool") }
+            let outcome = try Self.outcome(result, tool: tool, at: "runs[\(runIndex)].results[\(index)]", name: name)
+            facts.counts.count(outcome, seen: &seen)
+            try sink(outcome)
+        }
         return facts
+    }
+
+    /// The case one result is.
+    static func outcome(_ result: SARIFLog.Result, tool: SARIFLog.Tool, at path: String, name: String) throws -> CaseOutcome {
+        let rule = Self.rule(of: result, in: tool)
+        guard let ruleID = result.ruleId ?? result.rule?.id ?? rule?.id else {
+            throw IngestError(.malformed, "\(name): \(path) names no rule")
+        }
+        let level = result.level ?? rule?.defaultConfiguration?.level ?? "warning"
+        let suppressed = !(result.suppressions ?? []).isEmpty
+            && !(result.suppressions ?? []).contains { $0.status == "underReview" || $0.status == "rejected" }
+        let failing = !suppressed && (level == "error" || level == "warning")
+        let location = result.locations?.first?.physicalLocation
+        let path = Self.path(location?.artifactLocation?.uri)
+        var outcome = CaseOutcome(key: CaseOutcome.caseKey("\(path)::\(ruleID)#\(Self.fingerprint(result))"), status: failing ? .fail : .skip)
+        let message = result.message?.text ?? result.message?.markdown ?? rule?.shortDescription?.text
+        if failing {
+            outcome.message = CaseOutcome.bounded(message)
+            let region = location?.region
+            let place = [path, region?.startLine.map(String.init), region?.startColumn.map(String.init)].compactMap { $0 }.joined(separator: ":")
+            outcome.output = CaseOutcome.Evidence([place, region?.snippet?.text].compactMap { $0 }.joined(separator: "\n"))
+        } else {
+            outcome.message = suppressed ? "suppressed" : "level \(level)"
+        }
+        outcome.properties["level"] = CaseOutcome.bounded(level, to: CaseOutcome.maximumPropertyLength)
+        outcome.properties["rule"] = CaseOutcome.bounded(ruleID, to: CaseOutcome.maximumPropertyLength)
+        return outcome
+    }
+
+    private func decode<T: Decodable>(_: T.Type, _ bytes: [UInt8], _ path: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw IngestError(.malformed, "\(name): not a valid SARIF log: \(path): \(DecodingErrorText.describe(error))")
+        }
     }
 
     /// The rule a result points at: by id in the component it names, else by index.

@@ -219,13 +219,13 @@ import Testing
     /// Every format's broken files: truncated, mis-encoded, absurdly long; each refused with
     /// one line naming the file (and, where it has one, the line).
     @Test(arguments: [
-        ("codeql-2.12.2-javascript-rules-in-extensions.sarif", "truncate", "not a valid SARIF log"),
-        ("cypress-ctrf-0.0.12-flaky-retries.json", "truncate", "not a valid CTRF report"),
+        ("codeql-2.12.2-javascript-rules-in-extensions.sarif", "truncate", "not valid JSON: it ends early"),
+        ("cypress-ctrf-0.0.12-flaky-retries.json", "truncate", "not valid JSON: it ends early"),
         ("go-test-json-gotestsum-rerun-fails.jsonl", "truncate", "not a go test -json event"),
         ("xunit-vstest-netcoreapp2.1-small.trx", "truncate", "truncated"),
         ("criterion-2.3.2-tap13.tap", "latin1", "line 6: not UTF-8"),
         ("go-test-json-gotestsum-rerun-fails.jsonl", "latin1", "line 1: not a go test -json event"),
-        ("eslint-9.34.0-sarif-zero-results.sarif", "latin1", "not a valid SARIF log"),
+        ("eslint-9.34.0-sarif-zero-results.sarif", "latin1", "bytes that are not UTF-8"),
         ("criterion-2.3.2-tap13.tap", "long line", "longer than"),
     ])
     func brokenReportsOfEachFormat(_ file: String, _ damage: String, _ fragment: String) throws {
@@ -383,5 +383,39 @@ import Testing
         // Not an object, or cut short: nil, and the caller decodes the bytes as they are.
         #expect(Array("[1]".utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
         #expect(Array(#"{"a": "unterminated"#.utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
+    }
+}
+
+/// The streaming walk hands over the values at the paths asked for, whatever surrounds them,
+/// and names what is not JSON.
+@Suite struct JSONPathStreamTests {
+    func walk(_ text: String, _ patterns: [[JSONPathStream.Step]]) throws -> [(Int, String)] {
+        let path = NSTemporaryDirectory() + "remedy-stream-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let descriptor = open(path, O_RDONLY)
+        defer { close(descriptor) }
+        var found: [(Int, String)] = []
+        try JSONPathStream(descriptor: descriptor, name: path).walk(patterns) { found.append(($0, String(decoding: $1, as: UTF8.self))) }
+        return found
+    }
+
+    @Test func valuesAtThePathsAreHandedOver() throws {
+        let text = #"{"skip": {"tests": [9]}, "results": {"tests": [{"a": "}]\"{"}, 2 , "x", [3], null], "tool": {"name": "jest"}}, "tail": [1]}"#
+        let found = try walk(text, [[.key("results"), .key("tests"), .element], [.key("results"), .key("tool")]])
+        #expect(found.map(\.0) == [0, 0, 0, 0, 0, 1])
+        #expect(found.map(\.1) == [#"{"a": "}]\"{"}"#, "2", #""x""#, "[3]", "null", #"{"name": "jest"}"#])
+        // A document larger than one read: every element, in order.
+        let many = "{\"t\": [" + (0..<200_000).map { #"{"n": \#($0), "s": "\#(String(repeating: "x", count: $0 % 17))"}"# }.joined(separator: ",") + "]}"
+        let elements = try walk(many, [[.key("t"), .element]])
+        #expect(elements.count == 200_000)
+        #expect(elements.last?.1 == #"{"n": 199999, "s": "\#(String(repeating: "x", count: 199_999 % 17))"}"#)
+    }
+
+    @Test(arguments: [(#"{"a": [1, 2}"#, "closes nothing open"), (#"{"a": "cut"#, "ends early"), (#"{"a": 1} {"b": 2}"#, "a second document"),
+                      (#"{1: 2}"#, "without a quoted key"), ("", "ends early")])
+    func structuralErrorsAreNamed(_ text: String, _ fragment: String) throws {
+        let error = #expect(throws: IngestError.self) { _ = try walk(text, [[.key("a")]]) }
+        #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
     }
 }
