@@ -28,8 +28,8 @@ struct CTRFReportParser {
         let stream = JSONPathStream(descriptor: descriptor, name: name)
         var tool: CTRFFile.Tool?, summary: CTRFFile.Summary?
         try stream.walk([[.key("results"), .key("tool")], [.key("results"), .key("summary")]]) { pattern, bytes in
-            if pattern == 0 { tool = try decode(CTRFFile.Tool.self, bytes, "results.tool") }
-            if pattern == 1 { summary = try decode(CTRFFile.Summary.self, bytes, "results.summary") }
+            if pattern == 0 { tool = try ReportJSON.decode(CTRFFile.Tool.self, bytes, file: name, what: "CTRF report", at: "results.tool") }
+            if pattern == 1 { summary = try ReportJSON.decode(CTRFFile.Summary.self, bytes, file: name, what: "CTRF report", at: "results.summary") }
         }
         var facts = ReportFacts(format: .ctrf)
         facts.producer = tool?.name
@@ -40,7 +40,7 @@ struct CTRFReportParser {
         var index = 0
         try stream.walk([[.key("results"), .key("tests"), .element]]) { _, bytes in
             defer { index += 1 }
-            let test = try decode(CTRFFile.Test.self, bytes, "results.tests[\(index)]")
+            let test = try ReportJSON.decode(CTRFFile.Test.self, bytes, file: name, what: "CTRF report", at: "results.tests[\(index)]")
             guard let status = test.status else {
                 throw IngestError(.malformed, "\(name): results.tests[\(index)] has no status")
             }
@@ -84,14 +84,6 @@ struct CTRFReportParser {
             }
         }
         return facts
-    }
-
-    private func decode<T: Decodable>(_: T.Type, _ bytes: [UInt8], _ path: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw IngestError(.malformed, "\(name): not a valid CTRF report: \(path): \(DecodingErrorText.describe(error))")
-        }
     }
 
     static func key(_ test: CTRFFile.Test, index: Int) -> String {

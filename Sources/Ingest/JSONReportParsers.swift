@@ -166,6 +166,18 @@ enum NonFiniteNumbers {
     }
 }
 
+/// Decoding a JSON report's parts, with errors that name the file, the format and the part.
+enum ReportJSON {
+    /// `bytes` as a `T`, or an ``IngestError`` (`.malformed`): "`file`: not a valid `what`: `path`: why".
+    static func decode<T: Decodable>(_: T.Type, _ bytes: [UInt8], file: String, what: String, at path: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw IngestError(.malformed, "\(file): not a valid \(what): \(path): \(DecodingErrorText.describe(error))")
+        }
+    }
+}
+
 /// Scores from JSON reports, kept as text (the canonical form carries no fractions).
 enum ReportDecimal {
     /// A score as short decimal text ("0.85", "1").

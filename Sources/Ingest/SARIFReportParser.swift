@@ -29,9 +29,9 @@ struct SARIFReportParser {
         let stream = JSONPathStream(descriptor: descriptor, name: name)
         var version: String?, tools: [Int: SARIFLog.Tool] = [:], sawRuns = false
         try stream.walk([[.key("version")], [.key("runs"), .element, .key("tool")]]) { pattern, bytes, indices in
-            if pattern == 0 { version = try decode(String.self, bytes, "version") }
+            if pattern == 0 { version = try ReportJSON.decode(String.self, bytes, file: name, what: "SARIF log", at: "version") }
             if pattern == 1 {
-                tools[indices[0]] = try decode(SARIFLog.Tool.self, bytes, "runs[\(indices[0])].tool")
+                tools[indices[0]] = try ReportJSON.decode(SARIFLog.Tool.self, bytes, file: name, what: "SARIF log", at: "runs[\(indices[0])].tool")
                 sawRuns = true
             }
         }
@@ -46,7 +46,7 @@ struct SARIFReportParser {
         var seen = Set<String>()
         try stream.walk([[.key("runs"), .element, .key("results"), .element]]) { _, bytes, indices in
             let (runIndex, index) = (indices[0], indices[1])
-            let result = try decode(SARIFLog.Result.self, bytes, "runs[\(runIndex)].results[\(index)]")
+            let result = try ReportJSON.decode(SARIFLog.Result.self, bytes, file: name, what: "SARIF log", at: "runs[\(runIndex)].results[\(index)]")
             guard let tool = tools[runIndex] else { throw IngestError(.malformed, "\(name): not a valid SARIF log: runs[\(runIndex)] has no tool") }
             let outcome = try Self.outcome(result, tool: tool, at: "runs[\(runIndex)].results[\(index)]", name: name)
             facts.counts.count(outcome, seen: &seen)
@@ -80,14 +80,6 @@ struct SARIFReportParser {
         outcome.properties["level"] = CaseOutcome.bounded(level, to: CaseOutcome.maximumPropertyLength)
         outcome.properties["rule"] = CaseOutcome.bounded(ruleID, to: CaseOutcome.maximumPropertyLength)
         return outcome
-    }
-
-    private func decode<T: Decodable>(_: T.Type, _ bytes: [UInt8], _ path: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw IngestError(.malformed, "\(name): not a valid SARIF log: \(path): \(DecodingErrorText.describe(error))")
-        }
     }
 
     /// The rule a result points at: by id in the component it names, else by index.

@@ -89,6 +89,50 @@ import Testing
         #expect(zipped.first?.key == "popularity/1" && zipped.first?.expected?.text != nil)
     }
 
+    /// An archive whose end record points at a ZIP64 end record is read through it.
+    @Test func aZIP64EndRecordIsFollowed() throws {
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: Self.evalFolder.appendingPathComponent("zip64-end-record.eval").path) { outcomes.append($0) }
+        #expect(facts.counts.tests == 1 && outcomes.first?.key.hasPrefix("popularity/") == true)
+    }
+
+    /// TRX data-driven tests: the inner results are the cases, the row that holds them is not.
+    @Test func trxDataDrivenRowsCountTheirInnerResults() throws {
+        let path = NSTemporaryDirectory() + "remedy-trx-\(UUID().uuidString).trx"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <TestRun id="1" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+          <Results>
+            <UnitTestResult testId="t1" testName="Forecast.Parses" outcome="Passed" duration="00:00:00.0150000"/>
+            <UnitTestResult testId="t2" testName="Forecast.Levels" outcome="Failed" resultType="DataDrivenTest">
+              <InnerResults>
+                <UnitTestResult testId="t2" testName="Forecast.Levels (1)" outcome="Passed" resultType="DataDrivenDataRow"/>
+                <UnitTestResult testId="t2" testName="Forecast.Levels (5)" outcome="Failed" resultType="DataDrivenDataRow">
+                  <Output><ErrorInfo><Message>expected 5, got 4</Message><StackTrace>at Forecast.Levels()</StackTrace></ErrorInfo></Output>
+                </UnitTestResult>
+              </InnerResults>
+            </UnitTestResult>
+            <UnitTestResult testId="t3" testName="Forecast.Slow" outcome="Timeout"/>
+            <UnitTestResult testId="t4" testName="Forecast.Later" outcome="NotExecuted"/>
+          </Results>
+          <TestDefinitions>
+            <UnitTest id="t1"><TestMethod className="Forecast, Tests, Version=1.0" name="Parses"/></UnitTest>
+            <UnitTest id="t2"><TestMethod className="Forecast" name="Levels"/></UnitTest>
+          </TestDefinitions>
+          <ResultSummary outcome="Failed"><Counters total="4" executed="3" passed="1" failed="1" error="0" timeout="0" notExecuted="0"/></ResultSummary>
+        </TestRun>
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(facts.format == .trx)
+        #expect(facts.counts == ReportCounts(tests: 5, failures: 1, errors: 1, skipped: 1))
+        #expect(outcomes.map(\.key) == ["Forecast::Parses", "Forecast::Levels (1)", "Forecast::Levels (5)", "Forecast.Slow", "Forecast.Later"])
+        #expect(outcomes[2].message == "expected 5, got 4" && outcomes[2].output?.text.contains("at Forecast.Levels()") == true)
+        #expect(outcomes[0].durationMilliseconds == 15)
+        #expect(facts.declaredMismatch == "the summary declares total=4 but the file holds 5 result rows; the rows are counted")
+    }
+
     /// Bare `NaN` scores (inspect writes them) read as no score.
     @Test func nonFiniteScoresReadAsUnscored() throws {
         #expect(NonFiniteNumbers.nulled(Array(#"{"a": NaN, "b": "NaN", "c": [-Infinity, Infinity]}"#.utf8))
