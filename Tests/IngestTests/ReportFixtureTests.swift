@@ -144,7 +144,8 @@ import Testing
         ("bad-truncated-directory.eval", "without its end of central directory record"),
         ("bad-overlapping-members.eval", "overlap: refused"),
         ("bad-claims-4gib.eval", "claims 4294967294 bytes inflated"),
-        ("bad-deflate-bomb.eval", "refused as a deflate bomb"),
+        ("bad-deflate-bomb.eval", "inflates beyond its declared 100000 bytes: refused as a deflate bomb"),
+        ("bad-compressed-beyond-claim.eval", "compressed bytes for 1000 inflated: refused"),
     ])
     func hostileEvalArchivesAreRefused(_ file: String, _ fragment: String) throws {
         let path = Self.evalFolder.appendingPathComponent(file).path

@@ -134,6 +134,12 @@ struct ZipArchive {
             guard member.compressedSize >= 0, member.localHeaderOffset >= 0, member.localHeaderOffset + 30 + member.compressedSize <= directoryOffset else {
                 throw fail("member \(memberName) lies outside the archive's data")
             }
+            // Its compressed bytes are read whole: no more than deflate can take for the size it
+            // claims (stored: exactly that size), so a small claim cannot make a large read.
+            let most = method == 0 ? member.size : member.size + member.size / 256 + 1024
+            guard member.compressedSize <= most else {
+                throw fail("member \(memberName) holds \(member.compressedSize) compressed bytes for \(member.size) inflated: refused")
+            }
             members.append(member)
             cursor = next
         }
