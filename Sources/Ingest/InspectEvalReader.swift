@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import SystemIO
 
 /// inspect_ai's `.eval` log: a ZIP of JSON (`header.json`, `samples/<id>_epoch_<n>.json`,
 /// `summaries.json`, `reductions.json`, `_journal/`), read in place with zlib, one sample
@@ -25,11 +26,25 @@ struct InspectEvalReader {
         var seen = Set<String>()
         let samples = archive.members.compactMap { member in Self.sampleName(member.name).map { (member, $0) } }
             .sorted { ($0.1.epoch, $0.1.id) < ($1.1.epoch, $1.1.id) }
-        for (member, _) in samples {
-            // A sample is mostly its transcript and events, which no case needs: skimmed past.
-            let fields = JSONSkimmer.object(of: try archive.contents(of: member), keeping: InspectLog.Sample.keys)
-            let sample = try InspectReportParser.decode(InspectLog.Sample.self, from: Data(fields),
-                                                         name: "\(name): \(member.name)", what: "inspect_ai sample")
+        // The next members inflate on a second thread while this one reads the last: inflating
+        // is half the work. About 2 MiB of inflated samples wait at most.
+        let members = samples.map(\.0)
+        let inflated = Handoff<[UInt8]>(chunkSize: 8, chunkWeight: 256 << 10, maximumQueuedWeight: 2 << 20, weight: { $0.count }) { emit in
+            for member in members {
+                guard emit(try archive.contents(of: member)) else { return }
+            }
+        }
+        inflated.start()
+        defer { inflated.stop() }
+        var index = 0
+        while let bytes = try inflated.next() {
+            let member = members[index]
+            index += 1
+            // A sample is mostly its transcript and events, which no case needs: skimmed past,
+            // and the members it needs read straight from the bytes, or else decoded.
+            let sample = try InspectSampleFields.sample(bytes) ?? InspectReportParser.decode(
+                InspectLog.Sample.self, from: Data(JSONSkimmer.object(of: bytes, keeping: InspectLog.Sample.keys)),
+                name: "\(name): \(member.name)", what: "inspect_ai sample")
             let outcome = InspectReportParser.outcome(sample, task: header.eval.task)
             facts.counts.count(outcome, seen: &seen)
             try sink(outcome)

@@ -262,6 +262,8 @@ struct InspectLog: Decodable {
         var samples: Int?
     }
     struct Sample: Decodable {
+        init() {}
+
         var id: Scalar?
         var epoch: Int?
         var scores: [String: Score]?
@@ -304,6 +306,10 @@ struct InspectLog: Decodable {
 struct Scalar: Decodable {
     var text: String
 
+    init(text: String) {
+        self.text = text
+    }
+
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let string = try? container.decode(String.self) {
@@ -324,6 +330,10 @@ struct Scalar: Decodable {
 /// as its JSON text.
 struct Text: Decodable {
     var text: String
+
+    init(text: String) {
+        self.text = text
+    }
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()

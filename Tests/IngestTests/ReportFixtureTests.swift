@@ -464,3 +464,40 @@ import Testing
         #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
     }
 }
+
+/// The `.eval` reader's fast path reads a sample's fields as `JSONDecoder` would: on every
+/// sample of the real inspect_ai logs here, and on samples built to reach each corner.
+@Suite struct InspectSampleFieldsTests {
+    func agree(_ bytes: [UInt8], _ label: String) throws {
+        let decoded = try InspectReportParser.decode(InspectLog.Sample.self, from: Data(bytes), name: label, what: "sample")
+        guard let fast = InspectSampleFields.sample(bytes) else { return }   // the decoder's turn, as in ingest
+        #expect(InspectReportParser.outcome(fast, task: "t") == InspectReportParser.outcome(decoded, task: "t"), "\(label)")
+    }
+
+    @Test func realSamplesReadAlike() throws {
+        var checked = 0
+        for file in ["inspect-ai-0.3.95-cancelled-popularity.json", "inspect-ai-0.3.95-model-graded-security-guide.json"] {
+            let path = ReportFixtureTests.folder.appendingPathComponent(file).path
+            let descriptor = open(path, O_RDONLY)
+            defer { close(descriptor) }
+            try JSONPathStream(descriptor: descriptor, name: path).walk([[.key("samples"), .element]]) { _, bytes in
+                #expect(InspectSampleFields.sample(bytes) != nil, "the fast path reads \(file)'s samples")
+                try agree(bytes, file)
+                checked += 1
+            }
+        }
+        #expect(checked == 6)
+    }
+
+    @Test(arguments: [
+        #"{"id": 3, "epoch": 2, "scores": {"b": {"value": "C"}, "a": {"value": "I", "explanation": "wrong \"date\"\nformat", "answer": "caf\u00e9 \ud83e\uddea"}}, "target": "2026-12-02"}"#,
+        #"{"id": "s-1", "scores": {"m": {"value": NaN}}, "output": {"completion": "tab\there", "choices": [{"x": 1}]}, "metadata": {"trace_id": "tr-9", "nested": {"a": [1]}}}"#,
+        #"{"id": 1.5, "error": {"message": "provider timeout", "traceback": "..."}, "target": ["a", "b"], "events": [{"NaN": "x"}]}"#,
+        #"{"id": null, "epoch": null, "scores": null, "error": null, "target": null, "output": null, "metadata": null}"#,
+        #"{"id": 7, "scores": {"m": {"value": 0.75}}, "metadata": {"traceId": 12}, "target": "line\/slash \\ back"}"#,
+        #"{"id": true, "scores": {"m": {"value": [1, 2]}}}"#,
+    ])
+    func cornersReadAlike(_ text: String) throws {
+        try agree(NonFiniteNumbers.nulled(Array(text.utf8)), text)
+    }
+}
