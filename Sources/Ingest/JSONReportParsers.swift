@@ -13,44 +13,57 @@ import Events
 struct PromptfooReportParser {
     let name: String
 
-    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
-        let file: PromptfooFile
-        do {
-            file = try JSONDecoder().decode(PromptfooFile.self, from: data)
-        } catch {
-            throw IngestError(.malformed, "\(name): not a valid promptfoo result file: \(DecodingErrorText.describe(error))")
+    /// Reads the file in two streaming passes: its results version, then its results one at a
+    /// time (memory follows the largest result, not the file).
+    func parse(descriptor: Int32, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let stream = JSONPathStream(descriptor: descriptor, name: name)
+        var version: Int?, sawResults = false
+        try stream.walk([[.key("results"), .key("version")], [.key("results"), .key("timestamp")]]) { pattern, bytes in
+            if pattern == 0 { version = try ReportJSON.decode(Int.self, bytes, file: name, what: "promptfoo result file", at: "results.version") }
+            sawResults = true
         }
-        guard file.results.version == nil || file.results.version == 3 else {
-            throw IngestError(.unsupported, "\(name): promptfoo results version \(file.results.version!) (remedy reads version 3)")
+        guard version == nil || version == 3 else {
+            throw IngestError(.unsupported, "\(name): promptfoo results version \(version!) (remedy reads version 3)")
         }
         var facts = ReportFacts(format: .promptfoo)
         facts.producer = "promptfoo"
         var seen = Set<String>()
-        for result in file.results.results {
-            let description = result.testCase?.description ?? "test \(result.testIdx ?? 0)"
-            let provider = result.provider?.label.flatMap { $0.isEmpty ? nil : $0 } ?? result.provider?.id ?? "provider"
-            let key = CaseOutcome.caseKey("\(description) [\(provider)] #\(result.promptIdx ?? 0)")
-            let status: CaseOutcome.Status = result.success == true ? .pass : result.failureReason == 2 ? .error : .fail
-            var outcome = CaseOutcome(key: key, status: status)
-            outcome.score = result.score.map(ReportDecimal.text)
-            outcome.durationMilliseconds = result.latencyMs.flatMap { $0.isFinite && $0 >= 0 && $0 < 31_536_000_000 ? Int($0.rounded()) : nil }
-            outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
-            outcome.actual = CaseOutcome.Evidence(result.response?.output?.text)
-            if status != .pass, let failed = result.gradingResult?.componentResults?.first(where: { $0.pass == false })?.assertion {
-                outcome.expected = CaseOutcome.Evidence([failed.type, failed.value?.text].compactMap { $0 }.joined(separator: ": "))
-            }
-            if let metadata = result.testCase?.metadata {
-                outcome.traceID = CaseOutcome.bounded(metadata["trace_id"] ?? metadata["traceId"], to: CaseOutcome.maximumPropertyLength)
-                for (name, value) in metadata.prefix(CaseOutcome.maximumProperties) {
-                    outcome.properties[CaseOutcome.bounded(name, to: CaseOutcome.maximumPropertyLength) ?? ""] =
-                        CaseOutcome.bounded(value, to: CaseOutcome.maximumPropertyLength) ?? ""
-                }
-                outcome.skill = metadata["skill"] ?? metadata["component"]
-            }
-            facts.counts.count(outcome, seen: &seen)
-            try sink(outcome)
+        var index = 0
+        try stream.walk([[.key("results"), .key("results"), .element]]) { _, bytes in
+            defer { index += 1 }
+            let result = try ReportJSON.decode(PromptfooFile.Result.self, bytes, file: name, what: "promptfoo result file", at: "results.results[\(index)]")
+            try record(result, &facts, &seen, sink)
+        }
+        guard index > 0 || sawResults else {
+            throw IngestError(.malformed, "\(name): not a valid promptfoo result file: no results.results")
         }
         return facts
+    }
+
+    private func record(_ result: PromptfooFile.Result, _ facts: inout ReportFacts, _ seen: inout Set<String>,
+                        _ sink: (CaseOutcome) throws -> Void) throws {
+        let description = result.testCase?.description ?? "test \(result.testIdx ?? 0)"
+        let provider = result.provider?.label.flatMap { $0.isEmpty ? nil : $0 } ?? result.provider?.id ?? "provider"
+        let key = CaseOutcome.caseKey("\(description) [\(provider)] #\(result.promptIdx ?? 0)")
+        let status: CaseOutcome.Status = result.success == true ? .pass : result.failureReason == 2 ? .error : .fail
+        var outcome = CaseOutcome(key: key, status: status)
+        outcome.score = result.score.map(ReportDecimal.text)
+        outcome.durationMilliseconds = result.latencyMs.flatMap { $0.isFinite && $0 >= 0 && $0 < 31_536_000_000 ? Int($0.rounded()) : nil }
+        outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
+        outcome.actual = CaseOutcome.Evidence(result.response?.output?.text)
+        if status != .pass, let failed = result.gradingResult?.componentResults?.first(where: { $0.pass == false })?.assertion {
+            outcome.expected = CaseOutcome.Evidence([failed.type, failed.value?.text].compactMap { $0 }.joined(separator: ": "))
+        }
+        if let metadata = result.testCase?.metadata {
+            outcome.traceID = CaseOutcome.bounded(metadata["trace_id"] ?? metadata["traceId"], to: CaseOutcome.maximumPropertyLength)
+            for (name, value) in metadata.prefix(CaseOutcome.maximumProperties) {
+                outcome.properties[CaseOutcome.bounded(name, to: CaseOutcome.maximumPropertyLength) ?? ""] =
+                    CaseOutcome.bounded(value, to: CaseOutcome.maximumPropertyLength) ?? ""
+            }
+            outcome.skill = metadata["skill"] ?? metadata["component"]
+        }
+        facts.counts.count(outcome, seen: &seen)
+        try sink(outcome)
     }
 }
 
@@ -63,17 +76,29 @@ struct PromptfooReportParser {
 struct InspectReportParser {
     let name: String
 
-    func parse(_ data: Data, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
-        let log: InspectLog = try Self.decode(InspectLog.self, from: data, name: name, what: "inspect_ai log")
+    /// Reads the log in two streaming passes: its `eval` header, then its samples one at a time
+    /// (memory follows the largest sample, not the file).
+    func parse(descriptor: Int32, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+        let stream = JSONPathStream(descriptor: descriptor, name: name)
+        var eval: InspectLog.Eval?
+        try stream.walk([[.key("eval")]]) { _, bytes in
+            eval = try Self.decode(InspectLog.Eval.self, from: Data(bytes), name: name, what: "inspect_ai log (eval)")
+        }
+        guard let eval else { throw IngestError(.malformed, "\(name): not a valid inspect_ai log: it has no eval header") }
         var facts = ReportFacts(format: .inspect)
         facts.producer = "inspect_ai"
         var seen = Set<String>()
-        for sample in log.samples ?? [] {
-            let outcome = Self.outcome(sample, task: log.eval.task)
+        var index = 0
+        try stream.walk([[.key("samples"), .element]]) { _, bytes in
+            defer { index += 1 }
+            let sample = try InspectSampleFields.sample(bytes) ?? Self.decode(
+                InspectLog.Sample.self, from: Data(JSONSkimmer.object(of: bytes, keeping: InspectLog.Sample.keys)),
+                name: name, what: "inspect_ai log (samples[\(index)])")
+            let outcome = Self.outcome(sample, task: eval.task)
             facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
-        Self.checkDeclared(log.eval, &facts)
+        Self.checkDeclared(eval, &facts)
         return facts
     }
 
@@ -189,7 +214,7 @@ enum ReportDecimal {
 
 // MARK: - The parts of the files remedy reads
 
-private struct PromptfooFile: Decodable {
+struct PromptfooFile: Decodable {
     struct Results: Decodable {
         var version: Int?
         var results: [Result]

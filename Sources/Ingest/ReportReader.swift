@@ -12,14 +12,12 @@ import Foundation
 
 /// Reads one report file of any supported format, calling a sink with every case attempt.
 ///
-/// XML is streamed in constant memory; JSON reports (eval-harness logs, small by nature) are
-/// read whole, up to ``maximumJSONSize``. Either way the caller sees cases as they are parsed
-/// and must treat the run as incomplete until `read` returns: a report that turns out to be
-/// malformed halfway throws after some cases were delivered.
+/// Every format streams: XML (JUnit, TRX) through the streaming reader, JSON (SARIF, CTRF,
+/// promptfoo, inspect_ai) one element at a time (``JSONPathStream``), TAP and go test -json a
+/// line at a time, an inspect_ai `.eval` one ZIP member at a time. So the caller sees cases as
+/// they are parsed and must treat the run as incomplete until `read` returns: a report that
+/// turns out to be malformed halfway throws after some cases were delivered.
 public enum ReportReader {
-    /// The largest JSON report read.
-    public static let maximumJSONSize = 256 << 20
-
     /// Parses `path`, in `format` or the detected one.
     ///
     /// - Throws: ``IngestError`` naming the file (and, for XML, the line).
@@ -52,27 +50,14 @@ public enum ReportReader {
         case .goTestJSON:
             return try GoTestReportParser(name: path).parse(LineReader(fileDescriptor: descriptor, name: path, maximumLineLength: GoTestReportParser.maximumLineLength), sink)
         case .promptfoo:
-            return try PromptfooReportParser(name: path).parse(try readAll(descriptor, path), sink)
+            return try PromptfooReportParser(name: path).parse(descriptor: descriptor, sink)
         case .inspect:
             if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try InspectEvalReader(name: path).parse(descriptor: descriptor, sink) }
-            return try InspectReportParser(name: path).parse(try readAll(descriptor, path), sink)
+            return try InspectReportParser(name: path).parse(descriptor: descriptor, sink)
         case .sarif:
             return try SARIFReportParser(name: path).parse(descriptor: descriptor, sink)
         case .ctrf:
             return try CTRFReportParser(name: path).parse(descriptor: descriptor, sink)
         }
-    }
-
-    private static func readAll(_ descriptor: Int32, _ path: String) throws -> Data {
-        let bytes: [UInt8]
-        do {
-            bytes = try SystemIO.readAll(descriptor, name: path, limit: maximumJSONSize, tooLarge: "\(path): a JSON report over \(maximumJSONSize >> 20) MiB")
-        } catch let error as SystemIOError {
-            throw IngestError(error.kind == .tooLarge ? .unsupported : .unreadable, error.message)
-        }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw IngestError(.notAReport, "\(path): the report is empty")
-        }
-        return Data(bytes)
     }
 }

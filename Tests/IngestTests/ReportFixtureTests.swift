@@ -374,7 +374,7 @@ import Testing
         BadFile(file: "real-mocha-spec-output-named-test.tap", code: .unsupported, fragment: "no TAP plan or test points were found"),
         BadFile(file: "real-phpunit-config-not-a-report.xml", code: .notAReport, fragment: "not a test report (root <phpunit>"),
         BadFile(file: "truncated-mid-failure-pytest-conflowgen.xml", code: .malformed, fragment: "truncated"),
-        BadFile(file: "truncated-promptfoo-v3.json", code: .malformed, fragment: "not a valid promptfoo result file"),
+        BadFile(file: "truncated-promptfoo-v3.json", code: .malformed, fragment: "not valid JSON: it ends early (truncated?)"),
         BadFile(file: "invalid-mismatched-end-tag-jest.xml", code: .malformed, fragment: "line 5: mismatched tag: </testcas> closes <testcase>"),
         BadFile(file: "invalid-bare-ampersand-lt-in-attr-karma.xml", code: .malformed, fragment: "'<' inside an attribute value"),
         BadFile(file: "invalid-raw-esc-control-chars-in-cdata-karma.xml", code: .malformed, fragment: "control character 0x1B"),
