@@ -54,10 +54,7 @@ struct CTRFReportParser {
                 try sink(earlier)
             }
             var outcome = CaseOutcome(key: key, status: caseStatus)
-            outcome.durationMilliseconds = test.duration.flatMap { duration in
-                let milliseconds = inSeconds ? duration * 1000 : duration
-                return milliseconds.isFinite && milliseconds >= 0 && milliseconds < 31_536_000_000 ? Int(milliseconds.rounded()) : nil
-            }
+            outcome.durationMilliseconds = CaseOutcome.milliseconds(test.duration.map { inSeconds ? $0 * 1000 : $0 })
             if caseStatus != .pass {
                 outcome.message = CaseOutcome.bounded(ANSI.strip(test.message ?? test.trace))
                 outcome.output = CaseOutcome.Evidence(ANSI.strip([test.trace, test.stdout?.text, test.stderr?.text]
@@ -113,13 +110,9 @@ enum ANSI {
     }
 }
 
-/// The parts of a CTRF report remedy reads.
-struct CTRFFile: Decodable {
-    struct Results: Decodable {
-        var tool: Tool?
-        var summary: Summary?
-        var tests: [Test]
-    }
+/// The parts of a CTRF report remedy reads, each decoded on its own as the stream finds it
+/// (`results.tool`, `results.summary`, each of `results.tests`).
+enum CTRFFile {
     struct Tool: Decodable {
         var name: String?
         var version: String?
@@ -149,5 +142,4 @@ struct CTRFFile: Decodable {
         var stdout: Text?
         var stderr: Text?
     }
-    var results: Results
 }

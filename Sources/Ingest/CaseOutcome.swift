@@ -63,6 +63,13 @@ public struct CaseOutcome: Sendable, Equatable {
     public static let maximumProperties = 64
     public static let maximumPropertyLength = 1024
 
+    /// A report's duration in milliseconds as stored: rounded, and nil for a value no run takes
+    /// (negative, not finite, a year or more).
+    static func milliseconds(_ value: Double?) -> Int? {
+        guard let value, value.isFinite, value >= 0, value < 31_536_000_000 else { return nil }
+        return Int(value.rounded())
+    }
+
     /// A case key bounded to ``maximumKeyLength`` bytes.
     static func caseKey(_ key: String) -> String {
         guard key.utf8.count > maximumKeyLength else { return key }

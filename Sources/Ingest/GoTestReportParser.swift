@@ -48,7 +48,7 @@ struct GoTestReportParser {
         var seen = Set<String>()
         var events = 0
         let decoder = JSONDecoder()
-        while let line = try Self.next(reader, name) {
+        while let line = try reader.nextReportLine() {
             let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 }
             guard trimmed.first == UInt8(ascii: "{") else {
                 if let package = Self.plainBuildFailure(trimmed) {
@@ -86,7 +86,7 @@ struct GoTestReportParser {
                     let evidence = (build ?? state.output).evidence
                     outcome.message = CaseOutcome.bounded(event.FailedBuild != nil ? "the package did not build" : "the package failed outside its tests")
                     outcome.output = evidence
-                    outcome.durationMilliseconds = Self.milliseconds(event.Elapsed)
+                    outcome.durationMilliseconds = CaseOutcome.milliseconds(event.Elapsed.map { $0 * 1000 })
                     facts.counts.errors += 1
                     try sink(outcome)
                 default:
@@ -103,7 +103,7 @@ struct GoTestReportParser {
             case "pass", "fail", "skip":
                 let status: CaseOutcome.Status = action == "pass" ? .pass : action == "fail" ? .fail : .skip
                 var outcome = CaseOutcome(key: key, status: status)
-                outcome.durationMilliseconds = Self.milliseconds(event.Elapsed)
+                outcome.durationMilliseconds = CaseOutcome.milliseconds(event.Elapsed.map { $0 * 1000 })
                 let output = outputs.removeValue(forKey: key)?.evidence
                 if status != .pass {
                     outcome.output = output
@@ -122,14 +122,6 @@ struct GoTestReportParser {
         return facts
     }
 
-    private static func next(_ reader: LineReader, _ name: String) throws -> ArraySlice<UInt8>? {
-        do {
-            return try reader.nextLine()
-        } catch let error as SystemIOError {
-            throw IngestError(error.kind == .tooLarge ? .malformed : .unreadable, error.message)
-        }
-    }
-
     /// The package of a plain-text `FAIL\t<package> [build failed]` (or `[setup failed]`) line.
     static func plainBuildFailure(_ line: ArraySlice<UInt8>) -> String? {
         let text = String(decoding: line, as: UTF8.self)
@@ -143,10 +135,5 @@ struct GoTestReportParser {
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters() }
             .filter { !$0.hasPrefix("=== ") && !$0.hasPrefix("--- ") && !$0.isEmpty }
         return lines.isEmpty ? output : lines.joined(separator: "\n")
-    }
-
-    private static func milliseconds(_ seconds: Double?) -> Int? {
-        guard let seconds, seconds.isFinite, seconds >= 0, seconds < 31_536_000 else { return nil }
-        return Int((seconds * 1000).rounded())
     }
 }

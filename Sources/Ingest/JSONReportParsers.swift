@@ -48,7 +48,7 @@ struct PromptfooReportParser {
         let status: CaseOutcome.Status = result.success == true ? .pass : result.failureReason == 2 ? .error : .fail
         var outcome = CaseOutcome(key: key, status: status)
         outcome.score = result.score.map(ReportDecimal.text)
-        outcome.durationMilliseconds = result.latencyMs.flatMap { $0.isFinite && $0 >= 0 && $0 < 31_536_000_000 ? Int($0.rounded()) : nil }
+        outcome.durationMilliseconds = CaseOutcome.milliseconds(result.latencyMs)
         outcome.message = CaseOutcome.bounded(status == .pass ? nil : result.error ?? result.gradingResult?.reason)
         outcome.actual = CaseOutcome.Evidence(result.response?.output?.text)
         if status != .pass, let failed = result.gradingResult?.componentResults?.first(where: { $0.pass == false })?.assertion {
@@ -214,11 +214,9 @@ enum ReportDecimal {
 
 // MARK: - The parts of the files remedy reads
 
-struct PromptfooFile: Decodable {
-    struct Results: Decodable {
-        var version: Int?
-        var results: [Result]
-    }
+/// The parts of a promptfoo result file remedy reads: each of `results.results`, decoded on
+/// its own as the stream finds it.
+enum PromptfooFile {
     struct Result: Decodable {
         var success: Bool?
         var failureReason: Int?
@@ -275,7 +273,6 @@ struct PromptfooFile: Decodable {
         var type: String?
         var value: Text?
     }
-    var results: Results
 }
 
 struct InspectLog: Decodable {
@@ -323,8 +320,8 @@ struct InspectLog: Decodable {
     struct SampleError: Decodable {
         var message: String?
     }
+    /// The log's header (`eval`); samples are read one at a time (``Sample``).
     var eval: Eval
-    var samples: [Sample]?
 }
 
 /// A JSON string or number (sample ids and score values can be either).

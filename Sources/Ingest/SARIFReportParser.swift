@@ -122,12 +122,9 @@ struct SARIFReportParser {
     }
 }
 
-/// The parts of a SARIF log remedy reads.
-struct SARIFLog: Decodable {
-    struct Run: Decodable {
-        var tool: Tool
-        var results: [Result]?
-    }
+/// The parts of a SARIF log remedy reads, each decoded on its own as the stream finds it
+/// (`version`, each run's `tool`, each of its `results`).
+enum SARIFLog {
     struct Tool: Decodable {
         var driver: Component
         var extensions: [Component]?
@@ -186,6 +183,4 @@ struct SARIFLog: Decodable {
     struct Suppression: Decodable {
         var status: String?
     }
-    var version: String?
-    var runs: [Run]
 }

@@ -37,7 +37,6 @@ struct TAPReportParser {
     private struct Point {
         var level: Int
         var outcome: CaseOutcome
-        var number: Int?
         var yaml: [String] = []
         var text = EvidenceBuffer()
         var inYAML = false
@@ -90,7 +89,7 @@ struct TAPReportParser {
             try sink(outcome)
         }
 
-        while let raw = try Self.next(reader, name) {
+        while let raw = try reader.nextReportLine() {
             guard let line = String(validating: raw, as: UTF8.self) else {
                 throw IngestError(.malformed, "\(name): line \(reader.lineNumber): not UTF-8")
             }
@@ -111,7 +110,7 @@ struct TAPReportParser {
                 guard let parsed = TAPPoint(body) else { continue }
                 sawTAP = true
                 if let point = current { try finish(point) }
-                current = Point(level: level, outcome: parsed.outcome, number: parsed.number)
+                current = Point(level: level, outcome: parsed.outcome)
                 if level == 0 { topLevelPoints += 1 }
                 continue
             }
@@ -163,14 +162,6 @@ struct TAPReportParser {
         if plan == nil { notes.append("the TAP stream has no plan") }
         if !notes.isEmpty { facts.declaredMismatch = notes.joined(separator: "; ") }
         return facts
-    }
-
-    private static func next(_ reader: LineReader, _ name: String) throws -> ArraySlice<UInt8>? {
-        do {
-            return try reader.nextLine()
-        } catch let error as SystemIOError {
-            throw IngestError(error.kind == .tooLarge ? .malformed : .unreadable, error.message)
-        }
     }
 }
 
@@ -264,7 +255,7 @@ struct TAPDiagnostics {
             case "expected", "wanted": expected = value
             case "actual", "found": actual = value
             case "at", "location", "stack": at = at ?? value
-            case "duration_ms": durationMilliseconds = Double(value).flatMap { $0.isFinite && $0 >= 0 && $0 < 3e10 ? Int($0.rounded()) : nil }
+            case "duration_ms": durationMilliseconds = CaseOutcome.milliseconds(Double(value))
             default: break
             }
         }

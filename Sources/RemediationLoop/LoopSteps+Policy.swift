@@ -20,10 +20,15 @@ extension LoopSteps {
     ///   ``LoopError`` for a map with no rules.
     @discardableResult
     public func adoptSkillMap(text: String, name: String, by actor: String?) throws -> SkillMapAdopted? {
-        let adopted = try SkillMapAdopted(text: text, name: name, by: actor)
-        return try ledger.write { writer in
+        try adoptSkillMap(try SkillMapAdopted(text: text, name: name, by: actor))
+    }
+
+    /// ``adoptSkillMap(text:name:by:)`` for a map already read (``SkillMapAdopted/init(text:name:by:)``).
+    @discardableResult
+    public func adoptSkillMap(_ adopted: SkillMapAdopted) throws -> SkillMapAdopted? {
+        try ledger.write { writer in
             if try SkillMap.adopted(in: writer)?.mapSHA256 == adopted.mapSHA256 { return nil }
-            try Self.record(writer, try LoopStateLoader(writer), LoopStreams.skillMap, .skillMapAdopted, adopted, actor: actor)
+            try Self.record(writer, try LoopStateLoader(writer), LoopStreams.skillMap, .skillMapAdopted, adopted, actor: adopted.by)
             return adopted
         }
     }

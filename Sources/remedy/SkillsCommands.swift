@@ -38,7 +38,7 @@ struct SkillsCommand: ParsableCommand {
                 let text = String(decoding: try InputFile.readPayload(path: file), as: UTF8.self)
                 let store = try options.openStore(.readWrite)
                 let candidate = try SkillMapAdopted(text: text, name: file, by: by)
-                let recorded = try LoopSteps(ledger: store).adoptSkillMap(text: text, name: file, by: by)
+                let recorded = try LoopSteps(ledger: store).adoptSkillMap(candidate)
                 if json {
                     try JSONOutput.print(Output(mapSha256: candidate.mapSHA256, adopted: recorded != nil, rules: candidate.rules.count))
                 } else if recorded != nil {
