@@ -88,7 +88,7 @@ struct CTRFReportParser {
         if let path = test.filePath ?? test.file_path, !path.isEmpty {
             return name.hasPrefix(path) ? name : "\(path)::\(name)"
         }
-        if let suite = test.suite, !suite.isEmpty { return "\(suite)::\(name)" }
+        if let suite = test.suite?.path, !suite.isEmpty { return "\(suite)::\(name)" }
         return name
     }
 }
@@ -136,10 +136,25 @@ enum CTRFFile {
         var raw_status: String?
         var filePath: String?
         var file_path: String?
-        var suite: String?
+        var suite: SuitePath?
         var retries: Int?
         var flaky: Bool?
         var stdout: Text?
         var stderr: Text?
+    }
+}
+
+/// A CTRF test's `suite`: a string (the spec's), or the list of its enclosing suites, outermost
+/// first (pytest-json-ctrf writes `["test_bulletin.py"]`), joined with ` > `.
+struct SuitePath: Decodable {
+    var path: String
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let list = try? container.decode([String].self) {
+            path = list.joined(separator: " > ")
+        } else {
+            path = try container.decode(String.self)
+        }
     }
 }

@@ -48,7 +48,8 @@ public enum ReportFormat: String, Sendable, Equatable, CaseIterable {
     /// log; a JSON object is SARIF (`"runs"` with a SARIF `$schema` or `version`), CTRF
     /// (`results` with `tests` and `summary`, or `"reportFormat":"CTRF"`), promptfoo
     /// (`results` with `prompts`, `evalId` or a version) or inspect_ai (`eval`); JSON lines
-    /// with an `Action` are `go test -json`; text with TAP lines (`TAP version`, a plan,
+    /// with an `Action` are `go test -json` (also after a plain-text `FAIL <package> [build
+    /// failed]` line, as Go before 1.24 writes one first); text with TAP lines (`TAP version`, a plan,
     /// `ok`/`not ok`) is TAP.
     ///
     /// - Throws: ``IngestError`` (`.unsupported` or `.notAReport`) naming the file.
@@ -74,6 +75,11 @@ public enum ReportFormat: String, Sendable, Equatable, CaseIterable {
             if text.contains("\"results\"") && text.contains("\"tests\"") && text.contains("\"summary\"") { return .ctrf }
             if text.contains("\"results\"") { return .promptfoo }
             throw IngestError(.unsupported, "\(name): a JSON file remedy cannot tell the format of (SARIF, CTRF, promptfoo, inspect_ai, go test -json); use --format")
+        }
+        // Go before 1.24 writes a package's build failure as plain text among the JSON.
+        if GoTestReportParser.plainBuildFailure(bytes.prefix { $0 != 0x0A }) != nil,
+           text.split(separator: "\n").first(where: { $0.hasPrefix("{") })?.contains("\"Action\"") == true {
+            return .goTestJSON
         }
         if TAPReportParser.looksLikeTAP(text) { return .tap }
         throw IngestError(.unsupported, "\(name): not a format remedy reads (JUnit XML, TRX, TAP, SARIF, CTRF, go test -json, promptfoo JSON, inspect_ai); "

@@ -17,7 +17,10 @@ import Events
 ///
 /// A case's key is `path::ruleId#fingerprint`, the fingerprint hashed from the result's
 /// `partialFingerprints`, else from the flagged line's text (`region.snippet`), else from its
-/// message: so code that moves keeps its case. A SARIF run lists every finding in the tree
+/// message: so code that moves keeps its case. A second result with the same key in one file
+/// (the same rule flagging two lines alike, `x == None` twice) is its own case, keyed with
+/// `~2` (then `~3`, ...) in report order: fixing one of two leaves one failing and one fixed,
+/// as the tool sees it. A SARIF run lists every finding in the tree
 /// (``ReportFacts/coversWholeTree``): a case failing before and absent now has passed, which
 /// is how a fixed violation becomes a fixed case, and then a guard.
 struct SARIFReportParser {
@@ -43,12 +46,15 @@ struct SARIFReportParser {
         facts.coversWholeTree = true
         facts.producer = tools[0]?.driver.name
         facts.producerVersion = tools[0]?.driver.semanticVersion ?? tools[0]?.driver.version
-        var seen = Set<String>()
+        var seen = Set<String>(), occurrences: [String: Int] = [:]
         try stream.walk([[.key("runs"), .element, .key("results"), .element]]) { _, bytes, indices in
             let (runIndex, index) = (indices[0], indices[1])
             let result = try ReportJSON.decode(SARIFLog.Result.self, bytes, file: name, what: "SARIF log", at: "runs[\(runIndex)].results[\(index)]")
             guard let tool = tools[runIndex] else { throw IngestError(.malformed, "\(name): not a valid SARIF log: runs[\(runIndex)] has no tool") }
-            let outcome = try Self.outcome(result, tool: tool, at: "runs[\(runIndex)].results[\(index)]", name: name)
+            var outcome = try Self.outcome(result, tool: tool, at: "runs[\(runIndex)].results[\(index)]", name: name)
+            let occurrence = occurrences[outcome.key, default: 0] + 1
+            occurrences[outcome.key] = occurrence
+            if occurrence > 1 { outcome.key = CaseOutcome.caseKey(outcome.key + "~\(occurrence)") }
             facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }

@@ -179,6 +179,9 @@ public protocol EventStoreWriter: AnyObject {
     /// A projection table's rows as the transaction sees them.
     func rows(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)]) throws -> [[RowValue]]
 
+    /// See the default implementation: a store may stream the rows.
+    func forEachRow(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)], _ body: ([RowValue]) throws -> Void) throws
+
     /// The row of a projection table with this key, as the transaction sees it: what a
     /// decision reads thousands of times, so a store answers it from a prepared statement.
     func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]?
@@ -215,6 +218,14 @@ extension EventStoreWriter {
     /// streams' versions and their ids in a few queries instead of one each: what a store
     /// whose every read is a round trip to a server does. Nothing by default.
     public func prefetch(_ events: [ProposedEvent]) throws {}
+
+    /// Calls `body` with each row ``rows(of:matching:)`` gives, in key order: a store that can
+    /// step through a query's rows holds one at a time (a whole suite's cases, read to decide
+    /// a large run). All at once by default.
+    public func forEachRow(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)],
+                           _ body: ([RowValue]) throws -> Void) throws {
+        for row in try rows(of: table, matching: filter) { try body(row) }
+    }
 
     /// The row with this key, found by ``rows(of:matching:)`` on the key columns.
     public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {
@@ -255,6 +266,12 @@ extension EventStoreWriter {
     /// A typed table's rows, in key order, as the transaction sees them.
     public func rows<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = []) throws -> [Row] {
         try rows(of: Row.table, matching: filter).map(Row.init(values:))
+    }
+
+    /// Each of a typed table's rows, in key order, one at a time (``forEachRow(of:matching:_:)``).
+    public func forEachRow<Row: ReadModelRow>(_: Row.Type, matching filter: [(column: String, value: RowValue)] = [],
+                                              _ body: (Row) throws -> Void) throws {
+        try forEachRow(of: Row.table, matching: filter) { try body(Row(values: $0)) }
     }
 }
 

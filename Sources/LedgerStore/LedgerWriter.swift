@@ -75,6 +75,12 @@ public final class LedgerWriter {
         try ledger.rows(of: table, matching: filter)
     }
 
+    /// Each of a read model's rows, one at a time, as ``rows(of:matching:)`` gives them.
+    public func forEachRow(of table: ReadModelTable, matching filter: [(column: String, value: RowValue)],
+                           _ body: ([RowValue]) throws -> Void) throws {
+        try ledger.mapErrors("read") { try table.forEachRow(on: ledger.connection, matching: filter, body) }
+    }
+
     /// The row of a read-model table with this key, as this transaction sees it (from a
     /// statement prepared once per connection).
     public func row(of table: ReadModelTable, key: [RowValue]) throws -> [RowValue]? {

@@ -21,6 +21,15 @@ extension ReadModelTable {
     /// ```
     func readRows(on connection: SQLiteConnection, storedName: String? = nil,
                   matching filter: [(column: String, value: RowValue)] = [], upTo position: Int? = nil) throws -> [[RowValue]] {
+        var rows: [[RowValue]] = []
+        try forEachRow(on: connection, storedName: storedName, matching: filter, upTo: position) { rows.append($0) }
+        return rows
+    }
+
+    /// Calls `body` with each row ``readRows(on:storedName:matching:upTo:)`` would return, one
+    /// at a time, holding none of them: what a read of a whole suite's cases streams.
+    func forEachRow(on connection: SQLiteConnection, storedName: String? = nil, matching filter: [(column: String, value: RowValue)] = [],
+                    upTo position: Int? = nil, _ body: ([RowValue]) throws -> Void) throws {
         let known = filter.filter { column($0.column) != nil }
         var conditions = known.map { "\($0.column) = ?" }
         var bindings = known.map { SQLTableRows.sqlValue($0.value) }
@@ -31,8 +40,6 @@ extension ReadModelTable {
         let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let statement = try connection.prepare("SELECT * FROM \(storedName ?? name)\(condition) ORDER BY \(keyOrderSQL)")
         try statement.bind(bindings)
-        var rows: [[RowValue]] = []
-        while try statement.step() { rows.append(SQLTableRows.values(statement, count: columns.count)) }
-        return rows
+        while try statement.step() { try body(SQLTableRows.values(statement, count: columns.count)) }
     }
 }

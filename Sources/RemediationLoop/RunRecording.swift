@@ -16,8 +16,11 @@ struct RunRecording {
     private let writer: any EventStoreWriter
     private let metadata: EventMetadata
 
-    /// What the run said of each case so far: one dictionary, so each attempt costs one lookup.
+    /// What the run said of each case so far: one dictionary, so each attempt costs one lookup;
+    /// eight bytes a case, as a run may hold hundreds of thousands.
     private var tallies: [String: CaseTally] = [:]
+    /// What a detection carries of each case with a failing attempt, and only of those.
+    private var notes: [String: FailureNote] = [:]
     private let outcomeType = try! EventType(LoopEventType.caseOutcomeRecorded.rawValue)
     private var counts = ReportCounts()
     private var mismatches: [String] = []
@@ -42,15 +45,18 @@ struct RunRecording {
 
     /// One case's attempts in this run.
     struct CaseTally {
-        var attempts = 0
+        var attempts: Int32 = 0
         /// The last non-skip status; nil when every attempt was skipped.
         var finalStatus: CaseStatus?
         var sawPass = false
         var sawFailure = false
-        var skill: String?
-        /// The last failure's message, shortened, and its trace: they go into FailureDetected.
+    }
+
+    /// A case's last failure, shortened, its trace and its skill: what its `FailureDetected` says.
+    struct FailureNote {
         var message: String?
         var traceID: String?
+        var skill: String?
     }
 
     /// The longest failure message carried into a detection.
@@ -121,7 +127,7 @@ struct RunRecording {
         var tally = tallies.removeValue(forKey: outcome.key) ?? CaseTally()
         defer { tallies[outcome.key] = tally }
         tally.attempts += 1
-        let attempt = tally.attempts
+        let attempt = Int(tally.attempts)
         var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status)
         payload.score = outcome.score
         payload.threshold = outcome.threshold
@@ -138,7 +144,6 @@ struct RunRecording {
         payload.outputSHA256 = outcome.output?.sha256
         try writer.append(try ProposedEvent(stream: stream, outcome: payload, metadata: metadata))
 
-        if let skill = payload.skill { tally.skill = skill }
         switch outcome.status {
         case .skip: break
         case .pass:
@@ -147,9 +152,12 @@ struct RunRecording {
         case .fail, .error:
             tally.finalStatus = outcome.status
             tally.sawFailure = true
-            if let message = outcome.message { tally.message = String(message.prefix(Self.detectionMessageLength)) }
-            if let trace = outcome.traceID { tally.traceID = trace }
+            var note = notes[outcome.key] ?? FailureNote()
+            if let message = outcome.message { note.message = String(message.prefix(Self.detectionMessageLength)) }
+            if let trace = outcome.traceID { note.traceID = trace }
+            notes[outcome.key] = note
         }
+        if let skill = payload.skill, tally.sawFailure { notes[outcome.key, default: FailureNote()].skill = skill }
     }
 
     /// Records a pass for each case of the suite known before (failing now, a guard, in its
@@ -227,9 +235,10 @@ struct RunRecording {
             var detected = FailureDetected(failure: failure, kind: guarded != nil ? .regression : FailureKind(kind), suite: request.suite,
                                            case: key, runID: request.run, status: status,
                                            passedBefore: state.cases[id]?.everPassed ?? false)
-            detected.skill = tallies[key]!.skill
-            detected.message = tallies[key]!.message
-            detected.traceID = tallies[key]!.traceID
+            let note = notes[key]
+            detected.skill = note?.skill
+            detected.message = note?.message
+            detected.traceID = note?.traceID
             try append(stream, .failureDetected, try LoopPayload.encode(detected), expect: .noStream)
             summary.newFailures.append(failure)
             summary.newFailureCases[failure] = key

@@ -163,7 +163,7 @@ public struct EventStoreContract<Store: EventStore> {
 
     /// Projections' tables follow the events: caught up, they hold the fold of every event;
     /// caught up again, they fold only what is new; rows are selected by column, and a
-    /// transaction asks which of some keys a table holds.
+    /// transaction asks which of some keys a table holds, and steps through a table row by row.
     public func projectionsCatchUp() throws {
         let store = try make()
         try store.append(try event("order-1"))
@@ -182,6 +182,13 @@ public struct EventStoreContract<Store: EventStore> {
         // Which keys a table holds, in one question.
         let stored = try store.write { try $0.storedKeys(of: StreamCounts.table, among: [.text("order-1"), .text("order-9"), .text("order-2")]) }
         try expectEqual(stored, [.text("order-1"), .text("order-2")])
+        // Rows one at a time, as a transaction sees them: the same rows in the same order.
+        let streamed = try store.write { writer in
+            var rows: [[RowValue]] = []
+            try writer.forEachRow(of: StreamCounts.table, matching: []) { rows.append($0) }
+            return rows
+        }
+        try expectEqual(streamed, [[.text("order-1"), .integer(2)], [.text("order-2"), .integer(2)]])
     }
 }
 

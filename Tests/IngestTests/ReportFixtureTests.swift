@@ -261,6 +261,74 @@ import Testing
         #expect(outcomes[0].durationMilliseconds == 1)
     }
 
+    /// A report the real tool wrote (`Tools/fixtures/generate-real-reports.sh`).
+    static func generated(_ name: String) -> String {
+        Bundle.module.url(forResource: "generated", withExtension: nil, subdirectory: "Fixtures")!.appendingPathComponent(name).path
+    }
+
+    /// go test -json as go 1.19.8 writes it (`Tools/fixtures/go-test/`): a failing subtest and
+    /// its parent, a skip, a test that panics (the tests after it never run), and a package
+    /// that does not build, which Go before 1.24 reports as a plain-text line (an error of the
+    /// package, not one of its tests).
+    @Test func goTestJSONFromGo119() throws {
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: Self.generated("gen-go-1.19.8-test-json.jsonl")) { outcomes.append($0) }
+        #expect(facts.counts == ReportCounts(tests: 8, failures: 3, errors: 1, skipped: 1))
+        let byKey = Dictionary(outcomes.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let subtest = try #require(byKey["example.com/forecast/forecast::TestLevels/snow=90"])
+        #expect(subtest.status == .fail && subtest.message?.contains("Level(90) = 4, want 5") == true)
+        #expect(byKey["example.com/forecast/forecast::TestLevels"]?.status == .fail)
+        #expect(byKey["example.com/forecast/forecast::TestRegionsFeed"]?.message?.contains("the regions feed is offline") == true)
+        #expect(byKey["example.com/forecast/panics::TestPanics"]?.output?.text.contains("assignment to entry in nil map") == true)
+        #expect(byKey["example.com/forecast/panics::TestAfterPanic"] == nil)
+        #expect(byKey["example.com/forecast/broken"]?.status == .error)
+        #expect(byKey["example.com/forecast/broken"]?.message?.contains("build failed") == true)
+    }
+
+    /// CTRF as pytest-json-ctrf 0.6.1 writes it (`Tools/fixtures/pytest-ctrf/`): an error in a
+    /// fixture is `failed`, an expected failure `skipped`; the summary agrees with the tests.
+    @Test func ctrfFromPytest() throws {
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: Self.generated("gen-pytest-json-ctrf-0.6.1.json")) { outcomes.append($0) }
+        #expect(facts.format == .ctrf && facts.producer == "pytest")
+        #expect(facts.counts == ReportCounts(tests: 6, failures: 2, errors: 0, skipped: 2))
+        #expect(facts.declaredMismatch == nil)
+        let failing = try #require(outcomes.first { $0.key.hasSuffix("test_levels[90-5]") })
+        #expect(failing.status == .fail && failing.message?.hasPrefix("AssertionError: expected level 5") == true)
+        #expect(outcomes.first { $0.key.hasSuffix("test_station_reading") }?.message?.contains("weather station CH-4 unreachable") == true)
+    }
+
+    /// SARIF as ruff 0.17.6 writes it (`Tools/fixtures/ruff-sarif/`), before and after `ruff
+    /// --fix` removed two unused imports: ruff gives no fingerprints or snippets, so each case is
+    /// keyed by its message, and the three violations left keep their keys though their lines
+    /// moved up by two.
+    @Test func sarifFromRuffBeforeAndAfterAFix() throws {
+        var before: [CaseOutcome] = [], after: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: Self.generated("gen-ruff-0.17.6-before-fix.sarif")) { before.append($0) }
+        _ = try ReportReader.read(path: Self.generated("gen-ruff-0.17.6-after-fix.sarif")) { after.append($0) }
+        #expect(facts.format == .sarif && facts.producer == "ruff" && facts.coversWholeTree)
+        #expect(facts.counts == ReportCounts(tests: 5, failures: 5, errors: 0, skipped: 0))
+        #expect(before.map { $0.properties["rule"] ?? "" } == ["F401", "F401", "E711", "F841", "E722"])
+        #expect(Set(before.map(\.key)).count == 5)
+        #expect(Set(after.map(\.key)).isSubset(of: Set(before.map(\.key))))
+        #expect(Set(before.map(\.key)).subtracting(after.map(\.key)).allSatisfy { $0.contains("::F401#") })
+        #expect(after.first?.output?.text == "/tmp/forecast-lint/bulletin.py:5:19")
+    }
+
+    /// Two results alike in one file (same rule, path and text) are two cases, the second
+    /// keyed `~2`: fixing one leaves the other failing.
+    @Test func sarifResultsAlikeAreSeparateCases() throws {
+        let result = #"{"ruleId": "E711", "level": "error", "message": {"text": "Comparison to `None`"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}}}]}"#
+        let path = NSTemporaryDirectory() + "remedy-alike-\(UUID().uuidString).sarif"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "ruff"}}, "results": [\#(result), \#(result)]}]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(outcomes.count == 2 && facts.counts.duplicates == 0)
+        #expect(outcomes[1].key == outcomes[0].key + "~2")
+    }
+
     /// Every format's broken files: truncated, mis-encoded, absurdly long; each refused with
     /// one line naming the file (and, where it has one, the line).
     @Test(arguments: [

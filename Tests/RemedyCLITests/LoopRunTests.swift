@@ -130,6 +130,27 @@ final class LoopRunTests: XCTestCase {
         XCTAssertEqual(try JSONLine(back.stdout).int("regressions"), 1, back.stdout)
     }
 
+    /// ruff's own SARIF, before and after `ruff --fix` removed two unused imports
+    /// (`Tools/fixtures/generate-real-reports.sh`): the two fixed, the three left still failing
+    /// under the same keys although their lines moved.
+    func testRuffsSARIFBeforeAndAfterItsOwnFix() throws {
+        let generated = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("IngestTests/Fixtures/generated")
+        let first = try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "ruff", "--run", "1", "--json",
+                                    generated.appendingPathComponent("gen-ruff-0.17.6-before-fix.sarif").path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try JSONLine(first.stdout).int("new_failures"), 5)
+        XCTAssertTrue(try events("FailureDetected").allSatisfy { $0.contains(#""kind":"lint""#) })
+        let second = try Remedy.run(["ingest", "--ledger", ledger, "--suite", "ruff", "--run", "2", "--json",
+                                     generated.appendingPathComponent("gen-ruff-0.17.6-after-fix.sarif").path])
+        let summary = try JSONLine(second.stdout)
+        XCTAssertEqual(summary.int("fixed"), 2, second.stdout)
+        XCTAssertEqual(summary.int("still_failing"), 3, second.stdout)
+        XCTAssertEqual(summary.int("new_failures"), 0, second.stdout)
+        XCTAssertEqual(try events("FailureResolved").count, 2)
+        XCTAssertTrue(try events("FailureResolved").allSatisfy { $0.contains("::F401#") })
+    }
+
     func testATestFailureStopsForAPersonThenMergesOnTheNextRun() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         let config = config(standardHandlers)
