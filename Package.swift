@@ -135,6 +135,15 @@ let package = Package(
             path: "Tools/ledger-bench"
         ),
 
+        // The fuzz targets: every parser of outside input, for libFuzzer (`Tools/fuzz/run-fuzzers.sh`
+        // builds them with -sanitize=fuzzer,address), or run on files as a plain executable.
+        .executableTarget(
+            name: "remedy-fuzz",
+            dependencies: ["Ingest", "Events", "LedgerCore", "LoopRunner", "RemediationLoop", "AuditBundle"],
+            path: "Tools/fuzz",
+            exclude: ["run-fuzzers.sh", "README.md", "regressions"]
+        ),
+
         // The contract every EventStore meets, run by each store's tests.
         .target(name: "EventStoreContract", dependencies: ["Events", "LedgerCore", "Projections"], path: "Tests/EventStoreContract"),
 
@@ -161,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemedyCLITests",
-            dependencies: ["remedy", "LedgerStore", "Events", "RemediationLoop", "DemoStory", "SystemIO", "LoopRunner"]
+            dependencies: ["remedy", "remedy-fuzz", "LedgerStore", "Events", "RemediationLoop", "DemoStory", "SystemIO", "LoopRunner"]
         ),
     ]
 )

@@ -17,7 +17,7 @@ import RemediationLoop
 /// ```json
 /// {"lever": "skill", "target": "date-normalizer", "confidence": 0.8, "evidence": ["..."]}
 /// ```
-enum HandlerAnswer {
+package enum HandlerAnswer {
     case answer(LoopSteps.StepAnswer)
     case decline(String)
 
@@ -29,7 +29,7 @@ enum HandlerAnswer {
     /// Reads `output` as the answer of a `step` handler for `item`.
     ///
     /// - Throws: ``Malformed`` naming what is wrong.
-    static func parse(_ output: [UInt8], step: HandlerStep, item: String, skills: SkillMap?) throws -> HandlerAnswer {
+    package static func parse(_ output: [UInt8], step: HandlerStep, item: String, skills: SkillMap?) throws -> HandlerAnswer {
         let text = String(String(decoding: output, as: UTF8.self).drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
         guard text.hasPrefix("{") else {
             throw Malformed(message: text.isEmpty ? "the handler printed nothing; the contract asks for one JSON object"
