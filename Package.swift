@@ -137,11 +137,12 @@ let package = Package(
 
         // The fuzz targets: every parser of outside input, for libFuzzer (`Tools/fuzz/run-fuzzers.sh`
         // builds them with -sanitize=fuzzer,address), or run on files as a plain executable.
+        .target(name: "RemedyFuzzDriver", path: "Tools/fuzz/driver"),
         .executableTarget(
             name: "remedy-fuzz",
-            dependencies: ["Ingest", "Events", "LedgerCore", "LoopRunner", "RemediationLoop", "AuditBundle"],
+            dependencies: ["RemedyFuzzDriver", "Ingest", "Events", "LedgerCore", "LoopRunner", "RemediationLoop", "AuditBundle"],
             path: "Tools/fuzz",
-            exclude: ["run-fuzzers.sh", "README.md", "regressions"]
+            exclude: ["run-fuzzers.sh", "regressions", "driver"]
         ),
 
         // The contract every EventStore meets, run by each store's tests.

@@ -5,7 +5,8 @@ import Events
 /// that the copy has the same tree head and verifies.
 ///
 /// What `remedy migrate` does between a SQLite file and a PostgreSQL ledger, either way. The
-/// target must be empty and of the source's origin (create it with that origin): its
+/// target must be empty (or hold exactly the source's events already, as a migration killed
+/// after its commit leaves it: then nothing is copied) and of the source's origin (create it with that origin): its
 /// checkpoints name the origin, and an auditor's kept checkpoints must go on verifying.
 ///
 /// ```swift
@@ -26,7 +27,7 @@ public enum LedgerCopy {
     /// Events read from the source at a time.
     static let pageSize = 10_000
 
-    /// - Throws: ``LedgerError``: `.conflict` when the target holds events or has another
+    /// - Throws: ``LedgerError``: `.conflict` when the target holds other events or has another
     ///   origin; `.verificationFailed` when the copy does not reproduce the source's tree head
     ///   (nothing is then committed), or when the committed copy does not verify.
     public static func copy<Source: EventStore, Target: EventStore>(
@@ -36,11 +37,16 @@ public enum LedgerCopy {
         guard try target.origin() == origin else {
             throw LedgerError(.conflict, "the target ledger is of origin \(try target.origin()), the source of \(origin): create the target with the source's origin")
         }
-        let held = try target.treeHead().size
-        guard held == 0 else {
-            throw LedgerError(.conflict, "the target ledger holds \(held) events already: migrate copies into an empty ledger")
-        }
+        let held = try target.treeHead()
         let head = try source.treeHead()
+        if held.size > 0 {
+            // The same copy again (a migration that committed, then was killed before it
+            // said so): nothing to do but what it would have checked.
+            guard held == head else {
+                throw LedgerError(.conflict, "the target ledger holds \(held.size) events already: migrate copies into an empty ledger")
+            }
+            return try finish(source: source, target: target, head: head, origin: origin, copied: 0)
+        }
         let checkpoints = try source.checkpoints().filter { $0.checkpoint.size <= head.size }
         let copied = try target.write { writer -> BatchResult in
             var next = 1
@@ -73,10 +79,17 @@ public enum LedgerCopy {
             }
             return summary
         }
+        return try finish(source: source, target: target, head: head, origin: origin, copied: copied.appended)
+    }
+
+    /// Verifies the committed copy, and says what it holds.
+    private static func finish<Source: EventStore, Target: EventStore>(
+        source: Source, target: Target, head: TreeHead, origin: String, copied: Int
+    ) throws -> Summary {
         let report = try target.verify(progress: { _ in })
         guard report.isValid, report.root == head.root else {
             throw LedgerError(.verificationFailed, "the copy does not verify: \(report.problem.map(String.init(describing:)) ?? "another root")")
         }
-        return Summary(origin: origin, events: copied.appended, checkpoints: try target.checkpoints().count, treeHead: head)
+        return Summary(origin: origin, events: copied, checkpoints: try target.checkpoints().count, treeHead: head)
     }
 }

@@ -189,9 +189,15 @@ public final class Ledger {
         LedgerError(.ledgerNotFound, "no ledger at \(path): create one with `remedy init` (or pass --init to append or ingest)")
     }
 
-    /// Whether a ledger file exists at `location` (a file with something in it).
+    /// Whether a ledger file exists at `location`: a file with something in it, and SQLite
+    /// tables if it is SQLite.
     public static func exists(_ location: LedgerPath) -> Bool {
-        (SystemIO.fileSize(atPath: location.path) ?? 0) > 0
+        guard (SystemIO.fileSize(atPath: location.path) ?? 0) > 0 else { return false }
+        // A creator killed before its schema committed leaves an SQLite file without a table:
+        // not a ledger yet, and creating one there is what the next creator does.
+        guard let connection = try? SQLiteConnection(path: location.path, flags: SQLITE_OPEN_READONLY),
+              let tables = try? connection.scalarInt("SELECT count(*) FROM sqlite_schema") else { return true }
+        return tables > 0
     }
 
     private static func ensureFolder(of location: LedgerPath) throws {

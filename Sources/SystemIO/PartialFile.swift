@@ -7,7 +7,9 @@ import Darwin
 /// A file written under a temporary name beside its final one (`.NAME.partial-XXXXXX`, same
 /// folder, so the rename is atomic) and renamed into place only when complete and on disk:
 /// a partial bundle, backup or copy never exists under its final name, and one that fails is
-/// removed.
+/// removed. The writer holds an exclusive `flock` on the file until then: a writer that was
+/// killed leaves its partial file behind unlocked, and the next one writing to the same final
+/// name removes it (with SQLite's `-journal`, `-wal` and `-shm` beside it) before it starts.
 ///
 /// ```swift
 /// let file = try PartialFile(finalPath: "audit.tar.gz")
@@ -29,12 +31,39 @@ public final class PartialFile {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        Self.removeAbandoned(folder: folder, name: name)
         var template = Array("\(folder).\(name).partial-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw SystemIOError.writing(path, errno) }
         descriptor = fd
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         fchmod(fd, 0o644)
+        // Held until the file is renamed or removed: what tells a later writer this one lives.
+        _ = flock(fd, LOCK_EX | LOCK_NB)
+    }
+
+    /// Removes the partial files of `name` in `folder` that no living writer holds (their
+    /// writer was killed before it could), and the SQLite files beside each.
+    static func removeAbandoned(folder: String, name: String) {
+        guard let directory = opendir(folder.isEmpty ? "." : folder) else { return }
+        defer { closedir(directory) }
+        let prefix = ".\(name).partial-"
+        var abandoned: [String] = []
+        while let entry = readdir(directory) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard entryName.hasPrefix(prefix), entryName.utf8.count == prefix.utf8.count + 6 else { continue }
+            abandoned.append(folder + entryName)
+        }
+        for path in abandoned {
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            // A living writer holds the lock; a killed one's file is free.
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                for suffix in ["-journal", "-wal", "-shm"] { unlink(path + suffix) }
+                unlink(path)
+            }
+            close(fd)
+        }
     }
 
     deinit {

@@ -15,7 +15,7 @@ extension Remedy {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ingest",
-            abstract: "Record a run from test or eval reports (JUnit XML, promptfoo, inspect_ai) and detect what changed.",
+            abstract: "Record a run from its reports (JUnit XML, TRX, TAP, SARIF, CTRF, go test -json, promptfoo, inspect_ai .eval or JSON) and detect what changed.",
             discussion: "All or nothing: a bad file records nothing. Ingesting the same run from the same reports again records nothing new.")
 
         @OptionGroup var options: LedgerOptions

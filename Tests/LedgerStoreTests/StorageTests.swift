@@ -125,6 +125,25 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(try folder.openLedger("empty.db").append(event("fix-1")).position, 1)
     }
 
+    /// What a creator killed before its schema committed leaves: an SQLite file in WAL mode
+    /// with no table. It is no ledger yet (an import or `init` creates one there), while
+    /// another application's database, with tables, still exists and is refused.
+    func testAFileACreatorWasKilledInIsNoLedgerUntilCreated() throws {
+        let folder = TemporaryFolder()
+        let path = folder.file("killed.db")
+        do {
+            let connection = try SQLiteConnection(path: path, flags: 0x02 | 0x04)
+            _ = try connection.scalarText("PRAGMA journal_mode=WAL")
+        }
+        XCTAssertGreaterThan(contents(path)?.count ?? 0, 0)
+        XCTAssertFalse(Ledger.exists(LedgerPath(path: path)))
+        XCTAssertEqual(try folder.openLedger("killed.db").append(event("fix-1")).position, 1)
+        XCTAssertTrue(Ledger.exists(LedgerPath(path: path)))
+        let other = folder.file("other.db")
+        do { try SQLiteConnection(path: other, flags: 0x02 | 0x04).execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)") }
+        XCTAssertTrue(Ledger.exists(LedgerPath(path: other)))
+    }
+
     func testAMissingLedgerIsNeverCreatedUnlessAsked() throws {
         let folder = TemporaryFolder()
         for mode in [Ledger.AccessMode.readWrite, .readOnly] {

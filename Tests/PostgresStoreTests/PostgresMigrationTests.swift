@@ -75,5 +75,12 @@ final class PostgresMigrationTests: XCTestCase {
         }
         XCTAssertEqual(try full.treeHead(), before)
         XCTAssertEqual(try other.treeHead().size, 0)
+        // The same migration again (one killed after its commit, retried) copies nothing and succeeds.
+        let target = try PostgresLedger.open(try PostgresTestServer.freshLocation(&made), create: .ifMissing(origin: "a.example/evals"))
+        XCTAssertEqual(try LedgerCopy.copy(from: source, to: target).events, try source.treeHead().size)
+        let again = try LedgerCopy.copy(from: source, to: target)
+        XCTAssertEqual(again.events, 0)
+        XCTAssertEqual(again.treeHead, try source.treeHead())
+        XCTAssertEqual(try target.treeHead(), try source.treeHead())
     }
 }

@@ -5,6 +5,15 @@ import Darwin
 #endif
 
 #if FUZZING
+import RemedyFuzzDriver
+
+/// The program's entry under the fuzzer (SwiftPM names an executable's entry point after its
+/// product): libFuzzer's driver takes the arguments.
+@_cdecl("remedy_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    remedy_fuzz_run(argc, argv)
+}
+
 /// libFuzzer's entry: built with `-sanitize=fuzzer,address -parse-as-library -DFUZZING`
 /// (`Tools/fuzz/run-fuzzers.sh`), the target named by `REMEDY_FUZZ_TARGET`.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -19,7 +19,7 @@ cd "$root"
 
 echo "building remedy-fuzz with libFuzzer and AddressSanitizer (.build-fuzz)" >&2
 swift build --scratch-path .build-fuzz --product remedy-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING >&2
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING -Xcc -DFUZZING >&2
 fuzzer=.build-fuzz/debug/remedy-fuzz
 
 # Seeds, from the fixtures the tests use.
@@ -59,11 +59,10 @@ printf '{"decline": "not mine"}' > "$work/corpus/handler/decline"
 seed bundle
 if [ -x .build/debug/remedy ] || swift build --product remedy >&2; then
     b="$work/bundle"; mkdir -p "$b"
-    .build/debug/remedy key generate --out "$b/remedy.key" > "$b/verifier.txt"
-    .build/debug/remedy append --init --ledger "$b/l.db" --type CaseAliased --stream case-s --data '{"suite":"s","from":"a","to":"b"}' >/dev/null 2>&1 || true
     .build/debug/remedy ingest --init --ledger "$b/l.db" --suite s --run 1 Tests/IngestTests/Fixtures/reports/cypress-mocha-junit-reporter.xml >/dev/null
+    .build/debug/remedy key generate --ledger "$b/l.db" --out "$b/remedy.key" > "$b/verifier.txt"
     .build/debug/remedy export --ledger "$b/l.db" --out "$work/corpus/bundle/audit.tar.gz" --key "$b/remedy.key" >/dev/null
-    .build/debug/remedy policy show > "$work/corpus/config/policy-default" 2>/dev/null || true
+    .build/debug/remedy policy show --ledger "$b/l.db" > "$work/corpus/config/policy-default" 2>/dev/null || true
     export REMEDY_FUZZ_KEY="$(tail -1 "$b/verifier.txt" | awk '{print $NF}')"
 fi
 
