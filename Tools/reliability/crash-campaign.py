@@ -79,8 +79,10 @@ class Campaign:
         return result
 
     def count(self, event_type=None):
-        arguments = ["events", "--ledger", self.ledger] + (["--type", event_type] if event_type else [])
-        return len([line for line in self.remedy_run(arguments).stdout.splitlines() if line.strip()])
+        """The ledger's events, or those of one type (from `status` and `stats`, not a read of them all)."""
+        if event_type is None:
+            return json.loads(self.remedy_run(["status", "--json", "--ledger", self.ledger]).stdout)["events"]
+        return json.loads(self.remedy_run(["stats", "--json", "--ledger", self.ledger]).stdout)["by_type"].get(event_type, 0)
 
     def anomaly(self, command, seed, text):
         line = f"anomaly: {command} (kill {self.kills}, delay seed {seed}): {text}"
