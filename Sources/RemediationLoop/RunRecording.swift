@@ -52,7 +52,9 @@ struct RunRecording {
         var sawFailure = false
     }
 
-    /// A case's last failure, shortened, its trace and its skill: what its `FailureDetected` says.
+    /// A case's last failure, shortened, its trace and its skill (the last its attempts named
+    /// from the first failing one on; a skill map names the same for every attempt): what
+    /// its `FailureDetected` says.
     struct FailureNote {
         var message: String?
         var traceID: String?

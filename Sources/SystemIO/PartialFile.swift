@@ -7,9 +7,11 @@ import Darwin
 /// A file written under a temporary name beside its final one (`.NAME.partial-XXXXXX`, same
 /// folder, so the rename is atomic) and renamed into place only when complete and on disk:
 /// a partial bundle, backup or copy never exists under its final name, and one that fails is
-/// removed. The writer holds an exclusive `flock` on the file until then: a writer that was
-/// killed leaves its partial file behind unlocked, and the next one writing to the same final
-/// name removes it (with SQLite's `-journal`, `-wal` and `-shm` beside it) before it starts.
+/// removed. The writer holds a lock on the file until then (on Linux an open-file-description
+/// lock on one byte far past any SQLite locks, so neither SQLite nor a ledger's `flock` on the
+/// same file meets it): a writer that was killed leaves its partial file behind unlocked, and
+/// the next one writing to the same final name removes it (with SQLite's `-journal`, `-wal`
+/// and `-shm` beside it) before it starts.
 ///
 /// ```swift
 /// let file = try PartialFile(finalPath: "audit.tar.gz")
@@ -39,8 +41,28 @@ public final class PartialFile {
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         fchmod(fd, 0o644)
         // Held until the file is renamed or removed: what tells a later writer this one lives.
-        _ = flock(fd, LOCK_EX | LOCK_NB)
+        _ = Self.liveness(fd)
     }
+
+    #if os(Linux)
+    /// Takes the write lock that marks a partial file's writer alive: an open-file-description
+    /// lock (`F_OFD_SETLK`) on the last byte a file can have, which SQLite never locks and
+    /// `flock` never meets. True when taken (no one else holds it).
+    static func liveness(_ descriptor: Int32) -> Bool {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = off_t(Int64.max - 1)
+        lock.l_len = 1
+        lock.l_pid = 0
+        let setOpenFileDescriptionLock: Int32 = 37   // F_OFD_SETLK, Linux 3.15 and later
+        return fcntl(descriptor, setOpenFileDescriptionLock, &lock) == 0
+    }
+    #else
+    /// No lock that SQLite and a ledger's `flock` cannot meet: no file is ever taken for
+    /// abandoned here.
+    static func liveness(_ descriptor: Int32) -> Bool { false }
+    #endif
 
     /// Removes the partial files of `name` in `folder` that no living writer holds (their
     /// writer was killed before it could), and the SQLite files beside each.
@@ -55,10 +77,10 @@ public final class PartialFile {
             abandoned.append(folder + entryName)
         }
         for path in abandoned {
-            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else { continue }
             // A living writer holds the lock; a killed one's file is free.
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            if liveness(fd) {
                 for suffix in ["-journal", "-wal", "-shm"] { unlink(path + suffix) }
                 unlink(path)
             }

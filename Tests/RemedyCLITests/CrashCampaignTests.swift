@@ -17,4 +17,18 @@ final class CrashCampaignTests: XCTestCase {
         XCTAssertEqual(campaign.status, 0, campaign.stdout + campaign.stderr)
         XCTAssertTrue(campaign.stdout.contains("8 kills, 0 anomalies"), campaign.stdout + campaign.stderr)
     }
+
+    /// A short concurrency soak (`Tools/reliability/soak.py`): four writers and two readers for
+    /// five seconds; every acknowledged write found once, the follower in order, none busy.
+    func testAShortSoakLosesNothingAndRefusesNoneAsBusy() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-soak-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let soak = try Remedy.run(["python3", root.appendingPathComponent("Tools/reliability/soak.py").path,
+                                   "--remedy", Remedy.binary.path, "--seconds", "5", "--writers", "4", "--readers", "2", "--work", work],
+                                  executable: "/usr/bin/env")
+        XCTAssertEqual(soak.status, 0, soak.stdout + soak.stderr)
+        XCTAssertTrue(soak.stdout.contains("\n0 anomalies"), soak.stdout)
+        XCTAssertTrue(soak.stdout.contains("acknowledged appends"), soak.stdout)
+    }
 }

@@ -58,9 +58,15 @@ final class PostgresCLITests: XCTestCase {
         XCTAssertEqual(verified.status, 0, verified.stderr)
         XCTAssertTrue(verified.stdout.contains(summary?["root"] as? String ?? "?"), verified.stdout)
 
+        // The same migration again (one killed after its commit, retried) copies nothing.
         let again = try Remedy.run(["migrate", "--from", source, "--to", postgres])
-        XCTAssertEqual(again.status, 4, again.stderr)
-        XCTAssertTrue(again.stderr.contains("holds 20 events already"), again.stderr)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.hasPrefix("migrated 0 events"), again.stdout)
+        // Another history (the source went on) is refused, the target left as it was.
+        XCTAssertEqual(try Remedy.run(["append", "--ledger", source, "--stream", "note-1", "--type", "Noted", "--data", "{}"]).status, 0)
+        let other = try Remedy.run(["migrate", "--from", source, "--to", postgres])
+        XCTAssertEqual(other.status, 4, other.stderr)
+        XCTAssertTrue(other.stderr.contains("holds 20 events already"), other.stderr)
         let unreachable = try Remedy.run(["migrate", "--from", source, "--to", "postgres://someone:s3cret@127.0.0.1:1/none"])
         XCTAssertEqual(unreachable.status, 5, unreachable.stderr)
         XCTAssertTrue(unreachable.stderr.contains("postgres://someone@127.0.0.1:1/none"), unreachable.stderr)

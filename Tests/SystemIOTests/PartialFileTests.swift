@@ -40,4 +40,20 @@ final class PartialFileTests: XCTestCase {
         try second.commit()
         XCTAssertEqual(try names(), [".other.db.partial-XyZ789", "backup.db"])
     }
+
+    /// The writer's own lock does not stand in the way of what it writes with: a ledger opened
+    /// on the partial file takes its `flock` (a backup of a PostgreSQL ledger writes a SQLite
+    /// ledger there), and that does not count as the writer being gone.
+    func testTheLivenessLockLeavesFlockToTheWriter() throws {
+        let living = try PartialFile(finalPath: folder + "copy.db")
+        let other = open(living.temporaryPath, O_RDWR)
+        defer { close(other) }
+        XCTAssertEqual(flock(other, LOCK_EX | LOCK_NB), 0, "flock is free for the writer's ledger")
+        #if os(Linux)
+        XCTAssertFalse(PartialFile.liveness(other), "the writer's lock is held")
+        #endif
+        PartialFile.removeAbandoned(folder: folder, name: "copy.db")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: living.temporaryPath), "a living writer's file stays")
+        try living.commit()
+    }
 }

@@ -226,7 +226,7 @@ class Campaign:
         started = time.monotonic()
         for n in range(kills):
             self.kill_once(self.commands[n % len(self.commands)])
-            if (n + 1) % 50 == 0:
+            if (n + 1) % 10 == 0:
                 print(f"{n + 1} kills, {len(self.anomalies)} anomalies, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         print(f"{self.kills} kills, {len(self.anomalies)} anomalies ({', '.join(self.commands)}; "
               f"{'PostgreSQL' if self.postgres else 'SQLite'}; seed {args.seed}; work {self.work})")
