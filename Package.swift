@@ -140,7 +140,7 @@ let package = Package(
         .target(name: "RemedyFuzzDriver", path: "Tools/fuzz/driver"),
         .executableTarget(
             name: "remedy-fuzz",
-            dependencies: ["RemedyFuzzDriver", "Ingest", "Events", "LedgerCore", "LoopRunner", "RemediationLoop", "AuditBundle"],
+            dependencies: ["RemedyFuzzDriver", "Ingest", "Events", "LedgerCore", "LoopRunner", "RemediationLoop", "AuditBundle", "SystemIO"],
             path: "Tools/fuzz",
             exclude: ["run-fuzzers.sh", "regressions", "driver"]
         ),

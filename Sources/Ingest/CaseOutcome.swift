@@ -108,11 +108,16 @@ public struct ReportCounts: Sendable, Equatable {
     /// Counts one case of a format whose cases are one element each (the eval-harness logs):
     /// a test, a failure or an error by its status, a duplicate if its key was seen.
     mutating func count(_ outcome: CaseOutcome, seen: inout Set<String>) {
+        count(outcome)
+        if !seen.insert(outcome.key).inserted { duplicates += 1 }
+    }
+
+    /// Counts an attempt whose key the parser knows to be unique in the report.
+    mutating func count(_ outcome: CaseOutcome) {
         tests += 1
         if outcome.status == .fail { failures += 1 }
         if outcome.status == .error { errors += 1 }
         if outcome.status == .skip { skipped += 1 }
-        if !seen.insert(outcome.key).inserted { duplicates += 1 }
     }
 
     public init(tests: Int = 0, failures: Int = 0, errors: Int = 0, skipped: Int = 0, duplicates: Int = 0) {

@@ -122,6 +122,16 @@ struct GoTestReportParser {
         return facts
     }
 
+    /// Whether a file's first lines are test2json events: the first line that is not a
+    /// plain-text build failure (which Go before 1.24 writes first) is an object with an
+    /// `Action`.
+    static func looksLikeEvents(_ head: String) -> Bool {
+        let lines = head.split(separator: "\n")
+        guard let first = lines.first(where: { plainBuildFailure(ArraySlice($0.utf8)) == nil }) else { return false }
+        let line = first.trimmingCharacters()
+        return line.hasPrefix("{") && line.contains("\"Action\"") && line.hasSuffix("}")
+    }
+
     /// The package of a plain-text `FAIL\t<package> [build failed]` (or `[setup failed]`) line.
     static func plainBuildFailure(_ line: ArraySlice<UInt8>) -> String? {
         let text = String(decoding: line, as: UTF8.self)

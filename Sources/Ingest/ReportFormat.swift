@@ -66,8 +66,7 @@ public enum ReportFormat: String, Sendable, Equatable, CaseIterable {
             return text.contains(#/<TestRun[\s>]/#) ? .trx : .junit
         }
         if first == UInt8(ascii: "{") {
-            let firstLine = text.prefix { $0 != "\n" }
-            if firstLine.contains("\"Action\"") && firstLine.hasSuffix("}") { return .goTestJSON }
+            if GoTestReportParser.looksLikeEvents(text) { return .goTestJSON }
             if text.contains("\"runs\"") && (text.lowercased().contains("sarif") || text.contains("\"2.1.0\"")) { return .sarif }
             if text.contains(#/"reportFormat"\s*:\s*"CTRF"/#) { return .ctrf }
             if text.contains("\"evalId\"") || (text.contains("\"results\"") && text.contains("\"prompts\"")) { return .promptfoo }
@@ -76,11 +75,7 @@ public enum ReportFormat: String, Sendable, Equatable, CaseIterable {
             if text.contains("\"results\"") { return .promptfoo }
             throw IngestError(.unsupported, "\(name): a JSON file remedy cannot tell the format of (SARIF, CTRF, promptfoo, inspect_ai, go test -json); use --format")
         }
-        // Go before 1.24 writes a package's build failure as plain text among the JSON.
-        if GoTestReportParser.plainBuildFailure(bytes.prefix { $0 != 0x0A }) != nil,
-           text.split(separator: "\n").first(where: { $0.hasPrefix("{") })?.contains("\"Action\"") == true {
-            return .goTestJSON
-        }
+        if GoTestReportParser.looksLikeEvents(text) { return .goTestJSON }
         if TAPReportParser.looksLikeTAP(text) { return .tap }
         throw IngestError(.unsupported, "\(name): not a format remedy reads (JUnit XML, TRX, TAP, SARIF, CTRF, go test -json, promptfoo JSON, inspect_ai); "
                           + "if it is TAP, no TAP plan or test points were found in its first lines")

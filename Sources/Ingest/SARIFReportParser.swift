@@ -46,7 +46,8 @@ struct SARIFReportParser {
         facts.coversWholeTree = true
         facts.producer = tools[0]?.driver.name
         facts.producerVersion = tools[0]?.driver.semanticVersion ?? tools[0]?.driver.version
-        var seen = Set<String>(), occurrences: [String: Int] = [:]
+        // Each result's key made unique by its occurrence (so no duplicates to count).
+        var occurrences: [String: Int] = [:]
         try stream.walk([[.key("runs"), .element, .key("results"), .element]]) { _, bytes, indices in
             let (runIndex, index) = (indices[0], indices[1])
             let result = try ReportJSON.decode(SARIFLog.Result.self, bytes, file: name, what: "SARIF log", at: "runs[\(runIndex)].results[\(index)]")
@@ -55,7 +56,7 @@ struct SARIFReportParser {
             let occurrence = occurrences[outcome.key, default: 0] + 1
             occurrences[outcome.key] = occurrence
             if occurrence > 1 { outcome.key = CaseOutcome.caseKey(outcome.key + "~\(occurrence)") }
-            facts.counts.count(outcome, seen: &seen)
+            facts.counts.count(outcome)
             try sink(outcome)
         }
         return facts

@@ -6,8 +6,9 @@ import Events
 ///
 /// What `remedy migrate` does between a SQLite file and a PostgreSQL ledger, either way. The
 /// target must be empty (or hold exactly the source's events already, as a migration killed
-/// after its commit leaves it: then nothing is copied) and of the source's origin (create it with that origin): its
-/// checkpoints name the origin, and an auditor's kept checkpoints must go on verifying.
+/// after its commit leaves it: then nothing is copied) and of the source's origin (create it
+/// with that origin): its checkpoints name the origin, and an auditor's kept checkpoints must
+/// go on verifying.
 ///
 /// ```swift
 /// let source = try Ledger.open(LedgerPath("ci.db"), mode: .readOnly)
@@ -45,7 +46,7 @@ public enum LedgerCopy {
             guard held == head else {
                 throw LedgerError(.conflict, "the target ledger holds \(held.size) events already: migrate copies into an empty ledger")
             }
-            return try finish(source: source, target: target, head: head, origin: origin, copied: 0)
+            return try finish(target, head: head, origin: origin, copied: 0)
         }
         let checkpoints = try source.checkpoints().filter { $0.checkpoint.size <= head.size }
         let copied = try target.write { writer -> BatchResult in
@@ -79,13 +80,11 @@ public enum LedgerCopy {
             }
             return summary
         }
-        return try finish(source: source, target: target, head: head, origin: origin, copied: copied.appended)
+        return try finish(target, head: head, origin: origin, copied: copied.appended)
     }
 
     /// Verifies the committed copy, and says what it holds.
-    private static func finish<Source: EventStore, Target: EventStore>(
-        source: Source, target: Target, head: TreeHead, origin: String, copied: Int
-    ) throws -> Summary {
+    private static func finish(_ target: some EventStore, head: TreeHead, origin: String, copied: Int) throws -> Summary {
         let report = try target.verify(progress: { _ in })
         guard report.isValid, report.root == head.root else {
             throw LedgerError(.verificationFailed, "the copy does not verify: \(report.problem.map(String.init(describing:)) ?? "another root")")

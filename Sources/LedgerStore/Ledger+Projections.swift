@@ -57,10 +57,7 @@ extension Ledger {
     ///
     /// - Throws: ``LedgerError``, or what `body` throws.
     public func forEachRow(of table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws {
-        try mapErrors("read") {
-            let statement = try connection.prepare("SELECT * FROM \(table.name) ORDER BY \(table.keyOrderSQL)")
-            while try statement.step() { try body(SQLTableRows.values(statement, count: table.columns.count)) }
-        }
+        try mapErrors("read") { try table.forEachRow(on: connection, body) }
     }
 
     /// Folds projections in memory, in one pass over the events up to `position` (all of them

@@ -154,12 +154,15 @@ struct RunRecording {
         case .fail, .error:
             tally.finalStatus = outcome.status
             tally.sawFailure = true
-            var note = notes[outcome.key] ?? FailureNote()
+        }
+        guard tally.sawFailure else { return }
+        var note = notes[outcome.key] ?? FailureNote()
+        if outcome.status == .fail || outcome.status == .error {
             if let message = outcome.message { note.message = String(message.prefix(Self.detectionMessageLength)) }
             if let trace = outcome.traceID { note.traceID = trace }
-            notes[outcome.key] = note
         }
-        if let skill = payload.skill, tally.sawFailure { notes[outcome.key, default: FailureNote()].skill = skill }
+        if let skill = payload.skill { note.skill = skill }
+        notes[outcome.key] = note
     }
 
     /// Records a pass for each case of the suite known before (failing now, a guard, in its

@@ -147,15 +147,12 @@ public enum ChildProcess {
             _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
             return
         }
-        guard let directory = opendir("/proc/self/fd") ?? opendir("/dev/fd") else { return }
-        defer { closedir(directory) }
-        let own = dirfd(directory)
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        func close(_ name: String, _ own: Int32) {
             if let descriptor = Int32(name), descriptor > 2, descriptor != own, !pipes.contains(descriptor) {
                 posix_spawn_file_actions_addclose(&actions, descriptor)
             }
         }
+        if !forEachEntry(inFolder: "/proc/self/fd", close) { forEachEntry(inFolder: "/dev/fd", close) }
     }
 
     /// This process's environment with `additions` set.

@@ -53,6 +53,21 @@ public func readAll(_ descriptor: Int32, name: String, limit: Int, tooLarge: Str
     }
 }
 
+/// Calls `body` with the name of each entry of `folder` (`.` and `..` too), while the folder
+/// is open as `folderDescriptor` (a caller listing `/proc/self/fd` leaves that one out).
+///
+/// - Returns: false when the folder cannot be opened.
+@discardableResult
+public func forEachEntry(inFolder folder: String, _ body: (_ name: String, _ folderDescriptor: Int32) -> Void) -> Bool {
+    guard let directory = opendir(folder.isEmpty ? "." : folder) else { return false }
+    defer { closedir(directory) }
+    let own = dirfd(directory)
+    while let entry = readdir(directory) {
+        body(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }, own)
+    }
+    return true
+}
+
 /// Writes all of `bytes` to `descriptor`, retrying interrupted and short writes.
 ///
 /// - Returns: 0, or the `errno` of the write that failed.

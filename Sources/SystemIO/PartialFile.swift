@@ -67,14 +67,10 @@ public final class PartialFile {
     /// Removes the partial files of `name` in `folder` that no living writer holds (their
     /// writer was killed before it could), and the SQLite files beside each.
     static func removeAbandoned(folder: String, name: String) {
-        guard let directory = opendir(folder.isEmpty ? "." : folder) else { return }
-        defer { closedir(directory) }
         let prefix = ".\(name).partial-"
         var abandoned: [String] = []
-        while let entry = readdir(directory) {
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard entryName.hasPrefix(prefix), entryName.utf8.count == prefix.utf8.count + 6 else { continue }
-            abandoned.append(folder + entryName)
+        forEachEntry(inFolder: folder) { entry, _ in
+            if entry.hasPrefix(prefix), entry.utf8.count == prefix.utf8.count + 6 { abandoned.append(folder + entry) }
         }
         for path in abandoned {
             let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)

@@ -28,7 +28,7 @@ final class PartialFileTests: XCTestCase {
     func testAKilledWritersPartialFileIsRemovedByTheNextWriter() throws {
         // What a killed backup leaves: its partial copy and SQLite's journal, no lock held.
         for name in [".backup.db.partial-AbC123", ".backup.db.partial-AbC123-journal", ".other.db.partial-XyZ789"] {
-            FileManager.default.createFile(atPath: folder + name, contents: Data("half".utf8))
+            _ = FileManager.default.createFile(atPath: folder + name, contents: Data("half".utf8))
         }
         let living = try PartialFile(finalPath: folder + "backup.db")
         XCTAssertEqual(try names(), [".backup.db.partial-" + living.temporaryPath.suffix(6), ".other.db.partial-XyZ789"].sorted(),

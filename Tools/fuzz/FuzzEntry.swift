@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+import SystemIO
+
 #if FUZZING
 import RemedyFuzzDriver
 
@@ -44,14 +46,12 @@ enum FuzzEntry {
             exit(64)
         }
         for path in arguments.dropFirst() {
-            guard let file = fopen(path, "rb") else { complain("cannot read \(path)"); exit(66) }
-            var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let count = fread(&buffer, 1, buffer.count, file)
-                if count == 0 { break }
-                bytes += buffer[..<count]
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0, let bytes = try? readAll(descriptor, name: path, limit: 64 << 20, tooLarge: "\(path) is over 64 MiB") else {
+                complain("cannot read \(path)")
+                exit(66)
             }
-            fclose(file)
+            close(descriptor)
             target.run(bytes)
         }
         print("\(arguments.count - 1) inputs ran through \(name) without a crash")
@@ -62,7 +62,6 @@ enum FuzzEntry {
 extension FuzzEntry {
     /// One line on standard error.
     static func complain(_ text: String) {
-        let line = text + "\n"
-        _ = line.withCString { write(2, $0, strlen($0)) }
+        _ = Array((text + "\n").utf8).withUnsafeBytes { writeAll(2, $0) }
     }
 }

@@ -9,6 +9,7 @@ import Ingest
 import LedgerCore
 import LoopRunner
 import RemediationLoop
+import SystemIO
 
 /// Every parser of outside input, each as a function of arbitrary bytes that must return (a
 /// clear error is fine) and never crash, hang or grow without bound; where a parser has a
@@ -97,16 +98,10 @@ enum FuzzTarget: String, CaseIterable {
         let folder = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
         let path = "\(folder)/remedy-fuzz-\(getpid())"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { fatalError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var written = 0
-        bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let count = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                guard count > 0 else { fatalError("cannot write \(path)") }
-                written += count
-            }
-        }
+        guard descriptor >= 0 else { fatalError("cannot write \(path): \(errnoMessage())") }
+        let failed = bytes.withUnsafeBytes { writeAll(descriptor, $0) }
         close(descriptor)
+        guard failed == 0 else { fatalError("cannot write \(path): \(errnoMessage(failed))") }
         body(path)
     }
 }

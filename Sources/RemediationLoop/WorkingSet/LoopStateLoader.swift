@@ -271,15 +271,15 @@ public final class LoopStateLoader {
         // cases (they change when it completes): read the case as of before it.
         let inOpenRun = row.lastRun != nil && openRegularRun[row.suite] == row.lastRun
         guard let status = inOpenRun ? row.previousResult : row.lastResult else { return }
-        let lastPassingRun = shared(inOpenRun ? row.previousPassingRun : row.lastPassingRun)
-        state.cases[SuiteCase(suite: shared(row.suite)!, key: row.caseKey)] = LoopState.CaseState(
-            lastStatus: status, lastRun: shared(inOpenRun ? row.previousRun : row.lastRun), lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
+        let lastPassingRun = (inOpenRun ? row.previousPassingRun : row.lastPassingRun).map(shared)
+        state.cases[SuiteCase(suite: shared(row.suite), key: row.caseKey)] = LoopState.CaseState(
+            lastStatus: status, lastRun: (inOpenRun ? row.previousRun : row.lastRun).map(shared), lastPassingRun: lastPassingRun,
+            everPassed: lastPassingRun != nil)
     }
 
     /// One copy of each suite and run name among the cases loaded: a suite of 100,000 cases
     /// names a few runs, and each longer than 15 bytes would otherwise be stored 100,000 times.
-    private func shared(_ name: String?) -> String? {
-        guard let name else { return nil }
+    private func shared(_ name: String) -> String {
         if let known = sharedNames[name] { return known }
         if sharedNames.count < 4096 { sharedNames[name] = name }
         return name
