@@ -14,9 +14,9 @@ final class OutputFile {
     private var buffer: [UInt8] = []
     private static let capacity = 1 << 20
 
-    /// - Throws: ``BundleError`` (`.io`) when the folder cannot be written.
+    /// - Throws: ``BundleError`` (`.unwritable`) when the folder cannot be written.
     init(path: String) throws {
-        do { file = try PartialFile(finalPath: path) } catch let error as SystemIOError { throw BundleError(.io, error.message) }
+        do { file = try PartialFile(finalPath: path) } catch let error as SystemIOError { throw BundleError(writing: error) }
         buffer.reserveCapacity(Self.capacity)
     }
 
@@ -40,15 +40,15 @@ final class OutputFile {
 
     private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
         let code = writeAll(file.descriptor, bytes)
-        if code != 0 { throw BundleError(.io, SystemIOError.writing(file.path, code).message) }
+        if code != 0 { throw BundleError(writing: SystemIOError.writing(file.path, code)) }
     }
 
     /// Flushes, syncs, and renames the file into place.
     ///
-    /// - Throws: ``BundleError`` (`.io`); the temporary file is removed.
+    /// - Throws: ``BundleError`` (`.storage`, `.unwritable`); the temporary file is removed.
     func commit() throws {
         try flush()
-        do { try file.commit() } catch let error as SystemIOError { throw BundleError(.io, error.message) }
+        do { try file.commit() } catch let error as SystemIOError { throw BundleError(writing: error) }
     }
 }
 
@@ -64,7 +64,7 @@ final class Spool {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(folder)/remedy-spool-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw BundleError(.io, "cannot make a temporary file in \(folder): \(errnoMessage())") }
+        guard fd >= 0 else { throw BundleError(writing: SystemIOError.writing("a temporary file in \(folder)", errno)) }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         descriptor = fd
     }
@@ -79,7 +79,7 @@ final class Spool {
 
     private func flush() throws {
         let code = buffer.withUnsafeBytes { writeAll(descriptor, $0) }
-        if code != 0 { throw BundleError(.io, "cannot write a temporary file: \(errnoMessage(code))") }
+        if code != 0 { throw BundleError(writing: SystemIOError.writing("a temporary file", code)) }
         buffer.removeAll(keepingCapacity: true)
     }
 

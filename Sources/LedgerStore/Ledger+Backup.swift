@@ -30,6 +30,10 @@ extension Ledger {
             sqlite3_backup_finish(backup)
             guard rc == SQLITE_DONE else {
                 if rc == SQLITE_FULL { throw LedgerError(.storage, "cannot write \(path): the disk is full; nothing was written") }
+                // The copy's own error (an I/O error writing it) names the copy, not the ledger.
+                if sqlite3_errcode(copy.handle) != SQLITE_OK {
+                    throw LedgerError(.storage, "cannot write \(path): \(String(cString: sqlite3_errmsg(copy.handle))); nothing was written")
+                }
                 throw copy.error(rc)
             }
             _ = try copy.scalarText("PRAGMA journal_mode=DELETE")

@@ -106,6 +106,7 @@ public final class Ledger {
         }
         file.lock(exclusive: writable)
         defer { file.unlock() }
+        if writable { alignEmptyWALMode(path, to: status.mode) }
         if !creating && file.status().size == 0 {
             // An empty file is what a creator that failed leaves: not a ledger.
             throw LedgerError(.ledgerNotFound, "the ledger \(path) is an empty file, not a ledger: create one with `remedy init`")
@@ -137,6 +138,18 @@ public final class Ledger {
             try ledger.migrate(LedgerSchema.MigrationContext(origin: origin))
         }
         return ledger
+    }
+
+    /// Gives an empty `-wal` the ledger file's mode again. SQLite sets an empty `-wal`'s mode
+    /// to the database file's whenever it opens one, readers included: a read while the ledger
+    /// was read-only (`chmod 444`) leaves the `-wal` read-only too, and the first writer after
+    /// `chmod 644` would be refused with "attempt to write a readonly database" (the one after
+    /// it not). Called under the exclusive lock, before SQLite opens the file.
+    private static func alignEmptyWALMode(_ path: String, to mode: UInt32) {
+        var wal = stat()
+        guard stat(path + "-wal", &wal) == 0, wal.st_size == 0, wal.st_uid == geteuid(),
+              UInt32(wal.st_mode) & 0o777 != mode & 0o777 else { return }
+        chmod(path + "-wal", mode_t(mode & 0o777))
     }
 
     private static func connect(_ location: LedgerPath, mode: AccessMode, configuration: LedgerConfiguration,

@@ -1,4 +1,5 @@
 import LedgerCore
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// One connection to the server, used synchronously: remedy's commands are short and
@@ -18,6 +19,8 @@ final class PostgresSession {
     private let logger: Logger
     /// Nesting of ``transaction(_:)``: only the outermost begins and commits.
     private var depth = 0
+    /// The answer being waited for, failed when the connection closes (see ``answer(_:)``).
+    private let awaited = NIOLockedValueBox<EventLoopPromise<PostgresQueryResult>?>(nil)
 
     init(_ location: PostgresLocation) throws {
         self.location = location
@@ -46,6 +49,28 @@ final class PostgresSession {
         } catch {
             throw LedgerError(.ledgerNotFound, "cannot connect to the PostgreSQL ledger \(location): \(Self.reason(error))")
         }
+        let awaited = self.awaited
+        connection.closeFuture.whenComplete { _ in
+            awaited.withLockedValue { $0?.fail(PostgresSession.ConnectionClosed()) }
+        }
+    }
+
+    /// The connection closed under a statement whose answer had not come.
+    struct ConnectionClosed: Error, CustomStringConvertible {
+        var description: String { "the server closed the connection" }
+    }
+
+    /// Waits for a statement's answer, or for the connection to close. postgres-nio 1.33
+    /// leaves a statement sent as the server goes away (`pg_ctl stop -m immediate`) waiting
+    /// forever; a closed connection now fails it, so the command ends with "lost the
+    /// connection" instead of hanging.
+    private func answer(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        let promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
+        future.cascade(to: promise)
+        awaited.withLockedValue { $0 = promise }
+        defer { awaited.withLockedValue { $0 = nil } }
+        if connection.isClosed { promise.fail(ConnectionClosed()) }
+        return try promise.futureResult.wait()
     }
 
     deinit {
@@ -61,7 +86,7 @@ final class PostgresSession {
     func query(_ sql: String, _ values: [PostgresValue] = []) throws -> [PostgresResultRow] {
         try settle()
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(values)), logger: logger).wait()
+            let result = try answer(connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(values)), logger: logger))
             return result.map(PostgresResultRow.init)
         } catch {
             throw mapped(error)
@@ -81,7 +106,7 @@ final class PostgresSession {
     func settle() throws {
         guard let pending = inFlight else { return }
         inFlight = nil
-        do { _ = try pending.wait() } catch { throw mapped(error) }
+        do { _ = try answer(pending) } catch { throw mapped(error) }
     }
 
     private static func binds(_ values: [PostgresValue]) -> PostgresBindings {
@@ -94,7 +119,7 @@ final class PostgresSession {
     func execute(_ sql: String) throws {
         try settle()
         do {
-            _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+            _ = try answer(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger))
         } catch {
             throw mapped(error)
         }
@@ -144,7 +169,8 @@ final class PostgresSession {
         case "P0001": return LedgerError(.readOnly, "the PostgreSQL ledger \(location) refused a change: \(reason)")
         case "42501": return LedgerError(.readOnly, "the PostgreSQL ledger \(location) refused this user: \(reason)")
         default:
-            if state.hasPrefix("08") || (error as? PSQLError).map({ [.serverClosedConnection, .connectionError, .clientClosedConnection].contains($0.code) }) == true {
+            // 08: connection exceptions; 57P01-57P05: the server shut down or crashed.
+            if state.hasPrefix("08") || state.hasPrefix("57P") || error is ConnectionClosed || (error as? PSQLError).map({ [.serverClosedConnection, .connectionError, .clientClosedConnection].contains($0.code) }) == true {
                 return LedgerError(.ledgerNotFound, "lost the connection to the PostgreSQL ledger \(location): \(reason)")
             }
             return LedgerError(.storage, "the PostgreSQL ledger \(location) failed: \(reason)")

@@ -76,18 +76,22 @@ public final class PartialFile {
             let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else { continue }
             // A living writer holds the lock; a killed one's file is free.
-            if liveness(fd) {
-                for suffix in ["-journal", "-wal", "-shm"] { unlink(path + suffix) }
-                unlink(path)
-            }
+            if liveness(fd) { removeWithCompanions(path) }
             close(fd)
         }
+    }
+
+    /// Removes a partial file and the files SQLite keeps beside one it writes (a backup or
+    /// copy that failed on a full disk leaves its rollback journal).
+    static func removeWithCompanions(_ path: String) {
+        for suffix in ["-journal", "-wal", "-shm"] { unlink(path + suffix) }
+        unlink(path)
     }
 
     deinit {
         if !done {
             close(descriptor)
-            unlink(temporaryPath)
+            Self.removeWithCompanions(temporaryPath)
         }
     }
 
@@ -100,13 +104,13 @@ public final class PartialFile {
         guard fsync(descriptor) == 0 else {
             let code = errno
             close(descriptor)
-            unlink(temporaryPath)
+            Self.removeWithCompanions(temporaryPath)
             throw SystemIOError.writing(path, code)
         }
         close(descriptor)
         guard rename(temporaryPath, path) == 0 else {
             let code = errno
-            unlink(temporaryPath)
+            Self.removeWithCompanions(temporaryPath)
             throw SystemIOError.writing(path, code)
         }
         let slash = path.lastIndex(of: "/")

@@ -73,6 +73,8 @@ func reportingErrors(_ body: () throws -> Void) throws {
         switch error.code {
         case .verificationFailed: fail(error.message, .verificationFailed)
         case .io, .invalidArgument: fail(error.message, .invalidInput)
+        case .storage: fail(error.message, .storage)
+        case .unwritable: fail(error.message, .ledgerUnavailable)
         case .conflict: fail(error.message, .idConflict)
         }
     } catch let error as LoopError {

@@ -24,6 +24,76 @@ final class PostgresCLITests: XCTestCase {
         return try server() + "?schema=\(schema)"
     }
 
+    /// Runs `sql` with `psql` and returns its unaligned output.
+    private func psql(_ address: String, _ sql: String) throws -> String {
+        let result = try Remedy.run(["psql", "-qtA", address, "-c", sql], executable: "/usr/bin/env")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A bulk append of 60,000 events into a new ledger, started, with its connection's
+    /// backend process id once the server lists it.
+    private func startBulkAppend() throws -> (ledger: String, append: Process, errors: LockedData, backend: Int32) {
+        let ledger = try freshLedger()
+        XCTAssertEqual(try Remedy.run(["init", "--ledger", ledger]).status, 0)
+        var batch = ""
+        for n in 0..<60_000 { batch += #"{"type":"NoteTaken","stream":"notes-\#(n % 40)","data":{"n":\#(n)}}"# + "\n" }
+        let file = folder.write("batch.ndjson", batch)
+        let address = try server()
+        let since = try psql(address, "SELECT now()")
+        let errors = LockedData()
+        let (append, _) = try Remedy.start(["append", "--ledger", ledger, "--ndjson", file], stderr: errors)
+        var backend: Int32?
+        _ = waitUntil(seconds: 20) {
+            backend = (try? psql(address, """
+                SELECT pid FROM pg_stat_activity WHERE backend_start >= '\(since)' AND pid <> pg_backend_pid()
+                  AND backend_type = 'client backend' LIMIT 1
+                """)).flatMap { Int32($0) }
+            return backend != nil || !append.isRunning
+        }
+        guard let backend, append.isRunning else {
+            append.terminate()
+            throw XCTSkip("the append ended before its connection could be ended")
+        }
+        return (ledger, append, errors, backend)
+    }
+
+    /// After its connection was ended under it: remedy ended (it did not wait forever on a
+    /// statement whose answer cannot come) with exit 5 and one line naming the lost
+    /// connection, and none of the batch is there.
+    private func assertEndedClearly(_ append: Process, _ errors: LockedData, ledger: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        defer { if append.isRunning { append.terminate() } }
+        XCTAssertTrue(waitUntil(seconds: 30) { !append.isRunning }, "remedy still waits on a connection the server ended", file: file, line: line)
+        XCTAssertEqual(append.terminationStatus, 5, errors.text, file: file, line: line)
+        XCTAssertTrue(errors.text.hasPrefix("remedy: error: lost the connection to the PostgreSQL ledger"), errors.text, file: file, line: line)
+        XCTAssertEqual(errors.text.split(separator: "\n").count, 1, errors.text, file: file, line: line)
+        XCTAssertTrue(waitUntil(seconds: 30) { (try? Remedy.run(["status", "--json", "--ledger", ledger]))?.status == 0 },
+                      "the server did not come back", file: file, line: line)
+        let status = try Remedy.run(["status", "--json", "--ledger", ledger])
+        XCTAssertTrue(status.stdout.hasPrefix(#"{"events":0,"#), status.stdout, file: file, line: line)
+    }
+
+    /// An operator ends the connection (`pg_terminate_backend`: SQLSTATE 57P01) mid-append.
+    func testAConnectionTerminatedMidAppendFailsClearlyAndKeepsNothing() throws {
+        let (ledger, append, errors, backend) = try startBulkAppend()
+        XCTAssertEqual(try psql(try server(), "SELECT pg_terminate_backend(\(backend))"), "t")
+        try assertEndedClearly(append, errors, ledger: ledger)
+    }
+
+    /// The connection's server process dies mid-append as in `pg_ctl stop -m immediate` or a
+    /// crash (SIGQUIT: a warning, then the socket closes): postgres-nio 1.33 left the
+    /// statement waiting forever. The server restarts its other processes; the test waits for
+    /// it. Needs the right to signal the server's processes (CI runs as root).
+    func testAServerProcessDyingMidAppendFailsClearlyAndKeepsNothing() throws {
+        let (ledger, append, errors, backend) = try startBulkAppend()
+        guard kill(backend, SIGQUIT) == 0 else {
+            append.terminate()
+            if ProcessInfo.processInfo.environment["REMEDY_REQUIRE_POSTGRES"] == "1" && geteuid() == 0 { XCTFail("cannot signal the server's process") }
+            throw XCTSkip("cannot signal the PostgreSQL server's processes (not root or the server's owner)")
+        }
+        try assertEndedClearly(append, errors, ledger: ledger)
+    }
+
     override func tearDown() {
         guard let address = try? server() else { return }
         for schema in schemas {

@@ -56,4 +56,15 @@ final class PartialFileTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: living.temporaryPath), "a living writer's file stays")
         try living.commit()
     }
+
+    /// A writer that gives up (a backup that met a full disk) removes its partial file and the
+    /// journal SQLite left beside it: nothing stays in the output folder.
+    func testAFailedWriterRemovesItsFileAndTheJournalBesideIt() throws {
+        do {
+            let failed = try PartialFile(finalPath: folder + "backup.db")
+            _ = FileManager.default.createFile(atPath: failed.temporaryPath + "-journal", contents: Data("rollback".utf8))
+            XCTAssertEqual(try names().count, 2)
+        }
+        XCTAssertEqual(try names(), [], "the partial file and its journal are gone once the writer gave up")
+    }
 }

@@ -6,8 +6,8 @@ ledger lost nothing and kept nothing half-written.
         [--postgres postgres://remedy@127.0.0.1:5432/db] [--commands append,ingest,...] [--work DIR]
 
 Each kill runs one command (in turn: append --ndjson, ingest, projections rebuild, checkpoint,
-export, import, backup, migrate) against a ledger that grows as the campaign goes, sends it
-SIGKILL after a delay drawn from the seeded generator (between 0 and the command's own
+export, import, backup, migrate, loop run) against a ledger that grows as the campaign goes,
+sends it SIGKILL after a delay drawn from the seeded generator (between 0 and the command's own
 duration, measured once unkilled), and then checks:
 
 - `remedy verify` passes;
@@ -17,6 +17,20 @@ duration, measured once unkilled), and then checks:
 - no file is left beside the ledger or in the bundle's folder but the ledger's own (-wal,
   -shm) and finished outputs, and a bundle under its final name verifies;
 - the same command, run again without a kill, succeeds.
+
+`loop run` works on a ledger of its own (`loop.db`, or the schema `crash_loop` on PostgreSQL):
+each round ingests a report with three new failing cases, then runs the loop with handlers
+(Python scripts written to the work folder) that diagnose, propose, verify with a passing
+report of every case the step must cover, merge and request review, each after a short sleep.
+The kill lands on `remedy` alone (its handler orphaned), on `remedy` and its handler together,
+or on the handler alone (a failed try `remedy` must record). Besides the checks above: every
+`LoopStepEnded` ends one `LoopStepStarted`, no step of an item is done twice, a done diagnose
+or propose step has its diagnosis or proposal, and once the next `loop run` ran, no lease of a
+dead `loop run` is left.
+
+`copy` takes copies of the ledger file alone (what `cp`, or a CI artifact upload, would take)
+at random moments while `append --ndjson` runs, and checks that each copy opens, verifies and
+holds some prefix of the history (SQLite only).
 
 It prints one line per anomaly and a summary: "N kills, M anomalies". Exit 0 when there are
 none. Loopback only; everything is written under the work folder (printed).
@@ -50,6 +64,50 @@ def comparable(output):
         return output
 
 
+HANDLER = """#!/usr/bin/env python3
+import json, os, random, sys, time
+request = json.load(sys.stdin)
+step, item, attempt = request["step"], request["item"], request["attempt"]
+time.sleep(random.Random(f"{item}/{step}/{attempt}").uniform(0.02, 0.3))
+failure = request.get("failure") or {}
+if step == "diagnose":
+    answer = {"lever": "code", "target": failure.get("case", item), "confidence": 0.9}
+elif step == "propose":
+    answer = {"fix": f"fix-{item}-{attempt}-{os.getpid()}", "change": "branch:remedy/" + item,
+              "targets": [request["diagnosis"]["target"]], "blast_radius": "low", "reversible": True}
+elif step == "verify":
+    report = os.path.join(os.environ["HANDLER_REPORTS"], f"{item}-{attempt}-{os.getpid()}.xml")
+    with open(report, "w") as out:
+        out.write('<testsuite name="golden">')
+        for key in request.get("must_include", []):
+            classname, _, name = key.partition("::")
+            out.write(f'<testcase classname="{classname}" name="{name}"/>')
+        out.write("</testsuite>")
+    answer = {"reports": [report]}
+elif step == "merge":
+    answer = {"commit": "%040x" % random.getrandbits(160)}
+else:
+    answer = {"url": "https://review.example/" + item}
+print(json.dumps(answer))
+"""
+
+
+def children(pid):
+    """The processes `pid` started (a handler of `loop run`), from /proc."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
+
+
+def kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 class Campaign:
     def __init__(self, args):
         self.remedy = os.path.abspath(args.remedy)
@@ -59,6 +117,7 @@ class Campaign:
         self.commands = args.commands.split(",")
         self.anomalies = []
         self.kills = 0
+        self.copies = 0
         self.runs = 0
         self.durations = {}
         os.makedirs(self.work, exist_ok=True)
@@ -68,6 +127,10 @@ class Campaign:
         for folder in (self.ledger_dir, self.out_dir, self.inputs):
             os.makedirs(folder, exist_ok=True)
         self.ledger = self.postgres or os.path.join(self.ledger_dir, "ledger.db")
+        if self.postgres:
+            self.loop_ledger = self.postgres + ("&" if "?" in self.postgres else "?") + "schema=crash_loop"
+        else:
+            self.loop_ledger = os.path.join(self.ledger_dir, "loop.db")
         self.key = os.path.join(self.inputs, "remedy.key")
 
     # -- running remedy -------------------------------------------------------------------
@@ -105,6 +168,133 @@ class Campaign:
         self.bundle_seed = os.path.join(self.inputs, "seed.tar.gz")
         self.remedy_run(["export", "--ledger", self.ledger, "--out", self.bundle_seed])
 
+    def prepare_loop(self):
+        """The loop's own ledger, its handlers and config (backoff 0: a failed try is retried
+        by the next run)."""
+        self.remedy_run(["init", "--ledger", self.loop_ledger])
+        handler = os.path.join(self.inputs, "handler.py")
+        with open(handler, "w") as out:
+            out.write(HANDLER)
+        os.chmod(handler, 0o755)
+        self.handler_reports = os.path.join(self.inputs, "verified")
+        os.makedirs(self.handler_reports, exist_ok=True)
+        os.environ["HANDLER_REPORTS"] = self.handler_reports
+        self.loop_config = os.path.join(self.inputs, "loop.json")
+        with open(self.loop_config, "w") as out:
+            json.dump({"handlers": {step: {"command": [handler], "timeout_s": 30}
+                                    for step in ("diagnose", "propose", "verify", "merge", "review")},
+                       "max_attempts": 1000, "backoff_s": 0}, out)
+
+    def loop_round_report(self):
+        """A report of the golden set with three new failing cases (and the earlier ones passing)."""
+        path = os.path.join(self.inputs, "loop-report.xml")
+        with open(path, "w") as out:
+            out.write('<testsuite name="golden">')
+            for n in range(20):
+                out.write(f'<testcase classname="steady" name="c{n}"/>')
+            for n in range(3):
+                out.write(f'<testcase classname="round{self.runs}" name="f{n}"><failure message="broke"/></testcase>')
+            out.write("</testsuite>")
+        return path
+
+    def loop_events(self, *types):
+        arguments = ["events", "--ledger", self.loop_ledger]
+        for event_type in types:
+            arguments += ["--type", event_type]
+        return [json.loads(line) for line in self.remedy_run(arguments).stdout.splitlines() if line.strip()]
+
+    def check_loop(self, seed):
+        """A step's events and its end are one transaction; a step is done once; and after the
+        next `loop run`, no lease of a dead run is left."""
+        events = self.loop_events("LoopStepStarted", "LoopStepEnded", "DiagnosisRecorded", "FixProposed",
+                                  "EvalRunStarted", "EvalRunCompleted")
+        started, ended, done = {}, {}, {}
+        diagnosed, proposed = 0, 0
+        runs_started, runs_completed = 0, 0
+        for event in events:
+            kind, data = event["type"], event["data"]
+            if kind == "LoopStepStarted":
+                started[(data["item"], data["step"], data["attempt"])] = event
+            elif kind == "LoopStepEnded":
+                key = (data["item"], data["step"], data["attempt"])
+                if key in ended:
+                    self.anomaly("loop", seed, f"step {key} ended twice")
+                ended[key] = data
+                if key not in started:
+                    self.anomaly("loop", seed, f"step {key} ended but never started")
+                if data["result"] == "done":
+                    if (data["item"], data["step"]) in done and data["step"] != "review":
+                        self.anomaly("loop", seed, f"step {data['step']} of {data['item']} done twice")
+                    done[(data["item"], data["step"])] = True
+            elif kind == "DiagnosisRecorded":
+                diagnosed += 1
+            elif kind == "FixProposed":
+                proposed += 1
+            elif kind == "EvalRunStarted":
+                runs_started += 1
+            elif kind == "EvalRunCompleted":
+                runs_completed += 1
+        done_diagnose = sum(1 for (_, step) in done if step == "diagnose")
+        done_propose = sum(1 for (_, step) in done if step == "propose")
+        if done_diagnose != diagnosed:
+            self.anomaly("loop", seed, f"{done_diagnose} diagnose steps done, {diagnosed} diagnoses recorded")
+        if done_propose != proposed:
+            self.anomaly("loop", seed, f"{done_propose} propose steps done, {proposed} fixes proposed")
+        if runs_started != runs_completed:
+            self.anomaly("loop", seed, f"{runs_started} runs started, {runs_completed} completed")
+        return started, ended
+
+    def check_loop_after_next(self, seed):
+        """The next `loop run` takes over every lease a killed one left (its holder is gone
+        from this machine): no step stays started without an end."""
+        started, ended = self.check_loop(seed)
+        open_steps = sorted(key for key in started if key not in ended)
+        if open_steps:
+            self.anomaly("loop", seed, f"steps left started after the next loop run: {open_steps[:3]}")
+        # A person approves what waits for review, so that the next rounds merge too.
+        status = json.loads(self.remedy_run(["loop", "status", "--ledger", self.loop_ledger, "--json"]).stdout)
+        for item in status["items"]:
+            if item["kind"] == "review" and item["last_step"] == "review":
+                self.remedy_run(["review", item["item"], "--approve", "--by", "reviewer", "--ledger", self.loop_ledger])
+
+    def copy_once(self):
+        """Copies of the ledger file alone, taken while `append --ndjson` runs: each opens,
+        verifies and holds a prefix of the history."""
+        arguments, _ = self.command("append")
+        before = self.count()
+        process = subprocess.Popen([self.remedy] + arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        copies = []
+        delay_seed = self.rng.randrange(1 << 30)
+        delays = random.Random(delay_seed)
+        while process.poll() is None and len(copies) < 4:
+            time.sleep(delays.uniform(0, self.durations.get("append", 0.5) / 3))
+            copy = os.path.join(self.work, f"copy-{len(copies)}.db")
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(copy + suffix):
+                    os.remove(copy + suffix)
+            shutil.copyfile(self.ledger, copy)
+            copies.append(copy)
+        process.wait()
+        self.copies += len(copies)
+        for copy in copies:
+            verify = self.remedy_run(["verify", "--ledger", copy], check=False)
+            if verify.returncode != 0:
+                self.anomaly("copy", delay_seed, f"a copy taken mid-append does not verify: {verify.stderr.strip()}")
+                continue
+            events = json.loads(self.remedy_run(["status", "--json", "--ledger", copy]).stdout)["events"]
+            if events - before not in (0, 2000):
+                self.anomaly("copy", delay_seed, f"a copy holds {events - before} events of a 2000-event batch")
+            # A prefix: the copy's tree head is the ledger's tree at that size.
+            head = json.loads(self.remedy_run(["status", "--json", "--ledger", copy]).stdout)["tree_head"]
+            if head["size"] > 0:
+                proof = json.loads(self.remedy_run(["prove", "consistency", "--from", str(head["size"]), "--json", "--ledger", self.ledger]).stdout)
+                if proof["from_root"] != head["root"]:
+                    self.anomaly("copy", delay_seed, f"a copy of {head['size']} events is not a prefix of the ledger")
+        for copy in copies:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(copy + suffix):
+                    os.remove(copy + suffix)
+
     def command(self, name, fresh=True):
         """The arguments of one run of `name`, and what its result must look like; `fresh`
         starts an import or migration from no target (the run after a kill does not: it must
@@ -141,6 +331,10 @@ class Campaign:
                 if fresh and os.path.exists(target + suffix):
                     os.remove(target + suffix)
             return ["migrate", "--from", self.ledger, "--to", target], {"copy": target}
+        if name == "loop":
+            if fresh:
+                self.remedy_run(["ingest", "--ledger", self.loop_ledger, "--suite", "golden", "--run", f"round-{self.runs}", self.loop_round_report()])
+            return ["loop", "run", "--ledger", self.loop_ledger, "--config", self.loop_config], {"loop": True}
         raise SystemExit(f"unknown command {name}")
 
     # -- one kill -------------------------------------------------------------------------
@@ -158,7 +352,13 @@ class Campaign:
         delay = random.Random(delay_seed).uniform(0, self.durations[name] * 1.1)
         process = subprocess.Popen([self.remedy] + arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
+        target = self.rng.choice(("remedy", "handler", "both")) if name == "loop" else "remedy"
+        handlers = children(process.pid)
+        if target in ("handler", "both") and handlers:
+            for pid in handlers:
+                kill(pid)
+        if target != "handler" or not handlers:
+            process.send_signal(signal.SIGKILL)
         process.wait()
         self.kills += 1
         self.check(name, arguments, expect, before, started_runs, delay_seed)
@@ -184,6 +384,8 @@ class Campaign:
             copy = self.remedy_run(["verify", "--ledger", expect["copy"]], check=False)
             if copy.returncode != 0 and name != "import" and name != "migrate":
                 self.anomaly(name, seed, f"the copy does not verify: {copy.stderr.strip()}")
+        if expect.get("loop"):
+            self.check_loop(seed)
         if self.kills % 10 == 0:
             self.compare_read_models(name, seed)
         # The next command works without a manual step.
@@ -191,10 +393,13 @@ class Campaign:
         retry = self.remedy_run(again, check=False)
         if retry.returncode != 0:
             self.anomaly(name, seed, f"the next {name} failed ({retry.returncode}): {retry.stderr.strip()}")
+        if expect.get("loop"):
+            self.check_loop_after_next(seed)
         # Nothing left behind once the next command ran (a killed process cannot clean up;
         # the next one must).
         if not self.postgres:
-            leftovers = [f for f in os.listdir(self.ledger_dir) if f not in ("ledger.db", "ledger.db-wal", "ledger.db-shm")]
+            leftovers = [f for f in os.listdir(self.ledger_dir)
+                         if f not in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "loop.db", "loop.db-wal", "loop.db-shm")]
             if leftovers:
                 self.anomaly(name, seed, f"left beside the ledger: {leftovers}")
         finished = {"audit.tar.gz", "imported.db", "backup.db", "migrated.db"}
@@ -223,12 +428,20 @@ class Campaign:
 
     def run(self, kills):
         self.prepare()
+        if "loop" in self.commands:
+            self.prepare_loop()
+        if self.postgres and "copy" in self.commands:
+            self.commands.remove("copy")
         started = time.monotonic()
         for n in range(kills):
-            self.kill_once(self.commands[n % len(self.commands)])
+            name = self.commands[n % len(self.commands)]
+            if name == "copy":
+                self.copy_once() if not self.postgres else None
+            else:
+                self.kill_once(name)
             if (n + 1) % 10 == 0:
-                print(f"{n + 1} kills, {len(self.anomalies)} anomalies, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-        print(f"{self.kills} kills, {len(self.anomalies)} anomalies ({', '.join(self.commands)}; "
+                print(f"{self.kills} kills, {self.copies} copies, {len(self.anomalies)} anomalies, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        print(f"{self.kills} kills, {self.copies} copies, {len(self.anomalies)} anomalies ({', '.join(self.commands)}; "
               f"{'PostgreSQL' if self.postgres else 'SQLite'}; seed {args.seed}; work {self.work})")
         return 0 if not self.anomalies else 1
 
@@ -239,7 +452,7 @@ if __name__ == "__main__":
     parser.add_argument("--kills", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres")
-    parser.add_argument("--commands", default="append,ingest,rebuild,checkpoint,export,import,backup,migrate")
+    parser.add_argument("--commands", default="append,ingest,rebuild,checkpoint,export,import,backup,migrate,loop,copy")
     parser.add_argument("--work")
     args = parser.parse_args()
     sys.exit(Campaign(args).run(args.kills))
