@@ -93,8 +93,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// Prints `remedy: error: MESSAGE` on stderr and exits with `code`.
 func fail(_ message: String, _ code: RemedyExitCode) -> Never {
-    let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-    StandardError.write("remedy: error: \(line)\n")
+    StandardError.line("error", message)
     terminate(code)
 }
 

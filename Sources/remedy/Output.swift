@@ -50,4 +50,37 @@ enum StandardError {
     }
 
     static var isTerminal: Bool { isatty(2) == 1 }
+
+    /// Writes `remedy: PREFIX: MESSAGE` as one printable line (see ``printableLine(_:limit:)``):
+    /// messages quote what users and handlers sent, which may hold newlines, terminal escapes
+    /// or a megabyte.
+    static func line(_ prefix: String, _ message: String) {
+        write("remedy: \(prefix): \(printableLine(message))\n")
+    }
+}
+
+/// `text` as one line a terminal shows as it is: control characters (newlines, escapes, NUL,
+/// DEL, C1) and the invisible controls that reorder text (bidirectional overrides and
+/// isolates) written as `\u{1B}`, and past `limit` characters the middle left out and counted.
+///
+/// ```swift
+/// printableLine("no case a\u{1B}[31mb\nc")   // "no case a\u{1B}[31mb\u{0A}c"
+/// ```
+func printableLine(_ text: String, limit: Int = 2_000) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029:
+            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2))}".unicodeScalars)
+        default:
+            out.append(scalar)
+        }
+    }
+    guard out.count > limit else { return String(out) }
+    let head = out.prefix(limit * 3 / 5), tail = out.suffix(limit / 5)
+    return String(head) + "… (\(out.count - head.count - tail.count) characters left out) …" + String(tail)
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

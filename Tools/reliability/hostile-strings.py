@@ -30,6 +30,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 REFUSALS = {2, 4, 5, 8}
+ARGUMENT_LIMIT = 128_000
 
 
 def hostile_strings(marker):
@@ -142,6 +143,16 @@ class Campaign:
         if self.judge("append --ndjson", name, result) and self.last_event()["data"].get("note") != text:
             self.anomaly("append --ndjson", name, "the payload came back changed")
 
+    def through_file(self, name, value):
+        """The whole string in a payload read from a file (`--data @FILE`) and in a batch."""
+        text = value.decode("utf-8") if is_utf8(value) else None
+        data = os.path.join(self.work, "data.json")
+        with open(data, "wb") as out:
+            out.write(json.dumps({"note": text}).encode() if text is not None else b'{"note": "' + value + b'"}')
+        result = self.run(["append", "--ledger", self.ledger, "--stream", "notes-3", "--type", "NoteTaken", "--data", "@" + data])
+        if self.judge("append --data @file", name, result) and self.last_event()["data"].get("note") != text:
+            self.anomaly("append --data @file", name, "the payload came back changed")
+
     def through_ingest(self, name, value):
         text = value.decode("utf-8", errors="replace")
         escaped = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
@@ -213,8 +224,12 @@ class Campaign:
         self.must(["init", "--ledger", self.ledger])
         strings = hostile_strings(self.marker)
         for name, value in strings:
-            self.through_append(name, value)
-            self.through_ingest(name, value)
+            # An argument is at most 128 KiB (Linux's MAX_ARG_STRLEN): the 1 MB string goes
+            # through arguments cut to that, and whole through files and handler answers.
+            argument = value[:ARGUMENT_LIMIT]
+            self.through_append(name, argument)
+            self.through_file(name, value)
+            self.through_ingest(name, argument)
             self.through_handlers(name, value)
         self.tables_intact()
         verify = self.run(["verify", "--ledger", self.ledger])
