@@ -28,9 +28,9 @@ or on the handler alone (a failed try `remedy` must record). Besides the checks 
 or propose step has its diagnosis or proposal, and once the next `loop run` ran, no lease of a
 dead `loop run` is left.
 
-`copy` takes copies of the ledger file alone (what `cp`, or a CI artifact upload, would take)
-at random moments while `append --ndjson` runs, and checks that each copy opens, verifies and
-holds some prefix of the history (SQLite only).
+`copy` freezes `append --ndjson` (SIGSTOP) at random moments, copies the ledger file and its
+-wal as the machine holds them then (what a power cut would leave), resumes it, and checks that
+each copy opens, verifies and holds some prefix of the history (SQLite only).
 
 It prints one line per anomaly and a summary: "N kills, M anomalies". Exit 0 when there are
 none. Loopback only; everything is written under the work folder (printed).
@@ -128,7 +128,9 @@ class Campaign:
             os.makedirs(folder, exist_ok=True)
         self.ledger = self.postgres or os.path.join(self.ledger_dir, "ledger.db")
         if self.postgres:
-            self.loop_ledger = self.postgres + ("&" if "?" in self.postgres else "?") + "schema=crash_loop"
+            base, _, query = self.postgres.partition("?")
+            schema = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("schema", "remedy")
+            self.loop_ledger = f"{base}?schema={schema}_loop"
         else:
             self.loop_ledger = os.path.join(self.ledger_dir, "loop.db")
         self.key = os.path.join(self.inputs, "remedy.key")
@@ -258,8 +260,13 @@ class Campaign:
                 self.remedy_run(["review", item["item"], "--approve", "--by", "reviewer", "--ledger", self.loop_ledger])
 
     def copy_once(self):
-        """Copies of the ledger file alone, taken while `append --ndjson` runs: each opens,
-        verifies and holds a prefix of the history."""
+        """What the machine holds at random moments of `append --ndjson`: the writer frozen
+        (SIGSTOP) mid-commit or mid-checkpoint, as a power cut would freeze it, the ledger
+        file and its -wal copied (what a copy of the folder takes; not the -shm, an index in
+        shared memory), the writer resumed. Each copy opens, verifies and holds a prefix of
+        the history: SQLite's journal and remedy's order of writes keep every instant
+        recoverable. (A `cp` of the file alone while a checkpoint writes into it can be torn:
+        README says to copy with `remedy backup`, or the -wal too, while commands run.)"""
         arguments, _ = self.command("append")
         before = self.count()
         process = subprocess.Popen([self.remedy] + arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -272,7 +279,16 @@ class Campaign:
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(copy + suffix):
                     os.remove(copy + suffix)
-            shutil.copyfile(self.ledger, copy)
+            try:
+                process.send_signal(signal.SIGSTOP)
+            except ProcessLookupError:
+                break
+            try:
+                shutil.copyfile(self.ledger, copy)
+                if os.path.exists(self.ledger + "-wal"):
+                    shutil.copyfile(self.ledger + "-wal", copy + "-wal")
+            finally:
+                process.send_signal(signal.SIGCONT)
             copies.append(copy)
         process.wait()
         self.copies += len(copies)
