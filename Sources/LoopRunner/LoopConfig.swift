@@ -29,6 +29,15 @@ public struct LoopConfig: Sendable, Equatable {
         public var timeoutSeconds: Int
         /// Tries after the first before the step goes to a person (default: `max_attempts` - 1).
         public var retries: Int?
+        /// The most bytes of standard output taken (`max_output_kib`, 1 MiB by default, at most
+        /// 64 MiB); past it the handler is killed and the try recorded as `too-large`, before
+        /// its output grows remedy's memory.
+        public var outputLimit: Int = Handler.standardOutputLimit
+
+        /// `max_output_kib` when a handler does not say.
+        public static let standardOutputLimit = 1 << 20
+        /// The largest `max_output_kib` a config may ask for.
+        public static let largestOutputLimit = 64 << 20
     }
 
     /// A diagnosis made without a handler, for failures that match.
@@ -111,7 +120,11 @@ public struct LoopConfig: Sendable, Equatable {
             if let retries = handler.retries, retries < 0 {
                 throw LoopError(.invalidArgument, "\(name): \"handlers.\(stepName).retries\" must not be negative")
             }
-            handlers[step] = Handler(command: handler.command, timeoutSeconds: timeout, retries: handler.retries)
+            let outputLimit = handler.maxOutputKiB.map { $0 << 10 } ?? Handler.standardOutputLimit
+            guard outputLimit >= 1 << 10, outputLimit <= Handler.largestOutputLimit else {
+                throw LoopError(.invalidArgument, "\(name): \"handlers.\(stepName).max_output_kib\" must be from 1 to \(Handler.largestOutputLimit >> 10)")
+            }
+            handlers[step] = Handler(command: handler.command, timeoutSeconds: timeout, retries: handler.retries, outputLimit: outputLimit)
         }
         // Without a list of its own, a config keeps the standard rules (lint and type).
         guard let rules = file.diagnosisRules else {
@@ -182,8 +195,9 @@ private struct ConfigFile: Decodable {
         var command: [String]
         var timeoutS: Int?
         var retries: Int?
+        var maxOutputKiB: Int?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case command, timeoutS = "timeout_s", retries }
+        enum CodingKeys: String, CodingKey, CaseIterable { case command, timeoutS = "timeout_s", retries, maxOutputKiB = "max_output_kib" }
 
         init(from decoder: any Decoder) throws {
             try refuseUnknownKeys(decoder, CodingKeys.allCases.map(\.rawValue), in: "a handler")
@@ -191,6 +205,7 @@ private struct ConfigFile: Decodable {
             command = try container.decode([String].self, forKey: .command)
             timeoutS = try container.decodeIfPresent(Int.self, forKey: .timeoutS)
             retries = try container.decodeIfPresent(Int.self, forKey: .retries)
+            maxOutputKiB = try container.decodeIfPresent(Int.self, forKey: .maxOutputKiB)
         }
     }
 

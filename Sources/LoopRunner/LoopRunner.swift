@@ -214,7 +214,7 @@ public enum LoopRunner {
                 environment: request.environment.merging(
                     ["REMEDY_LEDGER": request.ledgerAddress, "REMEDY_STEP": started.step.rawValue,
                      "REMEDY_ITEM": started.item, "REMEDY_ATTEMPT": String(started.attempt)]) { $1 },
-                timeoutSeconds: Double(handler.timeoutSeconds), outputLimit: outputLimit))
+                timeoutSeconds: Double(handler.timeoutSeconds), outputLimit: handler.outputLimit))
         } catch let error as SystemIOError {
             return try failed(.unavailable, error.message, ms: 0)
         }
@@ -223,7 +223,7 @@ public enum LoopRunner {
         case .timedOut:
             return try failed(.timeout, "the handler ran past its \(handler.timeoutSeconds) s and was killed", stderr: tail, ms: result.milliseconds)
         case .outputTooLarge:
-            return try failed(.tooLarge, "the handler wrote more than \(outputLimit / 1024) KiB and was killed", stderr: tail, ms: result.milliseconds)
+            return try failed(.tooLarge, "the handler wrote more than \(handler.outputLimit >> 10) KiB (max_output_kib) and was killed", stderr: tail, ms: result.milliseconds)
         case .signaled(let signal):
             return try failed(.exit, "the handler was killed by signal \(signal)", stderr: tail, ms: result.milliseconds)
         case .exited(let code) where code != 0:
@@ -260,9 +260,6 @@ public enum LoopRunner {
             }
         }
     }
-
-    /// A handler's standard output beyond this is refused (`too-large`).
-    static let outputLimit = 1 << 20
 
     /// Whether the `loop run` a lease names is gone: on this machine, with no such process.
     static func isGone(_ holder: String) -> Bool {

@@ -215,6 +215,26 @@ final class LoopRunTests: XCTestCase {
         XCTAssertTrue(state == nil || state == "Z", "the handler's child was killed with it (state \(state.map(String.init) ?? "gone"))")
     }
 
+    /// `max_output_kib` sets how much of a handler's output is taken: an answer padded past
+    /// 4 KiB is refused under a 4 KiB limit (the handler killed as it crosses it) and taken
+    /// under the standard 1 MiB; a limit outside 1 KiB to 64 MiB is refused on load.
+    func testTheHandlerOutputLimitIsConfigurable() throws {
+        XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
+        let padded = handler("diagnose-padded.sh", #"cat > /dev/null; printf '{"lever": "code", "target": "x", "evidence": ["%s"]}' "$(head -c 6000 /dev/zero | tr '\0' e)""#)
+        let limited = folder.write("limited.json", #"{"handlers": {"diagnose": {"command": ["\#(padded)"], "max_output_kib": 4}}, "backoff_s": 0}"#)
+        let refused = try loopRun(limited).children("steps").first
+        XCTAssertEqual(refused?.string("failure"), "too-large")
+        XCTAssertTrue(refused?.string("detail")?.contains("more than 4 KiB (max_output_kib)") == true, refused?.string("detail") ?? "")
+        let standard = folder.write("standard.json", #"{"handlers": {"diagnose": {"command": ["\#(padded)"]}}, "backoff_s": 0}"#)
+        XCTAssertEqual(try loopRun(standard).children("steps").first?.string("result"), "done")
+        for bad in [0, 65_537] {
+            let config = folder.write("bad-\(bad).json", #"{"handlers": {"diagnose": {"command": ["\#(padded)"], "max_output_kib": \#(bad)}}}"#)
+            let result = try Remedy.run(["loop", "run", "--ledger", ledger, "--config", config])
+            XCTAssertEqual(result.status, 2, result.stderr)
+            XCTAssertTrue(result.stderr.contains("\"handlers.diagnose.max_output_kib\" must be from 1 to 65536"), result.stderr)
+        }
+    }
+
     func testLyingAndDecliningHandlersAreRecordedNotTrusted() throws {
         XCTAssertEqual(try Remedy.run(["ingest", "--init", "--ledger", ledger, "--suite", "s", "--run", "1", report("fail.xml", cases)]).status, 0)
         let answers = [

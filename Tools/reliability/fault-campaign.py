@@ -3,7 +3,7 @@
 at seeded moments, then check the ledger kept exactly what was acknowledged.
 
     Tools/reliability/fault-campaign.py --remedy .build/release/remedy [--rounds 10] [--seed 1]
-        [--faults disk-full,export-full,read-only,vanished,pg-stop] [--work DIR]
+        [--faults disk-full,export-full,read-only,vanished,pg-stop,pg-disk-full] [--work DIR]
 
 Faults, each `--rounds` times:
 
@@ -16,6 +16,9 @@ Faults, each `--rounds` times:
   `append --ndjson` (remedy runs as an unprivileged user: root ignores file modes).
 - `vanished`: the ledger's folder is moved away, or the output folder of an `export` removed,
   at a seeded moment.
+- `pg-disk-full`: a PostgreSQL server of the campaign's own with its data folder on a small
+  tmpfs (root only) filled to a seeded distance from full before `append --ndjson`; a server
+  that stopped for want of space is restarted once space is back.
 - `pg-stop`: a PostgreSQL server of the campaign's own (loopback, `Tools/postgres-server`) is
   stopped with `pg_ctl stop -m immediate` at a seeded moment during an `append --ndjson` while
   single appends run beside it, then started again.
@@ -370,10 +373,15 @@ class Campaign:
         self.pg_dir = os.path.join(self.work, "postgres")
         self.postgres = subprocess.run([POSTGRES_SERVER, "start", self.pg_dir], check=True, capture_output=True, text=True).stdout.strip()
         self.must(["init", "--ledger", self.postgres])
+        # How long a batch takes here, so that the server stops before it ends as often as after.
+        started = time.monotonic()
+        self.must(["append", "--ledger", self.postgres, "--ndjson", self.batch()])
+        self.pg_batch_seconds = time.monotonic() - started
 
     def stop_postgres(self):
-        if getattr(self, "pg_dir", None):
-            subprocess.run([POSTGRES_SERVER, "stop", self.pg_dir], capture_output=True)
+        for folder in (getattr(self, "pg_dir", None), getattr(self, "pg_small", None)):
+            if folder:
+                subprocess.run([POSTGRES_SERVER, "stop", folder], capture_output=True)
 
     def pg_stop(self, round_seed):
         """The server stopped (`-m immediate`) mid-append while single appends run beside it;
@@ -401,7 +409,7 @@ class Campaign:
         writer.start()
         arguments = ["append", "--ledger", ledger, "--ndjson", self.batch()]
         process = self.start_remedy(arguments)
-        time.sleep(rng.uniform(0, 3.0))
+        time.sleep(rng.uniform(0, 1.2 * self.pg_batch_seconds))
         subprocess.run([POSTGRES_SERVER, "crash", self.pg_dir], check=True, capture_output=True)
         down = time.monotonic()
         stdout, stderr = process.communicate()
@@ -427,6 +435,45 @@ class Campaign:
         if again.returncode != 0:
             self.anomaly("pg-stop", round_seed, f"with the server back, an append failed: {again.stderr.strip()}")
 
+    def pg_disk_full(self, round_seed):
+        """The server's own disk fills mid-append (its data folder on a small tmpfs, root
+        only): the server refuses the write (SQLSTATE 53100, exit 7) or, when its WAL cannot be
+        written, stops (a lost connection, exit 5); either way nothing of the batch is there,
+        and with space again (and the server restarted) the same batch goes in."""
+        rng = random.Random(round_seed)
+        if not self.root:
+            print("pg-disk-full: skipped (mounting a tmpfs for the server needs root)", file=sys.stderr)
+            return
+        if not getattr(self, "pg_small", None):
+            folder, limit = self.small_folder("postgres-small", 320)
+            if limit is not None:
+                return
+            self.pg_small = folder
+            address = subprocess.run([POSTGRES_SERVER, "start", folder], check=True, capture_output=True, text=True).stdout.strip()
+            self.pg_small_ledger = address
+            self.must(["init", "--ledger", address])
+        self.faults += 1
+        ledger = self.pg_small_ledger
+        before = self.count(ledger)
+        filler = self.fill(self.pg_small, rng.randrange(0, 24 << 20))
+        arguments = ["append", "--ledger", ledger, "--ndjson", self.batch()]
+        result = self.run_remedy(arguments)
+        os.remove(filler)
+        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", open(os.path.join(self.pg_small, "port")).read().strip()],
+                          capture_output=True).returncode != 0:
+            subprocess.run([POSTGRES_SERVER, "stop", self.pg_small], capture_output=True)
+            subprocess.run([POSTGRES_SERVER, "resume", self.pg_small], check=True, capture_output=True)
+        after = self.count(ledger)
+        self.judge("pg-disk-full", round_seed, result, done=lambda: after - before == 20000, none=lambda: after == before)
+        self.verify("pg-disk-full", round_seed, ledger)
+        again = self.run_remedy(arguments)
+        if again.returncode != 0:
+            self.anomaly("pg-disk-full", round_seed, f"with space again, the batch failed ({again.returncode}): {again.stderr.strip()}")
+        # Keep the server's disk from filling with ledger over the rounds.
+        if self.count(ledger) > 200_000:
+            subprocess.run(["psql", "-q", ledger.split("?")[0], "-c", "DROP SCHEMA IF EXISTS remedy CASCADE"], capture_output=True)
+            self.must(["init", "--ledger", ledger])
+
     def found_singles(self, ledger):
         found = {}
         lines = self.must(["events", "--ledger", ledger, "--stream", "singles-1"]).splitlines()
@@ -440,7 +487,8 @@ class Campaign:
 
     def run(self, faults):
         runners = {"disk-full": self.disk_full, "export-full": self.export_full, "read-only": self.read_only,
-                   "vanished": self.vanished, "pg-stop": self.pg_stop}
+                   "vanished": self.vanished, "pg-stop": self.pg_stop,
+                   "pg-disk-full": self.pg_disk_full}
         started = time.monotonic()
         try:
             for n in range(self.rounds):
@@ -465,7 +513,7 @@ if __name__ == "__main__":
     parser.add_argument("--remedy", required=True)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--faults", default="disk-full,export-full,read-only,vanished,pg-stop")
+    parser.add_argument("--faults", default="disk-full,export-full,read-only,vanished,pg-stop,pg-disk-full")
     parser.add_argument("--work")
     args = parser.parse_args()
     sys.exit(Campaign(args).run(args.faults.split(",")))
