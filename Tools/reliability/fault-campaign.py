@@ -39,6 +39,7 @@ import os
 import pwd
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -459,20 +460,30 @@ class Campaign:
         arguments = ["append", "--ledger", ledger, "--ndjson", self.batch()]
         result = self.run_remedy(arguments)
         os.remove(filler)
-        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", open(os.path.join(self.pg_small, "port")).read().strip()],
-                          capture_output=True).returncode != 0:
-            subprocess.run([POSTGRES_SERVER, "stop", self.pg_small], capture_output=True)
-            subprocess.run([POSTGRES_SERVER, "resume", self.pg_small], check=True, capture_output=True)
+        self.server_back(self.pg_small, ledger)
         after = self.count(ledger)
         self.judge("pg-disk-full", round_seed, result, done=lambda: after - before == 20000, none=lambda: after == before)
         self.verify("pg-disk-full", round_seed, ledger)
         again = self.run_remedy(arguments)
         if again.returncode != 0:
             self.anomaly("pg-disk-full", round_seed, f"with space again, the batch failed ({again.returncode}): {again.stderr.strip()}")
-        # Keep the server's disk from filling with ledger over the rounds.
-        if self.count(ledger) > 200_000:
-            subprocess.run(["psql", "-q", ledger.split("?")[0], "-c", "DROP SCHEMA IF EXISTS remedy CASCADE"], capture_output=True)
-            self.must(["init", "--ledger", ledger])
+        # A new ledger for the next round, and the server's WAL recycled: the small disk holds
+        # one round's writes, not all of them.
+        subprocess.run(["psql", "-q", ledger.split("?")[0], "-c", "DROP SCHEMA IF EXISTS remedy CASCADE", "-c", "CHECKPOINT"],
+                       capture_output=True)
+        self.must(["init", "--ledger", ledger])
+
+    def server_back(self, folder, ledger):
+        """Waits for a server that stopped for want of space (or is recovering) to take
+        connections again, starting it when its postmaster is gone."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.run_remedy(["status", "--json", "--ledger", ledger]).returncode == 0:
+                return
+            if not os.path.exists(os.path.join(folder, "data", "postmaster.pid")):
+                subprocess.run([POSTGRES_SERVER, "resume", folder], capture_output=True)
+            time.sleep(0.5)
+        raise RuntimeError(f"the PostgreSQL server in {folder} did not come back")
 
     def found_singles(self, ledger):
         found = {}
@@ -516,4 +527,6 @@ if __name__ == "__main__":
     parser.add_argument("--faults", default="disk-full,export-full,read-only,vanished,pg-stop,pg-disk-full")
     parser.add_argument("--work")
     args = parser.parse_args()
+    # Stopped early (SIGTERM): still stop the campaign's servers and unmount its filesystems.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     sys.exit(Campaign(args).run(args.faults.split(",")))

@@ -7,7 +7,8 @@ every acknowledged write accounted for.
 
 Writers (processes started one after another from threads, each its own remedy process) mix
 `append` (one event, its id chosen here), `append --ndjson` (ten), `ingest` (a 20-case report,
-3 failing), `diagnose`, `propose` and `gate` on the failures they detected. Readers run
+3 failing), `diagnose`, `propose` and `gate` on the failures they detected, and `loop run
+--max-items 2` with a diagnose handler (leases keep two loops off one item). Readers run
 `events --follow` (every line checked: positions 1, 2, 3, ... in order) and `guards`,
 `health`, `next` in a loop. Afterwards:
 
@@ -116,9 +117,28 @@ class Soak:
                 if result.returncode == 0:
                     result, _ = self.run_remedy(["gate", fix])
                     self.note(result, "gate")
+            elif choice < 0.97:
+                # The loop itself, moving a few queue items through a handler that diagnoses
+                # (leases keep two runs off one item).
+                result, _ = self.run_remedy(["loop", "run", "--max-items", "2", "--config", self.loop_config()])
+                self.note(result, "loop run")
             else:
                 result, _ = self.run_remedy(["status", "--json"])
                 self.note(result, "status")
+
+    def loop_config(self):
+        """A loop config whose diagnose handler answers at once (written once)."""
+        config = os.path.join(self.work, "loop.json")
+        with self.lock:
+            if not os.path.exists(config):
+                handler = os.path.join(self.work, "diagnose.sh")
+                with open(handler, "w") as out:
+                    out.write('#!/bin/sh\ncat > /dev/null\necho \'{"lever": "code", "target": "src/forecast.py"}\'\n')
+                os.chmod(handler, 0o755)
+                with open(config + ".tmp", "w") as out:
+                    json.dump({"handlers": {"diagnose": {"command": [handler], "timeout_s": 30}}, "backoff_s": 0}, out)
+                os.rename(config + ".tmp", config)
+        return config
 
     def report(self, run):
         """A JUnit report of 20 cases; which 3 fail changes with the run."""
