@@ -183,6 +183,47 @@ extension ProposedEvent {
     }
 }
 
+extension FailureDetected {
+    /// The canonical bytes, written directly, as ``CaseOutcomeRecorded/canonicalBytes`` are: a
+    /// run with thousands of new failures writes one of these per failure.
+    public var canonicalBytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(192 + self.case.utf8.count + (message?.utf8.count ?? 0))
+        out.append(UInt8(ascii: "{"))
+        func key(_ name: String) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.appendString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        // Keys in canonical (sorted) order.
+        key("case"); CanonicalJSON.appendString(self.case, to: &out)
+        key("failure"); CanonicalJSON.appendString(failure, to: &out)
+        key("first_failing_run"); CanonicalJSON.appendString(firstFailingRun, to: &out)
+        key("kind"); CanonicalJSON.appendString(kind.rawValue, to: &out)
+        if let message { key("message"); CanonicalJSON.appendString(message, to: &out) }
+        key("passed_before"); out.append(contentsOf: passedBefore ? Array("true".utf8) : Array("false".utf8))
+        key("run_id"); CanonicalJSON.appendString(runID, to: &out)
+        if let skill { key("skill"); CanonicalJSON.appendString(skill, to: &out) }
+        key("status"); CanonicalJSON.appendString(status.rawValue, to: &out)
+        key("suite"); CanonicalJSON.appendString(suite, to: &out)
+        if let traceID { key("trace_id"); CanonicalJSON.appendString(traceID, to: &out) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension ProposedEvent {
+    /// A failure-detected event, its payload written canonically by construction (no encoder,
+    /// no re-parse): the loop's own payload, valid as built.
+    ///
+    /// - Throws: ``EventError`` when the metadata is invalid or the payload too large.
+    public init(stream: StreamName, failure: FailureDetected, metadata: EventMetadata, expectedVersion: ExpectedVersion) throws {
+        try self.init(stream: stream, type: try EventType(LoopEventType.failureDetected.rawValue),
+                      canonicalData: failure.canonicalBytes, metadata: metadata, expectedVersion: expectedVersion,
+                      schemaVersion: LoopEventType.failureDetected.schemaVersion)
+    }
+}
+
 extension CaseOutcomeRecorded {
     /// The fields folds read of a case outcome.
     public struct Summary: Sendable, Equatable {

@@ -208,9 +208,21 @@ public final class Ledger {
         guard (SystemIO.fileSize(atPath: location.path) ?? 0) > 0 else { return false }
         // A creator killed before its schema committed leaves an SQLite file without a table:
         // not a ledger yet, and creating one there is what the next creator does.
-        guard let connection = try? SQLiteConnection(path: location.path, flags: SQLITE_OPEN_READONLY),
-              let tables = try? connection.scalarInt("SELECT count(*) FROM sqlite_schema") else { return true }
+        // A creator killed mid-transaction leaves a hot journal beside a half-written file,
+        // which a read-only connection cannot roll back: it sees the half-written tables, or
+        // no database at all. Opening the file for writing rolls the journal back, as any
+        // writer would. (A ledger is in WAL mode: a `-journal` beside one is such a leftover.)
+        if SystemIO.fileSize(atPath: location.path + "-journal") != nil,
+           let tables = tableCount(location.path, flags: SQLITE_OPEN_READWRITE) {
+            return tables > 0
+        }
+        guard let tables = tableCount(location.path, flags: SQLITE_OPEN_READONLY) else { return true }
         return tables > 0
+    }
+
+    private static func tableCount(_ path: String, flags: Int32) -> Int? {
+        guard let connection = try? SQLiteConnection(path: path, flags: flags) else { return nil }
+        return try? connection.scalarInt("SELECT count(*) FROM sqlite_schema")
     }
 
     private static func ensureFolder(of location: LedgerPath) throws {

@@ -244,7 +244,7 @@ struct RunRecording {
             detected.skill = note?.skill
             detected.message = note?.message
             detected.traceID = note?.traceID
-            try append(stream, .failureDetected, try LoopPayload.encode(detected), expect: .noStream)
+            try writer.append(try ProposedEvent(stream: stream, failure: detected, metadata: metadata, expectedVersion: .noStream))
             summary.newFailures.append(failure)
             summary.newFailureCases[failure] = key
             if let guarded {

@@ -61,6 +61,22 @@ final class CatalogueTests: XCTestCase {
 }
 
 extension CatalogueTests {
+    /// The hand-written failure writer gives exactly what the generic encoder gives.
+    func testFailureDetectedWriterMatchesTheEncoder() throws {
+        var detected = FailureDetected(failure: "failure-12", kind: .eval, suite: "golden \"g\"", case: "a::b é \u{1F600}",
+                                       runID: "run-7", status: .fail, passedBefore: false)
+        XCTAssertEqual(detected.canonicalBytes, try LoopPayload.encode(detected))
+        detected.passedBefore = true
+        detected.firstFailingRun = "run-3"
+        detected.kind = .regression
+        detected.status = .error
+        detected.skill = "date-normalizer"
+        detected.message = "expected 56\n\tgot 54 </failure> \u{0001}"
+        detected.traceID = "tr-1"
+        XCTAssertEqual(detected.canonicalBytes, try LoopPayload.encode(detected))
+        XCTAssertEqual(try LoopPayload.decode(FailureDetected.self, from: detected.canonicalBytes), detected)
+    }
+
     /// The hand-written case-outcome writer gives exactly what the generic encoder gives.
     func testCaseOutcomeWriterMatchesTheEncoder() throws {
         var outcome = CaseOutcomeRecorded(case: "a::b \"q\" é", attempt: 2, status: .fail)

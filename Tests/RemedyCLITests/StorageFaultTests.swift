@@ -99,4 +99,39 @@ final class StorageFaultTests: XCTestCase {
         XCTAssertEqual(first.status, 0, "the first write once writable again: " + first.stderr)
         XCTAssertEqual(try events(ledger), 2)
     }
+
+    /// A creator killed mid-transaction (an import or `init` killed while SQLite wrote its
+    /// first pages) leaves a file whose first page is not written yet and a hot journal beside
+    /// it. That is no ledger yet: the next import rolls the journal back and creates the ledger
+    /// in place, leaving no journal behind. (The crash campaign found it: the next import said
+    /// "not a remedy ledger".)
+    func testAnImportIntoAFileAKilledCreatorLeftMidTransactionCreatesTheLedger() throws {
+        let source = folder.file("source.db"), key = folder.file("remedy.key"), bundle = folder.file("audit.tar.gz")
+        try Remedy.seedExampleEvents(source)
+        let generated = try Remedy.run(["key", "generate", "--ledger", source, "--out", key])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        XCTAssertEqual(try Remedy.run(["export", "--ledger", source, "--key", key, "--out", bundle]).status, 0)
+        // The sqlite3 shell, killed with a transaction open whose pages spilled to the file.
+        let target = folder.file("imported.db")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        shell.arguments = ["sqlite3", target]
+        let input = Pipe()
+        shell.standardInput = input
+        shell.standardOutput = FileHandle.nullDevice
+        try shell.run()
+        input.fileHandleForWriting.write(Data("""
+            PRAGMA journal_mode=DELETE; PRAGMA cache_size=1; BEGIN; CREATE TABLE t(x);
+            WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000) INSERT INTO t SELECT randomblob(2000) FROM c;
+
+            """.utf8))
+        XCTAssertTrue(waitUntil(seconds: 20) { (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int) ?? 0 > 1_000_000 })
+        kill(shell.processIdentifier, SIGKILL)
+        shell.waitUntilExit()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: target + "-journal"), "the killed shell left a hot journal")
+        let imported = try Remedy.run(["import", bundle, "--key", generated.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "--ledger", target])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertEqual(try events(target), try events(source))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target + "-journal"))
+    }
 }
