@@ -53,6 +53,8 @@ class Soak:
         self.writes = 0
         self.follow_problems = []
         self.followed = 0
+        self.follow_target = 0
+        self.writers_done = threading.Event()
         self.reads = 0
 
     def run_remedy(self, arguments, stdin=None):
@@ -158,7 +160,18 @@ class Soak:
         process = subprocess.Popen([self.remedy, "events", "--follow", "--ledger", self.ledger], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         expected = 1
-        timer = threading.Timer(max(0, deadline - time.monotonic()) + 2, process.terminate)
+        # Ended once the writers are done and it has seen every event the ledger then holds
+        # (or 60 s after that, which the check reports as events it never saw).
+        def stop_when_caught_up():
+            self.writers_done.wait()
+            total = json.loads(subprocess.run([self.remedy, "status", "--json", "--ledger", self.ledger],
+                                              capture_output=True, text=True).stdout or "{}").get("events", 0)
+            ends = time.monotonic() + 60
+            while self.followed < total and time.monotonic() < ends:
+                time.sleep(0.1)
+            self.follow_target = total
+            process.terminate()
+        timer = threading.Thread(target=stop_when_caught_up)
         timer.start()
         for line in process.stdout:
             try:
@@ -171,7 +184,7 @@ class Soak:
                 expected = position
             expected += 1
             self.followed += 1
-        timer.cancel()
+        timer.join()
         process.wait()
 
     def reader(self, index, deadline):
@@ -194,11 +207,15 @@ class Soak:
     def run(self):
         subprocess.run([self.remedy, "init", "--ledger", self.ledger], check=True, capture_output=True)
         deadline = time.monotonic() + self.args.seconds
-        threads = [threading.Thread(target=self.writer, args=(i, deadline)) for i in range(self.args.writers)]
+        writers = [threading.Thread(target=self.writer, args=(i, deadline)) for i in range(self.args.writers)]
+        threads = list(writers)
         threads.append(threading.Thread(target=self.follower, args=(deadline,)))
         threads += [threading.Thread(target=self.reader, args=(i, deadline)) for i in range(self.args.readers - 1)]
         for thread in threads:
             thread.start()
+        for thread in writers:
+            thread.join()
+        self.writers_done.set()
         for thread in threads:
             thread.join()
         return self.check()
@@ -228,6 +245,8 @@ class Soak:
         problems += [f"follower: {p}" for p in self.follow_problems[:5]]
         if self.followed > len(stored):
             problems.append(f"the follower saw {self.followed} events, the ledger holds {len(stored)}")
+        elif self.followed < self.follow_target:
+            problems.append(f"the follower saw {self.followed} of the {self.follow_target} events the writers left, 60 s after they were done")
         latencies = sorted(self.latencies)
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000 if latencies else float("nan")
