@@ -32,7 +32,7 @@ dead `loop run` is left.
 -wal as the machine holds them then (what a power cut would leave), resumes it, and checks that
 each copy opens, verifies and holds some prefix of the history (SQLite only).
 
-It prints one line per anomaly and a summary: "N kills, M anomalies". Exit 0 when there are
+It prints one line per anomaly and a summary: "N kills, C copies, M anomalies". Exit 0 when there are
 none. Loopback only; everything is written under the work folder (printed).
 """
 import argparse
