@@ -128,46 +128,38 @@ extension CaseOutcomeRecorded {
     /// The canonical bytes, written directly: ingest writes one of these per case attempt, and
     /// going through `JSONEncoder` would cost more than the rest of ingest together.
     public var canonicalBytes: [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(256 + (message?.utf8.count ?? 0) + (expected?.utf8.count ?? 0) + (actual?.utf8.count ?? 0) + (output?.utf8.count ?? 0))
-        out.append(UInt8(ascii: "{"))
-        func key(_ name: String) {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
-            CanonicalJSON.appendString(name, to: &out)
-            out.append(UInt8(ascii: ":"))
-        }
+        var object = CanonicalObjectWriter(capacity: 256 + (message?.utf8.count ?? 0) + (expected?.utf8.count ?? 0)
+                                           + (actual?.utf8.count ?? 0) + (output?.utf8.count ?? 0))
         // Keys in canonical (sorted) order.
-        if let actual { key("actual"); CanonicalJSON.appendString(actual, to: &out) }
-        if let actualSHA256 { key("actual_sha256"); CanonicalJSON.appendString(actualSHA256, to: &out) }
-        key("attempt"); CanonicalJSON.appendInteger(attempt, to: &out)
-        key("case"); CanonicalJSON.appendString(self.case, to: &out)
-        if let durationMS { key("duration_ms"); CanonicalJSON.appendInteger(durationMS, to: &out) }
-        if let expected { key("expected"); CanonicalJSON.appendString(expected, to: &out) }
-        if let expectedSHA256 { key("expected_sha256"); CanonicalJSON.appendString(expectedSHA256, to: &out) }
-        if let message { key("message"); CanonicalJSON.appendString(message, to: &out) }
-        if let output { key("output"); CanonicalJSON.appendString(output, to: &out) }
-        if let outputSHA256 { key("output_sha256"); CanonicalJSON.appendString(outputSHA256, to: &out) }
+        object.string("actual", actual)
+        object.string("actual_sha256", actualSHA256)
+        object.integer("attempt", attempt)
+        object.string("case", self.case)
+        object.integer("duration_ms", durationMS)
+        object.string("expected", expected)
+        object.string("expected_sha256", expectedSHA256)
+        object.string("message", message)
+        object.string("output", output)
+        object.string("output_sha256", outputSHA256)
         if let properties, !properties.isEmpty {
-            key("properties")
-            var object = [UInt8]()
-            object.append(UInt8(ascii: "{"))
+            var map = [UInt8]()
+            map.append(UInt8(ascii: "{"))
             for (index, (name, value)) in properties.enumerated() {
-                if index > 0 { object.append(UInt8(ascii: ",")) }
-                CanonicalJSON.appendString(name, to: &object)
-                object.append(UInt8(ascii: ":"))
-                CanonicalJSON.appendString(value, to: &object)
+                if index > 0 { map.append(UInt8(ascii: ",")) }
+                CanonicalJSON.appendString(name, to: &map)
+                map.append(UInt8(ascii: ":"))
+                CanonicalJSON.appendString(value, to: &map)
             }
-            object.append(UInt8(ascii: "}"))
+            map.append(UInt8(ascii: "}"))
             // Sorting arbitrary keys by UTF-16 code units is the canonicalizer's job.
-            out.append(contentsOf: (try? CanonicalJSON.canonicalize(object)) ?? Array("{}".utf8))
+            object.canonical("properties", (try? CanonicalJSON.canonicalize(map)) ?? Array("{}".utf8))
         }
-        if let score { key("score"); CanonicalJSON.appendString(score, to: &out) }
-        if let skill { key("skill"); CanonicalJSON.appendString(skill, to: &out) }
-        key("status"); CanonicalJSON.appendString(status.rawValue, to: &out)
-        if let threshold { key("threshold"); CanonicalJSON.appendString(threshold, to: &out) }
-        if let traceID { key("trace_id"); CanonicalJSON.appendString(traceID, to: &out) }
-        out.append(UInt8(ascii: "}"))
-        return out
+        object.string("score", score)
+        object.string("skill", skill)
+        object.string("status", status.rawValue)
+        object.string("threshold", threshold)
+        object.string("trace_id", traceID)
+        return object.finish()
     }
 }
 
@@ -187,28 +179,20 @@ extension FailureDetected {
     /// The canonical bytes, written directly, as ``CaseOutcomeRecorded/canonicalBytes`` are: a
     /// run with thousands of new failures writes one of these per failure.
     public var canonicalBytes: [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(192 + self.case.utf8.count + (message?.utf8.count ?? 0))
-        out.append(UInt8(ascii: "{"))
-        func key(_ name: String) {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
-            CanonicalJSON.appendString(name, to: &out)
-            out.append(UInt8(ascii: ":"))
-        }
+        var object = CanonicalObjectWriter(capacity: 192 + self.case.utf8.count + (message?.utf8.count ?? 0))
         // Keys in canonical (sorted) order.
-        key("case"); CanonicalJSON.appendString(self.case, to: &out)
-        key("failure"); CanonicalJSON.appendString(failure, to: &out)
-        key("first_failing_run"); CanonicalJSON.appendString(firstFailingRun, to: &out)
-        key("kind"); CanonicalJSON.appendString(kind.rawValue, to: &out)
-        if let message { key("message"); CanonicalJSON.appendString(message, to: &out) }
-        key("passed_before"); out.append(contentsOf: passedBefore ? Array("true".utf8) : Array("false".utf8))
-        key("run_id"); CanonicalJSON.appendString(runID, to: &out)
-        if let skill { key("skill"); CanonicalJSON.appendString(skill, to: &out) }
-        key("status"); CanonicalJSON.appendString(status.rawValue, to: &out)
-        key("suite"); CanonicalJSON.appendString(suite, to: &out)
-        if let traceID { key("trace_id"); CanonicalJSON.appendString(traceID, to: &out) }
-        out.append(UInt8(ascii: "}"))
-        return out
+        object.string("case", self.case)
+        object.string("failure", failure)
+        object.string("first_failing_run", firstFailingRun)
+        object.string("kind", kind.rawValue)
+        object.string("message", message)
+        object.bool("passed_before", passedBefore)
+        object.string("run_id", runID)
+        object.string("skill", skill)
+        object.string("status", status.rawValue)
+        object.string("suite", suite)
+        object.string("trace_id", traceID)
+        return object.finish()
     }
 }
 

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Events
 import SystemIO
 
@@ -37,11 +32,9 @@ public enum BundleErrorCode: String, Sendable, Equatable {
 extension CodedError where Kind == BundleErrorCode {
     /// A failure to write the output (or a temporary file beside it) in the bundle's words.
     init(writing error: SystemIOError) {
-        switch (error.kind, error.code) {
-        case (.unwritable, ENOENT), (.unwritable, ENOTDIR), (.unwritable, EACCES), (.unwritable, EPERM), (.unwritable, EROFS):
-            self.init(.unwritable, error.message)
-        default:
-            self.init(.storage, error.message)
+        switch error.kind {
+        case .missingFolder, .denied: self.init(.unwritable, error.message)
+        default: self.init(.storage, error.message)
         }
     }
 

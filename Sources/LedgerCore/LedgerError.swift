@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Events
 import SystemIO
 
@@ -83,8 +78,8 @@ extension LedgerError {
         switch error.kind {
         case .unreadable: self.init(.invalidEvent, error.message)
         case .tooLarge: self.init(EventError(.tooLarge, error.message))
-        case .unwritable where error.code == ENOENT || error.code == ENOTDIR: self.init(.missingFolder, error.message)
-        case .unwritable where error.code == EACCES || error.code == EPERM || error.code == EROFS: self.init(.readOnly, error.message)
+        case .missingFolder: self.init(.missingFolder, error.message)
+        case .denied: self.init(.readOnly, error.message)
         case .unwritable, .diskFull, .noThread: self.init(.storage, error.message)
         }
     }

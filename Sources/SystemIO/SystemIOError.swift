@@ -17,8 +17,13 @@ public struct SystemIOError: Error, Sendable, Equatable, CustomStringConvertible
     public enum Kind: Sendable, Equatable {
         /// A file (or standard input) could not be opened or read.
         case unreadable
-        /// A file could not be created, written, synced or renamed.
+        /// A file could not be created, written, synced or renamed (an I/O error, say).
         case unwritable
+        /// A file could not be created because its folder is missing (or is not a folder).
+        case missingFolder
+        /// A file could not be created or written for want of permission (a read-only
+        /// folder or filesystem, another user's file).
+        case denied
         /// Writing failed because the disk (or a quota) is full.
         case diskFull
         /// The input is larger than its limit.
@@ -41,12 +46,15 @@ public struct SystemIOError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { message }
 
-    /// The error for `errno` `code` while writing `path`: a full disk says so.
+    /// The error for `errno` `code` while writing `path`, of the kind the code means: a full
+    /// disk says so.
     public static func writing(_ path: String, _ code: Int32) -> SystemIOError {
-        if code == ENOSPC || code == EDQUOT {
-            return SystemIOError(.diskFull, "cannot write \(path): the disk is full; nothing was written", code: code)
+        switch code {
+        case ENOSPC, EDQUOT: return SystemIOError(.diskFull, "cannot write \(path): the disk is full; nothing was written", code: code)
+        case ENOENT, ENOTDIR: return SystemIOError(.missingFolder, "cannot write \(path): \(errnoMessage(code))", code: code)
+        case EACCES, EPERM, EROFS: return SystemIOError(.denied, "cannot write \(path): \(errnoMessage(code))", code: code)
+        default: return SystemIOError(.unwritable, "cannot write \(path): \(errnoMessage(code))", code: code)
         }
-        return SystemIOError(.unwritable, "cannot write \(path): \(errnoMessage(code))", code: code)
     }
 
     /// The error for `errno` `code` while reading `name`.

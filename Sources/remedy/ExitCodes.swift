@@ -93,7 +93,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// Prints `remedy: error: MESSAGE` on stderr and exits with `code`.
 func fail(_ message: String, _ code: RemedyExitCode) -> Never {
-    StandardError.line("error", message)
+    StandardError.line("error: " + message)
     terminate(code)
 }
 

@@ -80,7 +80,7 @@ extension Remedy {
                     StandardOutput.shared.writeLine("wrote \(out): events \(manifest.range.from)-\(manifest.range.to) of the tree of \(manifest.tree.size) signed by its checkpoint (root \(manifest.tree.root)), \(ByteCount.format(summary.bytes))")
                 }
                 if summary.eventsAfterCheckpoint > 0 {
-                    StandardError.write("remedy: note: \(summary.eventsAfterCheckpoint) events after the checkpoint are not in the bundle; sign a newer checkpoint (remedy checkpoint --key FILE) to include them\n")
+                    StandardError.line("note: \(summary.eventsAfterCheckpoint) events after the checkpoint are not in the bundle; sign a newer checkpoint (remedy checkpoint --key FILE) to include them")
                 }
                 StandardOutput.shared.flush()
             }

@@ -40,7 +40,7 @@ extension Remedy {
                         try JSONOutput.print(Output(keyFile: out, name: keyName, verifierKey: key.verifier.text))
                     } else {
                         StandardOutput.shared.writeLine(key.verifier.text)
-                        StandardError.write("remedy: wrote the signing key \(out) (keep it secret); the line above is its verifier key\n")
+                        StandardError.line("wrote the signing key \(out) (keep it secret); the line above is its verifier key")
                     }
                     StandardOutput.shared.flush()
                 }

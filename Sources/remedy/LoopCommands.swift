@@ -51,7 +51,7 @@ extension Remedy {
                     request.item = item
                     request.dryRun = dryRun
                     request.skills = try SkillMap.forIngest(path: nil, store: ledger)
-                    request.progress = { StandardError.line("loop", $0) }
+                    request.progress = { StandardError.line("loop: " + $0) }
                     let report = try LoopRunner.run(request, ledger: ledger)
                     if json {
                         try JSONOutput.print(Output(report))

@@ -51,11 +51,11 @@ enum StandardError {
 
     static var isTerminal: Bool { isatty(2) == 1 }
 
-    /// Writes `remedy: PREFIX: MESSAGE` as one printable line (see ``printableLine(_:limit:)``):
-    /// messages quote what users and handlers sent, which may hold newlines, terminal escapes
-    /// or a megabyte.
-    static func line(_ prefix: String, _ message: String) {
-        write("remedy: \(prefix): \(printableLine(message))\n")
+    /// Writes `remedy: TEXT` as one printable line (see ``printableLine(_:limit:)``): what
+    /// remedy says on standard error quotes what users and handlers sent (paths, case keys,
+    /// handler output), which may hold newlines, terminal escapes or a megabyte.
+    static func line(_ text: String) {
+        write("remedy: \(printableLine(text))\n")
     }
 }
 
@@ -71,7 +71,8 @@ func printableLine(_ text: String, limit: Int = 2_000) -> String {
     for scalar in text.unicodeScalars {
         switch scalar.value {
         case 0..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029:
-            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2))}".unicodeScalars)
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            out.append(contentsOf: "\\u{\(hex.count == 1 ? "0" + hex : hex)}".unicodeScalars)
         default:
             out.append(scalar)
         }
@@ -81,6 +82,3 @@ func printableLine(_ text: String, limit: Int = 2_000) -> String {
     return String(head) + "… (\(out.count - head.count - tail.count) characters left out) …" + String(tail)
 }
 
-private extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

@@ -127,7 +127,7 @@ struct LedgerOptions: ParsableArguments {
     static func open(_ ledger: String?, busyTimeout: Double, _ mode: Ledger.AccessMode, create: Ledger.Creation = .never) throws -> Ledger {
         let configuration = LedgerConfiguration(busyTimeoutMilliseconds: Int32((busyTimeout * 1000).rounded()))
         let opened = try Ledger.open(LedgerPath.resolve(explicit: ledger), mode: mode, create: create, configuration: configuration)
-        if let note = opened.readOnlyNote { StandardError.line("note", note) }
+        if let note = opened.readOnlyNote { StandardError.line("note: " + note) }
         return opened
     }
 }

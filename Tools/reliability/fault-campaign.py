@@ -79,7 +79,7 @@ class Campaign:
 
     # -- running remedy -------------------------------------------------------------------
 
-    def run_remedy(self, arguments, limit_bytes=None, as_user=False, check=False):
+    def run_remedy(self, arguments, limit_bytes=None, as_user=False):
         return subprocess.run(self.command_line(arguments, limit_bytes), capture_output=True, text=True,
                               preexec_fn=self.demote if as_user else None)
 
@@ -113,7 +113,7 @@ class Campaign:
         print(line, flush=True)
         self.anomalies.append(line)
 
-    def judge(self, fault, seed, result, done, none, allowed=CLEAN_FAILURES):
+    def judge(self, fault, seed, result, done, none):
         """A command hit by a fault did all of its work (exit 0) or none (a documented exit
         code, one line on standard error)."""
         status = result.returncode
@@ -127,8 +127,8 @@ class Campaign:
             if not done():
                 self.anomaly(fault, seed, "exited 0 without doing all of its work")
         else:
-            if status not in allowed:
-                self.anomaly(fault, seed, f"exited {status}, not one of {sorted(allowed)}: {stderr}")
+            if status not in CLEAN_FAILURES:
+                self.anomaly(fault, seed, f"exited {status}, not one of {sorted(CLEAN_FAILURES)}: {stderr}")
             if len(stderr.splitlines()) != 1 or not stderr.startswith("remedy: "):
                 self.anomaly(fault, seed, f"not one clear line on standard error: {stderr!r}")
             if not none():

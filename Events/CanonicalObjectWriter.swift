@@ -1,0 +1,58 @@
+/// Writes a canonical JSON object field by field, for payloads the loop writes so often that
+/// `JSONEncoder` and a re-parse would cost more than the rest of the work (a case outcome per
+/// attempt, a failure per new failing case). The caller gives the fields in canonical order
+/// (keys sorted by UTF-16 code units) and skips absent ones; a test per payload holds the
+/// bytes equal to the generic encoder's.
+///
+/// ```swift
+/// var object = CanonicalObjectWriter(capacity: 64)
+/// object.integer("attempt", 1)
+/// object.string("case", "a::b")
+/// let bytes = object.finish()
+/// ```
+struct CanonicalObjectWriter {
+    private var out: [UInt8]
+
+    init(capacity: Int) {
+        out = []
+        out.reserveCapacity(capacity)
+        out.append(UInt8(ascii: "{"))
+    }
+
+    private mutating func key(_ name: String) {
+        if out.count > 1 { out.append(UInt8(ascii: ",")) }
+        CanonicalJSON.appendString(name, to: &out)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    /// A string field; nothing when `value` is nil.
+    mutating func string(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        CanonicalJSON.appendString(value, to: &out)
+    }
+
+    /// An integer field; nothing when `value` is nil.
+    mutating func integer(_ name: String, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        CanonicalJSON.appendInteger(value, to: &out)
+    }
+
+    mutating func bool(_ name: String, _ value: Bool) {
+        key(name)
+        out.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+    }
+
+    /// A field whose value is already canonical JSON.
+    mutating func canonical(_ name: String, _ value: [UInt8]) {
+        key(name)
+        out.append(contentsOf: value)
+    }
+
+    /// The object's bytes, closed.
+    mutating func finish() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
