@@ -52,49 +52,27 @@ final class OutputFile {
     }
 }
 
-/// A temporary file, unlinked as soon as it is made, to hold what would take too much memory
-/// until it is copied on: an export's read-model snapshot, which follows the manifest.
+/// A ``SpoolFile`` whose errors are the bundle's: an export's read-model snapshot, which
+/// follows the manifest, and a verification's events for a retroactive replay.
 final class Spool {
-    private let descriptor: Int32
-    private var buffer: [UInt8] = []
-    private(set) var size = 0
+    private let file: SpoolFile
+    var size: Int { file.size }
 
-    /// - Throws: ``BundleError`` (`.io`) when no temporary file can be made.
+    /// - Throws: ``BundleError`` when no temporary file can be made.
     init() throws {
-        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(folder)/remedy-spool-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw BundleError(writing: SystemIOError.writing("a temporary file in \(folder)", errno)) }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        descriptor = fd
+        do { file = try SpoolFile() } catch let error as SystemIOError { throw BundleError(writing: error) }
     }
-
-    deinit { close(descriptor) }
 
     func write(_ bytes: [UInt8]) throws {
-        buffer += bytes
-        size += bytes.count
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    private func flush() throws {
-        let code = buffer.withUnsafeBytes { writeAll(descriptor, $0) }
-        if code != 0 { throw BundleError(writing: SystemIOError.writing("a temporary file", code)) }
-        buffer.removeAll(keepingCapacity: true)
+        do { try file.write(bytes) } catch let error as SystemIOError { throw BundleError(writing: error) }
     }
 
     /// Passes `count` bytes from `offset` to `body`, in pieces.
     func read(from offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try flush()
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        var done = 0
-        while done < count {
-            let wanted = min(chunk.count, count - done)
-            let got = chunk.withUnsafeMutableBytes { readSome(descriptor, UnsafeMutableRawBufferPointer(rebasing: $0[0..<wanted]), at: offset + done) }
-            if got < 0 { throw BundleError(.io, "cannot read a temporary file: \(errnoMessage())") }
-            guard got > 0 else { throw BundleError(.io, "a temporary file ended early") }
-            try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
-            done += got
+        do {
+            try file.read(from: offset, count: count, body)
+        } catch let error as SystemIOError {
+            throw BundleError(.io, error.message)
         }
     }
 }

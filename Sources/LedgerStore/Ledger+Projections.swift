@@ -153,19 +153,43 @@ extension Ledger {
     }
 
     /// Stores the tables of each target that folded past `position` as its snapshot there.
+    ///
+    /// The encoding goes to a temporary file as the rows are read, then into the blob piece by
+    /// piece: memory stays flat however many rows the tables hold (a snapshot of 150,000 cases
+    /// once took 50 MB at its peak, as rows and then as bytes).
     private func takeSnapshots(_ targets: [FoldTarget], at position: Int) throws {
         // A fold's tables before its prelude's own position are no past state of the ledger.
         for target in targets where target.after < position && target.projection.keepsSnapshots && (target.prelude?.position ?? 0) <= position {
-            let tables = try ReadModelSnapshot.storedTables(of: target.projection).map { try target.sink.allRows($0) }
-            let rows = ReadModelSnapshot.encode(tables)
+            let spool: SpoolFile, tables: [ReadModelSnapshot.EncodedTable]
+            do {
+                spool = try SpoolFile()
+                tables = try ReadModelSnapshot.encode(target.projection, rows: { try target.sink.forEachRow($0, $1) },
+                                                      write: { try spool.write($0) })
+            } catch let error as SystemIOError {
+                throw LedgerError(.storage, "cannot take a read-model snapshot: \(error.message)")
+            }
+            let size = tables.reduce(0) { $0 + ReadModelSnapshot.countPrefix($1.rows).count + $1.bytes }
             try foldLock.run {
-                let store = try connection.cachedStatement("INSERT OR REPLACE INTO projection_snapshots (name, version, position, rows) VALUES (?, ?, ?, ?)")
+                let store = try connection.cachedStatement(
+                    "INSERT OR REPLACE INTO projection_snapshots (name, version, position, rows) VALUES (?, ?, ?, zeroblob(?))")
                 store.reset()
                 store.bind(target.projection.name, at: 1)
                 store.bind(target.projection.version, at: 2)
                 store.bind(position, at: 3)
-                store.bind(blob: rows, at: 4)
+                store.bind(size, at: 4)
                 try store.run()
+                try connection.fillBlob(table: "projection_snapshots", column: "rows", rowid: connection.lastInsertRowid) { write in
+                    var offset = 0
+                    for table in tables {
+                        try ReadModelSnapshot.countPrefix(table.rows).withUnsafeBytes { try write($0) }
+                        do {
+                            try spool.read(from: offset, count: table.bytes) { try write($0) }
+                        } catch let error as SystemIOError {
+                            throw LedgerError(.storage, "cannot take a read-model snapshot: \(error.message)")
+                        }
+                        offset += table.bytes
+                    }
+                }
             }
         }
     }
@@ -215,6 +239,8 @@ extension Ledger {
             }
         }
         try fold(&targets, through: end, snapshots: true)
+        // The folds' caches are gone: give their memory back before the command goes on.
+        if targets.contains(where: { $0.folded > 0 }) { returnFreedMemory() }
         for (index, target) in targets.enumerated() {
             if rebuilt[index] {
                 for table in target.projection.tables {
@@ -414,15 +440,15 @@ protocol RowSink: RowReader {
     func apply(_ writes: [RowWrite]) throws
     /// Writes out whatever the sink holds back.
     func flush() throws
-    /// Every row of a table as it stands, in key order.
-    func allRows(_ table: ReadModelTable) throws -> [[RowValue]]
+    /// Calls `body` with every row of a table as it stands, in key order, one at a time.
+    func forEachRow(_ table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws
 }
 
 extension MemoryRows: RowSink {
     func flush() {}
 
-    func allRows(_ table: ReadModelTable) -> [[RowValue]] {
-        rows(table.name)
+    func forEachRow(_ table: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws {
+        for row in rows(table.name) { try body(row) }
     }
 }
 

@@ -26,7 +26,7 @@ public struct LedgerConfiguration: Sendable, Equatable {
     public var twoLaneFoldMinimum: Int
 
     public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 60_000, cacheSizeKiB: Int = 16_384,
-                readModelWriteBatch: Int = 8_192, snapshotInterval: Int = 100_000, twoLaneFoldMinimum: Int = 20_000) {
+                readModelWriteBatch: Int = 4_096, snapshotInterval: Int = 100_000, twoLaneFoldMinimum: Int = 20_000) {
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.cacheSizeKiB = cacheSizeKiB

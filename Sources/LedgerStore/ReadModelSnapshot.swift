@@ -22,12 +22,43 @@ struct ReadModelSnapshot {
         projection.tables.filter { !$0.appendOnly }
     }
 
-    static func encode(_ tables: [[[RowValue]]]) -> [UInt8] {
+    /// What one stored table took in an encoding: its rows, and the bytes they took (without
+    /// the row count that leads them, ``countPrefix(_:)``).
+    struct EncodedTable: Equatable {
+        var rows: UInt64
+        var bytes: Int
+    }
+
+    /// Encodes the stored tables of `projection`, each row as `rows` steps through the table
+    /// in key order, handing the bytes of the rows to `write` about 64 KiB at a time: no table
+    /// is ever held, as rows or as bytes. (Held as rows, a snapshot of a ledger's 100,000
+    /// cases took 66 MB, and its bytes 16 MB more.) The stored encoding is, for each table,
+    /// ``countPrefix(_:)`` of its rows and then their bytes.
+    ///
+    /// ```swift
+    /// let tables = try ReadModelSnapshot.encode(CaseHistoryProjection.self, rows: { table, body in
+    ///     try sink.forEachRow(table, body)
+    /// }, write: { try spool.write($0) })
+    /// ```
+    static func encode(_ projection: any Projection.Type, rows: (ReadModelTable, ([RowValue]) throws -> Void) throws -> Void,
+                       write: ([UInt8]) throws -> Void) throws -> [EncodedTable] {
+        // The rows arrive through one closure and leave through the other.
+        try withoutActuallyEscaping(write) { write in try encode(projection, rows: rows, handingTo: write) }
+    }
+
+    private static func encode(_ projection: any Projection.Type, rows: (ReadModelTable, ([RowValue]) throws -> Void) throws -> Void,
+                               handingTo write: @escaping ([UInt8]) throws -> Void) throws -> [EncodedTable] {
         var writer = Writer()
-        for rows in tables {
-            writer.varint(UInt64(rows.count))
+        var tables: [EncodedTable] = []
+        for table in storedTables(of: projection) {
+            var encoded = EncodedTable(rows: 0, bytes: 0)
             var above: [RowValue] = []
-            for row in rows {
+            func hand() throws {
+                encoded.bytes += writer.bytes.count
+                try write(writer.bytes)
+                writer.bytes.removeAll(keepingCapacity: true)
+            }
+            try rows(table) { row in
                 for (column, value) in row.enumerated() {
                     if column < above.count, case .text(let text) = value, case .text(let previous) = above[column], text == previous {
                         writer.bytes.append(Tag.sameAsAbove.rawValue)
@@ -36,8 +67,19 @@ struct ReadModelSnapshot {
                     }
                 }
                 above = row
+                encoded.rows += 1
+                if writer.bytes.count >= 1 << 16 { try hand() }
             }
+            try hand()
+            tables.append(encoded)
         }
+        return tables
+    }
+
+    /// The row count that leads a table's rows in the stored encoding.
+    static func countPrefix(_ rows: UInt64) -> [UInt8] {
+        var writer = Writer()
+        writer.varint(rows)
         return writer.bytes
     }
 

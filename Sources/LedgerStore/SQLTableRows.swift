@@ -108,11 +108,12 @@ final class SQLTableRows: RowSink {
         if dirtyRows >= dirtyRowLimit { try flush() }
     }
 
-    /// Every row of a table as it stands, in key order (what a snapshot stores).
-    func allRows(_ schema: ReadModelTable) throws -> [[RowValue]] {
-        guard let table = table(schema.name) else { return [] }
+    /// Calls `body` with every row of a table as it stands, in key order, one at a time (what
+    /// a snapshot stores).
+    func forEachRow(_ schema: ReadModelTable, _ body: ([RowValue]) throws -> Void) throws {
+        guard let table = table(schema.name) else { return }
         try flush()
-        return try lock.run { try schema.readRows(on: connection, storedName: table.storedName) }
+        try lock.run { try schema.forEachRow(on: connection, storedName: table.storedName, body) }
     }
 
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.

@@ -30,6 +30,9 @@ public struct IngestRequest: Sendable {
     /// The harness that wrote the reports; by default the one the format names.
     public var producer: String?
     public var producerVersion: String?
+    /// Cases an ingest keeps in memory before it keeps them on disk (``RunCaseTallies``): a
+    /// test sets it low to take the disk path with a small report.
+    package var caseMemoryLimit = RunCaseTallies.defaultMemoryLimit
 
     public init(files: [String], suite: String, run: String, actor: String = "ci") {
         self.files = files

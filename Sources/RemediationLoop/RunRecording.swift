@@ -16,11 +16,8 @@ struct RunRecording {
     private let writer: any EventStoreWriter
     private let metadata: EventMetadata
 
-    /// What the run said of each case so far: one dictionary, so each attempt costs one lookup;
-    /// eight bytes a case, as a run may hold hundreds of thousands.
-    private var tallies: [String: CaseTally] = [:]
-    /// What a detection carries of each case with a failing attempt, and only of those.
-    private var notes: [String: FailureNote] = [:]
+    /// What the run said of each case so far (in memory, then on disk for a large run).
+    private var tallies: RunCaseTallies
     private let outcomeType = try! EventType(LoopEventType.caseOutcomeRecorded.rawValue)
     private var counts = ReportCounts()
     private var mismatches: [String] = []
@@ -32,6 +29,7 @@ struct RunRecording {
         self.loader = loader
         self.writer = writer
         self.metadata = EventMetadata(actor: request.actor, correlationID: stream.rawValue)
+        self.tallies = RunCaseTallies(memoryLimit: request.caseMemoryLimit)
     }
 
     /// The kind the report's content suggests (a SARIF run of a type checker is `type`).
@@ -41,24 +39,6 @@ struct RunRecording {
 
     private var kind: RunKind {
         request.kind ?? inferredKind ?? (format ?? .junit).defaultKind
-    }
-
-    /// One case's attempts in this run.
-    struct CaseTally {
-        var attempts: Int32 = 0
-        /// The last non-skip status; nil when every attempt was skipped.
-        var finalStatus: CaseStatus?
-        var sawPass = false
-        var sawFailure = false
-    }
-
-    /// A case's last failure, shortened, its trace and its skill (the last its attempts named
-    /// from the first failing one on; a skill map names the same for every attempt): what
-    /// its `FailureDetected` says.
-    struct FailureNote {
-        var message: String?
-        var traceID: String?
-        var skill: String?
     }
 
     /// The longest failure message carried into a detection.
@@ -126,17 +106,36 @@ struct RunRecording {
     struct HandoffStopped: Error {}
 
     private mutating func record(_ outcome: CaseOutcome) throws {
-        var tally = tallies.removeValue(forKey: outcome.key) ?? CaseTally()
-        defer { tallies[outcome.key] = tally }
-        tally.attempts += 1
-        let attempt = Int(tally.attempts)
+        let skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
+        var attempt = 0
+        try tallies.update(outcome.key) { entry in
+            entry.tally.attempts += 1
+            attempt = Int(entry.tally.attempts)
+            switch outcome.status {
+            case .skip: break
+            case .pass:
+                entry.tally.finalStatus = .pass
+                entry.tally.sawPass = true
+            case .fail, .error:
+                entry.tally.finalStatus = outcome.status
+                entry.tally.sawFailure = true
+            }
+            guard entry.tally.sawFailure else { return }
+            var note = entry.note ?? RunCaseTallies.FailureNote()
+            if outcome.status.isFailure {
+                if let message = outcome.message { note.message = String(message.prefix(Self.detectionMessageLength)) }
+                if let trace = outcome.traceID { note.traceID = trace }
+            }
+            if let skill { note.skill = skill }
+            entry.note = note
+        }
         var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status)
         payload.score = outcome.score
         payload.threshold = outcome.threshold
         payload.durationMS = outcome.durationMilliseconds
         payload.message = outcome.message
         payload.traceID = outcome.traceID
-        payload.skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
+        payload.skill = skill
         payload.properties = outcome.properties.isEmpty ? nil : outcome.properties
         payload.expected = outcome.expected?.text
         payload.expectedSHA256 = outcome.expected?.sha256
@@ -145,24 +144,6 @@ struct RunRecording {
         payload.output = outcome.output?.text
         payload.outputSHA256 = outcome.output?.sha256
         try writer.append(try ProposedEvent(stream: stream, outcome: payload, metadata: metadata))
-
-        switch outcome.status {
-        case .skip: break
-        case .pass:
-            tally.finalStatus = .pass
-            tally.sawPass = true
-        case .fail, .error:
-            tally.finalStatus = outcome.status
-            tally.sawFailure = true
-        }
-        guard tally.sawFailure else { return }
-        var note = notes[outcome.key] ?? FailureNote()
-        if outcome.status == .fail || outcome.status == .error {
-            if let message = outcome.message { note.message = String(message.prefix(Self.detectionMessageLength)) }
-            if let trace = outcome.traceID { note.traceID = trace }
-        }
-        if let skill = payload.skill { note.skill = skill }
-        notes[outcome.key] = note
     }
 
     /// Records a pass for each case of the suite known before (failing now, a guard, in its
@@ -170,12 +151,12 @@ struct RunRecording {
     /// tree (SARIF): a violation no longer reported was fixed, a guard holds.
     private mutating func recordAbsentAsPassed() throws {
         guard coversWholeTree, !request.files.isEmpty else { return }
-        try loader.openFailures(ofSuite: request.suite)
+        try loader.openFailures(ofSuite: request.suite, loadingFailures: false)
         try loader.coverage(request.suite)
         let state = loader.state, cover = state.mustCover(suite: request.suite)
         var known = Set(cover.golden + cover.guards)
         known.formUnion(state.openFailureByCase.keys.filter { $0.suite == request.suite }.map(\.key))
-        for key in known.filter({ tallies[$0] == nil }).sorted() {
+        for key in try known.filter({ try !tallies.contains($0) }).sorted(by: RunCaseTallies.precedes) {
             var outcome = CaseOutcome(key: key, status: .pass)
             outcome.message = "absent from a report that lists every finding in the tree: no longer found"
             try record(outcome)
@@ -185,8 +166,9 @@ struct RunRecording {
     /// Detects what changed (or, for a verification run, what the fix flipped), and completes the run.
     mutating func complete() throws -> IngestSummary {
         try recordAbsentAsPassed()
+        try tallies.seal()
         var summary = IngestSummary(suite: request.suite, run: request.run, recorded: true, counts: counts, cases: tallies.count)
-        summary.flaky = tallies.values.filter { $0.sawPass && $0.sawFailure }.count
+        summary.flaky = tallies.flaky
         summary.declaredMismatches = mismatches
         if let fix = request.verifies {
             summary.verification = try verify(fix: fix)
@@ -212,35 +194,40 @@ struct RunRecording {
 
     /// New failures, cases still failing, fixed cases and regressions, in case-key order.
     private func detect(into summary: inout IngestSummary) throws {
-        // The state of the run's cases only (with their open failures and guards), not the whole suite's.
-        try loader.cases(request.suite, tallies.keys)
-        let state = loader.state
-        var nextFailure = state.failureCount + 1
-        for key in tallies.keys.sorted() {
-            guard let status = tallies[key]!.finalStatus else { continue }
+        // What a passing case is checked against (the suite's open failures, with their fixes)
+        // and a failing one (its guard); a new failure's own history is read when detected.
+        // Not every case's history: a run of 150,000 cases would hold 150,000 of them.
+        try loader.openFailures(ofSuite: request.suite, loadingFailures: false)
+        try loader.guards(ofSuite: request.suite)
+        var nextFailure = loader.state.failureCount + 1
+        try tallies.forEachInKeyOrder { key, entry in
+            guard let status = entry.tally.finalStatus else { return }
             let id = SuiteCase(suite: request.suite, key: key)
-            let open = state.openFailureByCase[id]
+            let open = loader.state.openFailureByCase[id]
             if status == .pass {
-                guard let failure = open else { continue }
-                let fix = state.fixInForce(for: failure)
+                guard let failure = open else { return }
+                try loader.failure(failure)
+                let fix = loader.state.fixInForce(for: failure)
                 let resolved = FailureResolved(failure: failure, suite: request.suite, case: key, runID: request.run,
                                                fix: fix, becameGuard: fix != nil)
                 try append(LoopStreams.failure(Int(failure.dropFirst("failure-".count)) ?? 0), .failureResolved, try LoopPayload.encode(resolved))
                 summary.fixed.append(failure)
-                continue
+                return
             }
             if open != nil {
                 summary.stillFailing += 1
-                continue
+                return
             }
             let failure = "failure-\(nextFailure)"
             let stream = LoopStreams.failure(nextFailure)
             nextFailure += 1
-            let guarded = state.guards[id].flatMap { $0.isActive ? $0 : nil }
+            try loader.suiteCase(id)
+            let history = loader.state.cases[id]
+            let guarded = loader.state.guards[id].flatMap { $0.isActive ? $0 : nil }
             var detected = FailureDetected(failure: failure, kind: guarded != nil ? .regression : FailureKind(kind), suite: request.suite,
                                            case: key, runID: request.run, status: status,
-                                           passedBefore: state.cases[id]?.everPassed ?? false)
-            let note = notes[key]
+                                           passedBefore: history?.everPassed ?? false)
+            let note = entry.note
             detected.skill = note?.skill
             detected.message = note?.message
             detected.traceID = note?.traceID
@@ -250,7 +237,7 @@ struct RunRecording {
             if let guarded {
                 let regression = RegressionDetected(failure: failure, suite: request.suite, case: key, runID: request.run,
                                                     guardFailure: guarded.failure, guardFix: guarded.fix,
-                                                    lastPassingRun: state.cases[id]?.lastPassingRun)
+                                                    lastPassingRun: history?.lastPassingRun)
                 try append(stream, .regressionDetected, try LoopPayload.encode(regression))
                 summary.regressions.append(failure)
             }
@@ -260,10 +247,14 @@ struct RunRecording {
     /// The fix's verification (see ``LoopState/verification(fix:suite:runID:finalStatus:failed:)``).
     private func verify(fix: String) throws -> FixVerified {
         try loader.coverage(request.suite)
-        try loader.cases(request.suite, tallies.keys)
+        var finalStatus: [String: CaseStatus] = [:], failed: Set<String> = []
+        try tallies.forEachInKeyOrder { key, entry in
+            if let status = entry.tally.finalStatus { finalStatus[key] = status }
+            if entry.tally.sawFailure { failed.insert(key) }
+        }
+        try loader.cases(request.suite, finalStatus.keys)
         let verified = loader.state.verification(fix: fix, suite: request.suite, runID: request.run,
-                                          finalStatus: tallies.compactMapValues(\.finalStatus),
-                                          failed: Set(tallies.filter { $0.value.sawFailure }.keys))
+                                                 finalStatus: finalStatus, failed: failed)
         try append(try LoopStreams.fix(fix), .fixVerified, try LoopPayload.encode(verified))
         return verified
     }

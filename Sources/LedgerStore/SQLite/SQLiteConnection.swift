@@ -80,6 +80,32 @@ final class SQLiteConnection {
         return statement.isNull(0) ? nil : statement.text(0)
     }
 
+    /// Fills a blob in place, piece by piece (SQLite's incremental blob I/O): the row `rowid`
+    /// of `table` must hold a `zeroblob` in `column` as long as everything `body` writes, so
+    /// a large value never has to be held whole.
+    ///
+    /// ```swift
+    /// try connection.fillBlob(table: "projection_snapshots", column: "rows", rowid: id) { write in
+    ///     try write(header)
+    ///     try write(rest)
+    /// }
+    /// ```
+    func fillBlob(table: String, column: String, rowid: Int64,
+                  _ body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        var blob: OpaquePointer?
+        try check(sqlite3_blob_open(handle, "main", table, column, rowid, 1, &blob))
+        defer { sqlite3_blob_close(blob) }
+        var offset: Int32 = 0
+        try body { piece in
+            guard !piece.isEmpty else { return }
+            try check(sqlite3_blob_write(blob, piece.baseAddress, Int32(piece.count), offset))
+            offset += Int32(piece.count)
+        }
+    }
+
+    /// The rowid of the last row this connection inserted.
+    var lastInsertRowid: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Sets the busy timeout: how long a blocked writer waits before SQLITE_BUSY.
     func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(handle, milliseconds)

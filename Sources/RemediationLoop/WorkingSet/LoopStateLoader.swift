@@ -251,18 +251,23 @@ public final class LoopStateLoader {
         }
     }
 
-    /// Loads every open failure of a suite (the loop's working set), and those failures.
-    public func openFailures(ofSuite suite: String) throws {
-        guard !isComplete, openFailures.suites.insert(suite).inserted else { return }
-        var found: [String] = []
-        try damaged("the open failures of suite \(suite)") {
-            for row in try writer.rows(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) where !openFailures.cases.contains(row.suiteCase) {
-                state.openFailureByCase[row.suiteCase] = row.failure
-                found.append(row.failure)
+    /// Loads every open failure of a suite (the loop's working set), and, unless told not to,
+    /// those failures. An ingest asks for the ids alone: a suite may have tens of thousands
+    /// open, and it reads a failure only for a case that now passes.
+    public func openFailures(ofSuite suite: String, loadingFailures: Bool = true) throws {
+        guard !isComplete else { return }
+        if openFailures.suites.insert(suite).inserted {
+            try damaged("the open failures of suite \(suite)") {
+                for row in try writer.rows(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) where !openFailures.cases.contains(row.suiteCase) {
+                    state.openFailureByCase[SuiteCase(suite: shared(row.suiteCase.suite), key: row.suiteCase.key)] = row.failure
+                }
             }
         }
-        for failure in found { try self.failure(failure) }
+        guard loadingFailures, suitesWithFailuresLoaded.insert(suite).inserted else { return }
+        let open = state.openFailureByCase.filter { $0.key.suite == suite }.map(\.value)
+        for failure in open { try self.failure(failure) }
     }
+    private var suitesWithFailuresLoaded: Set<String> = []
 
     /// A case's last results from its history row.
     private func add(_ row: CaseRow) {
@@ -301,8 +306,8 @@ public final class LoopStateLoader {
     }
 
     /// Loads every guard of a suite (but those of cases loaded already, which are the caller's).
-    private func guards(ofSuite suite: String) throws {
-        guard guards.suites.insert(suite).inserted else { return }
+    public func guards(ofSuite suite: String) throws {
+        guard !isComplete, guards.suites.insert(suite).inserted else { return }
         try damaged("the guards of suite \(suite)") {
             for row in try writer.rows(LoopGuardRow.self, matching: [("suite", .text(suite))]) where !guards.cases.contains(row.suiteCase) {
                 state.guards[row.suiteCase] = try LoopWorkingSet.value(LoopState.Guard.self, row.state)

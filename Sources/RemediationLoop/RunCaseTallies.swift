@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+import LedgerStore
+
+/// What a run being ingested said of each of its cases so far: attempts, final status, and for
+/// a case with a failing attempt what its detection will carry.
+///
+/// Why not a dictionary alone: a report may hold millions of cases, and the ingest's memory
+/// must not grow with it. Up to ``memoryLimit`` cases live in memory; past it, every case in
+/// memory moves to a ``ScratchMap`` on disk (about 100 bytes a case), and a case met again is
+/// read back from there. Small runs never touch the disk.
+///
+/// Cases come back in the order of their keys' UTF-8 bytes, wherever they were kept, so the
+/// failures a run detects are numbered the same way at any size.
+///
+/// ```swift
+/// var tallies = RunCaseTallies()
+/// try tallies.update("pkg.Test::test_one") { $0.tally.attempts += 1 }
+/// try tallies.seal()
+/// try tallies.forEachInKeyOrder { key, entry in print(key, entry.tally.finalStatus as Any) }
+/// ```
+package struct RunCaseTallies {
+    /// One case's attempts in the run.
+    struct CaseTally: Equatable {
+        var attempts: Int32 = 0
+        /// The last non-skip status; nil when every attempt was skipped.
+        var finalStatus: CaseStatus?
+        var sawPass = false
+        var sawFailure = false
+
+        /// Both a passing and a failing attempt.
+        var isFlaky: Bool { sawPass && sawFailure }
+    }
+
+    /// A case's last failure, shortened, its trace and its skill (the last its attempts named
+    /// from the first failing one on; a skill map names the same for every attempt): what
+    /// its `FailureDetected` says.
+    struct FailureNote: Equatable {
+        var message: String?
+        var traceID: String?
+        var skill: String?
+    }
+
+    /// What is kept of one case.
+    struct Entry: Equatable {
+        var tally = CaseTally()
+        /// Only for a case with a failing attempt.
+        var note: FailureNote?
+    }
+
+    /// Cases held in memory before they move to disk.
+    let memoryLimit: Int
+    private var memory: [String: Entry] = [:]
+    private var disk: ScratchMap?
+    /// Which keys went to disk, roughly: a key it never saw is not looked for there, which
+    /// spares a report that names each case once (most do) a lookup per case.
+    private var onDisk = KeyFilter()
+    /// The cases the run named.
+    private(set) var count = 0
+    /// The cases with a passing and a failing attempt.
+    private(set) var flaky = 0
+
+    /// 8,192 cases take about 2 MB in memory, keys included.
+    package static let defaultMemoryLimit = 8_192
+
+    init(memoryLimit: Int = defaultMemoryLimit) {
+        self.memoryLimit = max(1, memoryLimit)
+    }
+
+    /// Whether any attempt of `key` was recorded.
+    func contains(_ key: String) throws -> Bool {
+        if memory[key] != nil { return true }
+        return try onDisk.mayContain(key) && disk?.value(for: key) != nil
+    }
+
+    /// Changes the entry of `key` (a new one if the run had not named it).
+    mutating func update(_ key: String, _ change: (inout Entry) throws -> Void) throws {
+        var entry: Entry
+        if let held = memory.removeValue(forKey: key) {
+            entry = held
+        } else if onDisk.mayContain(key), let stored = try disk?.value(for: key) {
+            entry = try Self.decode(stored)
+        } else {
+            entry = Entry()
+            count += 1
+        }
+        let wasFlaky = entry.tally.isFlaky
+        try change(&entry)
+        if entry.tally.isFlaky && !wasFlaky { flaky += 1 }
+        memory[key] = entry
+        if memory.count >= memoryLimit { try moveToDisk() }
+    }
+
+    /// Ends the run's recording: once it spilled to disk, the cases still in memory join the rest.
+    mutating func seal() throws {
+        if disk != nil { try moveToDisk() }
+    }
+
+    /// Calls `body` with every case and its entry, in the order of the keys' UTF-8 bytes
+    /// (after ``seal()``).
+    func forEachInKeyOrder(_ body: (String, Entry) throws -> Void) throws {
+        for key in memory.keys.sorted(by: Self.precedes) { try body(key, memory[key]!) }
+        try disk?.forEach { key, bytes in try body(key, try Self.decode(bytes)) }
+    }
+
+    /// Whether `a` comes before `b` in the order cases are detected in.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        // memcmp over native strings' contiguous UTF-8 (sorting 32,768 keys element by element
+        // took a tenth of a large ingest).
+        if let order = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let length = min(x.count, y.count)
+                let common = length == 0 ? 0 : memcmp(UnsafeRawPointer(x.baseAddress!), UnsafeRawPointer(y.baseAddress!), length)
+                return common != 0 ? common < 0 : x.count < y.count
+            }
+        }), let order {
+            return order
+        }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    private mutating func moveToDisk() throws {
+        if disk == nil { disk = try ScratchMap() }
+        // In key order: SQLite appends to its tree instead of splitting pages all over it.
+        let held = memory, keys = held.keys.sorted(by: Self.precedes)
+        try disk!.set(keys.lazy.map { (key: $0, value: Self.encode(held[$0]!)) })
+        for key in keys { onDisk.insert(key) }
+        memory.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - An entry as bytes
+
+    /// attempts (4 bytes, little-endian), final status (0 none, else 1 + its index), flags
+    /// (1 passed, 2 failed, 4 has a note), then for a note its three texts, each a presence
+    /// byte and a 4-byte length before its UTF-8.
+    static func encode(_ entry: Entry) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8)
+        withUnsafeBytes(of: entry.tally.attempts.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(entry.tally.finalStatus.map { UInt8(statuses.firstIndex(of: $0)! + 1) } ?? 0)
+        bytes.append((entry.tally.sawPass ? 1 : 0) | (entry.tally.sawFailure ? 2 : 0) | (entry.note != nil ? 4 : 0))
+        if let note = entry.note {
+            for text in [note.message, note.traceID, note.skill] {
+                guard let text else { bytes.append(0); continue }
+                bytes.append(1)
+                withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+                bytes.append(contentsOf: text.utf8)
+            }
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: some Collection<UInt8>) throws -> Entry {
+        var reader = Array(bytes)[...]
+        func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard reader.count >= count else { throw LoopError(.invalidState, "a run's case kept on disk does not read back") }
+            defer { reader = reader.dropFirst(count) }
+            return reader.prefix(count)
+        }
+        func uint32() throws -> UInt32 {
+            try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        var entry = Entry()
+        entry.tally.attempts = Int32(bitPattern: try uint32())
+        let status = try take(1).first!
+        guard Int(status) <= statuses.count else { throw LoopError(.invalidState, "a run's case kept on disk does not read back") }
+        entry.tally.finalStatus = status == 0 ? nil : statuses[Int(status) - 1]
+        let flags = try take(1).first!
+        entry.tally.sawPass = flags & 1 != 0
+        entry.tally.sawFailure = flags & 2 != 0
+        if flags & 4 != 0 {
+            var texts: [String?] = []
+            for _ in 0..<3 {
+                if try take(1).first! == 0 { texts.append(nil); continue }
+                texts.append(String(decoding: try take(Int(try uint32())), as: UTF8.self))
+            }
+            entry.note = FailureNote(message: texts[0], traceID: texts[1], skill: texts[2])
+        }
+        return entry
+    }
+
+    private static let statuses: [CaseStatus] = [.pass, .fail, .error, .skip]
+}
+
+/// A Bloom filter of text keys with a fixed size (2^23 bits, 1 MiB, three probes): false
+/// positives grow with the keys (about 0.1% at 150,000, 3% at a million), its memory does not.
+struct KeyFilter {
+    private var words: [UInt64] = []
+    private static let bitCount = 1 << 23
+
+    /// Whether `key` may have been inserted (false: it certainly was not).
+    func mayContain(_ key: String) -> Bool {
+        guard !words.isEmpty else { return false }
+        return Self.probes(key).allSatisfy { words[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+    }
+
+    mutating func insert(_ key: String) {
+        if words.isEmpty { words = [UInt64](repeating: 0, count: Self.bitCount / 64) }
+        for bit in Self.probes(key) { words[bit >> 6] |= 1 << UInt64(bit & 63) }
+    }
+
+    /// Three bit positions from one hash (double hashing).
+    private static func probes(_ key: String) -> [Int] {
+        let hash = UInt64(bitPattern: Int64(key.hashValue))
+        let first = Int(truncatingIfNeeded: hash), second = Int(truncatingIfNeeded: hash >> 32) | 1
+        return (0..<3).map { (first &+ $0 &* second) & (bitCount - 1) }
+    }
+}
