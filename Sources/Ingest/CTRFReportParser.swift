@@ -35,7 +35,7 @@ struct CTRFReportParser {
         facts.producer = tool?.name
         facts.producerVersion = tool?.version
         let inSeconds = summary?.start.map { $0 > 0 && $0 < 1e11 } ?? false
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var byStatus: [String: Int] = [:]
         var index = 0
         try stream.walk([[.key("results"), .key("tests"), .element]]) { _, bytes in

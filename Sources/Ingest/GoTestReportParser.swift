@@ -45,7 +45,7 @@ struct GoTestReportParser {
         var outputs: [String: EvidenceBuffer] = [:]
         var packages: [String: PackageState] = [:]
         var buildOutput: [String: EvidenceBuffer] = [:]
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var events = 0
         let decoder = JSONDecoder()
         while let line = try reader.nextReportLine() {

@@ -23,7 +23,7 @@ struct InspectEvalReader {
                                                      name: "\(name): header.json", what: "inspect_ai log header")
         var facts = ReportFacts(format: .inspect)
         facts.producer = "inspect_ai"
-        var seen = Set<String>()
+        var seen = SeenKeys()
         let samples = archive.members.compactMap { member in Self.sampleName(member.name).map { (member, $0) } }
             .sorted { ($0.1.epoch, $0.1.id) < ($1.1.epoch, $1.1.id) }
         // The next members inflate on a second thread while this one reads the last: inflating

@@ -27,7 +27,7 @@ struct PromptfooReportParser {
         }
         var facts = ReportFacts(format: .promptfoo)
         facts.producer = "promptfoo"
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var index = 0
         try stream.walk([[.key("results"), .key("results"), .element]]) { _, bytes in
             defer { index += 1 }
@@ -40,7 +40,7 @@ struct PromptfooReportParser {
         return facts
     }
 
-    private func record(_ result: PromptfooFile.Result, _ facts: inout ReportFacts, _ seen: inout Set<String>,
+    private func record(_ result: PromptfooFile.Result, _ facts: inout ReportFacts, _ seen: inout SeenKeys,
                         _ sink: (CaseOutcome) throws -> Void) throws {
         let description = result.testCase?.description ?? "test \(result.testIdx ?? 0)"
         let provider = result.provider?.label.flatMap { $0.isEmpty ? nil : $0 } ?? result.provider?.id ?? "provider"
@@ -87,7 +87,7 @@ struct InspectReportParser {
         guard let eval else { throw IngestError(.malformed, "\(name): not a valid inspect_ai log: it has no eval header") }
         var facts = ReportFacts(format: .inspect)
         facts.producer = "inspect_ai"
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var index = 0
         try stream.walk([[.key("samples"), .element]]) { _, bytes in
             defer { index += 1 }

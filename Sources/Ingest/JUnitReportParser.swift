@@ -28,9 +28,7 @@ struct JUnitReportParser {
         var childDepth = 0
         var textTarget: TextTarget?
         var captured = ""
-        // 64-bit hashes, not the keys: a report's keys can run to megabytes, and a collision
-        // (about 1 in 10^10 for 70,000 cases) would only miscount a statistic.
-        var seenKeys = Set<Int>()
+        var seenKeys = SeenKeys()
 
         while let token = try reader.next() {
             switch token {
@@ -101,7 +99,7 @@ struct JUnitReportParser {
                     reader.keepsText = false
                 }
                 if element == "testcase", depth == childDepth, let finished = testcase {
-                    if !seenKeys.insert(finished.key.hashValue).inserted { facts.counts.duplicates += 1 }
+                    if !seenKeys.insert(finished.key) { facts.counts.duplicates += 1 }
                     try finished.emit(into: &facts.counts, sink)
                     testcase = nil
                 } else if element == "testsuite", testcase == nil, !suites.isEmpty {

@@ -47,7 +47,7 @@ struct TAPReportParser {
     func parse(_ reader: LineReader, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
         var facts = ReportFacts(format: .tap)
         facts.producer = "TAP"
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var plan: Int?
         var topLevelPoints = 0
         var sawTAP = false
@@ -85,7 +85,7 @@ struct TAPReportParser {
             if outcome.status == .fail { facts.counts.failures += 1 }
             if outcome.status == .error { facts.counts.errors += 1 }
             if outcome.status == .skip && outcome.properties["directive"] == "SKIP" { facts.counts.skipped += 1 }
-            if !seen.insert(outcome.key).inserted { facts.counts.duplicates += 1 }
+            if !seen.insert(outcome.key) { facts.counts.duplicates += 1 }
             try sink(outcome)
         }
 

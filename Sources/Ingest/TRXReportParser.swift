@@ -46,7 +46,7 @@ struct TRXReportParser {
         facts.producer = "vstest"
         var rows: [Row] = []
         var textTarget: String?
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var declared: Int?
         while let token = try results.next() {
             switch token {

@@ -149,14 +149,39 @@ struct RunRecording {
     /// Records a pass for each case of the suite known before (failing now, a guard, in its
     /// golden set or last complete run) and absent from reports that list every finding in the
     /// tree (SARIF): a violation no longer reported was fixed, a guard holds.
+    ///
+    /// The known cases are checked as they are read (the last complete run's outcomes stream
+    /// from its events), so only the absent ones are held, then recorded in key order.
     private mutating func recordAbsentAsPassed() throws {
         guard coversWholeTree, !request.files.isEmpty else { return }
-        try loader.openFailures(ofSuite: request.suite, loadingFailures: false)
-        try loader.coverage(request.suite)
-        let state = loader.state, cover = state.mustCover(suite: request.suite)
-        var known = Set(cover.golden + cover.guards)
-        known.formUnion(state.openFailureByCase.keys.filter { $0.suite == request.suite }.map(\.key))
-        for key in try known.filter({ try !tallies.contains($0) }).sorted(by: RunCaseTallies.precedes) {
+        let suite = request.suite
+        try loader.openFailures(ofSuite: suite, loadingFailures: false)
+        try loader.guards(ofSuite: suite)
+        var absent = Set<String>()
+        for (id, _) in loader.state.openFailureByCase where id.suite == suite {
+            if try !tallies.contains(id.key) { absent.insert(id.key) }
+        }
+        for (id, held) in loader.state.guards where id.suite == suite && held.isActive {
+            if try !tallies.contains(id.key) { absent.insert(id.key) }
+        }
+        if let declared = loader.state.datasets[suite] {
+            for key in declared.cases {
+                if try !tallies.contains(key) { absent.insert(key) }
+            }
+        } else if let last = loader.state.lastCompleteRun[suite] {
+            var outcomes = EventQuery()
+            outcomes.streams = [try StreamName(last)]
+            outcomes.types = [LoopEventType.caseOutcomeRecorded.rawValue]
+            let tallies = self.tallies
+            try writer.forEachEvent(outcomes) { position, _, _, bytes in
+                guard let payload = EventEnvelope.payloadBytes(of: bytes), let outcome = try? CaseOutcomeRecorded.summary(from: payload) else {
+                    throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type; run `remedy verify`")
+                }
+                if outcome.status != .skip, try !tallies.contains(outcome.case) { absent.insert(outcome.case) }
+                return true
+            }
+        }
+        for key in absent.sorted(by: RunCaseTallies.precedes) {
             var outcome = CaseOutcome(key: key, status: .pass)
             outcome.message = "absent from a report that lists every finding in the tree: no longer found"
             try record(outcome)
@@ -221,8 +246,7 @@ struct RunRecording {
             let failure = "failure-\(nextFailure)"
             let stream = LoopStreams.failure(nextFailure)
             nextFailure += 1
-            try loader.suiteCase(id)
-            let history = loader.state.cases[id]
+            let history = try loader.lastResults(of: id)
             let guarded = loader.state.guards[id].flatMap { $0.isActive ? $0 : nil }
             var detected = FailureDetected(failure: failure, kind: guarded != nil ? .regression : FailureKind(kind), suite: request.suite,
                                            case: key, runID: request.run, status: status,

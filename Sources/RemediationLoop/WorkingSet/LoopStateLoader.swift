@@ -258,7 +258,9 @@ public final class LoopStateLoader {
         guard !isComplete else { return }
         if openFailures.suites.insert(suite).inserted {
             try damaged("the open failures of suite \(suite)") {
-                for row in try writer.rows(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) where !openFailures.cases.contains(row.suiteCase) {
+                // Streamed: tens of thousands of rows at once would cost more than the map they fill.
+                try writer.forEachRow(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) { row in
+                    guard !openFailures.cases.contains(row.suiteCase) else { return }
                     state.openFailureByCase[SuiteCase(suite: shared(row.suiteCase.suite), key: row.suiteCase.key)] = row.failure
                 }
             }
@@ -271,15 +273,26 @@ public final class LoopStateLoader {
 
     /// A case's last results from its history row.
     private func add(_ row: CaseRow) {
-        guard row.lastResult != nil else { return }
+        guard let state = caseState(row) else { return }
+        self.state.cases[SuiteCase(suite: shared(row.suite), key: row.caseKey)] = state
+    }
+
+    /// A case's last results, read from its history row and not kept: what a detection reads
+    /// once for each new failure, of which a run may have tens of thousands.
+    public func lastResults(of id: SuiteCase) throws -> LoopState.CaseState? {
+        if isComplete || histories.suites.contains(id.suite) || histories.cases.contains(id) { return state.cases[id] }
+        return try writer.row(of: CaseRow.table, key: CaseRow.key(suite: id.suite, caseKey: id.key)).flatMap { caseState(CaseRow(values: $0)) }
+    }
+
+    private func caseState(_ row: CaseRow) -> LoopState.CaseState? {
+        guard row.lastResult != nil else { return nil }
         // A regular run still open has changed the case's row already, but not the loop's
         // cases (they change when it completes): read the case as of before it.
         let inOpenRun = row.lastRun != nil && openRegularRun[row.suite] == row.lastRun
-        guard let status = inOpenRun ? row.previousResult : row.lastResult else { return }
+        guard let status = inOpenRun ? row.previousResult : row.lastResult else { return nil }
         let lastPassingRun = (inOpenRun ? row.previousPassingRun : row.lastPassingRun).map(shared)
-        state.cases[SuiteCase(suite: shared(row.suite), key: row.caseKey)] = LoopState.CaseState(
-            lastStatus: status, lastRun: (inOpenRun ? row.previousRun : row.lastRun).map(shared), lastPassingRun: lastPassingRun,
-            everPassed: lastPassingRun != nil)
+        return LoopState.CaseState(lastStatus: status, lastRun: (inOpenRun ? row.previousRun : row.lastRun).map(shared),
+                                   lastPassingRun: lastPassingRun, everPassed: lastPassingRun != nil)
     }
 
     /// One copy of each suite and run name among the cases loaded: a suite of 100,000 cases
