@@ -62,7 +62,7 @@ struct CTRFReportParser {
             }
             if let raw = test.rawStatus ?? test.raw_status, raw != status { outcome.properties["raw_status"] = CaseOutcome.bounded(raw, to: CaseOutcome.maximumPropertyLength) }
             if test.flaky == true { outcome.properties["flaky"] = "true" }
-            facts.counts.count(outcome, seen: &seen)
+            try facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
         guard index > 0 || tool != nil || summary != nil else {
@@ -80,6 +80,7 @@ struct CTRFReportParser {
                 facts.declaredMismatch = "the summary declares " + differences.joined(separator: ", ") + "; the tests present are counted"
             }
         }
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 

@@ -106,10 +106,11 @@ public struct ReportCounts: Sendable, Equatable {
     public var duplicates = 0
 
     /// Counts one case of a format whose cases are one element each (the eval-harness logs):
-    /// a test, a failure or an error by its status, a duplicate if its key was seen.
-    mutating func count(_ outcome: CaseOutcome, seen: inout SeenKeys) {
+    /// a test, a failure or an error by its status, and its key among those seen (the
+    /// duplicates are counted at the end, ``SeenKeys/duplicates()``).
+    mutating func count(_ outcome: CaseOutcome, seen: inout SeenKeys) throws {
         count(outcome)
-        if !seen.insert(outcome.key) { duplicates += 1 }
+        try seen.insert(outcome.key)
     }
 
     /// Counts an attempt whose key the parser knows to be unique in the report.
@@ -192,17 +193,5 @@ struct EvidenceBuffer {
         guard kept.contains(where: { !$0.isWhitespace }) else { return nil }
         guard isCut, let hasher else { return CaseOutcome.Evidence(text: kept, sha256: nil) }
         return CaseOutcome.Evidence(text: kept + "...", sha256: hasher.finalize().lowercaseHex)
-    }
-}
-
-/// The case keys a report has named so far, for counting duplicates: their 64-bit hashes, not
-/// the keys, which can run to megabytes (a set of 150,000 keys took 24 MB, their hashes 3 MB).
-/// A collision (about 1 in 10^9 at 150,000 keys) would only miscount a statistic.
-struct SeenKeys {
-    private var hashes = Set<Int>()
-
-    /// Notes `key`; false if it was named before.
-    mutating func insert(_ key: String) -> Bool {
-        hashes.insert(key.hashValue).inserted
     }
 }

@@ -110,7 +110,7 @@ struct GoTestReportParser {
                     outcome.message = CaseOutcome.bounded(output.map { Self.summary($0.text) })
                 }
                 if status == .fail { packages[package, default: PackageState()].testFailed = true }
-                facts.counts.count(outcome, seen: &seen)
+                try facts.counts.count(outcome, seen: &seen)
                 try sink(outcome)
             default:
                 break
@@ -119,6 +119,7 @@ struct GoTestReportParser {
         guard events > 0 || facts.counts.errors > 0 else {
             throw IngestError(.notAReport, "\(name): no go test -json events found")
         }
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 

@@ -46,10 +46,11 @@ struct InspectEvalReader {
                 InspectLog.Sample.self, from: Data(JSONSkimmer.object(of: bytes, keeping: InspectLog.Sample.keys)),
                 name: "\(name): \(member.name)", what: "inspect_ai sample")
             let outcome = InspectReportParser.outcome(sample, task: header.eval.task)
-            facts.counts.count(outcome, seen: &seen)
+            try facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
         InspectReportParser.checkDeclared(header.eval, &facts)
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 

@@ -37,6 +37,7 @@ struct PromptfooReportParser {
         guard index > 0 || sawResults else {
             throw IngestError(.malformed, "\(name): not a valid promptfoo result file: no results.results")
         }
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 
@@ -62,7 +63,7 @@ struct PromptfooReportParser {
             }
             outcome.skill = metadata["skill"] ?? metadata["component"]
         }
-        facts.counts.count(outcome, seen: &seen)
+        try facts.counts.count(outcome, seen: &seen)
         try sink(outcome)
     }
 }
@@ -95,10 +96,11 @@ struct InspectReportParser {
                 InspectLog.Sample.self, from: Data(JSONSkimmer.object(of: bytes, keeping: InspectLog.Sample.keys)),
                 name: name, what: "inspect_ai log (samples[\(index)])")
             let outcome = Self.outcome(sample, task: eval.task)
-            facts.counts.count(outcome, seen: &seen)
+            try facts.counts.count(outcome, seen: &seen)
             try sink(outcome)
         }
         Self.checkDeclared(eval, &facts)
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 

@@ -99,7 +99,7 @@ struct JUnitReportParser {
                     reader.keepsText = false
                 }
                 if element == "testcase", depth == childDepth, let finished = testcase {
-                    if !seenKeys.insert(finished.key) { facts.counts.duplicates += 1 }
+                    try seenKeys.insert(finished.key)
                     try finished.emit(into: &facts.counts, sink)
                     testcase = nil
                 } else if element == "testsuite", testcase == nil, !suites.isEmpty {
@@ -111,6 +111,7 @@ struct JUnitReportParser {
         if let declared = declaredTests ?? declaredByChildSuites, declared != facts.counts.tests {
             facts.declaredMismatch = "the report declares tests=\(declared) but holds \(facts.counts.tests) <testcase> elements; the elements are counted"
         }
+        facts.counts.duplicates += try seenKeys.duplicates()
         return facts
     }
 

@@ -85,7 +85,7 @@ struct TAPReportParser {
             if outcome.status == .fail { facts.counts.failures += 1 }
             if outcome.status == .error { facts.counts.errors += 1 }
             if outcome.status == .skip && outcome.properties["directive"] == "SKIP" { facts.counts.skipped += 1 }
-            if !seen.insert(outcome.key) { facts.counts.duplicates += 1 }
+            try seen.insert(outcome.key)
             try sink(outcome)
         }
 
@@ -161,6 +161,7 @@ struct TAPReportParser {
         }
         if plan == nil { notes.append("the TAP stream has no plan") }
         if !notes.isEmpty { facts.declaredMismatch = notes.joined(separator: "; ") }
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 }

@@ -81,7 +81,7 @@ struct TRXReportParser {
                 }
                 if element == "UnitTestResult", let row = rows.popLast(), !row.hasInner {
                     let outcome = Self.outcome(of: row, className: classes[row.testID])
-                    facts.counts.count(outcome, seen: &seen)
+                    try facts.counts.count(outcome, seen: &seen)
                     try sink(outcome)
                 }
             }
@@ -89,6 +89,7 @@ struct TRXReportParser {
         if let declared, declared != facts.counts.tests {
             facts.declaredMismatch = "the summary declares total=\(declared) but the file holds \(facts.counts.tests) result rows; the rows are counted"
         }
+        facts.counts.duplicates += try seen.duplicates()
         return facts
     }
 
