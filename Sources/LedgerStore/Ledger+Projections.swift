@@ -160,13 +160,9 @@ extension Ledger {
     private func takeSnapshots(_ targets: [FoldTarget], at position: Int) throws {
         // A fold's tables before its prelude's own position are no past state of the ledger.
         for target in targets where target.after < position && target.projection.keepsSnapshots && (target.prelude?.position ?? 0) <= position {
-            let spool: SpoolFile, tables: [ReadModelSnapshot.EncodedTable]
-            do {
-                spool = try SpoolFile()
-                tables = try ReadModelSnapshot.encode(target.projection, rows: { try target.sink.forEachRow($0, $1) },
-                                                      write: { try spool.write($0) })
-            } catch let error as SystemIOError {
-                throw LedgerError(.storage, "cannot take a read-model snapshot: \(error.message)")
+            let spool = try Self.spooling { try SpoolFile() }
+            let tables = try Self.spooling {
+                try ReadModelSnapshot.encode(target.projection, rows: { try target.sink.forEachRow($0, $1) }, write: { try spool.write($0) })
             }
             let size = tables.reduce(0) { $0 + ReadModelSnapshot.countPrefix($1.rows).count + $1.bytes }
             try foldLock.run {
@@ -182,15 +178,20 @@ extension Ledger {
                     var offset = 0
                     for table in tables {
                         try ReadModelSnapshot.countPrefix(table.rows).withUnsafeBytes { try write($0) }
-                        do {
-                            try spool.read(from: offset, count: table.bytes) { try write($0) }
-                        } catch let error as SystemIOError {
-                            throw LedgerError(.storage, "cannot take a read-model snapshot: \(error.message)")
-                        }
+                        try Self.spooling { try spool.read(from: offset, count: table.bytes) { try write($0) } }
                         offset += table.bytes
                     }
                 }
             }
+        }
+    }
+
+    /// Runs `body`, naming a temporary file's failure as the snapshot's.
+    private static func spooling<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SystemIOError {
+            throw LedgerError(.storage, "cannot take a read-model snapshot: \(error.message)")
         }
     }
 

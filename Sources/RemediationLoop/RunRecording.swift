@@ -219,9 +219,9 @@ struct RunRecording {
 
     /// New failures, cases still failing, fixed cases and regressions, in case-key order.
     private func detect(into summary: inout IngestSummary) throws {
-        // What a passing case is checked against (the suite's open failures, with their fixes)
-        // and a failing one (its guard); a new failure's own history is read when detected.
-        // Not every case's history: a run of 150,000 cases would hold 150,000 of them.
+        // What each case is checked against: the suite's open-failure ids and guards. A failure
+        // (with its fixes) is read for a case that now passes, a history for a new failure, and
+        // neither is kept: a run of 150,000 cases would otherwise hold 150,000 histories.
         try loader.openFailures(ofSuite: request.suite, loadingFailures: false)
         try loader.guards(ofSuite: request.suite)
         var nextFailure = loader.state.failureCount + 1
