@@ -260,9 +260,16 @@ extension RowValue {
         case (.integer(let a), .integer(let b)): return a < b
         case (.integer, .text): return true
         case (.text, .integer): return false
-        case (.text(var a), .text(var b)):
-            // Over the contiguous UTF-8 bytes: a write-out sorts tens of thousands of keys.
-            return a.withUTF8 { a in b.withUTF8 { b in a.lexicographicallyPrecedes(b) } }
+        case (.text(let a), .text(let b)):
+            return textPrecedes(a, b)
         }
+    }
+
+    /// SQLite's order of texts (and of blobs): by their UTF-8 bytes, as `memcmp` compares them.
+    /// Over the contiguous bytes: a write-out, or a run's cases kept on disk, sorts tens of
+    /// thousands of keys at a time.
+    public static func textPrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { a in b.withUTF8 { b in a.lexicographicallyPrecedes(b) } }
     }
 }

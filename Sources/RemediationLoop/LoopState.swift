@@ -368,13 +368,37 @@ public struct LoopState: Sendable, Equatable {
         return run
     }
 
-    /// The cases a verification of `suite` must cover: the golden dataset (declared, else the
-    /// suite's last complete run) and every holding guard; and where the golden set came from.
+    /// Where a suite's golden dataset comes from: its declared dataset, else the cases its last
+    /// complete regular run ran (skips do not count).
+    public enum GoldenSet: Equatable {
+        case declared([String])
+        /// The run's stream: its outcomes say which cases it ran.
+        case lastCompleteRun(stream: String)
+        case none
+    }
+
+    /// The golden dataset of `suite` (see ``GoldenSet``).
+    public func goldenSet(suite: String) -> GoldenSet {
+        if let declared = datasets[suite] { return .declared(declared.cases) }
+        return lastCompleteRun[suite].map { .lastCompleteRun(stream: $0) } ?? .none
+    }
+
+    /// The suite's guards still in force (holding or slipped), in key order.
+    public func activeGuards(suite: String) -> [String] {
+        guards.values.filter { $0.suiteCase.suite == suite && $0.isActive }.map(\.suiteCase.key).sorted()
+    }
+
+    /// The cases a verification of `suite` must cover: the golden dataset (``goldenSet(suite:)``)
+    /// and every guard in force; and where the golden set came from.
     public func mustCover(suite: String) -> (golden: [String], guards: [String], source: DatasetSource) {
-        let guards = self.guards.values.filter { $0.suiteCase.suite == suite && $0.isActive }.map(\.suiteCase.key).sorted()
-        if let declared = datasets[suite] { return (declared.cases, guards, .declared) }
-        let last = lastCompleteRun[suite].flatMap { runs[$0] }
-        return ((last?.finalStatus.keys).map { Array($0).sorted() } ?? [], guards, .lastCompleteRun)
+        switch goldenSet(suite: suite) {
+        case .declared(let cases):
+            return (cases, activeGuards(suite: suite), .declared)
+        case .lastCompleteRun(let stream):
+            return ((runs[stream]?.finalStatus.keys).map { Array($0).sorted() } ?? [], activeGuards(suite: suite), .lastCompleteRun)
+        case .none:
+            return ([], activeGuards(suite: suite), .lastCompleteRun)
+        }
     }
 
     /// What a verification run of `fix` shows, from its cases' final statuses and the cases
@@ -455,13 +479,40 @@ extension LoopState {
     ) throws {
         try read(query) { position, type, stream, bytes in
             guard LoopEventType(rawValue: type) != nil else { return true }
-            do {
-                guard let payload = EventEnvelope.payloadBytes(of: bytes) else { throw EventError(.malformedJSON, "no payload") }
-                try state.apply(type: type, data: Array(payload), stream: stream)
-            } catch {
-                throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type (\(error)); run `remedy verify`")
-            }
+            try decoding(at: position) { try state.apply(type: type, data: Array(try payload(of: bytes)), stream: stream) }
             return true
+        }
+    }
+
+    /// Calls `body` with each case outcome of the run on `stream`, read from its bytes as a fold
+    /// reads it, holding none of them: what a check of a whole run against a report streams.
+    static func forEachOutcome(
+        ofRun stream: String,
+        _ read: (EventQuery, (Int, String, String, UnsafeRawBufferPointer) throws -> Bool) throws -> Void,
+        _ body: (CaseOutcomeRecorded.Summary) throws -> Void
+    ) throws {
+        var query = EventQuery()
+        query.streams = [try StreamName(stream)]
+        query.types = [LoopEventType.caseOutcomeRecorded.rawValue]
+        try withoutActuallyEscaping(body) { body in
+            try read(query) { position, _, _, bytes in
+                try body(try decoding(at: position) { try CaseOutcomeRecorded.summary(from: try payload(of: bytes)) })
+                return true
+            }
+        }
+    }
+
+    private static func payload(of bytes: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer {
+        guard let payload = EventEnvelope.payloadBytes(of: bytes) else { throw EventError(.malformedJSON, "no payload") }
+        return payload
+    }
+
+    /// Runs `decode`, naming an event that does not decode as damage for `remedy verify`.
+    private static func decoding<T>(at position: Int, _ decode: () throws -> T) throws -> T {
+        do {
+            return try decode()
+        } catch {
+            throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type (\(error)); run `remedy verify`")
         }
     }
 }

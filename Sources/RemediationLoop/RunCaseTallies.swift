@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Events
 import LedgerStore
+import Projections
 
 /// What a run being ingested said of each of its cases so far: attempts, final status, and for
 /// a case with a failing attempt what its detection will carry.
@@ -107,20 +103,10 @@ package struct RunCaseTallies {
         try disk?.forEach { key, bytes in try body(key, try Self.decode(bytes)) }
     }
 
-    /// Whether `a` comes before `b` in the order cases are detected in.
+    /// Whether `a` comes before `b` in the order cases are detected in: by UTF-8 bytes, the
+    /// order the disk keeps them in.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        // memcmp over native strings' contiguous UTF-8 (sorting 32,768 keys element by element
-        // took a tenth of a large ingest).
-        if let order = a.utf8.withContiguousStorageIfAvailable({ x in
-            b.utf8.withContiguousStorageIfAvailable { y in
-                let length = min(x.count, y.count)
-                let common = length == 0 ? 0 : memcmp(UnsafeRawPointer(x.baseAddress!), UnsafeRawPointer(y.baseAddress!), length)
-                return common != 0 ? common < 0 : x.count < y.count
-            }
-        }), let order {
-            return order
-        }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        RowValue.textPrecedes(a, b)
     }
 
     private mutating func moveToDisk() throws {

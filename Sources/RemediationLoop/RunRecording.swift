@@ -158,28 +158,20 @@ struct RunRecording {
         try loader.openFailures(ofSuite: suite, loadingFailures: false)
         try loader.guards(ofSuite: suite)
         var absent = Set<String>()
-        for (id, _) in loader.state.openFailureByCase where id.suite == suite {
-            if try !tallies.contains(id.key) { absent.insert(id.key) }
+        func check(_ key: String) throws {
+            if try !tallies.contains(key) { absent.insert(key) }
         }
-        for (id, held) in loader.state.guards where id.suite == suite && held.isActive {
-            if try !tallies.contains(id.key) { absent.insert(id.key) }
-        }
-        if let declared = loader.state.datasets[suite] {
-            for key in declared.cases {
-                if try !tallies.contains(key) { absent.insert(key) }
+        for (id, _) in loader.state.openFailureByCase where id.suite == suite { try check(id.key) }
+        for key in loader.state.activeGuards(suite: suite) { try check(key) }
+        switch loader.state.goldenSet(suite: suite) {
+        case .declared(let cases):
+            for key in cases { try check(key) }
+        case .lastCompleteRun(let stream):
+            try LoopState.forEachOutcome(ofRun: stream, { try writer.forEachEvent($0, $1) }) { outcome in
+                if outcome.status != .skip { try check(outcome.case) }
             }
-        } else if let last = loader.state.lastCompleteRun[suite] {
-            var outcomes = EventQuery()
-            outcomes.streams = [try StreamName(last)]
-            outcomes.types = [LoopEventType.caseOutcomeRecorded.rawValue]
-            let tallies = self.tallies
-            try writer.forEachEvent(outcomes) { position, _, _, bytes in
-                guard let payload = EventEnvelope.payloadBytes(of: bytes), let outcome = try? CaseOutcomeRecorded.summary(from: payload) else {
-                    throw LoopError(.invalidState, "the event at position \(position) does not decode as its catalogue type; run `remedy verify`")
-                }
-                if outcome.status != .skip, try !tallies.contains(outcome.case) { absent.insert(outcome.case) }
-                return true
-            }
+        case .none:
+            break
         }
         for key in absent.sorted(by: RunCaseTallies.precedes) {
             var outcome = CaseOutcome(key: key, status: .pass)
