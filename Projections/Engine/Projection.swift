@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Events
 
 /// A value in a read-model row: the two SQLite types read models use, and NULL.
@@ -270,6 +275,13 @@ extension RowValue {
     /// thousands of keys at a time.
     public static func textPrecedes(_ a: String, _ b: String) -> Bool {
         var a = a, b = b
-        return a.withUTF8 { a in b.withUTF8 { b in a.lexicographicallyPrecedes(b) } }
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                // memcmp: element by element, sorting keys took a tenth of a large ingest.
+                let length = min(a.count, b.count)
+                let common = length == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, length)
+                return common != 0 ? common < 0 : a.count < b.count
+            }
+        }
     }
 }
