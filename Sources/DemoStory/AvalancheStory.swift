@@ -167,7 +167,7 @@ public enum AvalancheStory {
             request.verifies = verifies
             let summary = try RunIngester.ingest(request, into: ledger)
             let detected = summary.verification.map { "verification of \($0.fix): \($0.clean ? "clean" : "not clean"), \($0.casesCovered)/\($0.goldenCases) golden cases" }
-                ?? "new failures \(summary.newFailures), fixed \(summary.fixed), regressions \(summary.regressions)"
+                ?? "new failures \(summary.newFailures.ids), fixed \(summary.fixed), regressions \(summary.regressions)"
             played.steps.append("ingest run \(run): \(summary.counts.tests) cases, \(summary.counts.failures) failing; \(detected)")
             return summary
         }

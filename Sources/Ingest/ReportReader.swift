@@ -18,10 +18,14 @@ import Foundation
 /// they are parsed and must treat the run as incomplete until `read` returns: a report that
 /// turns out to be malformed halfway throws after some cases were delivered.
 public enum ReportReader {
-    /// Parses `path`, in `format` or the detected one.
+    /// Parses `path`, in `format` or the detected one. What a format must remember of each
+    /// case across the file (SARIF, TRX) goes into a ``ReportScratch`` from `scratch`, in
+    /// memory unless the caller keeps it on disk.
     ///
-    /// - Throws: ``IngestError`` naming the file (and, for XML, the line).
-    public static func read(path: String, format: ReportFormat? = nil, _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
+    /// - Throws: ``IngestError`` naming the file (and, for XML, the line), or what the
+    ///   scratch throws.
+    public static func read(path: String, format: ReportFormat? = nil, scratch: () throws -> any ReportScratch = { MemoryScratch() },
+                            _ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw IngestError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
@@ -43,7 +47,7 @@ public enum ReportReader {
             return try parser.parse(sink)
         case .trx:
             let reader = try XMLReader.open(path: path, descriptor: descriptor)
-            var parser = TRXReportParser(reader: reader, name: path, descriptor: descriptor)
+            var parser = TRXReportParser(reader: reader, name: path, descriptor: descriptor, scratch: try scratch())
             return try parser.parse(sink)
         case .tap:
             return try TAPReportParser(name: path).parse(LineReader(fileDescriptor: descriptor, name: path, maximumLineLength: TAPReportParser.maximumLineLength), sink)
@@ -55,7 +59,7 @@ public enum ReportReader {
             if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try InspectEvalReader(name: path).parse(descriptor: descriptor, sink) }
             return try InspectReportParser(name: path).parse(descriptor: descriptor, sink)
         case .sarif:
-            return try SARIFReportParser(name: path).parse(descriptor: descriptor, sink)
+            return try SARIFReportParser(name: path, occurrences: try scratch()).parse(descriptor: descriptor, sink)
         case .ctrf:
             return try CTRFReportParser(name: path).parse(descriptor: descriptor, sink)
         }

@@ -25,6 +25,8 @@ import Events
 /// is how a fixed violation becomes a fixed case, and then a guard.
 struct SARIFReportParser {
     let name: String
+    /// How often each key was met so far (one entry a case: kept where the caller says).
+    var occurrences: ReportScratch = MemoryScratch()
 
     /// Reads the log in two streaming passes: its version and each run's tool (the rules),
     /// then the results one at a time (memory follows the largest tool or result, not the file).
@@ -47,14 +49,13 @@ struct SARIFReportParser {
         facts.producer = tools[0]?.driver.name
         facts.producerVersion = tools[0]?.driver.semanticVersion ?? tools[0]?.driver.version
         // Each result's key made unique by its occurrence (so no duplicates to count).
-        var occurrences: [String: Int] = [:]
         try stream.walk([[.key("runs"), .element, .key("results"), .element]]) { _, bytes, indices in
             let (runIndex, index) = (indices[0], indices[1])
             let result = try ReportJSON.decode(SARIFLog.Result.self, bytes, file: name, what: "SARIF log", at: "runs[\(runIndex)].results[\(index)]")
             guard let tool = tools[runIndex] else { throw IngestError(.malformed, "\(name): not a valid SARIF log: runs[\(runIndex)] has no tool") }
             var outcome = try Self.outcome(result, tool: tool, at: "runs[\(runIndex)].results[\(index)]", name: name)
-            let occurrence = occurrences[outcome.key, default: 0] + 1
-            occurrences[outcome.key] = occurrence
+            let occurrence = (try occurrences.value(for: outcome.key)).flatMap { Int($0) }.map { $0 + 1 } ?? 1
+            try occurrences.set(String(occurrence), for: outcome.key)
             if occurrence > 1 { outcome.key = CaseOutcome.caseKey(outcome.key + "~\(occurrence)") }
             facts.counts.count(outcome)
             try sink(outcome)

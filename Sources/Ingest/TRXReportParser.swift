@@ -18,11 +18,14 @@ struct TRXReportParser {
     private let reader: XMLReader
     private let name: String
     private let descriptor: Int32
+    /// The class of each test id, from the first pass (one entry a test: kept where the caller says).
+    private let classes: ReportScratch
 
-    init(reader: XMLReader, name: String, descriptor: Int32) {
+    init(reader: XMLReader, name: String, descriptor: Int32, scratch: ReportScratch = MemoryScratch()) {
         self.reader = reader
         self.name = name
         self.descriptor = descriptor
+        self.classes = scratch
     }
 
     /// A `<UnitTestResult>` being read.
@@ -37,7 +40,7 @@ struct TRXReportParser {
     }
 
     mutating func parse(_ sink: (CaseOutcome) throws -> Void) throws -> ReportFacts {
-        let classes = try definitions()
+        try readDefinitions()
         guard lseek(descriptor, 0, SEEK_SET) == 0 else {
             throw IngestError(.unreadable, "cannot read \(name) again: \(String(cString: strerror(errno)))")
         }
@@ -80,7 +83,7 @@ struct TRXReportParser {
                     if element != "Message", !rows.isEmpty { rows[rows.count - 1].output.append("\n") }
                 }
                 if element == "UnitTestResult", let row = rows.popLast(), !row.hasInner {
-                    let outcome = Self.outcome(of: row, className: classes[row.testID])
+                    let outcome = Self.outcome(of: row, className: try classes.value(for: row.testID))
                     try facts.counts.count(outcome, seen: &seen)
                     try sink(outcome)
                 }
@@ -93,9 +96,8 @@ struct TRXReportParser {
         return facts
     }
 
-    /// The class of each test definition, by test id: the first pass.
-    private func definitions() throws -> [String: String] {
-        var classes: [String: String] = [:]
+    /// The class of each test definition, by test id, into ``classes``: the first pass.
+    private func readDefinitions() throws {
         var sawRoot = false
         var unitTest: String?
         while let token = try reader.next() {
@@ -109,10 +111,9 @@ struct TRXReportParser {
             if element == "UnitTest" { unitTest = attributes.value("id") }
             if element == "TestMethod", let id = unitTest, let className = attributes.value("className") {
                 // "Namespace.Class, Assembly, Version=..." names the class before the comma.
-                classes[id] = String(className.prefix { $0 != "," })
+                try classes.set(String(className.prefix { $0 != "," }), for: id)
             }
         }
-        return classes
     }
 
     private static func outcome(of row: Row, className: String?) -> CaseOutcome {

@@ -8,6 +8,13 @@ extension EventQuery {
         byType && !types.isEmpty ? "events INDEXED BY events_by_type" : "events"
     }
 
+    /// The ORDER BY clause for global order. One stream's events are in global order when in
+    /// version order (both grow with each append), which its unique index gives without the
+    /// sort (and the sorter's memory, as large as the page cache) that `position` would need.
+    var orderClause: String {
+        streams.count == 1 && categories.isEmpty && !(byType && !types.isEmpty) ? "ORDER BY stream_version" : "ORDER BY position"
+    }
+
     /// The WHERE clause and its bindings.
     func sqlCondition() -> (whereClause: String, bindings: [SQLiteValue]) {
         var conditions: [String] = []

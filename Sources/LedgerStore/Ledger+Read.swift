@@ -21,7 +21,7 @@ extension Ledger {
             let query = try narrowedByTime(query)
             let (whereClause, bindings) = query.sqlCondition()
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
-            let statement = try connection.prepare("SELECT position, type, stream, body FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
+            let statement = try connection.prepare("SELECT position, type, stream, body FROM \(query.source) \(whereClause) \(query.orderClause)\(limit)")
             try statement.bind(bindings)
             while try statement.step() {
                 if try !body(statement.int(0), statement.text(1), statement.text(2), statement.blobBuffer(3)) { break }
@@ -38,7 +38,7 @@ extension Ledger {
             let query = try narrowedByTime(query)
             let (whereClause, bindings) = query.sqlCondition()
             let limit = query.limit.map { " LIMIT \($0)" } ?? ""
-            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM \(query.source) \(whereClause) ORDER BY position\(limit)")
+            let statement = try connection.prepare("SELECT \(Self.storedEventColumns) FROM \(query.source) \(whereClause) \(query.orderClause)\(limit)")
             try statement.bind(bindings)
             var events: [StoredEvent] = []
             while try statement.step() { events.append(Self.storedEvent(statement)) }

@@ -6,9 +6,9 @@ import Projections
 /// a case with a failing attempt what its detection will carry.
 ///
 /// Why not a dictionary alone: a report may hold millions of cases, and the ingest's memory
-/// must not grow with it. Up to ``memoryLimit`` cases live in memory; past it, every case in
-/// memory moves to a ``ScratchMap`` on disk (about 100 bytes a case), and a case met again is
-/// read back from there. Small runs never touch the disk.
+/// must not grow with it. Up to a limit (8,192 by default) cases live in memory; past it, they
+/// move to a ``ScratchMap`` on disk (about 100 bytes a case, see ``SpillingMap``), and a case
+/// met again is read back from there. Small runs never touch the disk.
 ///
 /// Cases come back in the order of their keys' UTF-8 bytes, wherever they were kept, so the
 /// failures a run detects are numbered the same way at any size.
@@ -48,13 +48,8 @@ package struct RunCaseTallies {
         var note: FailureNote?
     }
 
-    /// Cases held in memory before they move to disk.
-    let memoryLimit: Int
-    private var memory: [String: Entry] = [:]
-    private var disk: ScratchMap?
-    /// Which keys went to disk, roughly: a key it never saw is not looked for there, which
-    /// spares a report that names each case once (most do) a lookup per case.
-    private var onDisk = KeyFilter()
+    /// The cases, in memory up to the limit and on disk past it.
+    private var entries: SpillingMap<Entry>
     /// The cases the run named.
     private(set) var count = 0
     /// The cases with a passing and a failing attempt.
@@ -64,22 +59,19 @@ package struct RunCaseTallies {
     package static let defaultMemoryLimit = 8_192
 
     init(memoryLimit: Int = defaultMemoryLimit) {
-        self.memoryLimit = max(1, memoryLimit)
+        entries = SpillingMap(memoryLimit: memoryLimit, encode: Self.encode, decode: { try Self.decode($0) })
     }
 
     /// Whether any attempt of `key` was recorded.
     func contains(_ key: String) throws -> Bool {
-        if memory[key] != nil { return true }
-        return try onDisk.mayContain(key) && disk?.value(for: key) != nil
+        try entries.value(for: key) != nil
     }
 
     /// Changes the entry of `key` (a new one if the run had not named it).
     mutating func update(_ key: String, _ change: (inout Entry) throws -> Void) throws {
         var entry: Entry
-        if let held = memory.removeValue(forKey: key) {
-            entry = held
-        } else if onDisk.mayContain(key), let stored = try disk?.value(for: key) {
-            entry = try Self.decode(stored)
+        if let known = try entries.value(for: key) {
+            entry = known
         } else {
             entry = Entry()
             count += 1
@@ -87,35 +79,24 @@ package struct RunCaseTallies {
         let wasFlaky = entry.tally.isFlaky
         try change(&entry)
         if entry.tally.isFlaky && !wasFlaky { flaky += 1 }
-        memory[key] = entry
-        if memory.count >= memoryLimit { try moveToDisk() }
+        try entries.set(entry, for: key)
     }
 
     /// Ends the run's recording: once it spilled to disk, the cases still in memory join the rest.
     mutating func seal() throws {
-        if disk != nil { try moveToDisk() }
+        try entries.seal()
     }
 
     /// Calls `body` with every case and its entry, in the order of the keys' UTF-8 bytes
     /// (after ``seal()``).
     func forEachInKeyOrder(_ body: (String, Entry) throws -> Void) throws {
-        for key in memory.keys.sorted(by: Self.precedes) { try body(key, memory[key]!) }
-        try disk?.forEach { key, bytes in try body(key, try Self.decode(bytes)) }
+        try entries.forEachInKeyOrder(body)
     }
 
     /// Whether `a` comes before `b` in the order cases are detected in: by UTF-8 bytes, the
     /// order the disk keeps them in.
     static func precedes(_ a: String, _ b: String) -> Bool {
         RowValue.textPrecedes(a, b)
-    }
-
-    private mutating func moveToDisk() throws {
-        if disk == nil { disk = try ScratchMap() }
-        // In key order: SQLite appends to its tree instead of splitting pages all over it.
-        let held = memory, keys = held.keys.sorted(by: Self.precedes)
-        try disk!.set(keys.lazy.map { (key: $0, value: Self.encode(held[$0]!)) })
-        for key in keys { onDisk.insert(key) }
-        memory.removeAll(keepingCapacity: true)
     }
 
     // MARK: - An entry as bytes
@@ -170,29 +151,4 @@ package struct RunCaseTallies {
     }
 
     private static let statuses: [CaseStatus] = [.pass, .fail, .error, .skip]
-}
-
-/// A Bloom filter of text keys with a fixed size (2^23 bits, 1 MiB, three probes): false
-/// positives grow with the keys (about 0.1% at 150,000, 3% at a million), its memory does not.
-struct KeyFilter {
-    private var words: [UInt64] = []
-    private static let bitCount = 1 << 23
-
-    /// Whether `key` may have been inserted (false: it certainly was not).
-    func mayContain(_ key: String) -> Bool {
-        guard !words.isEmpty else { return false }
-        return Self.probes(key).allSatisfy { words[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
-    }
-
-    mutating func insert(_ key: String) {
-        if words.isEmpty { words = [UInt64](repeating: 0, count: Self.bitCount / 64) }
-        for bit in Self.probes(key) { words[bit >> 6] |= 1 << UInt64(bit & 63) }
-    }
-
-    /// Three bit positions from one hash (double hashing).
-    private static func probes(_ key: String) -> [Int] {
-        let hash = UInt64(bitPattern: Int64(key.hashValue))
-        let first = Int(truncatingIfNeeded: hash), second = Int(truncatingIfNeeded: hash >> 32) | 1
-        return (0..<3).map { (first &+ $0 &* second) & (bitCount - 1) }
-    }
 }

@@ -51,10 +51,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var recorded: Bool
     public var counts: ReportCounts
     public var cases: Int
-    /// The failures detected, in case-key order.
-    public var newFailures: [String] = []
-    /// The case of each new failure, by failure id.
-    public var newFailureCases: [String: String] = [:]
+    /// The failures detected with their cases, in case-key order.
+    public var newFailures = NewFailureList()
     public var stillFailing = 0
     public var fixed: [String] = []
     public var regressions: [String] = []
@@ -168,8 +166,7 @@ public enum RunIngester {
         }
         for row in try failures("detected_run") {
             let failure = try LoopWorkingSet.value(LoopState.Failure.self, row.state)
-            summary.newFailures.append(row.failure)
-            summary.newFailureCases[row.failure] = row.caseKey
+            try summary.newFailures.append(failure: row.failure, caseKey: row.caseKey)
             if failure.detected.kind == .regression { summary.regressions.append(row.failure) }
         }
         summary.fixed = try failures("resolved_run").map(\.failure)

@@ -6,6 +6,7 @@ import Darwin
 import Events
 import Ingest
 import LedgerStore
+import Projections
 import SystemIO
 
 /// One run being recorded inside an ingest's transaction: its events, then its detections.
@@ -63,11 +64,11 @@ struct RunRecording {
     /// Records every case of every report file, parsing on a second thread while this one
     /// writes (see ``Handoff``).
     mutating func recordFiles() throws {
-        let files = request.files, format = request.format
-        let parsed = Handoff<ParsedItem> { emit in
+        let files = request.files, format = request.format, memoryLimit = request.caseMemoryLimit
+        let parsed = Handoff<ParsedItem>(chunkWeight: 1 << 18, maximumQueuedWeight: 1 << 21, weight: \.approximateBytes) { emit in
             for file in files {
                 var stopped = false
-                let facts = try ReportReader.read(path: file, format: format) { outcome in
+                let facts = try ReportReader.read(path: file, format: format, scratch: { SpillingScratch(memoryLimit: memoryLimit) }) { outcome in
                     // The writer gave up (an error of its own): stop reading at once.
                     if stopped || !emit(.outcome(file, outcome)) { stopped = true; throw HandoffStopped() }
                 }
@@ -100,6 +101,17 @@ struct RunRecording {
     enum ParsedItem: Sendable {
         case outcome(String, CaseOutcome)
         case facts(String, ReportFacts)
+
+        /// What an item holds in memory, roughly: the queue between the threads is bounded
+        /// in bytes (2 MiB), not items, as a SARIF result or a JUnit case with its output can
+        /// take kilobytes.
+        var approximateBytes: Int {
+            guard case .outcome(_, let outcome) = self else { return 256 }
+            var bytes = 256 + outcome.key.utf8.count + (outcome.message?.utf8.count ?? 0) + (outcome.traceID?.utf8.count ?? 0)
+            for evidence in [outcome.expected, outcome.actual, outcome.output] { bytes += evidence?.text.utf8.count ?? 0 }
+            for (name, value) in outcome.properties { bytes += 64 + name.utf8.count + value.utf8.count }
+            return bytes
+        }
     }
 
     /// Thrown inside the parser when the writer stopped taking items.
@@ -155,13 +167,12 @@ struct RunRecording {
     private mutating func recordAbsentAsPassed() throws {
         guard coversWholeTree, !request.files.isEmpty else { return }
         let suite = request.suite
-        try loader.openFailures(ofSuite: suite, loadingFailures: false)
         try loader.guards(ofSuite: suite)
         var absent = Set<String>()
         func check(_ key: String) throws {
             if try !tallies.contains(key) { absent.insert(key) }
         }
-        for (id, _) in loader.state.openFailureByCase where id.suite == suite { try check(id.key) }
+        try loader.forEachOpenFailure(ofSuite: suite) { key, _ in try check(key) }
         for key in loader.state.activeGuards(suite: suite) { try check(key) }
         switch loader.state.goldenSet(suite: suite) {
         case .declared(let cases):
@@ -211,16 +222,31 @@ struct RunRecording {
 
     /// New failures, cases still failing, fixed cases and regressions, in case-key order.
     private func detect(into summary: inout IngestSummary) throws {
-        // What each case is checked against: the suite's open-failure ids and guards. A failure
+        // What each case is checked against: the suite's open failures and guards. A failure
         // (with its fixes) is read for a case that now passes, a history for a new failure, and
         // neither is kept: a run of 150,000 cases would otherwise hold 150,000 histories.
-        try loader.openFailures(ofSuite: request.suite, loadingFailures: false)
         try loader.guards(ofSuite: request.suite)
+        // The open failures of the run's cases, in the order the cases come (both by bytes of
+        // their keys), spooled: a suite may have as many open as the run has cases.
+        let openOfRun = SpooledStrings()
+        try loader.forEachOpenFailure(ofSuite: request.suite) { key, failure in
+            guard try tallies.contains(key) else { return }
+            try openOfRun.append(key)
+            try openOfRun.append(failure)
+        }
+        var open = openOfRun.makeReader()
+        var nextOpen = try open.next()
         var nextFailure = loader.state.failureCount + 1
         try tallies.forEachInKeyOrder { key, entry in
+            var openFailure: String?
+            while let candidate = nextOpen, RowValue.textPrecedes(candidate, key) || candidate.utf8.elementsEqual(key.utf8) {
+                let failure = try open.next()
+                if !RowValue.textPrecedes(candidate, key) { openFailure = failure }
+                nextOpen = try open.next()
+            }
             guard let status = entry.tally.finalStatus else { return }
             let id = SuiteCase(suite: request.suite, key: key)
-            let open = loader.state.openFailureByCase[id]
+            let open = openFailure
             if status == .pass {
                 guard let failure = open else { return }
                 try loader.failure(failure)
@@ -248,8 +274,7 @@ struct RunRecording {
             detected.message = note?.message
             detected.traceID = note?.traceID
             try writer.append(try ProposedEvent(stream: stream, failure: detected, metadata: metadata, expectedVersion: .noStream))
-            summary.newFailures.append(failure)
-            summary.newFailureCases[failure] = key
+            try summary.newFailures.append(failure: failure, caseKey: key)
             if let guarded {
                 let regression = RegressionDetected(failure: failure, suite: request.suite, case: key, runID: request.run,
                                                     guardFailure: guarded.failure, guardFix: guarded.fix,

@@ -61,9 +61,10 @@ extension Remedy {
                 request.skills = try SkillMap.forIngest(path: skills, store: ledger)
                 let summary = try RunIngester.ingest(request, into: ledger)
                 if json {
-                    try JSONOutput.print(Output(summary))
+                    let output = Output(summary)
+                    try JSONOutput.print(output, streaming: [output.newFailureIds, output.newFailureCases])
                 } else {
-                    StandardOutput.shared.write(Self.text(summary))
+                    StandardOutput.shared.write(try Self.text(summary))
                 }
                 StandardOutput.shared.flush()
             }
@@ -85,9 +86,10 @@ extension Remedy {
             var fixed: Int
             var regressions: Int
             var flaky: Int
-            var newFailureIds: [String]
+            /// Written one at a time (a run may detect a million): see ``StreamedArray``.
+            var newFailureIds: StreamedArray<String>
             /// Each new failure with its case, in the order of `new_failure_ids`.
-            var newFailureCases: [FailureCase]
+            var newFailureCases: StreamedArray<FailureCase>
             var fixedIds: [String]
             var regressionIds: [String]
             var declaredMismatches: [String]
@@ -124,8 +126,9 @@ extension Remedy {
                 fixed = summary.fixed.count
                 regressions = summary.regressions.count
                 flaky = summary.flaky
-                newFailureIds = summary.newFailures
-                newFailureCases = summary.newFailures.map { FailureCase(failure: $0, case: summary.newFailureCases[$0] ?? "") }
+                let list = summary.newFailures
+                newFailureIds = StreamedArray { body in try list.forEach { try body($0.failure) } }
+                newFailureCases = StreamedArray { body in try list.forEach { try body(FailureCase(failure: $0.failure, case: $0.caseKey)) } }
                 fixedIds = summary.fixed
                 regressionIds = summary.regressions
                 declaredMismatches = summary.declaredMismatches
@@ -140,7 +143,7 @@ extension Remedy {
         /// New failures the text output names one a line; `--json` lists them all.
         static let listedFailures = 20
 
-        static func text(_ summary: IngestSummary) -> String {
+        static func text(_ summary: IngestSummary) throws -> String {
             var rows: [(String, String)] = [
                 ("run", "\(summary.suite) \(summary.run)\(summary.recorded ? "" : " (recorded before: nothing new)")"),
                 ("tests", "\(summary.counts.tests): \(summary.counts.failures) failed, \(summary.counts.errors) errors, \(summary.counts.skipped) skipped"),
@@ -155,8 +158,8 @@ extension Remedy {
             }
             for mismatch in summary.declaredMismatches { rows.append(("note", mismatch)) }
             var text = Table.keyValue(rows)
-            for failure in summary.newFailures.prefix(listedFailures) {
-                text += "  \(failure.padding(14))\(summary.newFailureCases[failure] ?? "")\n"
+            for item in try summary.newFailures.prefix(listedFailures) {
+                text += "  \(item.failure.padding(14))\(item.caseKey)\n"
             }
             if summary.newFailures.count > listedFailures {
                 text += "  ... and \(summary.newFailures.count - listedFailures) more new failures (--json lists them all)\n"

@@ -11,14 +11,55 @@ import Foundation
 /// marked ``NullEncoded``.
 enum JSONOutput {
     static func line(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
+    }
+
+    private static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return encoder
     }
 
     static func print(_ value: some Encodable) throws {
         StandardOutput.shared.writeLine(try line(value))
+    }
+
+    /// Prints `value` with each of `arrays` (fields of it) written an element at a time where
+    /// its placeholder was encoded: the same line ``print(_:)`` gives, without the whole
+    /// array in memory at once.
+    static func print(_ value: some Encodable, streaming arrays: [any StreamedJSONArray]) throws {
+        var text = Array(try line(value).utf8)[...]
+        let elementEncoder = encoder()
+        // Where each placeholder is, in the order the arrays appear in the line.
+        var placed: [(start: Int, placeholder: [UInt8], array: any StreamedJSONArray)] = []
+        for array in arrays {
+            let placeholder = Array(try line(array.placeholder).utf8)
+            if let start = firstRange(of: placeholder, in: text) { placed.append((start, placeholder, array)) }
+        }
+        for (start, placeholder, array) in placed.sorted(by: { $0.start < $1.start }) {
+            StandardOutput.shared.write(String(decoding: text[..<start], as: UTF8.self))
+            StandardOutput.shared.write("[")
+            var first = true
+            try array.forEachElement { element in
+                StandardOutput.shared.write(first ? "" : ",")
+                first = false
+                StandardOutput.shared.write(String(decoding: try elementEncoder.encode(element), as: UTF8.self))
+            }
+            StandardOutput.shared.write("]")
+            text = text[(start + placeholder.count)...]
+        }
+        StandardOutput.shared.writeLine(String(decoding: text, as: UTF8.self))
+    }
+
+    private static func firstRange(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var start = haystack.startIndex
+        while start + needle.count <= haystack.endIndex {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
+            start += 1
+        }
+        return nil
     }
 
     /// A decimal the read models keep as text ("0.9500", for the same digits in SQL and
@@ -26,6 +67,38 @@ enum JSONOutput {
     static func number(_ text: String?) -> Double? {
         text.flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil }
     }
+}
+
+/// An array field of a `--json` output type too long to hold in memory (the failures a run of
+/// a million cases detected): encoded as a placeholder no other value contains, then written
+/// element by element in its place by ``JSONOutput/print(_:streaming:)``.
+///
+/// ```swift
+/// let ids = StreamedArray<String> { body in try list.forEach { try body($0.failure) } }
+/// try JSONOutput.print(Output(ids: ids), streaming: [ids])
+/// ```
+struct StreamedArray<Element: Encodable>: Encodable, StreamedJSONArray {
+    let placeholder = "\u{1}streamed-array-\(UInt64.random(in: .min ... .max))"
+    let elements: (_ body: (Element) throws -> Void) throws -> Void
+
+    init(_ elements: @escaping (_ body: (Element) throws -> Void) throws -> Void) {
+        self.elements = elements
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(placeholder)
+    }
+
+    func forEachElement(_ body: (any Encodable) throws -> Void) throws {
+        try elements { try body($0) }
+    }
+}
+
+/// What ``JSONOutput/print(_:streaming:)`` needs of a ``StreamedArray``.
+protocol StreamedJSONArray {
+    var placeholder: String { get }
+    func forEachElement(_ body: (any Encodable) throws -> Void) throws
 }
 
 /// An optional field of a `--json` output type that is printed as `null` when missing

@@ -54,6 +54,19 @@ import Projections
         return #"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "ESLint"}}, "results": [\#(results.joined(separator: ","))]}]}"#
     }
 
+    /// A TRX report: results first, then the definitions that name each test's class (a test
+    /// with no definition keeps its bare name).
+    func trx(run: Int) -> String {
+        let ids = (0..<12).map { "00000000-0000-0000-0000-\(String(repeating: "0", count: 10))\($0 < 10 ? "0" : "")\($0)" }
+        let results = ids.enumerated().map { index, id in
+            #"<UnitTestResult testId="\#(id)" testName="Area\#(index % 3).Tests.Case\#(index)" outcome="\#((index + run) % 4 == 0 ? "Failed" : "Passed")" duration="00:00:00.01"><Output><ErrorInfo><Message>boom \#(index)</Message></ErrorInfo></Output></UnitTestResult>"#
+        }
+        let definitions = ids.enumerated().dropLast().map { index, id in
+            #"<UnitTest name="Case\#(index)" id="\#(id)"><TestMethod className="Area\#(index % 3).Tests, Area, Version=1.0" name="Case\#(index)"/></UnitTest>"#
+        }
+        return #"<?xml version="1.0" encoding="utf-8"?><TestRun id="r" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010"><Results>\#(results.joined())</Results><TestDefinitions>\#(definitions.joined())</TestDefinitions></TestRun>"#
+    }
+
     /// Every event's stream, type and payload, in ledger order.
     func events(_ ledger: Ledger) throws -> [String] {
         try ledger.events(EventQuery()).map { event in
@@ -67,9 +80,11 @@ import Projections
         var summaries: [[IngestSummary]] = [[], []]
         for run in 1...3 {
             let junit = try write(junit(run: run), "run-\(run).xml")
-            let lint = try write(sarif(run == 1 ? [1, 2, 3, 4, 5] : run == 2 ? [1, 3, 6] : [6]), "lint-\(run).sarif")
+            // Results alike (the same rule at the same place) are numbered `~2`, `~3`: on disk too.
+            let lint = try write(sarif(run == 1 ? [1, 2, 3, 4, 5, 1, 2, 1] : run == 2 ? [1, 3, 6, 1] : [6]), "lint-\(run).sarif")
+            let dotnet = try write(trx(run: run), "run-\(run).trx")
             for (index, target) in [inMemory, onDisk].enumerated() {
-                for (suite, file) in [("s", junit), ("lint", lint)] {
+                for (suite, file) in [("s", junit), ("lint", lint), ("dotnet", dotnet)] {
                     var request = IngestRequest(files: [file], suite: suite, run: "\(run)")
                     // Three cases in memory at most: nearly every attempt goes to disk and back.
                     if index == 1 { request.caseMemoryLimit = 3 }
@@ -82,8 +97,11 @@ import Projections
         #expect(try events(onDisk) == recorded)
         #expect(summaries[0].contains { $0.flaky > 0 } && summaries[0].contains { !$0.fixed.isEmpty }, "the report exercises reruns and fixes")
         #expect(recorded.contains { $0.contains("\"attempt\":3") }, "a case with three attempts")
-        // The lint cases absent from run 2 (2, 4, 5) passed, in key order either way.
-        #expect(summaries[0][3].fixed.count == 3)
+        // The lint cases absent from run 2 (2, 2~2, 4, 5, 1~3) passed, in key order either way.
+        #expect(summaries[0][4].fixed.count == 5)
+        #expect(recorded.contains { $0.contains("#") && $0.contains("~3\",") }, "a third result alike")
+        #expect(recorded.contains { $0.contains(#""case":"Area1.Tests::Case1""#) }, "a TRX key from its definition")
+        #expect(recorded.contains { $0.contains(#""case":"Area2.Tests.Case11""#) }, "a TRX key without one")
     }
 
     @Test func anEntryReadsBackAsItWasKept() throws {

@@ -40,6 +40,34 @@ final class LoopCLITests: XCTestCase {
         XCTAssertTrue(againJSON.isNull("verification"))
     }
 
+    /// A run that detects more failures than an ingest keeps in memory (their ids and keys go
+    /// to a temporary file past 1 MiB): `--json` still lists every one, in order, with its
+    /// case, written as it is read; the text lists 20 and says how many more.
+    func testIngestListsEveryNewFailureOfALargeRun() throws {
+        let count = 12_000
+        let keyPadding = String(repeating: "x", count: 80)
+        let cases = (0..<count).map { #"<testcase classname="pkg.Area\#($0 % 7)" name="test_\#(keyPadding)_\#($0)"><failure message="no"/></testcase>"# }
+        let path = folder.write("large.xml", "<testsuite name=\"s\">\n" + cases.joined(separator: "\n") + "\n</testsuite>")
+        let ledger = folder.file("l.db")
+        let result = try Remedy.run(["ingest", "--init", path, "--suite", "s", "--run", "1", "--json", "--ledger", ledger])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let ids = try XCTUnwrap(object["new_failure_ids"] as? [String])
+        let pairs = try XCTUnwrap(object["new_failure_cases"] as? [[String: String]])
+        XCTAssertEqual(object["new_failures"] as? Int, count)
+        XCTAssertEqual(ids, (1...count).map { "failure-\($0)" })
+        XCTAssertEqual(pairs.map { $0["failure"] }, ids)
+        let keys = (0..<count).map { "pkg.Area\($0 % 7)::test_\(keyPadding)_\($0)" }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        XCTAssertEqual(pairs.map { $0["case"] ?? "" }, keys)
+        XCTAssertEqual(result.stdout.filter { $0 == "\n" }.count, 1, "one line")
+
+        let again = try Remedy.run(["ingest", path, "--suite", "s", "--run", "1", "--ledger", ledger])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("  failure-20    \(keys[19])\n"), again.stdout)
+        XCTAssertFalse(again.stdout.contains("failure-21 "))
+        XCTAssertTrue(again.stdout.contains("... and \(count - 20) more new failures (--json lists them all)"))
+    }
+
     /// The repository's `.remedy/skills` maps cases to skills unless the report names them.
     func testACIReRunIsAnotherAttemptNotAConflict() throws {
         let ledger = folder.file("l.db")

@@ -271,6 +271,25 @@ public final class LoopStateLoader {
     }
     private var suitesWithFailuresLoaded: Set<String> = []
 
+    /// Calls `body` with each open failure of `suite` (its case key, then its id) in the order
+    /// of the case keys' UTF-8 bytes, keeping none: an ingest checks each against its run once,
+    /// and a suite may have tens of thousands open (about 190 bytes each in ``state``).
+    ///
+    /// Reads the rows unless some of the suite's open failures were loaded (and may have been
+    /// changed since): then from ``state``.
+    public func forEachOpenFailure(ofSuite suite: String, _ body: (_ caseKey: String, _ failure: String) throws -> Void) throws {
+        if isComplete || openFailures.suites.contains(suite) || openFailures.cases.contains(where: { $0.suite == suite }) {
+            try openFailures(ofSuite: suite, loadingFailures: false)
+            let open = state.openFailureByCase.filter { $0.key.suite == suite }.sorted { RowValue.textPrecedes($0.key.key, $1.key.key) }
+            for (id, failure) in open { try body(id.key, failure) }
+            return
+        }
+        // The table's key is (suite, case key): rows come in byte order of the case keys.
+        try writer.forEachRow(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) { row in
+            try body(row.suiteCase.key, row.failure)
+        }
+    }
+
     /// A case's last results from its history row.
     private func add(_ row: CaseRow) {
         guard let state = caseState(row) else { return }
