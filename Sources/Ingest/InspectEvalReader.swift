@@ -56,11 +56,20 @@ struct InspectEvalReader {
 
     /// The sort key of a sample member (`samples/<id>_epoch_<n>.json`): its epoch, then its id
     /// (numbers in numeric order before names); nil for any other member.
+    ///
+    /// Read as bytes: a log lists one member a sample, and `ranges(of:)` on a String took most
+    /// of the time before the first sample was read (0.13 s for 36,700 members).
     static func sampleName(_ path: String) -> (epoch: Int, id: SampleID)? {
-        guard path.hasPrefix("samples/"), path.hasSuffix(".json") else { return nil }
-        let base = path.dropFirst("samples/".count).dropLast(".json".count)
-        guard !base.contains("/"), let marker = base.ranges(of: "_epoch_").last, let epoch = Int(base[marker.upperBound...]) else { return nil }
-        let id = String(base[..<marker.lowerBound])
+        let bytes = Array(path.utf8)
+        let prefix = Array("samples/".utf8), suffix = Array(".json".utf8), marker = Array("_epoch_".utf8)
+        guard bytes.count >= prefix.count + suffix.count, bytes.starts(with: prefix), bytes.suffix(suffix.count).elementsEqual(suffix) else { return nil }
+        let base = bytes[prefix.count..<(bytes.count - suffix.count)]
+        guard !base.contains(UInt8(ascii: "/")) else { return nil }
+        // The last "_epoch_": an id may hold the marker itself.
+        var start = base.endIndex - marker.count
+        while start >= base.startIndex && !base[start..<(start + marker.count)].elementsEqual(marker) { start -= 1 }
+        guard start >= base.startIndex, let epoch = Int(String(decoding: base[(start + marker.count)...], as: UTF8.self)) else { return nil }
+        let id = String(decoding: base[..<start], as: UTF8.self)
         return (epoch, Int(id).map { .number($0) } ?? .name(id))
     }
 

@@ -143,6 +143,7 @@ import Testing
         ("bad-dotdot-name.eval", "leaves the archive's folder"),
         ("bad-truncated-directory.eval", "without its end of central directory record"),
         ("bad-overlapping-members.eval", "overlap: refused"),
+        ("bad-local-header-overlap.eval", "samples/1_epoch_1.json: its data and the next member's local header overlap: refused"),
         ("bad-claims-4gib.eval", "claims 4294967294 bytes inflated"),
         ("bad-deflate-bomb.eval", "inflates beyond its declared 100000 bytes: refused as a deflate bomb"),
         ("bad-compressed-beyond-claim.eval", "compressed bytes for 1000 inflated: refused"),

@@ -31,8 +31,12 @@ struct ZipArchive {
         var compressedSize: Int
         var size: Int
         var localHeaderOffset: Int
-        /// Where its data starts, after its local header.
-        var dataOffset = 0
+        /// Where its local header and data must end: the next member's local header, or the
+        /// central directory.
+        var end = 0
+        /// The local header's length if its name and extra field are as long as the central
+        /// directory's (as writers make them): one read then takes the header and the data.
+        var expectedHeaderLength = 30
     }
 
     let name: String
@@ -107,6 +111,7 @@ struct ZipArchive {
             var member = Member(name: memberName, method: method, crc32: Self.u32(directory, cursor + 16),
                                 compressedSize: Int(Self.u32(directory, cursor + 20)), size: Int(Self.u32(directory, cursor + 24)),
                                 localHeaderOffset: Int(Self.u32(directory, cursor + 42)))
+            member.expectedHeaderLength = 30 + nameLength + extraLength
             // ZIP64 extended information: the 64-bit values of the fields set to 0xFFFFFFFF, in order.
             var extra = cursor + 46 + nameLength
             let extraEnd = extra + extraLength
@@ -143,27 +148,38 @@ struct ZipArchive {
             members.append(member)
             cursor = next
         }
-        // Where each member's data is, from its local header; members may not share bytes.
-        for index in members.indices {
-            let member = members[index]
-            let header = try Self.read(descriptor, at: member.localHeaderOffset, count: 30, name: name)
-            guard Self.u32(header, 0) == 0x0403_4B50, Self.u16(header, 8) == member.method else {
-                throw fail("member \(member.name): its local header is missing or disagrees with the central directory")
+        // Members may not share bytes: each ends where the next local header begins. Their local
+        // headers are read with their data (``contents(of:)``), not here: one read a member
+        // instead of two, and none before the first sample (36,700 reads took 40 ms).
+        let byOffset = members.indices.sorted { members[$0].localHeaderOffset < members[$1].localHeaderOffset }
+        for (position, index) in byOffset.enumerated() {
+            let next = position + 1 < byOffset.count ? byOffset[position + 1] : nil
+            members[index].end = next.map { members[$0].localHeaderOffset } ?? directoryOffset
+            if let next, members[index].localHeaderOffset + 30 + members[index].compressedSize > members[index].end {
+                throw fail("members \(members[index].name) and \(members[next].name) overlap: refused")
             }
-            members[index].dataOffset = member.localHeaderOffset + 30 + Int(Self.u16(header, 26)) + Int(Self.u16(header, 28))
-            guard members[index].dataOffset + member.compressedSize <= directoryOffset else { throw fail("member \(member.name) lies outside the archive's data") }
-        }
-        let byOffset = members.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
-        for (first, second) in zip(byOffset, byOffset.dropFirst()) where first.dataOffset + first.compressedSize > second.localHeaderOffset {
-            throw fail("members \(first.name) and \(second.name) overlap: refused")
         }
         self.members = members
     }
 
     /// Refuses a member name that climbs out of the archive or is absolute.
     static func checkName(_ name: String, archive: String) throws {
-        let parts = name.split(whereSeparator: { $0 == "/" || $0 == "\\" })
-        guard !name.hasPrefix("/"), !name.hasPrefix("\\"), !name.contains(":"), !parts.contains("..") else {
+        // Byte by byte (one call a member, tens of thousands in a log): an absolute name, a
+        // drive letter, or a ".." part between separators is refused.
+        var climbs = false, dots = 0, partLength = 0
+        for byte in name.utf8 {
+            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") {
+                if dots == 2 && partLength == 2 { climbs = true }
+                dots = 0; partLength = 0
+            } else {
+                partLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+                if byte == UInt8(ascii: ":") { climbs = true }
+            }
+        }
+        if dots == 2 && partLength == 2 { climbs = true }
+        let first = name.utf8.first
+        guard first != UInt8(ascii: "/"), first != UInt8(ascii: "\\"), !climbs else {
             throw IngestError(.malformed, "\(archive): member name \(name.debugDescription) leaves the archive's folder: refused")
         }
     }
@@ -173,7 +189,22 @@ struct ZipArchive {
     /// - Throws: ``IngestError`` naming the archive and the member.
     func contents(of member: Member) throws -> [UInt8] {
         func fail(_ message: String) -> IngestError { IngestError(.malformed, "\(name): member \(member.name): \(message)") }
-        let compressed = try Self.read(descriptor, at: member.dataOffset, count: member.compressedSize, name: name)
+        // The local header and, when its name and extra field are as long as the central
+        // directory says (they are, as writers make them), the data in the same read.
+        let available = member.end - member.localHeaderOffset
+        var piece = try Self.read(descriptor, at: member.localHeaderOffset, count: min(available, member.expectedHeaderLength + member.compressedSize), name: name)
+        guard piece.count >= 30, Self.u32(piece, 0) == 0x0403_4B50, Self.u16(piece, 8) == member.method else {
+            throw fail("its local header is missing or disagrees with the central directory")
+        }
+        let headerLength = 30 + Int(Self.u16(piece, 26)) + Int(Self.u16(piece, 28))
+        guard headerLength + member.compressedSize <= available else { throw fail("its data and the next member's local header overlap: refused") }
+        let compressed: [UInt8]
+        if headerLength == member.expectedHeaderLength {
+            piece.removeFirst(headerLength)
+            compressed = piece
+        } else {
+            compressed = try Self.read(descriptor, at: member.localHeaderOffset + headerLength, count: member.compressedSize, name: name)
+        }
         let bytes: [UInt8]
         switch member.method {
         case 0:
