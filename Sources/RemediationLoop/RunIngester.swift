@@ -76,8 +76,7 @@ public enum RunIngester {
     ///   `.notFound`, `.invalidArgument`), or ``LedgerError``; nothing is written then.
     public static func ingest(_ request: IngestRequest, into ledger: any EventStore) throws -> IngestSummary {
         guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
-        // Hash first: it decides whether this run is new, and goes into the run's start.
-        let reports = try request.files.map { EvalRunStarted.ReportFile(file: $0, sha256: try sha256(ofFile: $0)) }
+        let reports = ReportHashes(files: request.files)
         return try ledger.write { writer in try ingest(request, reports: reports, in: writer) }
     }
 
@@ -87,14 +86,13 @@ public enum RunIngester {
     /// - Throws: as ``ingest(_:into:)``.
     public static func ingest(_ request: IngestRequest, in writer: any EventStoreWriter) throws -> IngestSummary {
         guard !request.files.isEmpty else { throw LoopError(.invalidArgument, "no report files to ingest") }
-        let reports = try request.files.map { EvalRunStarted.ReportFile(file: $0, sha256: try sha256(ofFile: $0)) }
-        return try ingest(request, reports: reports, in: writer)
+        return try ingest(request, reports: ReportHashes(files: request.files), in: writer)
     }
 
-    private static func ingest(_ request: IngestRequest, reports: [EvalRunStarted.ReportFile], in writer: any EventStoreWriter) throws -> IngestSummary {
+    private static func ingest(_ request: IngestRequest, reports: ReportHashes, in writer: any EventStoreWriter) throws -> IngestSummary {
         let runStream = try LoopStreams.run(suite: request.suite, run: request.run)
         if try writer.version(of: runStream) > 0 {
-            return try previousSummary(of: runStream, reports: reports, request: request, writer: writer)
+            return try previousSummary(of: runStream, reports: try reports.value(), request: request, writer: writer)
         }
         let loader = try LoopStateLoader(writer)
         if let fix = request.verifies {
@@ -111,8 +109,7 @@ public enum RunIngester {
             }
         }
         var session = try RunRecording(request: request, stream: runStream, loader: loader, writer: writer)
-        try session.start(reports: reports)
-        try session.recordFiles()
+        try session.record(reports: reports)
         return try session.complete()
     }
 
@@ -171,6 +168,33 @@ public enum RunIngester {
         }
         summary.fixed = try failures("resolved_run").map(\.failure)
         return summary
+    }
+
+    /// The SHA-256 of each report file, computed on a second thread from the moment the ingest
+    /// is asked for: it decides whether the run is new and goes into the run's first event,
+    /// yet hashing a 50 MB log first (50 ms) held everything else back.
+    final class ReportHashes {
+        private let hashing: Handoff<[EvalRunStarted.ReportFile]>
+        private var hashed: [EvalRunStarted.ReportFile]?
+
+        init(files: [String]) {
+            hashing = Handoff(chunkSize: 1) { emit in
+                _ = emit(try files.map { EvalRunStarted.ReportFile(file: $0, sha256: try RunIngester.sha256(ofFile: $0)) })
+            }
+            hashing.start()
+        }
+
+        deinit { hashing.stop() }
+
+        /// The files with their hashes, once hashed.
+        ///
+        /// - Throws: ``IngestError`` (`.unreadable`) naming a file that cannot be read.
+        func value() throws -> [EvalRunStarted.ReportFile] {
+            if let hashed { return hashed }
+            guard let files = try hashing.next() else { throw IngestError(.unreadable, "the report files could not be hashed") }
+            hashed = files
+            return files
+        }
     }
 
     /// SHA-256 of bytes, as lowercase hex.

@@ -45,7 +45,7 @@ struct RunRecording {
     /// The longest failure message carried into a detection.
     static let detectionMessageLength = 512
 
-    mutating func start(reports: [EvalRunStarted.ReportFile]) throws {
+    private mutating func start(reports: [EvalRunStarted.ReportFile]) throws {
         // The format and kind are known once the first file is read; peek at it now.
         let head = try Self.head(of: request.files[0])
         format = try request.format ?? ReportFormat.detect(head: head, name: request.files[0])
@@ -61,9 +61,10 @@ struct RunRecording {
         try append(stream, .evalRunStarted, try LoopPayload.encode(started), expect: .noStream)
     }
 
-    /// Records every case of every report file, parsing on a second thread while this one
-    /// writes (see ``Handoff``).
-    mutating func recordFiles() throws {
+    /// Records the run's start, then every case of every report file, parsing on a second
+    /// thread while this one writes (see ``Handoff``); the files are hashed meanwhile, for
+    /// the start.
+    mutating func record(reports: RunIngester.ReportHashes) throws {
         let files = request.files, format = request.format, memoryLimit = request.caseMemoryLimit
         let parsed = Handoff<ParsedItem>(chunkWeight: 1 << 18, maximumQueuedWeight: 1 << 21, weight: \.approximateBytes) { emit in
             for file in files {
@@ -77,6 +78,7 @@ struct RunRecording {
         }
         parsed.start()
         defer { parsed.stop() }
+        try start(reports: try reports.value())
         while let item = try parsed.next() {
             switch item {
             case .outcome(let file, let outcome):

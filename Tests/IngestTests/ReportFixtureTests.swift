@@ -89,6 +89,27 @@ import Testing
         #expect(zipped.first?.key == "popularity/1" && zipped.first?.expected?.text != nil)
     }
 
+    /// Small members inflate in one call, large ones 64 KiB at a time: both read every member
+    /// of a real log alike, and both refuse a bomb.
+    @Test func bothInflatePathsReadAlike() throws {
+        func members(_ path: String, oneCallBelow limit: Int) throws -> [[UInt8]] {
+            let descriptor = open(path, O_RDONLY)
+            defer { close(descriptor) }
+            var limits = ZipArchive.Limits()
+            limits.inflatedInOneCall = limit
+            let archive = try ZipArchive(descriptor: descriptor, name: path, limits: limits)
+            return try archive.members.map { try archive.contents(of: $0) }
+        }
+        let log = Self.folder.appendingPathComponent("inspect-ai-0.3.58-popularity.eval").path
+        let inOneCall = try members(log, oneCallBelow: 1 << 20), inChunks = try members(log, oneCallBelow: 0)
+        #expect(inOneCall.count > 10 && inOneCall == inChunks)
+        let bomb = Self.evalFolder.appendingPathComponent("bad-deflate-bomb.eval").path
+        for limit in [0, 1 << 20] {
+            let error = #expect(throws: IngestError.self) { _ = try members(bomb, oneCallBelow: limit) }
+            #expect(error?.message.contains("refused as a deflate bomb") == true, "\(error?.message ?? "")")
+        }
+    }
+
     /// An archive whose end record points at a ZIP64 end record is read through it.
     @Test func aZIP64EndRecordIsFollowed() throws {
         var outcomes: [CaseOutcome] = []

@@ -22,6 +22,10 @@ struct ZipArchive {
         var maximumMembers = 1_000_000
         /// The largest central directory read.
         var maximumDirectorySize = 64 << 20
+        /// Members declared smaller than this (a sample is a few kilobytes) are inflated in one
+        /// call into a buffer of their declared size, which a lying member can make it cost;
+        /// larger ones 64 KiB at a time into a buffer that grows with what they really hold.
+        var inflatedInOneCall = 1 << 20
     }
 
     struct Member: Sendable, Equatable {
@@ -227,6 +231,9 @@ struct ZipArchive {
         var stream = z_stream()
         guard remedy_inflate_init_raw(&stream) == Z_OK else { throw IngestError(.unreadable, "\(name): zlib cannot start an inflate stream") }
         defer { inflateEnd(&stream) }
+        if declared < limits.inflatedInOneCall {
+            return try inflateInOneCall(input, declared: declared, stream: &stream, fail: fail)
+        }
         let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
         defer { chunk.deallocate() }
         var output: [UInt8] = []
@@ -243,6 +250,30 @@ struct ZipArchive {
                 guard output.count <= declared else { throw fail("inflates beyond its declared \(declared) bytes: refused as a deflate bomb") }
             }
         }
+        guard rc == Z_STREAM_END else {
+            throw fail(rc == Z_DATA_ERROR ? "its deflate data is damaged" : "its deflate data ends early (\(output.count) of \(declared) bytes)")
+        }
+        guard output.count == declared else { throw fail("inflates to \(output.count) bytes, not the declared \(declared)") }
+        return output
+    }
+
+    /// A member declared smaller than ``Limits/inflatedInOneCall`` inflates straight into a
+    /// buffer of its declared size plus one byte (filling that byte shows a bomb), in one call
+    /// that finishes the stream: no 64 KiB chunk, no copy of it, and no 32 KiB window, which
+    /// zlib keeps only for a stream it expects to go on.
+    private func inflateInOneCall(_ input: [UInt8], declared: Int, stream: inout z_stream, fail: (String) -> IngestError) throws -> [UInt8] {
+        var rc = Z_OK
+        let output = [UInt8](unsafeUninitializedCapacity: declared + 1) { target, count in
+            input.withUnsafeBufferPointer { source in
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                rc = CZlib.inflate(&stream, Z_FINISH)
+            }
+            count = target.count - Int(stream.avail_out)
+        }
+        guard output.count <= declared else { throw fail("inflates beyond its declared \(declared) bytes: refused as a deflate bomb") }
         guard rc == Z_STREAM_END else {
             throw fail(rc == Z_DATA_ERROR ? "its deflate data is damaged" : "its deflate data ends early (\(output.count) of \(declared) bytes)")
         }
