@@ -236,19 +236,19 @@ struct RunRecording {
             try openOfRun.append(key)
             try openOfRun.append(failure)
         }
-        var open = openOfRun.makeReader()
-        var nextOpen = try open.next()
+        var openReader = openOfRun.makeReader()
+        var nextOpen = try openReader.next()
         var nextFailure = loader.state.failureCount + 1
         try tallies.forEachInKeyOrder { key, entry in
-            var openFailure: String?
+            // The open failure of this case, if any: the spooled keys before it are passed by.
+            var open: String?
             while let candidate = nextOpen, RowValue.textPrecedes(candidate, key) || candidate.utf8.elementsEqual(key.utf8) {
-                let failure = try open.next()
-                if !RowValue.textPrecedes(candidate, key) { openFailure = failure }
-                nextOpen = try open.next()
+                let failure = try openReader.next()
+                if !RowValue.textPrecedes(candidate, key) { open = failure }
+                nextOpen = try openReader.next()
             }
             guard let status = entry.tally.finalStatus else { return }
             let id = SuiteCase(suite: request.suite, key: key)
-            let open = openFailure
             if status == .pass {
                 guard let failure = open else { return }
                 try loader.failure(failure)
