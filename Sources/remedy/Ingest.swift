@@ -143,14 +143,22 @@ extension Remedy {
         /// New failures the text output names one a line; `--json` lists them all.
         static let listedFailures = 20
 
+        /// Failure ids on one line: "0", or up to ``listedFailures`` of them and how many more
+        /// (a linter run that fixes 70,000 violations would otherwise print a 1 MB line).
+        static func listed(_ failures: [String]) -> String {
+            guard !failures.isEmpty else { return "0" }
+            let shown = failures.prefix(listedFailures).joined(separator: ", ")
+            return failures.count > listedFailures ? "\(shown), ... and \(failures.count - listedFailures) more (--json lists them all)" : shown
+        }
+
         static func text(_ summary: IngestSummary) throws -> String {
             var rows: [(String, String)] = [
                 ("run", "\(summary.suite) \(summary.run)\(summary.recorded ? "" : " (recorded before: nothing new)")"),
                 ("tests", "\(summary.counts.tests): \(summary.counts.failures) failed, \(summary.counts.errors) errors, \(summary.counts.skipped) skipped"),
                 ("new failures", String(summary.newFailures.count)),
                 ("still failing", String(summary.stillFailing)),
-                ("fixed", summary.fixed.isEmpty ? "0" : summary.fixed.joined(separator: ", ")),
-                ("regressions", summary.regressions.isEmpty ? "0" : summary.regressions.joined(separator: ", ")),
+                ("fixed", listed(summary.fixed)),
+                ("regressions", listed(summary.regressions)),
                 ("flaky", String(summary.flaky)),
             ]
             if let verification = summary.verification {

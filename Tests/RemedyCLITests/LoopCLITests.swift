@@ -66,6 +66,14 @@ final class LoopCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("  failure-20    \(keys[19])\n"), again.stdout)
         XCTAssertFalse(again.stdout.contains("failure-21 "))
         XCTAssertTrue(again.stdout.contains("... and \(count - 20) more new failures (--json lists them all)"))
+
+        // The next run passes every case: the fixed ids are listed 20 on their line too.
+        let passing = folder.write("passing.xml", "<testsuite name=\"s\">\n" + cases.map { $0.replacingOccurrences(of: #"<failure message="no"/>"#, with: "") }.joined(separator: "\n") + "\n</testsuite>")
+        let fixed = try Remedy.run(["ingest", passing, "--suite", "s", "--run", "2", "--ledger", ledger])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        let fixedLine = try XCTUnwrap(fixed.stdout.split(separator: "\n").first { $0.hasPrefix("fixed") })
+        XCTAssertTrue(fixedLine.hasSuffix("failure-20, ... and \(count - 20) more (--json lists them all)"), String(fixedLine))
+        XCTAssertTrue(fixedLine.contains("failure-1, failure-2, "))
     }
 
     /// The repository's `.remedy/skills` maps cases to skills unless the report names them.
