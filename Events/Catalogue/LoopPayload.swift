@@ -168,10 +168,36 @@ extension ProposedEvent {
     ///
     /// - Throws: ``EventError`` when the metadata is invalid or the payload too large.
     public init(stream: StreamName, outcome: CaseOutcomeRecorded, metadata: EventMetadata) throws {
+        try self.init(stream: stream, outcome: EncodedCaseOutcome(outcome), metadata: metadata)
+    }
+
+    /// A case-outcome event from a payload encoded before (on another thread).
+    ///
+    /// - Throws: ``EventError`` when the metadata is invalid or the payload too large.
+    public init(stream: StreamName, outcome: EncodedCaseOutcome, metadata: EventMetadata) throws {
+        let payload = outcome.outcome
         try self.init(stream: stream, type: try EventType(LoopEventType.caseOutcomeRecorded.rawValue),
-                      canonicalData: outcome.canonicalBytes, metadata: metadata,
+                      canonicalData: outcome.bytes, metadata: metadata,
                       schemaVersion: LoopEventType.caseOutcomeRecorded.schemaVersion,
-                      outcome: CaseOutcomeRecorded.Summary(case: outcome.case, attempt: outcome.attempt, status: outcome.status, skill: outcome.skill))
+                      outcome: CaseOutcomeRecorded.Summary(case: payload.case, attempt: payload.attempt, status: payload.status, skill: payload.skill))
+    }
+}
+
+/// A ``CaseOutcomeRecorded`` with its canonical bytes, encoded once: an ingest encodes each
+/// case's payload on the thread that parses the report, so the thread that writes the ledger
+/// (the slower of the two) only appends it. Made only from the payload, so the two agree.
+///
+/// ```swift
+/// let encoded = EncodedCaseOutcome(CaseOutcomeRecorded(case: "pkg.Test::one", attempt: 1, status: .pass))
+/// try writer.append(try ProposedEvent(stream: run, outcome: encoded, metadata: metadata))
+/// ```
+public struct EncodedCaseOutcome: Sendable {
+    public let outcome: CaseOutcomeRecorded
+    public let bytes: [UInt8]
+
+    public init(_ outcome: CaseOutcomeRecorded) {
+        self.outcome = outcome
+        bytes = outcome.canonicalBytes
     }
 }
 

@@ -65,13 +65,17 @@ struct RunRecording {
     /// thread while this one writes (see ``Handoff``); the files are hashed meanwhile, for
     /// the start.
     mutating func record(reports: RunIngester.ReportHashes) throws {
-        let files = request.files, format = request.format, memoryLimit = request.caseMemoryLimit
-        let parsed = Handoff<ParsedItem>(chunkWeight: 1 << 18, maximumQueuedWeight: 1 << 21, weight: \.approximateBytes) { emit in
+        let files = request.files, format = request.format, memoryLimit = request.caseMemoryLimit, skills = request.skills
+        let parsed = Handoff<ParsedItem>(chunkWeight: 1 << 17, maximumQueuedWeight: 1 << 20, weight: \.approximateBytes) { emit in
             for file in files {
                 var stopped = false
                 let facts = try ReportReader.read(path: file, format: format, scratch: { SpillingScratch(memoryLimit: memoryLimit) }) { outcome in
+                    // Encoded here as a first attempt (most are), which spares the writing
+                    // thread, the slower one, the work; a later attempt is encoded again there.
+                    let skill = outcome.skill ?? skills?.skill(for: outcome.key)
+                    let encoded = EncodedCaseOutcome(Self.payload(of: outcome, attempt: 1, skill: skill))
                     // The writer gave up (an error of its own): stop reading at once.
-                    if stopped || !emit(.outcome(file, outcome)) { stopped = true; throw HandoffStopped() }
+                    if stopped || !emit(.outcome(file, outcome, encoded)) { stopped = true; throw HandoffStopped() }
                 }
                 if !emit(.facts(file, facts)) { return }
             }
@@ -81,9 +85,9 @@ struct RunRecording {
         try start(reports: try reports.value())
         while let item = try parsed.next() {
             switch item {
-            case .outcome(let file, let outcome):
+            case .outcome(let file, let outcome, let encoded):
                 do {
-                    try record(outcome)
+                    try record(outcome, encodedAsFirstAttempt: encoded)
                 } catch let error as EventError {
                     throw IngestError(.malformed, "\(file): case \(outcome.key.prefix(80)): \(error.message)")
                 }
@@ -101,15 +105,15 @@ struct RunRecording {
 
     /// What the parsing thread hands over: case attempts, then each file's totals.
     enum ParsedItem: Sendable {
-        case outcome(String, CaseOutcome)
+        case outcome(String, CaseOutcome, EncodedCaseOutcome)
         case facts(String, ReportFacts)
 
         /// What an item holds in memory, roughly: the queue between the threads is bounded
-        /// in bytes (2 MiB), not items, as a SARIF result or a JUnit case with its output can
+        /// in bytes (1 MiB), not items, as a SARIF result or a JUnit case with its output can
         /// take kilobytes.
         var approximateBytes: Int {
-            guard case .outcome(_, let outcome) = self else { return 256 }
-            var bytes = 256 + outcome.key.utf8.count + (outcome.message?.utf8.count ?? 0) + (outcome.traceID?.utf8.count ?? 0)
+            guard case .outcome(_, let outcome, let encoded) = self else { return 256 }
+            var bytes = 256 + encoded.bytes.count + outcome.key.utf8.count + (outcome.message?.utf8.count ?? 0) + (outcome.traceID?.utf8.count ?? 0)
             for evidence in [outcome.expected, outcome.actual, outcome.output] { bytes += evidence?.text.utf8.count ?? 0 }
             for (name, value) in outcome.properties { bytes += 64 + name.utf8.count + value.utf8.count }
             return bytes
@@ -119,8 +123,8 @@ struct RunRecording {
     /// Thrown inside the parser when the writer stopped taking items.
     struct HandoffStopped: Error {}
 
-    private mutating func record(_ outcome: CaseOutcome) throws {
-        let skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
+    private mutating func record(_ outcome: CaseOutcome, encodedAsFirstAttempt encoded: EncodedCaseOutcome? = nil) throws {
+        let skill = encoded.map(\.outcome.skill) ?? outcome.skill ?? request.skills?.skill(for: outcome.key)
         var attempt = 0
         try tallies.update(outcome.key) { entry in
             entry.tally.attempts += 1
@@ -143,6 +147,15 @@ struct RunRecording {
             if let skill { note.skill = skill }
             entry.note = note
         }
+        if let encoded, attempt == 1 {
+            try writer.append(try ProposedEvent(stream: stream, outcome: encoded, metadata: metadata))
+        } else {
+            try writer.append(try ProposedEvent(stream: stream, outcome: Self.payload(of: outcome, attempt: attempt, skill: skill), metadata: metadata))
+        }
+    }
+
+    /// The event a case attempt is recorded as.
+    static func payload(of outcome: CaseOutcome, attempt: Int, skill: String?) -> CaseOutcomeRecorded {
         var payload = CaseOutcomeRecorded(case: outcome.key, attempt: attempt, status: outcome.status)
         payload.score = outcome.score
         payload.threshold = outcome.threshold
@@ -157,7 +170,7 @@ struct RunRecording {
         payload.actualSHA256 = outcome.actual?.sha256
         payload.output = outcome.output?.text
         payload.outputSHA256 = outcome.output?.sha256
-        try writer.append(try ProposedEvent(stream: stream, outcome: payload, metadata: metadata))
+        return payload
     }
 
     /// Records a pass for each case of the suite known before (failing now, a guard, in its
