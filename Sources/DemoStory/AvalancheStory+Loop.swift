@@ -61,7 +61,7 @@ extension AvalancheStory {
             request.kind = .eval
             request.commit = ["1": "4f2c9e1", "2": "8a3b7c2", "3": "c0ffee1"][run]
             let summary = try RunIngester.ingest(request, into: ledger)
-            played.steps.append("ingest run \(run): \(summary.counts.tests) cases, \(summary.counts.failures) failing; new failures \(summary.newFailures.ids), fixed \(summary.fixed), regressions \(summary.regressions)")
+            played.steps.append("ingest run \(run): \(summary.counts.tests) cases, \(summary.counts.failures) failing; new failures \(try summary.newFailures.ids()), fixed \(summary.fixed), regressions \(summary.regressions)")
         }
 
         try ingest("run-1", run: "1")

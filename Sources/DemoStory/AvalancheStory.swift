@@ -166,8 +166,8 @@ public enum AvalancheStory {
             request.commit = ["1": "4f2c9e1", "2": "8a3b7c2", "3": "c0ffee1"][run] ?? "8a3b7c2"
             request.verifies = verifies
             let summary = try RunIngester.ingest(request, into: ledger)
-            let detected = summary.verification.map { "verification of \($0.fix): \($0.clean ? "clean" : "not clean"), \($0.casesCovered)/\($0.goldenCases) golden cases" }
-                ?? "new failures \(summary.newFailures.ids), fixed \(summary.fixed), regressions \(summary.regressions)"
+            let detected = try summary.verification.map { "verification of \($0.fix): \($0.clean ? "clean" : "not clean"), \($0.casesCovered)/\($0.goldenCases) golden cases" }
+                ?? "new failures \(try summary.newFailures.ids()), fixed \(summary.fixed), regressions \(summary.regressions)"
             played.steps.append("ingest run \(run): \(summary.counts.tests) cases, \(summary.counts.failures) failing; \(detected)")
             return summary
         }

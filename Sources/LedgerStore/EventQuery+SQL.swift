@@ -5,14 +5,17 @@ import LedgerCore
 extension EventQuery {
     /// The table to read, with the index to read it by.
     var source: String {
-        byType && !types.isEmpty ? "events INDEXED BY events_by_type" : "events"
+        readsByType ? "events INDEXED BY events_by_type" : "events"
     }
+
+    /// Whether the query asked to be read through the type index (and names types).
+    private var readsByType: Bool { byType && !types.isEmpty }
 
     /// The ORDER BY clause for global order. One stream's events are in global order when in
     /// version order (both grow with each append), which its unique index gives without the
     /// sort (and the sorter's memory, as large as the page cache) that `position` would need.
     var orderClause: String {
-        streams.count == 1 && categories.isEmpty && !(byType && !types.isEmpty) ? "ORDER BY stream_version" : "ORDER BY position"
+        streams.count == 1 && categories.isEmpty && !readsByType ? "ORDER BY stream_version" : "ORDER BY position"
     }
 
     /// The WHERE clause and its bindings.

@@ -57,11 +57,13 @@ public struct NewFailureList: @unchecked Sendable, Equatable, CustomStringConver
     }
 
     /// Every failure id, in memory: for short lists (a story, a test).
-    public var ids: [String] {
-        (try? prefix(count).map(\.failure)) ?? []
+    ///
+    /// - Throws: ``SystemIOError`` when the temporary file cannot be read.
+    public func ids() throws -> [String] {
+        try prefix(count).map(\.failure)
     }
 
-    public var description: String { ids.description }
+    public var description: String { (try? ids())?.description ?? "\(count) failures (unreadable)" }
 
     public static func == (lhs: NewFailureList, rhs: NewFailureList) -> Bool {
         lhs.count == rhs.count && (try? lhs.prefix(lhs.count)) == (try? rhs.prefix(rhs.count))

@@ -35,7 +35,7 @@ enum JSONOutput {
         var placed: [(start: Int, placeholder: [UInt8], array: any StreamedJSONArray)] = []
         for array in arrays {
             let placeholder = Array(try line(array.placeholder).utf8)
-            if let start = firstRange(of: placeholder, in: text) { placed.append((start, placeholder, array)) }
+            if let range = text.firstRange(of: placeholder) { placed.append((range.lowerBound, placeholder, array)) }
         }
         for (start, placeholder, array) in placed.sorted(by: { $0.start < $1.start }) {
             StandardOutput.shared.write(String(decoding: text[..<start], as: UTF8.self))
@@ -50,16 +50,6 @@ enum JSONOutput {
             text = text[(start + placeholder.count)...]
         }
         StandardOutput.shared.writeLine(String(decoding: text, as: UTF8.self))
-    }
-
-    private static func firstRange(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard needle.count <= haystack.count else { return nil }
-        var start = haystack.startIndex
-        while start + needle.count <= haystack.endIndex {
-            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
-            start += 1
-        }
-        return nil
     }
 
     /// A decimal the read models keep as text ("0.9500", for the same digits in SQL and

@@ -84,7 +84,7 @@ import PostgresStore
         let first = try ingest("run-1", run: "1")
         #expect(first.recorded)
         #expect(first.counts == ReportCounts(tests: 5, failures: 1))
-        #expect(first.newFailures.ids == ["failure-1"])
+        #expect(try first.newFailures.ids() == ["failure-1"])
         #expect(first.stillFailing == 0 && first.fixed.isEmpty && first.regressions.isEmpty)
         #expect(try queue().map(\.kind) == [.diagnose])
 
@@ -92,7 +92,7 @@ import PostgresStore
         let before = try ledger.treeHead()
         let again = try ingest("run-1", run: "1")
         #expect(!again.recorded)
-        #expect(again.newFailures.ids == ["failure-1"] && again.counts == first.counts)
+        #expect(try again.newFailures.ids() == ["failure-1"] && again.counts == first.counts)
         #expect(again.newFailures == first.newFailures && again.fixed == first.fixed && again.regressions == first.regressions)
         #expect(try ledger.treeHead() == before)
         // A different report for the same run is a conflict; nothing is written.
@@ -132,7 +132,7 @@ import PostgresStore
         // Run 2: the date case passes and becomes a guard; a danger-rating case fails.
         let second = try ingest("run-2", run: "2")
         #expect(second.fixed == ["failure-1"])
-        #expect(second.newFailures.ids == ["failure-2"])
+        #expect(try second.newFailures.ids() == ["failure-2"])
         try steps.diagnose("failure-2", lever: .threshold, target: "alerts.danger.new_snow_cm", by: "agent:triage")
         try steps.propose(failures: ["failure-2"], fix: "danger-threshold", change: "https://git.example/pr/8", blastRadius: .low, by: "agent:fixer")
         #expect(try ingest("verify-danger-threshold", run: "v2", verifies: "danger-threshold").verification?.clean == true)
@@ -147,7 +147,7 @@ import PostgresStore
         // Run 3: a later change breaks the guarded date case: a regression, first in the queue.
         let third = try ingest("run-3", run: "3")
         #expect(third.fixed == ["failure-2"])
-        #expect(third.newFailures.ids == ["failure-3"])
+        #expect(try third.newFailures.ids() == ["failure-3"])
         #expect(third.regressions == ["failure-3"])
         let top = try #require(try queue().first)
         #expect(top.kind == .regression && top.subject == "failure-3" && top.case == "forecast.bulletins::slf-date-format")

@@ -251,23 +251,24 @@ public final class LoopStateLoader {
         }
     }
 
-    /// Loads every open failure of a suite (the loop's working set), and, unless told not to,
-    /// those failures. An ingest asks for the ids alone: a suite may have tens of thousands
-    /// open, and it reads a failure only for a case that now passes.
-    public func openFailures(ofSuite suite: String, loadingFailures: Bool = true) throws {
-        guard !isComplete else { return }
-        if openFailures.suites.insert(suite).inserted {
-            try damaged("the open failures of suite \(suite)") {
-                // Streamed: tens of thousands of rows at once would cost more than the map they fill.
-                try writer.forEachRow(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) { row in
-                    guard !openFailures.cases.contains(row.suiteCase) else { return }
-                    state.openFailureByCase[SuiteCase(suite: shared(row.suiteCase.suite), key: row.suiteCase.key)] = row.failure
-                }
-            }
-        }
-        guard loadingFailures, suitesWithFailuresLoaded.insert(suite).inserted else { return }
+    /// Loads every open failure of a suite (the loop's working set), and those failures.
+    public func openFailures(ofSuite suite: String) throws {
+        try openFailureIDs(ofSuite: suite)
+        guard !isComplete, suitesWithFailuresLoaded.insert(suite).inserted else { return }
         let open = state.openFailureByCase.filter { $0.key.suite == suite }.map(\.value)
         for failure in open { try self.failure(failure) }
+    }
+
+    /// Loads the ids of a suite's open failures into ``state`` (not the failures).
+    private func openFailureIDs(ofSuite suite: String) throws {
+        guard !isComplete, openFailures.suites.insert(suite).inserted else { return }
+        try damaged("the open failures of suite \(suite)") {
+            // Streamed: tens of thousands of rows at once would cost more than the map they fill.
+            try writer.forEachRow(LoopOpenFailureRow.self, matching: [("suite", .text(suite))]) { row in
+                guard !openFailures.cases.contains(row.suiteCase) else { return }
+                state.openFailureByCase[SuiteCase(suite: shared(row.suiteCase.suite), key: row.suiteCase.key)] = row.failure
+            }
+        }
     }
     private var suitesWithFailuresLoaded: Set<String> = []
 
@@ -279,7 +280,7 @@ public final class LoopStateLoader {
     /// changed since): then from ``state``.
     public func forEachOpenFailure(ofSuite suite: String, _ body: (_ caseKey: String, _ failure: String) throws -> Void) throws {
         if isComplete || openFailures.suites.contains(suite) || openFailures.cases.contains(where: { $0.suite == suite }) {
-            try openFailures(ofSuite: suite, loadingFailures: false)
+            try openFailureIDs(ofSuite: suite)
             let open = state.openFailureByCase.filter { $0.key.suite == suite }.sorted { RowValue.textPrecedes($0.key.key, $1.key.key) }
             for (id, failure) in open { try body(id.key, failure) }
             return
