@@ -519,6 +519,25 @@ import Testing
         #expect(Array("[1]".utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
         #expect(Array(#"{"a": "unterminated"#.utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
     }
+
+    /// Strings end at the first quote after an even run of backslashes (none counts), however
+    /// long the run and wherever the string starts.
+    @Test(arguments: [
+        (#"{"s":"\\\"","t":1}"#, #""\\\"""#),
+        (#"{"s":"\\\\","t":1}"#, #""\\\\""#),
+        (#"{"s":"","t":1}"#, #""""#),
+        (#"{"s":"a\"\\\\\"b","t":1}"#, #""a\"\\\\\"b""#),
+    ])
+    func escapedQuotesDoNotEndAString(text: String, firstValue: String) throws {
+        let bytes = Array(text.utf8)
+        let members = try #require(bytes.withUnsafeBufferPointer { JSONSkimmer.members(of: $0) })
+        #expect(String(decoding: bytes[members[0].value], as: UTF8.self) == firstValue)
+    }
+
+    @Test func aStringEndingInAnEscapedQuoteIsUnterminated() {
+        #expect(Array(#"{"a": "x\"}"#.utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
+        #expect(Array(#"{"a": "x\\\"}"#.utf8).withUnsafeBufferPointer { JSONSkimmer.members(of: $0) } == nil)
+    }
 }
 
 /// The streaming walk hands over the values at the paths asked for, whatever surrounds them,
