@@ -41,6 +41,11 @@ struct AppendSession {
     /// The last event's recorded_at: stored events may not go before it.
     var lastRecordedAtText: String
     private var versions: [StreamName: Int] = [:]
+    /// The stream appended to last and its version, kept outside ``versions`` until another
+    /// stream is appended to: a run's outcomes all go to its stream, and hashing the stream's
+    /// name twice an event was a twentieth of an ingest's writing.
+    private var lastStream: StreamName?
+    private var lastVersion = 0
     /// Streams this batch started (their first event): added to the stored stream count.
     private var startedStreams = 0
     private var body: [UInt8] = []
@@ -144,8 +149,14 @@ struct AppendSession {
         try range.append(leaf) { height, index, hash in
             try TreeNodes.record(height: height, index: index, hash: hash, in: connection)
         }
-        if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
-        versions[stream] = version
+        if stream != lastStream {
+            if let lastStream {
+                if versions.count >= Self.versionCacheLimit { versions.removeAll(keepingCapacity: true) }
+                versions[lastStream] = lastVersion
+            }
+            lastStream = stream
+        }
+        lastVersion = version
         if version == 1 { startedStreams += 1 }
         nextPosition += 1
         result.appended += 1
@@ -183,6 +194,7 @@ struct AppendSession {
     }
 
     func version(of stream: StreamName) throws -> Int {
+        if stream == lastStream { return lastVersion }
         if let cached = versions[stream] { return cached }
         streamVersion.reset()
         defer { streamVersion.reset() }

@@ -7,8 +7,8 @@ import Projections
 ///
 /// Why not a dictionary alone: a report may hold millions of cases, and the ingest's memory
 /// must not grow with it. Up to a limit (8,192 by default) cases live in memory; past it, they
-/// move to a ``ScratchMap`` on disk (about 100 bytes a case, see ``SpillingMap``), and a case
-/// met again is read back from there. Small runs never touch the disk.
+/// move to sorted runs in a temporary file (about 100 bytes a case, see ``SpillingMap``), and
+/// a case met again is read back from there. Small runs never touch the disk.
 ///
 /// Cases come back in the order of their keys' UTF-8 bytes, wherever they were kept, so the
 /// failures a run detects are numbered the same way at any size.

@@ -64,16 +64,20 @@ struct RunRecording {
     /// Records the run's start, then every case of every report file, parsing on a second
     /// thread while this one writes (see ``Handoff``); the files are hashed meanwhile, for
     /// the start.
+    ///
+    /// The parsing thread also keeps the tallies (each attempt's number is known there, so
+    /// its payload is encoded there once) and hands them back when it is done: writing is
+    /// the slower side, and a run of 70,000 cases spent a tenth of it tallying.
     mutating func record(reports: RunIngester.ReportHashes) throws {
         let files = request.files, format = request.format, memoryLimit = request.caseMemoryLimit, skills = request.skills
+        let tallying = TallyHolder(tallies)
         let parsed = Handoff<ParsedItem>(chunkWeight: 1 << 17, maximumQueuedWeight: 1 << 20, weight: \.approximateBytes) { emit in
             for file in files {
                 var stopped = false
                 let facts = try ReportReader.read(path: file, format: format, scratch: { SpillingScratch(memoryLimit: memoryLimit) }) { outcome in
-                    // Encoded here as a first attempt (most are), which spares the writing
-                    // thread, the slower one, the work; a later attempt is encoded again there.
                     let skill = outcome.skill ?? skills?.skill(for: outcome.key)
-                    let encoded = EncodedCaseOutcome(Self.payload(of: outcome, attempt: 1, skill: skill))
+                    let attempt = try Self.tally(outcome, skill: skill, in: &tallying.tallies)
+                    let encoded = EncodedCaseOutcome(Self.payload(of: outcome, attempt: attempt, skill: skill))
                     // The writer gave up (an error of its own): stop reading at once.
                     if stopped || !emit(.outcome(file, outcome, encoded)) { stopped = true; throw HandoffStopped() }
                 }
@@ -87,7 +91,7 @@ struct RunRecording {
             switch item {
             case .outcome(let file, let outcome, let encoded):
                 do {
-                    try record(outcome, encodedAsFirstAttempt: encoded)
+                    try writer.append(try ProposedEvent(stream: stream, outcome: encoded, metadata: metadata))
                 } catch let error as EventError {
                     throw IngestError(.malformed, "\(file): case \(outcome.key.prefix(80)): \(error.message)")
                 }
@@ -101,6 +105,16 @@ struct RunRecording {
                 coversWholeTree = coversWholeTree && facts.coversWholeTree
             }
         }
+        // The parsing thread has ended (`next()` returned nil after joining it): the tallies
+        // are this thread's again.
+        tallies = tallying.tallies
+    }
+
+    /// The tallies while the parsing thread keeps them: only it touches them until the
+    /// handoff has ended, and the writing thread takes them back after joining it.
+    private final class TallyHolder: @unchecked Sendable {
+        var tallies: RunCaseTallies
+        init(_ tallies: RunCaseTallies) { self.tallies = tallies }
     }
 
     /// What the parsing thread hands over: case attempts, then each file's totals.
@@ -123,8 +137,15 @@ struct RunRecording {
     /// Thrown inside the parser when the writer stopped taking items.
     struct HandoffStopped: Error {}
 
-    private mutating func record(_ outcome: CaseOutcome, encodedAsFirstAttempt encoded: EncodedCaseOutcome? = nil) throws {
-        let skill = encoded.map(\.outcome.skill) ?? outcome.skill ?? request.skills?.skill(for: outcome.key)
+    /// Records a case attempt the reports did not list (see ``recordAbsentAsPassed()``).
+    private mutating func record(_ outcome: CaseOutcome) throws {
+        let skill = outcome.skill ?? request.skills?.skill(for: outcome.key)
+        let attempt = try Self.tally(outcome, skill: skill, in: &tallies)
+        try writer.append(try ProposedEvent(stream: stream, outcome: Self.payload(of: outcome, attempt: attempt, skill: skill), metadata: metadata))
+    }
+
+    /// Counts a case attempt in `tallies`; returns its number (1 for the case's first).
+    private static func tally(_ outcome: CaseOutcome, skill: String?, in tallies: inout RunCaseTallies) throws -> Int {
         var attempt = 0
         try tallies.update(outcome.key) { entry in
             entry.tally.attempts += 1
@@ -147,11 +168,7 @@ struct RunRecording {
             if let skill { note.skill = skill }
             entry.note = note
         }
-        if let encoded, attempt == 1 {
-            try writer.append(try ProposedEvent(stream: stream, outcome: encoded, metadata: metadata))
-        } else {
-            try writer.append(try ProposedEvent(stream: stream, outcome: Self.payload(of: outcome, attempt: attempt, skill: skill), metadata: metadata))
-        }
+        return attempt
     }
 
     /// The event a case attempt is recorded as.

@@ -1,15 +1,16 @@
 import Ingest
 import LedgerStore
 import Projections
+import SystemIO
 
-/// Values by text key, in memory up to ``memoryLimit`` keys and in a ``ScratchMap`` on disk
+/// Values by text key, in memory up to ``memoryLimit`` keys and in ``SortedRuns`` on disk
 /// past it: for what an ingest tracks per case of a report that may hold millions of them (a
 /// run's tallies, a parser's ``Ingest/ReportScratch``).
 ///
-/// When memory fills, every key in it moves to disk in key order (SQLite appends to its tree
-/// instead of splitting pages all over it). A fixed 1 MiB Bloom filter (``KeyFilter``) says
-/// which keys went to disk, so a key never stored (most keys of most reports are met once)
-/// is not looked for there.
+/// When memory fills, every key in it goes to disk as one run sorted by the keys' bytes; a
+/// key met again is read back from the newest run that holds it (each run's Bloom filter
+/// keeps the disk out of it for a key never stored, as most keys of most reports are met
+/// once).
 ///
 /// ```swift
 /// var map = SpillingMap<Int32>(memoryLimit: 8_192, encode: { ... }, decode: { ... })
@@ -20,8 +21,7 @@ struct SpillingMap<Value> {
     /// Keys held in memory before they all move to disk.
     let memoryLimit: Int
     private var memory: [String: Value] = [:]
-    private var disk: ScratchMap?
-    private var onDisk = KeyFilter()
+    private var disk: SortedRuns?
     private let encode: (Value) -> [UInt8]
     private let decode: (UnsafeRawBufferPointer) throws -> Value
 
@@ -36,7 +36,7 @@ struct SpillingMap<Value> {
     /// - Throws: ``LedgerError`` (`.storage`) when the disk cannot be read, or what `decode` throws.
     func value(for key: String) throws -> Value? {
         if let held = memory[key] { return held }
-        guard onDisk.mayContain(key), let stored = try disk?.value(for: key) else { return nil }
+        guard let disk, let stored = try Self.onDisk({ try disk.value(for: Array(key.utf8)) }) else { return nil }
         return try stored.withUnsafeBytes(decode)
     }
 
@@ -49,7 +49,7 @@ struct SpillingMap<Value> {
     }
 
     /// Moves what memory holds to disk once the map went there, so ``forEachInKeyOrder(_:)``
-    /// reads one sorted sequence.
+    /// reads the runs alone.
     mutating func seal() throws {
         if disk != nil { try moveToDisk() }
     }
@@ -58,41 +58,46 @@ struct SpillingMap<Value> {
     /// ``seal()``).
     func forEachInKeyOrder(_ body: (String, Value) throws -> Void) throws {
         for key in memory.keys.sorted(by: RowValue.textPrecedes) { try body(key, memory[key]!) }
-        try disk?.forEach { key, bytes in try body(key, try decode(bytes)) }
+        guard let disk else { return }
+        var failure: (any Error)?
+        do {
+            try disk.forEachMerged { key, value in
+                do {
+                    try body(String(decoding: key, as: UTF8.self), try value.withUnsafeBytes(decode))
+                } catch {
+                    failure = error
+                    throw error
+                }
+            }
+        } catch let error as SystemIOError where failure == nil {
+            throw Self.storageError(error)
+        }
     }
 
     private mutating func moveToDisk() throws {
-        if disk == nil { disk = try ScratchMap() }
-        let held = memory, keys = held.keys.sorted(by: RowValue.textPrecedes)
-        let encode = encode
-        try disk!.set(keys.lazy.map { (key: $0, value: encode(held[$0]!)) })
-        for key in keys { onDisk.insert(key) }
+        if disk == nil { disk = try Self.onDisk { try SortedRuns() } }
+        // Sorted as bytes, which is the order the runs keep and merge in.
+        let entries = memory.map { (key: Array($0.key.utf8), value: encode($0.value)) }
+            .sorted { SortedRuns.compare($0.key, $1.key) < 0 }
+        try Self.onDisk { try disk!.append(entries) }
         memory.removeAll(keepingCapacity: true)
     }
-}
 
-/// A Bloom filter of text keys with a fixed size (2^23 bits, 1 MiB, three probes): false
-/// positives grow with the keys (about 0.1% at 150,000, 3% at a million), its memory does not.
-struct KeyFilter {
-    private var words: [UInt64] = []
-    private static let bitCount = 1 << 23
-
-    /// Whether `key` may have been inserted (false: it certainly was not).
-    func mayContain(_ key: String) -> Bool {
-        guard !words.isEmpty else { return false }
-        return Self.probes(key).allSatisfy { words[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+    /// Runs `body`, naming a failure of the temporary file as what the user can act on.
+    private static func onDisk<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SystemIOError {
+            throw storageError(error)
+        }
     }
 
-    mutating func insert(_ key: String) {
-        if words.isEmpty { words = [UInt64](repeating: 0, count: Self.bitCount / 64) }
-        for bit in Self.probes(key) { words[bit >> 6] |= 1 << UInt64(bit & 63) }
-    }
-
-    /// Three bit positions from one hash (double hashing).
-    private static func probes(_ key: String) -> [Int] {
-        let hash = UInt64(bitPattern: Int64(key.hashValue))
-        let first = Int(truncatingIfNeeded: hash), second = Int(truncatingIfNeeded: hash >> 32) | 1
-        return (0..<3).map { (first &+ $0 &* second) & (bitCount - 1) }
+    private static func storageError(_ error: SystemIOError) -> LedgerError {
+        let folder = "the temporary folder (TMPDIR, else /tmp)"
+        if error.kind == .diskFull {
+            return LedgerError(.storage, "cannot keep a large report's cases on disk: \(folder) is full; nothing was written")
+        }
+        return LedgerError(.storage, "cannot keep a large report's cases on disk in \(folder): \(error.message); nothing was written")
     }
 }
 

@@ -43,6 +43,7 @@ public final class SpoolFile {
     }
 
     private func flush() throws {
+        guard !buffer.isEmpty else { return }
         let code = buffer.withUnsafeBytes { writeAll(descriptor, $0) }
         if code != 0 { throw SystemIOError.writing("a temporary file", code) }
         buffer.removeAll(keepingCapacity: true)
@@ -53,7 +54,7 @@ public final class SpoolFile {
     /// - Throws: ``SystemIOError`` when the file cannot be read or ends early.
     public func read(from offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try flush()
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        var chunk = [UInt8](repeating: 0, count: min(1 << 18, count))
         var done = 0
         while done < count {
             let wanted = min(chunk.count, count - done)

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import EventGenerator
 @testable import Events
 
@@ -43,6 +44,21 @@ final class CanonicalJSONTests: XCTestCase {
         XCTAssertEqual(try canonical(#"["\u00e9\/\"\\\b\f\n\r\t\u001F\u0000","€😀"]"#),
                        "[\"é/\\\"\\\\\\b\\f\\n\\r\\t\\u001f\\u0000\",\"€😀\"]")
         XCTAssertEqual(try canonical(#""\ud83d\ude00""#), "\"😀\"")
+    }
+
+    /// Contiguous bytes are copied a run at a time, anything else a byte at a time: both write
+    /// every byte alike, escaped or not, wherever it falls in the string.
+    func testBothStringPathsEscapeAlike() {
+        for byte in UInt8(0)..<0x80 {
+            for bytes in [[byte], [UInt8(ascii: "a"), byte], [byte, UInt8(ascii: "b"), byte, byte]] {
+                var contiguous: [UInt8] = [], byteAtATime: [UInt8] = []
+                CanonicalJSON.appendString(utf8: bytes, to: &contiguous)
+                CanonicalJSON.appendString(utf8: bytes.lazy.map { $0 }, to: &byteAtATime)
+                XCTAssertEqual(contiguous, byteAtATime, "byte \(byte)")
+                let decoded = try? JSONDecoder().decode(String.self, from: Data(contiguous))
+                XCTAssertEqual(decoded.map { Array($0.utf8) }, bytes, "byte \(byte)")
+            }
+        }
     }
 
     func testIntegersOnly() throws {

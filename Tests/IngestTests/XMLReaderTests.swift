@@ -111,4 +111,22 @@ struct TrickleByteSource: ByteSource {
             #expect(throws: Never.self) { while try reader.next() != nil {} }
         }
     }
+
+    /// Text is passed eight ASCII bytes at a time: a byte it must refuse is found at any
+    /// offset in a word, and every byte of 0x20-0x7F and tab, newline and return is let by.
+    @Test func everyDisallowedByteIsFoundWhereverItFalls() {
+        let plain = Array("the quick brown fox jumps over a lazy dog\t\r\n 0123456789 ~!@#".utf8)
+        func problem(_ bytes: [UInt8]) -> Int? {
+            bytes.withUnsafeBufferPointer { XMLReader.firstTextProblem(in: $0, 0..<bytes.count)?.0 }
+        }
+        #expect(problem(plain) == nil)
+        #expect(problem(Array(0x20...0x7F) + [0x09, 0x0A, 0x0D]) == nil)
+        for bad: [UInt8] in [[0x00], [0x01], [0x1F], [0x0B], [0x80], [0xC0, 0x80], [0xFF], [0xEF, 0xBF, 0xBE]] {
+            for offset in 0..<17 {
+                var bytes = plain
+                bytes.insert(contentsOf: bad, at: offset)
+                #expect(problem(bytes) == offset, "bytes \(bad) at \(offset)")
+            }
+        }
+    }
 }

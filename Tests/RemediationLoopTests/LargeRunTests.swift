@@ -123,6 +123,33 @@ import Projections
         #expect(seen.allSatisfy { $0.1 == 2 } && tallies.count == keys.count)
     }
 
+    /// Runs on disk answer as a dictionary of the last value set for each key: lookups of
+    /// keys in no run, in one, in several (the newest wins), in blocks of any length, and the
+    /// merge of every run in byte order.
+    @Test func sortedRunsReadBackWhatWasLastWritten() throws {
+        var generator = SystemRandomNumberGenerator()
+        var model: [[UInt8]: [UInt8]] = [:]
+        var runs = try SortedRuns()
+        for run in 0..<12 {
+            var entries: [[UInt8]: [UInt8]] = [:]
+            for _ in 0..<Int.random(in: 0...300, using: &generator) {
+                // Short keys from a small alphabet repeat across runs; a few are long.
+                let length = Int.random(in: 0...(Bool.random(using: &generator) ? 3 : 600), using: &generator)
+                let key = (0..<length).map { _ in UInt8.random(in: 0...3, using: &generator) * 85 }
+                entries[key] = Array("run \(run) \(key.count)".utf8) + [UInt8](repeating: UInt8(run), count: Int.random(in: 0...40, using: &generator))
+            }
+            let sorted = entries.map { (key: $0.key, value: $0.value) }.sorted { SortedRuns.compare($0.key, $1.key) < 0 }
+            try runs.append(sorted)
+            model.merge(entries) { _, new in new }
+        }
+        for (key, value) in model { #expect(try runs.value(for: key) == value) }
+        for absent in [[UInt8(1)], [UInt8](repeating: 7, count: 700), [UInt8(255), 1]] { #expect(try runs.value(for: absent) == nil) }
+        var merged: [([UInt8], [UInt8])] = []
+        try runs.forEachMerged { merged.append(($0, $1)) }
+        #expect(merged.map(\.0) == model.keys.sorted { SortedRuns.compare($0, $1) < 0 })
+        #expect(merged.allSatisfy { model[$0.0] == $0.1 })
+    }
+
     /// A snapshot of tables far larger than the pieces it is written in (64 KiB) restores the
     /// tables a fold from the first event gives.
     @Test func aSnapshotLargerThanItsPiecesReadsBack() throws {

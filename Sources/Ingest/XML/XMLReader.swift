@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One thing the XML reader found.
 enum XMLToken: Equatable {
     /// A start tag; an empty-element tag (`<a/>`) comes as a start then an end.
@@ -128,17 +134,20 @@ final class XMLReader {
 
     private func search(_ needle: [UInt8], in range: Range<Int>) -> Int? {
         guard range.count >= needle.count, let first = needle.first else { return nil }
-        var i = range.lowerBound
-        let last = range.upperBound - needle.count
-        while i <= last {
-            if buffer[i] == first {
+        return buffer.withUnsafeBufferPointer { bytes in
+            var i = range.lowerBound
+            let last = range.upperBound - needle.count
+            while i <= last {
+                // memchr is vectorised: a needle is looked for across whole runs of text.
+                guard let found = memchr(bytes.baseAddress! + i, Int32(first), last - i + 1) else { return nil }
+                i = UnsafeRawPointer(bytes.baseAddress!).distance(to: UnsafeRawPointer(found))
                 var matched = true
-                for k in 1..<needle.count where buffer[i + k] != needle[k] { matched = false; break }
+                for k in 1..<needle.count where bytes[i + k] != needle[k] { matched = false; break }
                 if matched { return i }
+                i += 1
             }
-            i += 1
+            return nil
         }
-        return nil
     }
 
     // MARK: - Tokens
@@ -294,11 +303,10 @@ final class XMLReader {
             if position == end {
                 if try !ensure(1) { return keepsText ? String(decoding: out, as: UTF8.self) : nil }
             }
-            var runEnd = position
-            while runEnd < end {
-                let byte = buffer[runEnd]
-                if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") { break }
-                runEnd += 1
+            let runEnd = buffer.withUnsafeBufferPointer { bytes in
+                var runEnd = position
+                while runEnd < end, bytes[runEnd] != UInt8(ascii: "<"), bytes[runEnd] != UInt8(ascii: "&") { runEnd += 1 }
+                return runEnd
             }
             if search(Self.cdataEnd, in: position..<runEnd) != nil {
                 throw error("']]>' in text (write ]]&gt;)")
@@ -375,33 +383,49 @@ final class XMLReader {
 
     /// Checks that bytes are legal XML characters in valid UTF-8.
     private func validateText(_ range: Range<Int>) throws {
+        guard let (index, message) = buffer.withUnsafeBufferPointer({ Self.firstTextProblem(in: $0, range) }) else { return }
+        position = index
+        throw error(message)
+    }
+
+    /// Where `range` of `bytes` first breaks XML 1.0's characters, and how; nil when it does not.
+    ///
+    /// Eight bytes of plain ASCII (no control character, no high bit), most of any report, are
+    /// passed at once; the rest a character at a time.
+    static func firstTextProblem(in bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (Int, String)? {
+        guard let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
         var i = range.lowerBound
         while i < range.upperBound {
-            let byte = buffer[i]
+            if range.upperBound - i >= 8 {
+                // A byte below 0x20 borrows into its high bit when 0x20 is taken from it; a
+                // byte of 0x80 or more has it already.
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if (word | (word &- 0x2020_2020_2020_2020)) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+            }
+            let byte = bytes[i]
             if byte >= 0x20 && byte < 0x80 { i += 1; continue }
             if byte < 0x20 {
                 guard byte == 0x09 || byte == 0x0A || byte == 0x0D else {
-                    position = i
-                    throw error("the control character 0x\(String(byte, radix: 16, uppercase: true)) is not allowed in XML 1.0 (even in CDATA)")
+                    return (i, "the control character 0x\(String(byte, radix: 16, uppercase: true)) is not allowed in XML 1.0 (even in CDATA)")
                 }
                 i += 1
                 continue
             }
-            let length = Self.utf8SequenceLength(buffer, at: i, limit: range.upperBound)
-            if length == 3 && byte == 0xEF && buffer[i + 1] == 0xBF && buffer[i + 2] >= 0xBE {
-                position = i
-                throw error("the noncharacter U+FFF\(buffer[i + 2] == 0xBE ? "E" : "F") is not allowed in XML 1.0")
+            let length = utf8SequenceLength(bytes, at: i, limit: range.upperBound)
+            if length == 3 && byte == 0xEF && bytes[i + 1] == 0xBF && bytes[i + 2] >= 0xBE {
+                return (i, "the noncharacter U+FFF\(bytes[i + 2] == 0xBE ? "E" : "F") is not allowed in XML 1.0")
             }
             guard length > 0 else {
-                position = i
-                throw error("invalid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); the declared encoding does not match the bytes")
+                return (i, "invalid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); the declared encoding does not match the bytes")
             }
             i += length
         }
+        return nil
     }
 
     /// The length of the valid UTF-8 sequence at `i`, or 0 (RFC 3629 §4).
-    static func utf8SequenceLength(_ bytes: [UInt8], at i: Int, limit: Int) -> Int {
+    static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, limit: Int) -> Int {
         let lead = bytes[i]
         var length = 0, lower: UInt8 = 0x80, upper: UInt8 = 0xBF
         switch lead {
@@ -445,18 +469,28 @@ final class XMLReader {
                 i = position + offset
                 continue
             }
-            let byte = buffer[i]
-            if quote != 0 {
-                if byte == quote { quote = 0 } else if byte == UInt8(ascii: "<") {
-                    position = i
-                    throw error("'<' inside an attribute value (write &lt;)")
+            // Scan what the buffer holds; stop at the tag's end, a '<' in a value, or the end.
+            let scanned = buffer.withUnsafeBufferPointer { bytes in
+                var j = i
+                while j < end {
+                    let byte = bytes[j]
+                    if quote != 0 {
+                        if byte == quote { quote = 0 } else if byte == UInt8(ascii: "<") { return (j, false) }
+                    } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                        quote = byte
+                    } else if byte == UInt8(ascii: ">") {
+                        return (j, true)
+                    }
+                    j += 1
                 }
-            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                quote = byte
-            } else if byte == UInt8(ascii: ">") {
-                break
+                return (j, false)
             }
-            i += 1
+            i = scanned.0
+            if scanned.1 { break }
+            if i < end {
+                position = i
+                throw error("'<' inside an attribute value (write &lt;)")
+            }
         }
         let close = i
         let selfClosing = buffer[close - 1] == UInt8(ascii: "/")
@@ -526,6 +560,11 @@ final class XMLReader {
     /// An attribute value with references resolved and white space normalized (XML 1.0 §3.3.3).
     private func attributeValue(_ range: Range<Int>) throws -> String {
         try validateText(range)
+        // Most values hold no reference and no white space to normalise: taken as they are.
+        let plain = buffer.withUnsafeBufferPointer { bytes in
+            !bytes[range].contains { $0 == UInt8(ascii: "&") || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        }
+        if plain { return String(decoding: buffer[range], as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(range.count)
         var i = range.lowerBound
