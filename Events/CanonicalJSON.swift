@@ -84,13 +84,20 @@ public enum CanonicalJSON {
     static func appendString(utf8: some Collection<UInt8>, to out: inout [UInt8]) {
         let copied: Void? = utf8.withContiguousStorageIfAvailable { bytes in
             out.append(UInt8(ascii: "\""))
-            var runStart = 0
-            for index in 0..<bytes.count {
+            var runStart = 0, index = 0
+            let raw = UnsafeRawPointer(bytes.baseAddress)
+            while index < bytes.count {
+                // Eight bytes at once when none needs an escape (most text).
+                if let raw, bytes.count - index >= 8, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
                 let byte = bytes[index]
+                index += 1
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<(index - 1)]))
                 appendEscaped(byte, to: &out)
-                runStart = index + 1
+                runStart = index
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             out.append(UInt8(ascii: "\""))
@@ -105,6 +112,17 @@ public enum CanonicalJSON {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of eight bytes is a control character, a quote or a backslash (bytes of
+    /// 0x80 and more never are): the classic "has a zero byte" test on the word, on the word
+    /// less 0x20 in each byte, and on the word XORed with each of the two characters.
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let control = (word &- 0x2020_2020_2020_2020) & ~word & highs != 0
+        return control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
     }
 
     /// Appends the escape of a byte JSON strings cannot hold as it is: a quote, a backslash or

@@ -19,33 +19,37 @@ struct CanonicalObjectWriter {
         out.append(UInt8(ascii: "{"))
     }
 
-    private mutating func key(_ name: String) {
+    /// A field's name: a literal of plain ASCII with nothing to escape (every field name of the
+    /// catalogue), copied as it is.
+    private mutating func key(_ name: StaticString) {
         if out.count > 1 { out.append(UInt8(ascii: ",")) }
-        CanonicalJSON.appendString(name, to: &out)
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
     }
 
     /// A string field; nothing when `value` is nil.
-    mutating func string(_ name: String, _ value: String?) {
+    mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         CanonicalJSON.appendString(value, to: &out)
     }
 
     /// An integer field; nothing when `value` is nil.
-    mutating func integer(_ name: String, _ value: Int?) {
+    mutating func integer(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
         CanonicalJSON.appendInteger(value, to: &out)
     }
 
-    mutating func bool(_ name: String, _ value: Bool) {
+    mutating func bool(_ name: StaticString, _ value: Bool) {
         key(name)
         out.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
     }
 
     /// A field whose value is already canonical JSON.
-    mutating func canonical(_ name: String, _ value: [UInt8]) {
+    mutating func canonical(_ name: StaticString, _ value: [UInt8]) {
         key(name)
         out.append(contentsOf: value)
     }

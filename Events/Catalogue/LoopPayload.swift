@@ -142,17 +142,18 @@ extension CaseOutcomeRecorded {
         object.string("output", output)
         object.string("output_sha256", outputSHA256)
         if let properties, !properties.isEmpty {
-            var map = [UInt8]()
-            map.append(UInt8(ascii: "{"))
-            for (index, (name, value)) in properties.enumerated() {
+            // Keys in the order of their UTF-16 code units (RFC 8785 §3.2.3), as the
+            // canonicalizer sorts them; a dictionary's keys are distinct. (Writing them in any
+            // order and canonicalizing after took a third of the encoding.)
+            var map: [UInt8] = [UInt8(ascii: "{")]
+            for (index, (name, value)) in properties.sorted(by: { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }).enumerated() {
                 if index > 0 { map.append(UInt8(ascii: ",")) }
                 CanonicalJSON.appendString(name, to: &map)
                 map.append(UInt8(ascii: ":"))
                 CanonicalJSON.appendString(value, to: &map)
             }
             map.append(UInt8(ascii: "}"))
-            // Sorting arbitrary keys by UTF-16 code units is the canonicalizer's job.
-            object.canonical("properties", (try? CanonicalJSON.canonicalize(map)) ?? Array("{}".utf8))
+            object.canonical("properties", map)
         }
         object.string("score", score)
         object.string("skill", skill)

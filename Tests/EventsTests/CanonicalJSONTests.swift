@@ -61,6 +61,29 @@ final class CanonicalJSONTests: XCTestCase {
         }
     }
 
+    /// Eight bytes are passed at once only when none needs an escape: checked against the
+    /// byte-at-a-time rule on random words, then on strings with one byte to escape at each
+    /// offset, past the first word and beside bytes of 0x80 and more.
+    func testTheWordTestFindsEveryByteToEscape() {
+        var generator = SystemRandomNumberGenerator()
+        func escaped(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            XCTAssertEqual(CanonicalJSON.needsEscape(word), bytes.contains(where: escaped), "\(bytes)")
+        }
+        for special: UInt8 in [0x00, 0x01, 0x1F, 0x22, 0x5C] {
+            for offset in 0..<24 {
+                var bytes = Array("abcdefgh\u{E9}ijklmnop\u{1F600}qrst".utf8)
+                bytes.insert(special, at: offset)
+                var contiguous: [UInt8] = [], byteAtATime: [UInt8] = []
+                CanonicalJSON.appendString(utf8: bytes, to: &contiguous)
+                CanonicalJSON.appendString(utf8: bytes.lazy.map { $0 }, to: &byteAtATime)
+                XCTAssertEqual(contiguous, byteAtATime, "byte \(special) at \(offset)")
+            }
+        }
+    }
+
     func testIntegersOnly() throws {
         XCTAssertEqual(try canonical("[0,-0,7,-12,9007199254740991,-9007199254740991]"), "[0,0,7,-12,9007199254740991,-9007199254740991]")
         assertRejects("1.5", .unsupportedNumber, "as strings")

@@ -87,7 +87,8 @@ extension CatalogueTests {
         outcome.message = "expected 56\n\tgot 54 </failure>"
         outcome.traceID = "tr-1"
         outcome.skill = "date-normalizer"
-        outcome.properties = ["z": "1", "a": "2", "\u{20AC}": "euro", "\u{1F600}": "grin"]
+        // U+FF21 sorts after U+1F600 by UTF-16 code units (0xFF21 > 0xD83D), before it by bytes.
+        outcome.properties = ["z": "1", "a": "2", "\u{20AC}": "euro", "\u{1F600}": "grin", "\u{FF21}": "A", "a\"b": "q\n"]
         XCTAssertEqual(outcome.canonicalBytes, try LoopPayload.encode(outcome))
         outcome.expected = "56"
         outcome.actual = "54\n"
