@@ -146,15 +146,16 @@ public enum CanonicalJSON {
     /// Appends a canonical integer.
     public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
         if value == 0 { out.append(UInt8(ascii: "0")); return }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The digits go in last first, then are turned around in place (no array of their own:
+        // three integers an event appended).
+        let start = out.count
         var magnitude = value.magnitude
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
         while magnitude > 0 {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
             magnitude /= 10
         }
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        out.append(contentsOf: digits.reversed())
+        out[start...].reverse()
     }
 
     /// A lowercase hex digit for a nibble.

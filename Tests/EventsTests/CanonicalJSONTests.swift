@@ -84,6 +84,14 @@ final class CanonicalJSONTests: XCTestCase {
         }
     }
 
+    func testIntegersAreWrittenAsSwiftPrintsThem() {
+        for value in [0, 7, -7, 10, -12, 100, 1_000_001, Int.max, Int.min, Int.min + 1] {
+            var out: [UInt8] = [UInt8(ascii: "x")]
+            CanonicalJSON.appendInteger(value, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "x\(value)")
+        }
+    }
+
     func testIntegersOnly() throws {
         XCTAssertEqual(try canonical("[0,-0,7,-12,9007199254740991,-9007199254740991]"), "[0,0,7,-12,9007199254740991,-9007199254740991]")
         assertRejects("1.5", .unsupportedNumber, "as strings")
