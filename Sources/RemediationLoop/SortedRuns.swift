@@ -27,11 +27,12 @@ import SystemIO
 struct SortedRuns {
     private let file: SpoolFile
     private var runs: [Run] = []
-    /// Every key of every run, in one filter of fixed size (2 MiB, four probes: 0.2% false
-    /// positives at a million keys, 6% at three million): a key in no run, most keys of most
+    /// Every key of every run, in one filter of fixed size (1 MiB, three probes: 0.1% false
+    /// positives at 150,000 keys, 3% at a million): a key in no run, most keys of most
     /// reports, is turned away at once instead of by each of a hundred runs' filters (their
-    /// cache misses took seconds at a million cases).
-    private var anyRun = RunFilter(bitCount: 1 << 24, probes: 4)
+    /// cache misses took seconds at a million cases). Larger, it cost the 64 MB bound: a
+    /// SARIF ingest keeps two of these maps.
+    private var anyRun = RunFilter(bitCount: 1 << 23, probes: 3)
 
     /// One run: where its records are, every ``indexStride``th key with its offset, and which
     /// keys it may hold.
