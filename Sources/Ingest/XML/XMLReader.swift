@@ -41,9 +41,12 @@ final class XMLReader {
 
     private var source: any ByteSource
     private let name: String
-    private var buffer: [UInt8]
-    private var position = 0
-    private var end = 0
+    // The reader's hot state, read on every token: a class property is otherwise checked for
+    // overlapping access at run time on each read (a twentieth of reading a report). One
+    // thread uses a reader, and no method touches one of these inside an access to itself.
+    @exclusivity(unchecked) private var buffer: [UInt8]
+    @exclusivity(unchecked) private var position = 0
+    @exclusivity(unchecked) private var end = 0
     private var atEndOfInput = false
     /// Newlines in bytes already discarded from the buffer, for line numbers.
     private var discardedLines = 1
@@ -592,7 +595,7 @@ final class XMLReader {
 
     /// The names met first in the document (a report uses a dozen, over and over), checked
     /// and decoded once: a name met again is found by its bytes.
-    private var knownNames: [(bytes: [UInt8], name: String)] = []
+    @exclusivity(unchecked) private var knownNames: [(bytes: [UInt8], name: String)] = []
     private static let knownNameLimit = 32
 
     /// The known name with the bytes at `range`, if any.
