@@ -172,12 +172,15 @@ extension ProposedEvent {
         try self.init(stream: stream, outcome: EncodedCaseOutcome(outcome), metadata: metadata)
     }
 
+    /// The type of every case outcome, checked once (not once an event).
+    private static let caseOutcomeType = try! EventType(LoopEventType.caseOutcomeRecorded.rawValue)
+
     /// A case-outcome event from a payload encoded before (on another thread).
     ///
     /// - Throws: ``EventError`` when the metadata is invalid or the payload too large.
     public init(stream: StreamName, outcome: EncodedCaseOutcome, metadata: EventMetadata) throws {
         let payload = outcome.outcome
-        try self.init(stream: stream, type: try EventType(LoopEventType.caseOutcomeRecorded.rawValue),
+        try self.init(stream: stream, type: Self.caseOutcomeType,
                       canonicalData: outcome.bytes, metadata: metadata,
                       schemaVersion: LoopEventType.caseOutcomeRecorded.schemaVersion,
                       outcome: CaseOutcomeRecorded.Summary(case: payload.case, attempt: payload.attempt, status: payload.status, skill: payload.skill))

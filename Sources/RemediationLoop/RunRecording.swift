@@ -19,7 +19,6 @@ struct RunRecording {
 
     /// What the run said of each case so far (in memory, then on disk for a large run).
     private var tallies: RunCaseTallies
-    private let outcomeType = try! EventType(LoopEventType.caseOutcomeRecorded.rawValue)
     private var counts = ReportCounts()
     private var mismatches: [String] = []
     private var format: ReportFormat?
