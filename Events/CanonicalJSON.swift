@@ -102,16 +102,8 @@ public enum CanonicalJSON {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             out.append(UInt8(ascii: "\""))
         }
-        guard copied == nil else { return }
-        out.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                appendEscaped(byte, to: &out)
-            } else {
-                out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        // Bytes without contiguous storage (no caller has them) are gathered first.
+        if copied == nil { appendString(utf8: Array(utf8), to: &out) }
     }
 
     /// Whether any of eight bytes is a control character, a quote or a backslash (bytes of

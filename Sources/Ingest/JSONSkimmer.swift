@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Finds the members of a JSON object without decoding their values: a scan over the bytes
 /// that only tracks strings and nesting, so the large values a reader does not need (an eval
 /// sample's transcript and events) cost a pass over their bytes and nothing more.
@@ -49,11 +43,9 @@ enum JSONSkimmer {
     /// the time spent reading an `.eval` sample. A quote after an odd run of backslashes is
     /// escaped, and the search goes on past it.
     private static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
         var index = start + 1
         while index < bytes.count {
-            guard let found = memchr(base + index, Int32(UInt8(ascii: "\"")), bytes.count - index) else { return nil }
-            let quote = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+            guard let quote = bytes.firstIndex(of: UInt8(ascii: "\""), in: index..<bytes.count) else { return nil }
             var backslashes = 0
             while quote - backslashes - 1 > start, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
             if backslashes % 2 == 0 { return quote + 1 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LedgerStore
 import SystemIO
 
 /// Runs of key-value records in one temporary file, each run sorted by the keys' bytes: where
@@ -52,14 +53,14 @@ struct SortedRuns {
 
     /// Makes the file (in `TMPDIR`, else `/tmp`; unlinked at once).
     ///
-    /// - Throws: ``SystemIOError`` when no temporary file can be made.
+    /// - Throws: ``LedgerError`` (`.storage`) when no temporary file can be made.
     init() throws {
-        file = try SpoolFile()
+        file = try Self.onDisk { try SpoolFile() }
     }
 
     /// Writes a run: `entries` sorted by key bytes, each key once.
     ///
-    /// - Throws: ``SystemIOError`` (`.diskFull` when the temporary folder is full).
+    /// - Throws: ``LedgerError`` (`.storage`; "is full" when the temporary folder is).
     mutating func append(_ entries: [(key: [UInt8], value: [UInt8])]) throws {
         var run = Run(start: file.size, end: file.size, filter: RunFilter(capacity: entries.count))
         var record: [UInt8] = []
@@ -73,7 +74,7 @@ struct SortedRuns {
             record.append(contentsOf: entry.key)
             Self.appendLength(entry.value.count, to: &record)
             record.append(contentsOf: entry.value)
-            try file.write(record)
+            try Self.onDisk { try file.write(record) }
         }
         run.end = file.size
         runs.append(run)
@@ -81,7 +82,7 @@ struct SortedRuns {
 
     /// The value the newest run holds for `key`, if any.
     ///
-    /// - Throws: ``SystemIOError`` when the file cannot be read.
+    /// - Throws: ``LedgerError`` (`.storage`) when the file cannot be read.
     func value(for key: [UInt8]) throws -> [UInt8]? {
         let hash = RunFilter.hash(key)
         guard anyRun.mayContain(hash) else { return nil }
@@ -96,7 +97,7 @@ struct SortedRuns {
             let start = run.index[low - 1].offset, end = low < run.index.count ? run.index[low].offset : run.end
             var block: [UInt8] = []
             block.reserveCapacity(end - start)
-            try file.read(from: start, count: end - start) { block.append(contentsOf: $0) }
+            try Self.onDisk { try file.read(from: start, count: end - start) { block.append(contentsOf: $0) } }
             var cursor = 0
             while cursor < block.count {
                 let (recordKey, value, next) = try Self.record(in: block, at: cursor)
@@ -111,7 +112,7 @@ struct SortedRuns {
 
     /// Calls `body` with every key once, in the order of its bytes, and the newest run's value.
     ///
-    /// - Throws: ``SystemIOError`` when the file cannot be read, or what `body` throws.
+    /// - Throws: ``LedgerError`` (`.storage`) when the file cannot be read, or what `body` throws.
     func forEachMerged(_ body: ([UInt8], [UInt8]) throws -> Void) throws {
         var cursors = runs.map { RunCursor(file: file, offset: $0.start, end: $0.end) }
         // A heap of the runs with records left, by their next key, newest run first on ties.
@@ -192,7 +193,7 @@ struct SortedRuns {
                 let wanted = min(max(count, SortedRuns.mergeChunk), end - offset)
                 guard wanted >= count else { throw SortedRuns.damaged }
                 buffer.removeAll(keepingCapacity: true)
-                try file.read(from: offset, count: wanted) { buffer.append(contentsOf: $0) }
+                try SortedRuns.onDisk { try file.read(from: offset, count: wanted) { buffer.append(contentsOf: $0) } }
                 position = 0
             }
             defer { position += count; offset += count }
@@ -223,8 +224,26 @@ struct SortedRuns {
         return (block[keyStart..<keyEnd], block[valueStart..<valueEnd], valueEnd)
     }
 
-    private static var damaged: SystemIOError {
-        SystemIOError(.unreadable, "cannot read a temporary file back: a record ends past its run")
+    private static var damaged: LedgerError {
+        storageError("a record of a temporary file ends past its run")
+    }
+
+    /// Runs `body`, naming a failure of the temporary file as what the user can act on. Only
+    /// the file's own reads and writes go through here: what a caller's `body` throws while
+    /// the runs are merged reaches it as it was.
+    private static func onDisk<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SystemIOError {
+            if error.kind == .diskFull { throw LedgerError(.storage, "cannot keep a large report's cases on disk: \(folder) is full; nothing was written") }
+            throw storageError(error.message)
+        }
+    }
+
+    private static let folder = "the temporary folder (TMPDIR, else /tmp)"
+
+    private static func storageError(_ message: String) -> LedgerError {
+        LedgerError(.storage, "cannot keep a large report's cases on disk in \(folder): \(message); nothing was written")
     }
 
     /// Byte order: negative when `a` comes first, 0 when equal.
@@ -236,8 +255,8 @@ struct SortedRuns {
                 return order != 0 ? order : a.count - b.count
             }
         } ?? nil
-        if let result { return result }
-        return a.lexicographicallyPrecedes(b) ? -1 : a.elementsEqual(b) ? 0 : 1
+        // Keys without contiguous storage (no caller has them) are gathered first.
+        return result ?? compare(Array(a), Array(b))
     }
 }
 

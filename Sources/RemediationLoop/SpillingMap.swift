@@ -1,7 +1,6 @@
 import Ingest
 import LedgerStore
 import Projections
-import SystemIO
 
 /// Values by text key, in memory up to ``memoryLimit`` keys and in ``SortedRuns`` on disk
 /// past it: for what an ingest tracks per case of a report that may hold millions of them (a
@@ -36,7 +35,7 @@ struct SpillingMap<Value> {
     /// - Throws: ``LedgerError`` (`.storage`) when the disk cannot be read, or what `decode` throws.
     func value(for key: String) throws -> Value? {
         if let held = memory[key] { return held }
-        guard let disk, let stored = try Self.onDisk({ try disk.value(for: Array(key.utf8)) }) else { return nil }
+        guard let disk, let stored = try disk.value(for: Array(key.utf8)) else { return nil }
         return try stored.withUnsafeBytes(decode)
     }
 
@@ -58,46 +57,18 @@ struct SpillingMap<Value> {
     /// ``seal()``).
     func forEachInKeyOrder(_ body: (String, Value) throws -> Void) throws {
         for key in memory.keys.sorted(by: RowValue.textPrecedes) { try body(key, memory[key]!) }
-        guard let disk else { return }
-        var failure: (any Error)?
-        do {
-            try disk.forEachMerged { key, value in
-                do {
-                    try body(String(decoding: key, as: UTF8.self), try value.withUnsafeBytes(decode))
-                } catch {
-                    failure = error
-                    throw error
-                }
-            }
-        } catch let error as SystemIOError where failure == nil {
-            throw Self.storageError(error)
+        try disk?.forEachMerged { key, value in
+            try body(String(decoding: key, as: UTF8.self), try value.withUnsafeBytes(decode))
         }
     }
 
     private mutating func moveToDisk() throws {
-        if disk == nil { disk = try Self.onDisk { try SortedRuns() } }
+        if disk == nil { disk = try SortedRuns() }
         // Sorted as bytes, which is the order the runs keep and merge in.
         let entries = memory.map { (key: Array($0.key.utf8), value: encode($0.value)) }
             .sorted { SortedRuns.compare($0.key, $1.key) < 0 }
-        try Self.onDisk { try disk!.append(entries) }
+        try disk!.append(entries)
         memory.removeAll(keepingCapacity: true)
-    }
-
-    /// Runs `body`, naming a failure of the temporary file as what the user can act on.
-    private static func onDisk<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as SystemIOError {
-            throw storageError(error)
-        }
-    }
-
-    private static func storageError(_ error: SystemIOError) -> LedgerError {
-        let folder = "the temporary folder (TMPDIR, else /tmp)"
-        if error.kind == .diskFull {
-            return LedgerError(.storage, "cannot keep a large report's cases on disk: \(folder) is full; nothing was written")
-        }
-        return LedgerError(.storage, "cannot keep a large report's cases on disk in \(folder): \(error.message); nothing was written")
     }
 }
 

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One thing the XML reader found.
 enum XMLToken: Equatable {
     /// A start tag; an empty-element tag (`<a/>`) comes as a start then an end.
@@ -77,11 +71,10 @@ final class XMLReader {
     /// The newlines in `bytes`, found with `memchr` (every byte read is counted once, for line
     /// numbers: a byte at a time, that was a thirtieth of reading a report).
     static func newlines(in bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = bytes.baseAddress else { return 0 }
         var count = 0, index = 0
-        while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+        while let found = bytes.firstIndex(of: 0x0A, in: index..<bytes.count) {
             count += 1
-            index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found)) + 1
+            index = found + 1
         }
         return count
     }
@@ -151,9 +144,8 @@ final class XMLReader {
             var i = range.lowerBound
             let last = range.upperBound - needle.count
             while i <= last {
-                // memchr is vectorised: a needle is looked for across whole runs of text.
-                guard let found = memchr(bytes.baseAddress! + i, Int32(first), last - i + 1) else { return nil }
-                i = UnsafeRawPointer(bytes.baseAddress!).distance(to: UnsafeRawPointer(found))
+                guard let found = bytes.firstIndex(of: first, in: i..<(last + 1)) else { return nil }
+                i = found
                 var matched = true
                 for k in 1..<needle.count where bytes[i + k] != needle[k] { matched = false; break }
                 if matched { return i }
@@ -601,12 +593,7 @@ final class XMLReader {
     /// The known name with the bytes at `range`, if any.
     private func knownName(_ range: Range<Int>) -> String? {
         buffer.withUnsafeBufferPointer { bytes in
-            for known in knownNames where known.bytes.count == range.count {
-                if known.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) }) == 0 {
-                    return known.name
-                }
-            }
-            return nil
+            knownNames.first { $0.bytes.count == range.count && $0.bytes.elementsEqual(bytes[range]) }?.name
         }
     }
 
