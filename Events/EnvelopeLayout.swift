@@ -130,12 +130,12 @@ extension EventEnvelope {
     /// is how folds read payloads at the speed of a byte scan. The stored bytes are trusted
     /// (they are the ledger's own, and `remedy verify` checks them).
     public static func payloadBytes(of body: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        let prefix = Array(#"{"data":"#.utf8)
-        guard body.count > prefix.count, body.starts(with: prefix) else { return nil }
         let bytes = body.bindMemory(to: UInt8.self)
-        var index = prefix.count
+        var index = 0
+        guard bytes.count > 8, EnvelopeLayoutChecker.literal(#"{"data":"#, in: bytes, at: &index) else { return nil }
+        let start = index
         guard EnvelopeLayoutChecker.skipValue(bytes, &index) else { return nil }
-        return UnsafeRawBufferPointer(rebasing: body[prefix.count..<index])
+        return UnsafeRawBufferPointer(rebasing: body[start..<index])
     }
 }
 

@@ -260,6 +260,14 @@ extension CaseOutcomeRecorded {
     ///
     /// - Throws: ``EventError`` when the bytes are not such a payload.
     public static func summary(from data: some Collection<UInt8>) throws -> Summary {
+        if let summary = data.withContiguousStorageIfAvailable({ StoredOutcomeScanner.summary(of: $0) }), let summary {
+            return summary
+        }
+        return try parsedSummary(from: data)
+    }
+
+    /// ``summary(from:)`` by the full parser: any layout, and the errors that name what is wrong.
+    static func parsedSummary(from data: some Collection<UInt8>) throws -> Summary {
         var key: String?, status: String?, attempt: Int?, skill: String?
         try CanonicalJSON.withParser(data) { parser in
             try parser.walkObject { parser, name in

@@ -46,11 +46,37 @@ public struct SkillHealthRow: ReadModelRow {
             self.ran = ran
         }
 
-        /// From its stored form, `passed/ran`; nil for anything else.
-        init?(text: Substring) {
-            let parts = text.split(separator: "/")
-            guard parts.count == 2, let passed = Int(parts[0]), let ran = Int(parts[1]) else { return nil }
-            self.init(passed: passed, ran: ran)
+        /// The tallies of their stored form, `passed/ran` space-separated; a word of another
+        /// form is left out. Read byte by byte: a skill's row is read back at every resolution.
+        ///
+        /// ```swift
+        /// RunTally.list("9/10 10/10") // [9/10, 10/10]
+        /// ```
+        static func list(_ text: String) -> [RunTally] {
+            var tallies: [RunTally] = []
+            for word in text.utf8.split(separator: UInt8(ascii: " ")) {
+                let parts = word.split(separator: UInt8(ascii: "/"))
+                guard parts.count == 2, let passed = integer(parts[0]), let ran = integer(parts[1]) else { continue }
+                tallies.append(RunTally(passed: passed, ran: ran))
+            }
+            return tallies
+        }
+
+        /// Decimal digits, perhaps signed, as `Int(_:)` reads them; nil for anything else.
+        private static func integer(_ bytes: Substring.UTF8View.SubSequence) -> Int? {
+            var digits = bytes[...]
+            let negative = digits.first == UInt8(ascii: "-")
+            if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+            guard !digits.isEmpty else { return nil }
+            var value = 0
+            for byte in digits {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = scaled.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+                guard !overflow, !carry else { return nil }
+                value = sum
+            }
+            return negative ? -value : value
         }
 
         /// `passed/ran`, as stored and printed.
@@ -122,7 +148,7 @@ public struct SkillHealthRow: ReadModelRow {
         rule = row[2].text ?? ""
         cases = row[3].number
         runs = row[4].number
-        recent = row[5].text.map { $0.split(separator: " ").compactMap(RunTally.init(text:)) } ?? []
+        recent = row[5].text.map(RunTally.list) ?? []
         passRate = Self.optional(row[6])
         lastRunRate = Self.optional(row[7])
         trend = row[8].word()

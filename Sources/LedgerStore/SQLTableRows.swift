@@ -29,6 +29,26 @@ final class SQLTableRows: RowSink {
         let upsert: SQLiteStatement
         let delete: SQLiteStatement
         var rows: [[RowValue]: Entry] = [:]
+        /// The row read or written last and where it is in ``rows``: a fold writes the row it
+        /// just read, and reads one run's row for each of its outcomes, so most lookups are
+        /// this one and cost a comparison instead of hashing the key again. Cleared whenever
+        /// ``rows`` gains or loses a key (which moves its indices).
+        var recent: (key: [RowValue], index: Dictionary<[RowValue], Entry>.Index)?
+
+        /// Where `key` is in ``rows``, remembered as ``recent``; nil when it is not there.
+        func find(_ key: some Collection<RowValue>) -> Dictionary<[RowValue], Entry>.Index? {
+            if let recent, recent.key.elementsEqual(key) { return recent.index }
+            let key = Array(key)
+            guard let index = rows.index(forKey: key) else { return nil }
+            recent = (key, index)
+            return index
+        }
+
+        /// Adds a row not in ``rows`` and remembers it as ``recent``.
+        func insert(_ key: [RowValue], _ entry: Entry) {
+            rows[key] = entry
+            recent = rows.index(forKey: key).map { (key, $0) }
+        }
 
         init(_ schema: ReadModelTable, suffix: String, connection: SQLiteConnection) throws {
             let table = schema.name + suffix
@@ -72,14 +92,14 @@ final class SQLTableRows: RowSink {
 
     func row(_ name: String, key: [RowValue]) throws -> [RowValue]? {
         guard let table = table(name) else { return nil }
-        if let cached = table.rows[key] { return cached.row }
+        if let index = table.find(key) { return table.rows.values[index].row }
         let row = try lock.run {
             table.select.reset()
             defer { table.select.reset() }
             try Self.bind(key, to: table.select)
             return try table.select.step() ? Self.values(table.select, count: table.columnCount) : nil
         }
-        table.rows[key] = Entry(row: row, dirty: false)
+        table.insert(key, Entry(row: row, dirty: false))
         cachedRows += 1
         // A fold that mostly reads (absent rows, say) would otherwise grow the cache unbounded.
         if cachedRows >= cachedRowLimit { try flush() }
@@ -98,7 +118,7 @@ final class SQLTableRows: RowSink {
                         try table.upsert.run()
                     }
                 } else {
-                    remember(table, key: Array(row.prefix(table.keyColumns)), row: row)
+                    remember(table, key: row.prefix(table.keyColumns), row: row)
                 }
             case .delete(let name, let key):
                 guard let table = table(name) else { continue }
@@ -119,7 +139,7 @@ final class SQLTableRows: RowSink {
     /// Writes every dirty row, in key order, and empties the cache if it grew past its limit.
     func flush() throws {
         for table in tables {
-            let dirty = table.rows.filter(\.value.dirty).sorted { $0.key.lexicographicallyPrecedes($1.key, by: RowValue.precedes) }
+            let dirty = table.rows.filter(\.value.dirty).sorted { RowValue.keyPrecedes($0.key, $1.key) }
             try lock.run {
                 for (key, entry) in dirty {
                     if let row = entry.row {
@@ -137,17 +157,20 @@ final class SQLTableRows: RowSink {
         }
         dirtyRows = 0
         if cachedRows >= cachedRowLimit {
-            for table in tables { table.rows.removeAll(keepingCapacity: true) }
+            for table in tables {
+                table.rows.removeAll(keepingCapacity: true)
+                table.recent = nil
+            }
             cachedRows = 0
         }
     }
 
-    private func remember(_ table: Table, key: [RowValue], row: [RowValue]?) {
-        if let index = table.rows.index(forKey: key) {
+    private func remember(_ table: Table, key: some Collection<RowValue>, row: [RowValue]?) {
+        if let index = table.find(key) {
             if !table.rows.values[index].dirty { dirtyRows += 1 }
             table.rows.values[index] = Entry(row: row, dirty: true)
         } else {
-            table.rows[key] = Entry(row: row, dirty: true)
+            table.insert(Array(key), Entry(row: row, dirty: true))
             cachedRows += 1
             dirtyRows += 1
         }

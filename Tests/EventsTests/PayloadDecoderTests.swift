@@ -120,4 +120,56 @@ final class PayloadDecoderTests: XCTestCase {
             XCTAssertEqual(validates, decodes, payload)
         }
     }
+    /// Folds read an outcome's summary with a one-scan reader: where it answers, it answers as
+    /// the parser does; it leaves escapes and odd layouts to the parser, and reads the plain
+    /// canonical payloads the ledger stores itself.
+    func testTheStoredOutcomeScannerAgreesWithTheParser() throws {
+        let payloads = [
+            #"{"attempt":1,"case":"a","status":"pass"}"#,
+            #"{"attempt":12,"case":"golden/a::b","duration_ms":2477,"properties":{"model":"m-2","t":"0"},"score":"0.85","skill":"intake","status":"fail"}"#,
+            #"{"attempt":1,"case":"a \"b\"","status":"error","message":"{not: [json], \"quoted\"}"}"#,
+            #"{"attempt":1,"case":"a\\","status":"pass"}"#,
+            #"{"attempt":1,"case":"a","status":"pass","message":"ends in a backslash \\"}"#,
+            #"{"attempt":1,"ca\u0073e":"a","status":"pass"}"#,
+            #"{"attempt":1,"case":"é ✓","skill":null,"status":"skip"}"#,
+            #"{"attempt":1,"case":"a","status":"unknown"}"#,
+            #"{"attempt":"1","case":"a","status":"pass"}"#,
+            #"{"attempt":1.5,"case":"a","status":"pass"}"#,
+            #"{"attempt":01,"case":"a","status":"pass"}"#,
+            #"{"attempt":-0,"case":"a","status":"pass"}"#,
+            #"{"attempt":-3,"case":"a","status":"pass"}"#,
+            #"{"attempt":9007199254740993,"case":"a","status":"pass"}"#,
+            #"{"attempt":1,"case":7,"status":"pass"}"#,
+            #"{"attempt":1,"status":"pass"}"#,
+            #"{"attempt":1,"case":"a","status":"pass"} "#,
+            #"{"attempt":1,"case":"a","status":"pass"}x"#,
+            #"{ "attempt":1,"case":"a","status":"pass"}"#,
+            #"{"attempt":1,"case":"a","status":"pass""#,
+            #"{"attempt":1,"case":"a","status":"pass","extra":[1,{"x":"]}"}]}"#,
+            #"{}"#, #"[]"#, #""#, #"{"#,
+        ]
+        var scanned = 0
+        for payload in payloads {
+            let bytes = Array(payload.utf8)
+            let parsed = Result { try CaseOutcomeRecorded.parsedSummary(from: bytes) }
+            if let fast = bytes.withUnsafeBufferPointer({ StoredOutcomeScanner.summary(of: $0) }) {
+                scanned += 1
+                XCTAssertEqual(fast, try parsed.get(), payload)
+            }
+            // What callers get is the parser's answer either way, errors included.
+            switch (Result { try CaseOutcomeRecorded.summary(from: bytes) }, parsed) {
+            case (.success(let a), .success(let b)): XCTAssertEqual(a, b, payload)
+            case (.failure(let a), .failure(let b)): XCTAssertEqual("\(a)", "\(b)", payload)
+            default: XCTFail("summary and the parser disagree on \(payload)")
+            }
+        }
+        XCTAssertEqual(scanned, 6, "the plain payloads are read by the scan")
+        // A payload the ledger stores (canonical, from the catalogue type) is always scanned.
+        var outcome = CaseOutcomeRecorded(case: "suite::case-1", attempt: 2, status: .fail)
+        outcome.properties = ["model": "m-1"]
+        outcome.skill = "triage"
+        let stored = outcome.canonicalBytes
+        XCTAssertEqual(stored.withUnsafeBufferPointer { StoredOutcomeScanner.summary(of: $0) },
+                       .init(case: "suite::case-1", attempt: 2, status: .fail, skill: "triage"))
+    }
 }

@@ -174,6 +174,36 @@ import PostgresStore
     }
 
     /// The random histories reach every guard state, so the comparison above means something.
+    /// Write-outs sort keys as SQLite does: texts by their UTF-8 bytes, small strings, long
+    /// ones, composed and decomposed accents and NUL alike.
+    @Test func textsSortByTheirBytes() {
+        let texts = ["", "a", "ab", "b", "B", "\u{0}", "a\u{0}", "é", "e\u{301}", "ｚ", "😀", "case-10", "case-9",
+                     String(repeating: "long key ", count: 4), String(repeating: "long key ", count: 4) + "!",
+                     String(repeating: "é", count: 20), String(repeating: "e\u{301}", count: 20)]
+        for a in texts {
+            for b in texts {
+                #expect(RowValue.textPrecedes(a, b) == Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)), "\(a) < \(b)")
+            }
+        }
+        let values: [RowValue] = [.null, .integer(-1), .integer(0), .integer(7), .text(""), .text("a"), .text("é"), .text("e\u{301}")]
+        let keys = [[]] + values.map { [$0] } + values.flatMap { a in values.map { b in [a, b] } }
+        for a in keys {
+            for b in keys {
+                #expect(RowValue.keyPrecedes(a, b) == a.lexicographicallyPrecedes(b, by: RowValue.precedes), "\(a) < \(b)")
+            }
+        }
+    }
+
+    /// A skill's recent runs read back from their stored words; other words are left out.
+    @Test func skillTalliesReadBackFromTheirWords() {
+        var row = SkillHealthRow(skill: "triage")
+        row.recent = [.init(passed: 9, ran: 10), .init(passed: 0, ran: 3), .init(passed: 12345, ran: 12345)]
+        #expect(SkillHealthRow(values: row.values).recent == row.recent)
+        var values = row.values
+        values[5] = .text("  9/10 x 1/2/3 /4 a/1 +2/-3 99999999999999999999/1 3//4 ")
+        #expect(SkillHealthRow(values: values).recent.map(\.description) == ["9/10", "2/-3", "3/4"])
+    }
+
     @Test func randomHistoriesReachEveryGuardState() throws {
         var states = Set<GuardState>()
         for seed in 0..<24 {
