@@ -109,22 +109,11 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     ///
     /// - Throws: ``SystemIOError`` (`.noThread`) when no thread can be started.
     public func start() throws {
-        let entry = BroadcastThreadEntry { self.runProducer() }
-        let context = Unmanaged.passRetained(entry).toOpaque()
-        #if canImport(Glibc)
-        var handle = pthread_t()
-        #else
-        var handle: pthread_t?
-        #endif
-        let rc = pthread_create(&handle, nil, { context in
-            Unmanaged<BroadcastThreadEntry>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<BroadcastThreadEntry>.fromOpaque(context).release()
-            throw SystemIOError(.noThread, "cannot start a thread to read the events: \(String(cString: strerror(rc)))", code: rc)
+        switch ThreadEntry.start({ self.runProducer() }) {
+        case .success(let handle): thread = handle
+        case .failure(let error):
+            throw SystemIOError(.noThread, "cannot start a thread to read the events: \(String(cString: strerror(error.code)))", code: error.code)
         }
-        thread = handle
     }
 
     /// Makes every reader leave and waits for the producer's thread: call it when done (on any
@@ -232,10 +221,4 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         pthread_cond_broadcast(changed)
         return true
     }
-}
-
-/// What the producer's thread runs: a closure in a class, since a C thread entry takes one pointer.
-private final class BroadcastThreadEntry: @unchecked Sendable {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
 }

@@ -68,23 +68,9 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
 
     /// Starts the producer on a new thread (or, if none can be had, runs it lazily inline).
     public func start() {
-        // A C thread entry cannot mention the generic type: go through a plain class.
-        let entry = ThreadEntry { self.runProducer() }
-        let context = Unmanaged.passRetained(entry).toOpaque()
-        #if canImport(Glibc)
-        var handle = pthread_t()
-        #else
-        var handle: pthread_t?
-        #endif
-        let rc = pthread_create(&handle, nil, { context in
-            Unmanaged<ThreadEntry>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, context)
-        if rc == 0 {
-            thread = handle
-        } else {
-            Unmanaged<ThreadEntry>.fromOpaque(context).release()
-            runsInline = true
+        switch ThreadEntry.start({ self.runProducer() }) {
+        case .success(let handle): thread = handle
+        case .failure: runsInline = true
         }
     }
 
@@ -183,8 +169,37 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
     }
 }
 
-/// What a new thread runs: a closure in a class, since a C thread entry takes one pointer.
-private final class ThreadEntry: @unchecked Sendable {
+/// What a new thread runs: a closure in a class, since a C thread entry takes one pointer (and
+/// cannot mention a generic type).
+final class ThreadEntry: @unchecked Sendable {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
+
+    /// Runs `body` on a new thread: its handle, to join, or the error number of `pthread_create`.
+    static func start(_ body: @escaping () -> Void) -> Result<pthread_t, ThreadStartError> {
+        let context = Unmanaged.passRetained(ThreadEntry(body)).toOpaque()
+        #if canImport(Glibc)
+        var handle = pthread_t()
+        #else
+        var handle: pthread_t?
+        #endif
+        let rc = pthread_create(&handle, nil, { context in
+            Unmanaged<ThreadEntry>.fromOpaque(context!).takeRetainedValue().body()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<ThreadEntry>.fromOpaque(context).release()
+            return .failure(ThreadStartError(code: rc))
+        }
+        #if canImport(Glibc)
+        return .success(handle)
+        #else
+        return .success(handle!)
+        #endif
+    }
+}
+
+/// `pthread_create` failed with this error number.
+struct ThreadStartError: Error {
+    var code: Int32
 }
