@@ -258,21 +258,9 @@ public final class MemoryRows: RowReader {
 extension RowValue {
     /// SQLite's order: NULL, then integers, then text (by bytes).
     public static func precedes(_ lhs: RowValue, _ rhs: RowValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): return false
-        case (.null, _): return true
-        case (_, .null): return false
-        case (.integer(let a), .integer(let b)): return a < b
-        case (.integer, .text): return true
-        case (.text, .integer): return false
-        case (.text(let a), .text(let b)):
-            return textOrder(a, b) < 0
-        }
+        compare(lhs, rhs) < 0
     }
 
-    /// SQLite's order of texts (and of blobs): by their UTF-8 bytes, as `memcmp` compares them.
-    /// Over the contiguous bytes: a write-out, or a run's cases kept on disk, sorts tens of
-    /// thousands of keys at a time.
     /// Whether the key `lhs` sorts before `rhs` in SQLite's order of their columns: what a
     /// write-out sorts thousands of keys by, each column compared once.
     public static func keyPrecedes(_ lhs: [RowValue], _ rhs: [RowValue]) -> Bool {
@@ -296,6 +284,9 @@ extension RowValue {
         }
     }
 
+    /// SQLite's order of texts (and of blobs): by their UTF-8 bytes, as `memcmp` compares them.
+    /// Over the contiguous bytes: a write-out, or a run's cases kept on disk, sorts tens of
+    /// thousands of keys at a time.
     public static func textPrecedes(_ a: String, _ b: String) -> Bool {
         textOrder(a, b) < 0
     }

@@ -63,8 +63,7 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     }
 
     private let produce: (_ emit: (Item) -> Bool) throws -> Void
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let condition = ThreadCondition()
     /// Chunks not yet read by every reader; `chunks[0]` is chunk number `firstChunk`.
     private var chunks: [[Item]] = []
     private var firstChunk = 0
@@ -92,17 +91,11 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         self.chunkSize = chunkSize
         self.maximumQueuedChunks = maximumQueuedChunks
         nextChunk = Array(repeating: 0, count: count)
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
         readers = (0..<count).map { Reader(self, index: $0) }
     }
 
     deinit {
         stop()
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
     }
 
     /// Starts the producer on a new thread.
@@ -119,31 +112,31 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     /// Makes every reader leave and waits for the producer's thread: call it when done (on any
     /// thread but the producer's), so the thread is joined whoever releases the broadcast last.
     public func stop() {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         cancelled = true
-        pthread_mutex_unlock(mutex)
+        condition.unlock()
         for reader in readers { leave(reader.index) }
         join()
     }
 
     /// The chunk `reader` reads next, nil at the end (the producer's thread then joined).
     private func chunk(for reader: Int) throws -> [Item]? {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         var number = nextChunk[reader]
         while number != Int.max && number - firstChunk >= chunks.count && !finished && !cancelled {
-            pthread_cond_wait(changed, mutex)
+            condition.wait()
             number = nextChunk[reader]
         }
         if cancelled {
             nextChunk[reader] = Int.max
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
             throw SystemIOError(.unreadable, "the read stopped before the end: the broadcast was stopped", code: 0)
         }
         guard number != Int.max, number - firstChunk < chunks.count else {
             let error = finished && number != Int.max ? failure : nil
             nextChunk[reader] = Int.max
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(mutex)
+            condition.broadcast()
+            condition.unlock()
             join()
             if let error { throw error }
             return nil
@@ -151,8 +144,8 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         let chunk = chunks[number - firstChunk]
         nextChunk[reader] = number + 1
         dropReadChunks()
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        condition.broadcast()
+        condition.unlock()
         return chunk
     }
 
@@ -167,21 +160,21 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     }
 
     private func leave(_ reader: Int) {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         nextChunk[reader] = Int.max
         dropReadChunks()
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Waits for the producer's thread once it is done or every reader left (never from the
     /// producer's own thread: the readers and `deinit` call it).
     private func join() {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         let everyoneLeft = nextChunk.allSatisfy { $0 == Int.max }
         let thread = (finished || everyoneLeft) && !joined ? self.thread : nil
         if thread != nil { joined = true }
-        pthread_mutex_unlock(mutex)
+        condition.unlock()
         if let thread { pthread_join(thread, nil) }
     }
 
@@ -199,26 +192,26 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
                 return true
             }
         } catch {
-            pthread_mutex_lock(mutex)
+            condition.lock()
             failure = error
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
         }
         if !stopped && !chunk.isEmpty { _ = hand(over: chunk) }
-        pthread_mutex_lock(mutex)
+        condition.lock()
         finished = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Queues a chunk, waiting while the slowest reader is too far behind. False when every
     /// reader left.
     private func hand(over chunk: [Item]) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while chunks.count >= maximumQueuedChunks && !nextChunk.allSatisfy({ $0 == Int.max }) { pthread_cond_wait(changed, mutex) }
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= maximumQueuedChunks && !nextChunk.allSatisfy({ $0 == Int.max }) { condition.wait() }
         if nextChunk.allSatisfy({ $0 == Int.max }) { return false }
         chunks.append(chunk)
-        pthread_cond_broadcast(changed)
+        condition.broadcast()
         return true
     }
 }

@@ -22,9 +22,7 @@ import Darwin
 public final class Handoff<Item: Sendable>: @unchecked Sendable {
     private let produce: (_ emit: (Item) -> Bool) throws -> Void
     private let weight: (Item) -> Int
-    /// Allocated once, so their addresses never move.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let condition = ThreadCondition()
     private var chunks: [(items: [Item], weight: Int)] = []
     private var queuedWeight = 0
     private var finished = false
@@ -54,16 +52,10 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
         self.chunkSize = chunkSize
         self.chunkWeight = chunkWeight
         self.maximumQueuedWeight = maximumQueuedWeight
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
     }
 
     deinit {
         stop()
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
     }
 
     /// Starts the producer on a new thread (or, if none can be had, runs it lazily inline).
@@ -91,12 +83,12 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
             finished = true
         }
         while cursor == current.count {
-            pthread_mutex_lock(mutex)
-            while chunks.isEmpty && !finished { pthread_cond_wait(changed, mutex) }
+            condition.lock()
+            while chunks.isEmpty && !finished { condition.wait() }
             if chunks.isEmpty {
                 let error = failure
                 failure = nil
-                pthread_mutex_unlock(mutex)
+                condition.unlock()
                 // The producer is done: wait for its thread here, on the caller's thread. Left to
                 // `deinit`, the last release could come from the producer's own thread, which
                 // cannot join itself, and the thread would never be joined.
@@ -106,8 +98,8 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
             }
             let chunk = chunks.removeFirst()
             queuedWeight -= chunk.weight
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(mutex)
+            condition.broadcast()
+            condition.unlock()
             current = chunk.items
             cursor = 0
         }
@@ -117,10 +109,10 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
 
     /// Stops the producer (if the caller gives up early) and waits for its thread.
     public func stop() {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         cancelled = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        condition.broadcast()
+        condition.unlock()
         if let thread {
             pthread_join(thread, nil)
             self.thread = nil
@@ -144,27 +136,27 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
                 return true
             }
         } catch {
-            pthread_mutex_lock(mutex)
+            condition.lock()
             failure = error
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
         }
         if stopped { return }
         if !chunk.isEmpty && !hand(over: chunk, weight: chunkWeight) { return }
-        pthread_mutex_lock(mutex)
+        condition.lock()
         finished = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Queues a chunk, waiting while the queue is full. False when the consumer stopped.
     private func hand(over chunk: [Item], weight: Int) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while !chunks.isEmpty && queuedWeight + weight > maximumQueuedWeight && !cancelled { pthread_cond_wait(changed, mutex) }
+        condition.lock()
+        defer { condition.unlock() }
+        while !chunks.isEmpty && queuedWeight + weight > maximumQueuedWeight && !cancelled { condition.wait() }
         if cancelled { return false }
         chunks.append((chunk, weight))
         queuedWeight += weight
-        pthread_cond_broadcast(changed)
+        condition.broadcast()
         return true
     }
 }
