@@ -24,7 +24,7 @@ public enum AutonomyRecordProjection: Projection {
             change(&record)
             changes.put(record)
         }
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .fixProposed:
             let proposal = try event.decode(FixProposed.self)
             guard try changes.row(AutonomyFixRow.self, AutonomyFixRow.key(fix: proposal.fix)) == nil else { break }

@@ -26,7 +26,7 @@ public enum CaseHistoryProjection: Projection {
     public static let tables = [CaseRow.table, CaseTimelineRow.table, CaseRunRow.table]
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .evalRunStarted:
             let started = try event.decode(EvalRunStarted.self)
             return [.put(CaseRunRow(stream: event.stream, suite: started.suite, runID: started.runID, commit: started.commit, verifies: started.verifies))]

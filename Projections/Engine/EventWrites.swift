@@ -3,7 +3,9 @@
 public struct EventWrites {
     private let rows: RowReader
     public private(set) var writes: [RowWrite] = []
-    private var pending: [String: [[RowValue]: [RowValue]?]] = [:]
+    /// The rows written so far, latest last: an event changes a handful, so a scan finds them
+    /// sooner than hashing their keys would.
+    private var pending: [(table: String, key: [RowValue], row: [RowValue]?)] = []
 
     public init(_ rows: RowReader) {
         self.rows = rows
@@ -11,18 +13,17 @@ public struct EventWrites {
 
     /// A row as it stands after the writes so far.
     public func row(_ table: ReadModelTable, _ key: [RowValue]) throws -> [RowValue]? {
-        if let pending = pending[table.name]?[key] { return pending }
-        return try rows.row(table.name, key: key)
+        try row(table.name, key: key)
     }
 
     /// Inserts or replaces the row whose key is its leading columns.
     public mutating func put(_ table: ReadModelTable, _ row: [RowValue]) {
-        pending[table.name, default: [:]][Array(row.prefix(table.keyColumns))] = .some(row)
+        pending.append((table.name, Array(row.prefix(table.keyColumns)), row))
         writes.append(.upsert(table: table.name, row: row))
     }
 
     public mutating func remove(_ table: ReadModelTable, _ key: [RowValue]) {
-        pending[table.name, default: [:]][key] = .some(nil)
+        pending.append((table.name, key, nil))
         writes.append(.delete(table: table.name, key: key))
     }
 }
@@ -30,7 +31,7 @@ public struct EventWrites {
 extension EventWrites: RowReader {
     /// A row as it stands after the writes so far, by table name.
     public func row(_ table: String, key: [RowValue]) throws -> [RowValue]? {
-        if let pending = pending[table]?[key] { return pending }
+        for entry in pending.reversed() where entry.key == key && entry.table == table { return entry.row }
         return try rows.row(table, key: key)
     }
 }

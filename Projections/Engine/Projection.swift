@@ -125,6 +125,9 @@ public final class ProjectedEvent: @unchecked Sendable {
     /// The ledger's `recorded_at` (RFC 3339, UTC, milliseconds).
     public let recordedAt: String
     public let data: [UInt8]
+    /// The catalogue type of ``type``, nil for a type outside it: read once, where the event is
+    /// read, rather than by every projection that switches on it.
+    public let loopType: LoopEventType?
     private var decoded: (type: ObjectIdentifier, value: Result<Any, any Error>)?
     private var summary: Result<CaseOutcomeRecorded.Summary, any Error>?
 
@@ -134,12 +137,13 @@ public final class ProjectedEvent: @unchecked Sendable {
         self.stream = stream
         self.recordedAt = recordedAt
         self.data = data
+        loopType = LoopEventType(rawValue: type)
     }
 
     /// Decodes the payload by its catalogue type (for a case outcome, the fields folds read)
     /// and keeps the result, or the error, for every projection that reads the event.
     public func prepare() {
-        guard let type = LoopEventType(rawValue: type) else { return }
+        guard let type = loopType else { return }
         if type == .caseOutcomeRecorded {
             summary = Result { try CaseOutcomeRecorded.summary(from: data) }
         } else {
@@ -213,11 +217,17 @@ public protocol Projection {
     /// first event with it. `apply` must ignore one at or before the one it already holds,
     /// which is how the prelude's own event, met again in order, and older ones change nothing.
     static var retroactiveTypes: [String] { get }
+
+    /// What folding one of its events costs, relative to the others: how a long fold shares
+    /// the projections between its two threads. By default 10 for a projection that reads case
+    /// outcomes (nearly every event), 1 for the others.
+    static var foldWeight: Int { get }
 }
 
 extension Projection {
     public static var keepsSnapshots: Bool { true }
     public static var retroactiveTypes: [String] { [] }
+    public static var foldWeight: Int { eventTypes.contains(LoopEventType.caseOutcomeRecorded.rawValue) ? 10 : 1 }
 }
 
 /// Rows held in memory: for time travel, and the reference the tests compare tables with.

@@ -31,7 +31,7 @@ public enum GuardsProjection: Projection {
             return .put(updated)
         }
 
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .failureResolved:
             let resolved = try event.decode(FailureResolved.self)
             if resolved.becameGuard {

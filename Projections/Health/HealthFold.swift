@@ -13,7 +13,7 @@ struct HealthFold {
     }
 
     mutating func apply(_ event: ProjectedEvent) throws {
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .evalRunStarted:
             let started = try event.decode(EvalRunStarted.self)
             changes.put(HealthRunRow(stream: event.stream, suite: started.suite, runID: started.runID, verifies: started.verifies))
@@ -171,9 +171,11 @@ struct HealthFold {
             changes.put(SkillRunRow(position: event.position, skill: skill, suite: run.suite, runID: run.runID,
                                     completedAt: event.recordedAt, ran: ran, passed: passed))
             try skillRow(skill) { row in
-                row.recent.append(SkillHealthRow.RunTally(passed: passed, ran: ran))
-                if row.recent.count > P.window { row.recent.removeFirst(row.recent.count - P.window) }
-                let totals = row.recent.reduce(into: (passed: 0, ran: 0)) { sum, entry in
+                var recent = row.recent
+                recent.append(SkillHealthRow.RunTally(passed: passed, ran: ran))
+                if recent.count > P.window { recent.removeFirst(recent.count - P.window) }
+                row.recent = recent
+                let totals = recent.reduce(into: (passed: 0, ran: 0)) { sum, entry in
                     sum.passed += entry.passed
                     sum.ran += entry.ran
                 }
@@ -182,7 +184,7 @@ struct HealthFold {
                 let windowRate = RowValue.rate(totals.passed, of: totals.ran), lastRate = RowValue.rate(passed, of: ran)
                 row.passRate = windowRate
                 row.lastRunRate = lastRate
-                if let window = windowRate.flatMap(P.scaled), let last = lastRate.flatMap(P.scaled), row.recent.count > 1 {
+                if let window = windowRate.flatMap(P.scaled), let last = lastRate.flatMap(P.scaled), recent.count > 1 {
                     row.trend = last > window + 50 ? .up : last < window - 50 ? .down : .flat
                 } else {
                     row.trend = nil

@@ -47,24 +47,58 @@ public struct SkillHealthRow: ReadModelRow {
         }
 
         /// The tallies of their stored form, `passed/ran` space-separated; a word of another
-        /// form is left out. Read byte by byte: a skill's row is read back at every resolution.
+        /// form is left out. Read byte by byte, when a run completes.
         ///
         /// ```swift
         /// RunTally.list("9/10 10/10") // [9/10, 10/10]
         /// ```
         static func list(_ text: String) -> [RunTally] {
             var tallies: [RunTally] = []
-            for word in text.utf8.split(separator: UInt8(ascii: " ")) {
-                let parts = word.split(separator: UInt8(ascii: "/"))
-                guard parts.count == 2, let passed = integer(parts[0]), let ran = integer(parts[1]) else { continue }
-                tallies.append(RunTally(passed: passed, ran: ran))
+            var text = text
+            text.withUTF8 { bytes in
+                var start = 0
+                while start < bytes.count {
+                    var end = start
+                    while end < bytes.count && bytes[end] != UInt8(ascii: " ") { end += 1 }
+                    if let tally = tally(bytes[start..<end]) { tallies.append(tally) }
+                    start = end + 1
+                }
             }
             return tallies
         }
 
+        /// The tally of one word: two runs of digits between slashes (`9/10`), else nil.
+        private static func tally(_ word: Slice<UnsafeBufferPointer<UInt8>>) -> RunTally? {
+            var parts: (Slice<UnsafeBufferPointer<UInt8>>?, Slice<UnsafeBufferPointer<UInt8>>?)
+            var start = word.startIndex
+            while start < word.endIndex {
+                var end = start
+                while end < word.endIndex && word[end] != UInt8(ascii: "/") { end += 1 }
+                if end > start {
+                    if parts.0 == nil { parts.0 = word[start..<end] } else if parts.1 == nil { parts.1 = word[start..<end] } else { return nil }
+                }
+                start = end + 1
+            }
+            guard let first = parts.0, let second = parts.1, let passed = integer(first), let ran = integer(second) else { return nil }
+            return RunTally(passed: passed, ran: ran)
+        }
+
+        /// The tallies' stored form: `passed/ran`, space-separated.
+        static func text(_ tallies: [RunTally]) -> String {
+            var text = ""
+            text.reserveCapacity(tallies.count * 12)
+            for (index, tally) in tallies.enumerated() {
+                if index > 0 { text += " " }
+                text += String(tally.passed)
+                text += "/"
+                text += String(tally.ran)
+            }
+            return text
+        }
+
         /// Decimal digits, perhaps signed, as `Int(_:)` reads them; nil for anything else.
-        private static func integer(_ bytes: Substring.UTF8View.SubSequence) -> Int? {
-            var digits = bytes[...]
+        private static func integer(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+            var digits = bytes
             let negative = digits.first == UInt8(ascii: "-")
             if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
             guard !digits.isEmpty else { return nil }
@@ -94,7 +128,14 @@ public struct SkillHealthRow: ReadModelRow {
     public var cases = 0
     public var runs = 0
     /// Passed and ran of the last runs, oldest first (stored as `passed/ran`, space-separated).
-    public var recent: [RunTally] = []
+    ///
+    /// Kept as stored and read only when asked: a fold reads the row back and writes it out
+    /// again for every failure and fix of the skill, and only a completed run changes these.
+    public var recent: [RunTally] {
+        get { RunTally.list(recentText) }
+        set { recentText = RunTally.text(newValue) }
+    }
+    private var recentText = ""
     /// Over ``recent``, four decimals; nil before any run.
     public var passRate: String?
     public var lastRunRate: String?
@@ -148,7 +189,7 @@ public struct SkillHealthRow: ReadModelRow {
         rule = row[2].text ?? ""
         cases = row[3].number
         runs = row[4].number
-        recent = row[5].text.map(RunTally.list) ?? []
+        recentText = row[5].text ?? ""
         passRate = Self.optional(row[6])
         lastRunRate = Self.optional(row[7])
         trend = row[8].word()
@@ -172,7 +213,7 @@ public struct SkillHealthRow: ReadModelRow {
     }
 
     public var values: [RowValue] {
-        [.text(skill), RowValue(status), .text(rule), .integer(cases), .integer(runs), .text(recent.map(\.description).joined(separator: " ")),
+        [.text(skill), RowValue(status), .text(rule), .integer(cases), .integer(runs), .text(recentText),
          .text(passRate ?? ""), .text(lastRunRate ?? ""), .text(trend?.rawValue ?? ""),
          .integer(failures), .integer(openFailures), .integer(regressions), .integer(openRegressions),
          .integer(diagnosedCode), .integer(diagnosedThreshold), .integer(diagnosedSkill),

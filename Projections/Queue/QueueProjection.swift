@@ -30,7 +30,7 @@ public enum QueueProjection: SkillAttributing {
 
     public static func apply(_ event: ProjectedEvent, rows: RowReader) throws -> [RowWrite] {
         var changes = EventWrites(rows)
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .failureDetected:
             let detected = try event.decode(FailureDetected.self)
             // A failure id is detected once; a repeat (a hand-written batch) changes nothing.

@@ -33,7 +33,7 @@ public enum RatchetProjection: Projection {
             try rows.row(RatchetGuardRow.self, key: RatchetGuardRow.key(suite: suite, caseKey: key))
         }
 
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .evalRunStarted:
             // Verification runs are not the ratchet's: their completion is skipped.
             let started = try event.decode(EvalRunStarted.self)

@@ -21,7 +21,7 @@ public enum RegressionsProjection: Projection {
         func commit(_ suite: String, _ run: String) throws -> String? {
             try changes.row(RegressionRunRow.self, RegressionRunRow.key(suite: suite, runID: run))?.commit
         }
-        switch LoopEventType(rawValue: event.type) {
+        switch event.loopType {
         case .evalRunStarted:
             let started = try event.decode(EvalRunStarted.self)
             guard started.verifies == nil else { break }

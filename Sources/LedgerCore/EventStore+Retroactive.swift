@@ -26,6 +26,9 @@ extension EventStore {
         guard !projection.retroactiveTypes.isEmpty, through > after else { return nil }
         var query = EventQuery()
         query.types = projection.retroactiveTypes
+        // A few such events among all: through the type index, not a scan of every event
+        // (170 ms at 1,000,000 events, for each projection rebuilt or travelled in time).
+        query.byType = true
         query.fromPosition = after + 1
         query.toPosition = through
         var latest: ProjectedEvent?

@@ -312,11 +312,10 @@ extension Ledger {
         }
     }
 
-    /// Two lanes of about the same work: the projections that read case outcomes (nearly every
-    /// event) weigh the most, and go to alternate lanes first.
+    /// Two lanes of about the same work (``Projection/foldWeight``): the heaviest projections
+    /// are placed first, each in the lighter lane.
     private static func lanes(_ targets: [FoldTarget]) -> [[Int]] {
-        let outcome = LoopEventType.caseOutcomeRecorded.rawValue
-        let weights = targets.map { target in target.projection.eventTypes.contains(outcome) ? 10 : 1 }
+        let weights = targets.map { $0.projection.foldWeight }
         var lanes: [[Int]] = [[], []], load = [0, 0]
         for index in targets.indices.sorted(by: { (weights[$0], $1) > (weights[$1], $0) }) {
             let lane = load[0] <= load[1] ? 0 : 1
@@ -357,12 +356,22 @@ extension Ledger {
         for target in targets {
             if let prelude = target.prelude { try target.sink.apply(try fold(prelude, into: target)) }
         }
+        // Nearly every event is of the type before it (a run's outcomes): its readers are
+        // looked up again only when the type changes.
+        var last: (type: LoopEventType, readers: [Int])?
         while let event = try next() {
             while boundary < event.position {
                 try takeSnapshots(targets, at: boundary)
                 boundary += interval
             }
-            for index in readers[event.type] ?? [] where event.position > targets[index].after {
+            let eventReaders: [Int]
+            if let last, last.type == event.loopType {
+                eventReaders = last.readers
+            } else {
+                eventReaders = readers[event.type] ?? []
+                last = event.loopType.map { ($0, eventReaders) }
+            }
+            for index in eventReaders where event.position > targets[index].after {
                 try targets[index].sink.apply(try fold(event, into: targets[index]))
                 targets[index].folded += 1
             }
@@ -505,3 +514,4 @@ extension Ledger {
         try mapErrors("read") { try connection.scalarInt(sql) }
     }
 }
+

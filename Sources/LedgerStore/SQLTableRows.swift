@@ -20,6 +20,7 @@ final class SQLTableRows: RowSink {
     /// One table's statements and cached rows (a class: its dictionary changes in place).
     private final class Table {
         let name: String
+        let nameLength: Int
         /// The table in the ledger: the name, with the suffix of a rebuild.
         let storedName: String
         let columnCount: Int
@@ -54,6 +55,7 @@ final class SQLTableRows: RowSink {
             let table = schema.name + suffix
             let placeholders = Array(repeating: "?", count: schema.columns.count).joined(separator: ", ")
             name = schema.name
+            nameLength = schema.name.utf8.count
             storedName = table
             columnCount = schema.columns.count
             keyColumns = schema.keyColumns
@@ -86,7 +88,9 @@ final class SQLTableRows: RowSink {
     }
 
     private func table(_ name: String) -> Table? {
-        for table in tables where table.name == name { return table }
+        // Comparing two different names' bytes costs a call each; most differ in length.
+        let length = name.utf8.count
+        for table in tables where table.nameLength == length && table.name == name { return table }
         return nil
     }
 

@@ -63,7 +63,13 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     }
 
     private let produce: (_ emit: (Item) -> Bool) throws -> Void
-    private let condition = ThreadCondition()
+    /// Readers wait on ``queued`` for a chunk, the producer on ``drained`` for room.
+    private let condition = ThreadCondition(conditions: 2)
+    private static var queued: Int { 0 }
+    private static var drained: Int { 1 }
+    /// Who sleeps now: a chunk, or room, wakes only those who wait for it.
+    private var waitingReaders = 0
+    private var producerWaits = false
     /// Chunks not yet read by every reader; `chunks[0]` is chunk number `firstChunk`.
     private var chunks: [[Item]] = []
     private var firstChunk = 0
@@ -114,6 +120,7 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     public func stop() {
         condition.lock()
         cancelled = true
+        condition.broadcast(Self.queued)
         condition.unlock()
         for reader in readers { leave(reader.index) }
         join()
@@ -124,7 +131,9 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         condition.lock()
         var number = nextChunk[reader]
         while number != Int.max && number - firstChunk >= chunks.count && !finished && !cancelled {
-            condition.wait()
+            waitingReaders += 1
+            condition.wait(Self.queued)
+            waitingReaders -= 1
             number = nextChunk[reader]
         }
         if cancelled {
@@ -135,7 +144,7 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         guard number != Int.max, number - firstChunk < chunks.count else {
             let error = finished && number != Int.max ? failure : nil
             nextChunk[reader] = Int.max
-            condition.broadcast()
+            dropReadChunks()
             condition.unlock()
             join()
             if let error { throw error }
@@ -144,12 +153,15 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         let chunk = chunks[number - firstChunk]
         nextChunk[reader] = number + 1
         dropReadChunks()
-        condition.broadcast()
         condition.unlock()
         return chunk
     }
 
-    /// Removes the chunks every reader has passed. Called with the mutex held.
+    /// Removes the chunks every reader has passed, and wakes the producer once the queue is
+    /// half empty (or every reader left). Called with the mutex held.
+    ///
+    /// Waking the producer for every chunk read would switch threads for every 32 events:
+    /// woken at half, it makes several chunks in a row.
     private func dropReadChunks() {
         let slowest = nextChunk.min() ?? Int.max
         let read = min(slowest, firstChunk + chunks.count) - firstChunk
@@ -157,13 +169,13 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
             chunks.removeFirst(read)
             firstChunk += read
         }
+        if producerWaits && (chunks.count <= maximumQueuedChunks / 2 || slowest == Int.max) { condition.broadcast(Self.drained) }
     }
 
     private func leave(_ reader: Int) {
         condition.lock()
         nextChunk[reader] = Int.max
         dropReadChunks()
-        condition.broadcast()
         condition.unlock()
     }
 
@@ -199,7 +211,7 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
         if !stopped && !chunk.isEmpty { _ = hand(over: chunk) }
         condition.lock()
         finished = true
-        condition.broadcast()
+        condition.broadcast(Self.queued)
         condition.unlock()
     }
 
@@ -208,10 +220,14 @@ public final class Broadcast<Item: Sendable>: @unchecked Sendable {
     private func hand(over chunk: [Item]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while chunks.count >= maximumQueuedChunks && !nextChunk.allSatisfy({ $0 == Int.max }) { condition.wait() }
+        while chunks.count >= maximumQueuedChunks && !nextChunk.allSatisfy({ $0 == Int.max }) {
+            producerWaits = true
+            condition.wait(Self.drained)
+            producerWaits = false
+        }
         if nextChunk.allSatisfy({ $0 == Int.max }) { return false }
         chunks.append(chunk)
-        condition.broadcast()
+        if waitingReaders > 0 { condition.broadcast(Self.queued) }
         return true
     }
 }

@@ -22,7 +22,13 @@ import Darwin
 public final class Handoff<Item: Sendable>: @unchecked Sendable {
     private let produce: (_ emit: (Item) -> Bool) throws -> Void
     private let weight: (Item) -> Int
-    private let condition = ThreadCondition()
+    /// The caller waits on ``queued`` for a chunk, the producer on ``drained`` for room.
+    private let condition = ThreadCondition(conditions: 2)
+    private static var queued: Int { 0 }
+    private static var drained: Int { 1 }
+    /// Who sleeps now: a chunk, or room, wakes only the side that waits for it.
+    private var consumerWaits = false
+    private var producerWaits = false
     private var chunks: [(items: [Item], weight: Int)] = []
     private var queuedWeight = 0
     private var finished = false
@@ -84,7 +90,11 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
         }
         while cursor == current.count {
             condition.lock()
-            while chunks.isEmpty && !finished { condition.wait() }
+            while chunks.isEmpty && !finished {
+                consumerWaits = true
+                condition.wait(Self.queued)
+                consumerWaits = false
+            }
             if chunks.isEmpty {
                 let error = failure
                 failure = nil
@@ -98,7 +108,9 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
             }
             let chunk = chunks.removeFirst()
             queuedWeight -= chunk.weight
-            condition.broadcast()
+            // Woken at half empty rather than for every chunk, the producer makes several in a
+            // row instead of switching threads for each.
+            if producerWaits && queuedWeight <= maximumQueuedWeight / 2 { condition.broadcast(Self.drained) }
             condition.unlock()
             current = chunk.items
             cursor = 0
@@ -111,7 +123,7 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
     public func stop() {
         condition.lock()
         cancelled = true
-        condition.broadcast()
+        condition.broadcast(Self.drained)
         condition.unlock()
         if let thread {
             pthread_join(thread, nil)
@@ -144,7 +156,7 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
         if !chunk.isEmpty && !hand(over: chunk, weight: chunkWeight) { return }
         condition.lock()
         finished = true
-        condition.broadcast()
+        condition.broadcast(Self.queued)
         condition.unlock()
     }
 
@@ -152,11 +164,15 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
     private func hand(over chunk: [Item], weight: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while !chunks.isEmpty && queuedWeight + weight > maximumQueuedWeight && !cancelled { condition.wait() }
+        while !chunks.isEmpty && queuedWeight + weight > maximumQueuedWeight && !cancelled {
+            producerWaits = true
+            condition.wait(Self.drained)
+            producerWaits = false
+        }
         if cancelled { return false }
         chunks.append((chunk, weight))
         queuedWeight += weight
-        condition.broadcast()
+        if consumerWaits { condition.broadcast(Self.queued) }
         return true
     }
 }
