@@ -75,8 +75,13 @@ extension RowValue {
 
 extension RowReader {
     /// A row of a typed table, as it stands after every write so far.
+    ///
+    /// Inlined where it is called: a fold calls it through a `RowReader` existential, which left
+    /// unspecialized cost a generic `Optional.map` and a copy of the table's schema per row read.
+    @inline(__always)
     public func row<Row: ReadModelRow>(_: Row.Type, key: [RowValue]) throws -> Row? {
-        try row(Row.table.name, key: key).map(Row.init(values:))
+        guard let values = try row(Row.table.name, key: key) else { return nil }
+        return Row(values: values)
     }
 }
 
@@ -94,8 +99,10 @@ extension RowWrite {
 
 extension EventWrites {
     /// A typed row as it stands after the writes so far.
+    @inline(__always)
     public func row<Row: ReadModelRow>(_: Row.Type, _ key: [RowValue]) throws -> Row? {
-        try row(Row.table, key).map(Row.init(values:))
+        guard let values = try row(Row.table.name, key: key) else { return nil }
+        return Row(values: values)
     }
 
     /// Inserts or replaces a typed row.
