@@ -64,11 +64,17 @@ public final class Handoff<Item: Sendable>: @unchecked Sendable {
         stop()
     }
 
-    /// Starts the producer on a new thread (or, if none can be had, runs it lazily inline).
-    public func start() {
+    /// Starts the producer on a new thread (or, if none can be had, runs it lazily inline):
+    /// true when it has a thread of its own.
+    @discardableResult
+    public func start() -> Bool {
         switch ThreadEntry.start({ self.runProducer() }) {
-        case .success(let handle): thread = handle
-        case .failure: runsInline = true
+        case .success(let handle):
+            thread = handle
+            return true
+        case .failure:
+            runsInline = true
+            return false
         }
     }
 

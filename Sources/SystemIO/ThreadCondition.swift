@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A mutex and condition variables that wait on it: what a queue between threads
-/// (``Handoff``, ``Broadcast``) locks its state with and sleeps on until it changes.
+/// (``Handoff``, ``SharedReads``) locks its state with and sleeps on until it changes.
 ///
 /// A queue whose producer and readers wait for different things (room, items) gives each its
 /// own condition, so that waking one side does not wake the other for nothing.
