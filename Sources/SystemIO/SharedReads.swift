@@ -108,6 +108,9 @@ public final class SharedReads<Item: Sendable>: @unchecked Sendable {
                 let chunk = chunks[number - firstChunk]
                 nextChunk[reader] = number + 1
                 dropTakenChunks()
+                // Few chunks left ahead of this reader: it reads the next one now, while the
+                // others still have some, rather than when every reader has run out at once.
+                if number + 1 + Self.readAhead > firstChunk + chunks.count { readNext() }
                 return chunk
             }
             if finished {
@@ -124,20 +127,30 @@ public final class SharedReads<Item: Sendable>: @unchecked Sendable {
                 waiting -= 1
                 continue
             }
-            reading = true
-            condition.unlock()
-            let result = Result { try read() }
-            condition.lock()
-            reading = false
-            switch result {
-            case .success(let items?): if !items.isEmpty { chunks.append(items) }
-            case .success(nil): finished = true
-            case .failure(let error):
-                failure = error
-                finished = true
-            }
-            wakeWaiting()
+            readNext()
         }
+    }
+
+    /// How few chunks ahead of a reader make it read the next one.
+    private static var readAhead: Int { 2 }
+
+    /// Reads the next chunk, unless another reader is reading, the end was met or the queue is
+    /// full. Called with the mutex held, which it lets go of while `read` runs.
+    private func readNext() {
+        guard !reading && !finished && !cancelled && chunks.count < maximumQueuedChunks else { return }
+        reading = true
+        condition.unlock()
+        let result = Result { try read() }
+        condition.lock()
+        reading = false
+        switch result {
+        case .success(let items?): if !items.isEmpty { chunks.append(items) }
+        case .success(nil): finished = true
+        case .failure(let error):
+            failure = error
+            finished = true
+        }
+        wakeWaiting()
     }
 
     /// Removes the chunks every reader has taken, waking a reader that waits for room.
