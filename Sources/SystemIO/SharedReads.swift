@@ -4,8 +4,9 @@
 /// A rebuild folds its read models in two lanes on two threads, and both need nearly every
 /// event of the ledger. A third thread that read the events for both made three threads take
 /// turns on a machine's two cores: at 1,000,000 events each lane waited 1.1–1.4 s for the
-/// reader while the reader waited 2.4 s for room. Here the lane that has taken every event read
-/// so far reads the next chunk itself, so the reading is shared out by whichever lane is ahead.
+/// reader while the reader waited 2.4 s for room. Here a reader with two chunks or fewer left
+/// ahead of it reads the next one itself, so the reading is shared out by whichever lane is
+/// ahead, and the other rarely finds nothing to take.
 ///
 /// Items are shared, not copied (make them immutable, or classes nobody changes once read).
 /// At most ``maximumQueuedChunks`` chunks wait for the slowest reader; a reader that far ahead
