@@ -99,10 +99,8 @@ extension RowWrite {
 
 extension EventWrites {
     /// A typed row as it stands after the writes so far.
-    @inline(__always)
     public func row<Row: ReadModelRow>(_: Row.Type, _ key: [RowValue]) throws -> Row? {
-        guard let values = try row(Row.table.name, key: key) else { return nil }
-        return Row(values: values)
+        try row(Row.self, key: key)
     }
 
     /// Inserts or replaces a typed row.

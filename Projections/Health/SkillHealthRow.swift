@@ -85,15 +85,7 @@ public struct SkillHealthRow: ReadModelRow {
 
         /// The tallies' stored form: `passed/ran`, space-separated.
         static func text(_ tallies: [RunTally]) -> String {
-            var text = ""
-            text.reserveCapacity(tallies.count * 12)
-            for (index, tally) in tallies.enumerated() {
-                if index > 0 { text += " " }
-                text += String(tally.passed)
-                text += "/"
-                text += String(tally.ran)
-            }
-            return text
+            tallies.map(\.description).joined(separator: " ")
         }
 
         /// Decimal digits, perhaps signed, as `Int(_:)` reads them; nil for anything else.

@@ -550,4 +550,3 @@ extension Ledger {
         try mapErrors("read") { try connection.scalarInt(sql) }
     }
 }
-
