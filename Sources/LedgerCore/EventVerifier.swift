@@ -79,6 +79,12 @@ package struct RecordedHeads {
         current = try next()
     }
 
+    /// Reads the next head if the last read found none: for heads handed over in parts,
+    /// where none may be pending between two parts.
+    package mutating func refill() throws {
+        if current == nil { current = try next() }
+    }
+
     fileprivate mutating func advance() throws {
         lastSize = current?.size ?? lastSize
         current = try next()

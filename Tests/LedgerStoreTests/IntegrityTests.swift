@@ -5,8 +5,9 @@ import Events
 
 /// Tree heads, and `verify` finding each kind of damage at the right position.
 final class IntegrityTests: XCTestCase {
-    /// A ledger of `count` events over a few streams, appended in batches of varied sizes.
-    private func populatedLedger(_ folder: TemporaryFolder, count: Int = 40) throws -> Ledger {
+    /// A ledger of `count` events over a few streams, appended in batches of varied sizes (1
+    /// to `largestBatch`).
+    private func populatedLedger(_ folder: TemporaryFolder, count: Int = 40, largestBatch: Int = 5) throws -> Ledger {
         let ledger = try folder.openLedger()
         var appended = 0
         var batchSize = 1
@@ -20,7 +21,7 @@ final class IntegrityTests: XCTestCase {
                 return (try event("fix-\(n % 4)", "Step", #"{"n":\#(n)}"#), nil)
             })
             appended += size
-            batchSize = batchSize % 5 + 1
+            batchSize = batchSize % largestBatch + 1
         }
         return ledger
     }
@@ -79,6 +80,103 @@ final class IntegrityTests: XCTestCase {
             XCTAssertTrue(report.problem?.message.contains(fragment) ?? false, "\(sql): \(String(describing: report.problem))")
             if let position { XCTAssertEqual(report.verifiedSize, position - 1, "everything before the bad position is verified") }
         }
+    }
+
+    /// `verify` reads the events a block at a time (``StoredEventBlock``) with the heads each
+    /// block reaches: damage in a later block, at a block's edge, or in a head between blocks is
+    /// named as in a small ledger.
+    func testVerifyChecksEveryBlockAndTheHeadsBetweenThem() throws {
+        let count = StoredEventBlock.capacity * 2 + 300
+        let edge = StoredEventBlock.capacity + 1
+        let cases: [(sql: String, position: Int?, fragment: String)] = [
+            ("", nil, ""),
+            ("DELETE FROM events WHERE position = \(edge)", edge, "position \(edge) is missing"),
+            ("UPDATE events SET type = 'Forged' WHERE position = \(count - 10)", count - 10, "columns do not match"),
+            ("DELETE FROM events WHERE position = \(count)", count, "tree head is recorded for size \(count)"),
+            ("UPDATE tree_heads SET root = x'\(String(repeating: "11", count: 32))' WHERE size = (SELECT min(size) FROM tree_heads WHERE size > \(2 * StoredEventBlock.capacity))",
+             nil, "does not match the events up to it"),
+        ]
+        for (sql, position, fragment) in cases {
+            let folder = TemporaryFolder()
+            let ledger = try populatedLedger(folder, count: count, largestBatch: 60)
+            XCTAssertGreaterThan(try ledger.connection.scalarInt("SELECT count(*) FROM tree_heads") ?? 0, 20)
+            try ledger.connection.execute("DROP TRIGGER events_are_append_only_update; DROP TRIGGER events_are_append_only_delete; DROP TRIGGER tree_heads_are_append_only_update")
+            if !sql.isEmpty { try ledger.connection.execute(sql) }
+            var progress: [Int] = []
+            let report = try folder.openLedger(mode: .readOnly).verify { progress.append($0) }
+            guard !sql.isEmpty else {
+                XCTAssertTrue(report.isValid, "\(String(describing: report.problem))")
+                XCTAssertEqual(report.verifiedSize, count)
+                XCTAssertEqual(report.root, try ledger.treeHead().root)
+                XCTAssertEqual(progress.last, count)
+                continue
+            }
+            XCTAssertFalse(report.isValid, sql)
+            if let position {
+                XCTAssertEqual(report.problem?.position, position, sql)
+                XCTAssertEqual(report.verifiedSize, position - 1, "everything before the bad position is verified")
+            }
+            XCTAssertTrue(report.problem?.message.contains(fragment) ?? false, "\(sql): \(String(describing: report.problem))")
+        }
+    }
+
+    /// A damaged page the events do not pass through (an index's) is still found, by SQLite's
+    /// own integrity check, which `verify` runs beside the events'.
+    func testVerifyReportsWhatSQLitesIntegrityCheckFinds() throws {
+        let folder = TemporaryFolder()
+        var path = "", offset = 0
+        do {
+            let ledger = try populatedLedger(folder)
+            path = ledger.location.path
+            let root = try ledger.connection.scalarInt("SELECT rootpage FROM sqlite_master WHERE name = 'events_by_type'") ?? 0
+            let pageSize = try ledger.connection.scalarInt("PRAGMA page_size") ?? 0
+            XCTAssertGreaterThan(root, 1)
+            offset = (root - 1) * pageSize + 3
+            _ = try ledger.connection.scalarText("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        // The index page's cell count, as a torn write could leave it.
+        let file = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        try file.seek(toOffset: UInt64(offset))
+        try file.write(contentsOf: [0xFF, 0xFF])
+        try file.close()
+        let report = try folder.openLedger(mode: .readOnly).verify()
+        XCTAssertFalse(report.isValid)
+        XCTAssertNil(report.problem?.position)
+        XCTAssertEqual(report.verifiedSize, 40, "every event checked first")
+        XCTAssertTrue(report.problem?.message.hasPrefix("SQLite's integrity check failed: ") ?? false, "\(String(describing: report.problem))")
+    }
+
+    /// A damaged page under the events fails verification where the reading stops, naming
+    /// the position, instead of ending the command with a storage error.
+    func testADamagedPageOfTheEventsFailsVerificationAtItsPosition() throws {
+        let folder = TemporaryFolder()
+        var path = "", offset = 0
+        do {
+            let ledger = try populatedLedger(folder, count: 3 * StoredEventBlock.capacity, largestBatch: 60)
+            path = ledger.location.path
+            let leaves = try ledger.connection.scalarInt("SELECT count(*) FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'") ?? 0
+            XCTAssertGreaterThan(leaves, 10)
+            let page = try ledger.connection.scalarInt(
+                "SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY path LIMIT 1 OFFSET \(leaves * 3 / 4)") ?? 0
+            offset = (page - 1) * (try ledger.connection.scalarInt("PRAGMA page_size") ?? 0)
+            _ = try ledger.connection.scalarText("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        // Not a page type SQLite knows.
+        let file = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        try file.seek(toOffset: UInt64(offset))
+        try file.write(contentsOf: [0x00])
+        try file.close()
+        let ledger = try folder.openLedger(mode: .readOnly)
+        var readable = 0
+        XCTAssertThrowsError(try ledger.forEachEvent(EventQuery()) { _, _, _, _ in readable += 1; return true })
+        let report = try ledger.verify()
+        XCTAssertFalse(report.isValid)
+        XCTAssertGreaterThan(readable, StoredEventBlock.capacity + 1, "a page past the first block, not at a block's edge")
+        XCTAssertNotEqual(readable % StoredEventBlock.capacity, 0)
+        XCTAssertEqual(report.verifiedSize, readable, "every event before the page is checked")
+        XCTAssertEqual(report.problem?.position, readable + 1)
+        XCTAssertTrue(report.problem?.message.hasPrefix("the ledger cannot be read from position \(report.verifiedSize + 1) on: ") ?? false,
+                      "\(String(describing: report.problem))")
     }
 
     /// Rewriting an event with a consistent new leaf hash is still caught by the recorded heads.

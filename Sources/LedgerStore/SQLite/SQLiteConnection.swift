@@ -35,6 +35,12 @@ final class SQLiteConnection {
         if rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW { throw error(rc) }
     }
 
+    /// Makes the statement running on this connection, on another thread, stop with
+    /// `SQLITE_INTERRUPT` (the one call that may come from another thread).
+    func interrupt() {
+        sqlite3_interrupt(handle)
+    }
+
     /// Runs one or more statements that return no rows.
     func execute(_ sql: String) throws {
         try check(sqlite3_exec(handle, sql, nil, nil, nil))
