@@ -305,28 +305,8 @@ public struct LoopState: Sendable, Equatable {
     }
 
     /// Folds one case outcome into its run, found once (the hot path of every fold).
-    ///
-    /// An open run also tallies what its completion must agree with; a completed one (whose
-    /// outcomes a fold may read after its completion) only keeps final statuses.
     private mutating func fold(_ outcome: CaseOutcomeRecorded.Summary, into run: Dictionary<String, Run>.Index) {
-        let status = outcome.status, key = outcome.case
-        if let skill = outcome.skill, runs.values[run].started.verifies != nil { runs.values[run].skills[key] = skill }
-        guard runs.values[run].progress != nil else {
-            if status != .skip { runs.values[run].finalStatus[key] = status }
-            return
-        }
-        switch status {
-        case .pass:
-            runs.values[run].finalStatus[key] = status
-            if !runs.values[run].progress!.failed.isEmpty, runs.values[run].progress!.failed.contains(key) {
-                runs.values[run].progress!.flaky.insert(key)
-            }
-        case .fail, .error:
-            if runs.values[run].finalStatus.updateValue(status, forKey: key) == .pass { runs.values[run].progress!.flaky.insert(key) }
-            runs.values[run].progress!.failed.insert(key)
-        case .skip:
-            if runs.values[run].finalStatus[key] == nil { runs.values[run].progress!.skipped.insert(key) }
-        }
+        runs.values[run].fold(outcome)
     }
 
     /// Changes the earned record of a fix's kind (``AutonomyRecordProjection`` keeps the same).
@@ -345,25 +325,28 @@ public struct LoopState: Sendable, Equatable {
     }
 
     /// Checks a case outcome against the loop's rules and folds it: what the door does for
-    /// nearly every event, with the run looked up once and the payload not parsed again.
+    /// nearly every event, with the run looked up once and changed in place (reading it
+    /// through the dictionary's getter copied the whole run: a third of the door's time), and
+    /// the payload not parsed again.
     ///
     /// - Throws: ``LoopError`` when no run is open on the stream, or the status is unknown.
     public mutating func admit(outcome: CaseOutcomeRecorded.Summary, stream: String) throws {
-        fold(outcome, into: try check(outcome: outcome, stream: stream))
+        try runs.values[try runStarted(on: stream)].admit(outcome)
     }
 
     /// The run a case outcome goes into, if the loop's rules allow it there.
     ///
     /// - Throws: ``LoopError`` when no run is open on the stream, or the status is unknown.
     func check(outcome: CaseOutcomeRecorded.Summary, stream: String) throws -> Dictionary<String, Run>.Index {
+        let run = try runStarted(on: stream)
+        try runs.values[run].checkAcceptsOutcomes()
+        return run
+    }
+
+    /// Where the run started on `stream` is kept, whether it is still open or not.
+    private func runStarted(on stream: String) throws -> Dictionary<String, Run>.Index {
         guard let run = runs.index(forKey: stream) else {
             throw LoopError(.invalidState, "no run was started on \(stream): record EvalRunStarted first")
-        }
-        guard runs.values[run].completed == nil else {
-            throw LoopError(.invalidState, "run \(runs.values[run].started.runID) of suite \(runs.values[run].started.suite) has completed")
-        }
-        guard runs.values[run].progress?.isClosed != true else {
-            throw LoopError(.invalidState, "run \(runs.values[run].started.runID) of suite \(runs.values[run].started.suite) has its \(runs.values[run].started.verifies == nil ? "detections" : "verification") recorded: its outcomes are final")
         }
         return run
     }

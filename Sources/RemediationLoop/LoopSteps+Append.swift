@@ -89,7 +89,7 @@ extension LoopSteps {
         do {
             if type == .caseOutcomeRecorded {
                 // Nearly every event: the run is open (so at hand) unless the rules refuse it.
-                if loader.state.runs[stream] == nil { try loader.run(stream) }
+                if loader.state.runs.index(forKey: stream) == nil { try loader.run(stream) }
                 try loader.state.admit(outcome: try event.outcome ?? CaseOutcomeRecorded.summary(from: event.data), stream: stream)
                 return
             }

@@ -130,9 +130,18 @@ public final class LoopStateLoader {
         guard !isComplete else { return }
         try prepare(detectedFailures: events)
         var bySuite: [String: [String]] = [:]
+        // A window's outcomes are mostly one run's: its suite is looked up (copying the run)
+        // when the stream changes, not for each.
+        var lastStream: String?, lastSuite: String?
         for event in events {
-            guard let outcome = event.outcome, let run = state.runs[event.stream.rawValue] else { continue }
-            bySuite[run.started.suite, default: []].append(outcome.case)
+            guard let outcome = event.outcome else { continue }
+            let stream = event.stream.rawValue
+            if stream != lastStream {
+                lastStream = stream
+                lastSuite = state.runs[stream]?.started.suite
+            }
+            guard let suite = lastSuite else { continue }
+            bySuite[suite, default: []].append(outcome.case)
         }
         for (suite, keys) in bySuite.sorted(by: { $0.key < $1.key }) where keys.count > Self.suiteReadThreshold {
             try cases(suite, keys)
