@@ -83,11 +83,12 @@ public enum BatchLine {
         guard let type else { throw EventError(.invalidBatchLine, "missing \"type\"") }
         guard let data else { throw EventError(.invalidBatchLine, "missing \"data\" (use {} for an empty payload)") }
         var outcome: CaseOutcomeRecorded.Summary?
-        if schemaVersion == ProposedEvent.defaultSchemaVersion, let known = LoopEventType(rawValue: type) {
+        let known = LoopEventType(rawValue: type)
+        if schemaVersion == ProposedEvent.defaultSchemaVersion, let known {
             outcome = try known.validate(data)
         }
         return try ProposedEvent(
-            stream: try StreamName(stream), type: try EventType(type), canonicalData: data,
+            stream: try StreamName(stream), type: try known.map(EventType.init) ?? EventType(type), canonicalData: data,
             id: try id.map { try EventID($0) }, metadata: metadata, expectedVersion: expected,
             schemaVersion: schemaVersion, outcome: outcome)
     }

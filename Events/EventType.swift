@@ -24,5 +24,11 @@ public struct EventType: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = rawValue
     }
 
+    /// The type of an event of the loop's catalogue, without checking its name again (and
+    /// without a copy of it: the catalogue's names are static text).
+    public init(_ known: LoopEventType) {
+        rawValue = known.rawValue
+    }
+
     public var description: String { rawValue }
 }

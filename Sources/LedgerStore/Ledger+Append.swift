@@ -31,7 +31,9 @@ extension Ledger {
 /// streams' versions seen so far and the prepared statements.
 struct AppendSession {
     let ledger: Ledger
-    let insert: SQLiteStatement
+    private let insert: SQLiteStatement
+    /// The insert's values, bound without SQLite copying them.
+    private let insertRow: InPlaceBindings
     private let findID: SQLiteStatement
     private let streamVersion: SQLiteStatement
     private var range: CompactRange
@@ -85,6 +87,7 @@ struct AppendSession {
             INSERT INTO events (position, event_id, stream, stream_version, type, recorded_at, body, leaf_hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        insertRow = InPlaceBindings(insert)
         findID = try connection.cachedStatement(
             "SELECT position, stream_version, recorded_at, body FROM events WHERE event_id = ?")
         streamVersion = try connection.cachedStatement(
@@ -128,19 +131,23 @@ struct AppendSession {
             streamVersion: version, type: event.type, to: &body)
         let leaf = MerkleTree.leafHash(body)
 
-        insert.reset()
-        insert.bind(position, at: 1)
-        insert.bind(id.rawValue, at: 2)
-        insert.bind(event.stream.rawValue, at: 3)
-        insert.bind(version, at: 4)
-        insert.bind(event.type.rawValue, at: 5)
-        insert.bind(recordedAtText, at: 6)
-        insert.bind(blob: body, at: 7)
-        insert.bind(blob: leaf, at: 8)
-        try insert.run()
-
+        try insertEvent(position: position, id: id.rawValue, stream: event.stream.rawValue, version: version,
+                        type: event.type.rawValue, recordedAt: recordedAtText, body: body, leaf: leaf)
         try record(leaf: leaf, stream: event.stream, version: version, position: position)
         return AppendResult(position: position, id: id, stream: event.stream, streamVersion: version, isDuplicate: false)
+    }
+
+    /// Writes one row of `events`: the one insert both an append and an import
+    /// (``appendStored(_:)``) make, its values bound in place.
+    func insertEvent(position: Int, id: String, stream: String, version: Int, type: String, recordedAt: String,
+                     body: some BlobBytes, leaf: TreeHash) throws {
+        try body.withUnsafeBytes { body in
+            try leaf.withUnsafeBytes { leaf in
+                try insertRow.bind([.int(position), .text(id), .text(stream), .int(version),
+                                    .text(type), .text(recordedAt), .blob(body), .blob(leaf)])
+            }
+        }
+        try insert.run()
     }
 
     /// What follows every insert: the tree and its kept nodes, the stream's version, the tally.

@@ -37,16 +37,8 @@ extension AppendSession {
         guard recordedAt >= lastRecordedAtText else {
             throw LedgerError(.invalidEvent, "the event at position \(header.position) was recorded before the ledger's last event")
         }
-        insert.reset()
-        insert.bind(header.position, at: 1)
-        insert.bind(header.text(header.id, in: body), at: 2)
-        insert.bind(stream, at: 3)
-        insert.bind(header.streamVersion, at: 4)
-        insert.bind(header.text(header.type, in: body), at: 5)
-        insert.bind(recordedAt, at: 6)
-        insert.bind(blob: body, at: 7)
-        insert.bind(blob: event.leafHash, at: 8)
-        try insert.run()
+        try insertEvent(position: header.position, id: header.text(header.id, in: body), stream: stream, version: header.streamVersion,
+                        type: header.text(header.type, in: body), recordedAt: recordedAt, body: body, leaf: event.leafHash)
         try record(leaf: event.leafHash, stream: StreamName(stream), version: header.streamVersion, position: header.position)
         lastRecordedAtText = recordedAt
     }

@@ -62,6 +62,18 @@ final class SQLiteStatement {
         }
     }
 
+    /// Binds text SQLite reads where it is, without a copy (`SQLITE_STATIC`): the bytes must
+    /// stay put and unchanged until the statement is reset. See ``InPlaceBindings``.
+    func bindInPlace(text bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let start = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+        try connection.check(sqlite3_bind_text(handle, index, start, Int32(bytes.count), nil))
+    }
+
+    /// Binds a blob SQLite reads where it is, as ``bindInPlace(text:at:)``.
+    func bindInPlace(blob bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        try connection.check(sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil))
+    }
+
     /// Advances to the next row: true when there is one, false when done.
     func step() throws -> Bool {
         let rc = sqlite3_step(handle)
