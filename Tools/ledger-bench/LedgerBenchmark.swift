@@ -75,6 +75,7 @@ struct LedgerBenchmark {
         // 2-4. The bulk figures, each on a fresh ledger per run, each beside the sqlite3 shell
         // inserting the same batch into an event-shaped table (the reference).
         var appendRuns: [Measurement] = [], readRuns: [Measurement] = [], verifyRuns: [Measurement] = [], shellRuns: [Measurement] = []
+        var storeFloorRuns: [Measurement] = []
         let bulk = dir + "/bulk.db"
         for run in 1...options.runs {
             removeLedger(floorDB)
@@ -87,6 +88,8 @@ struct LedgerBenchmark {
             let append = ChildProcess.measure([options.remedy, "append", "--init", "--ledger", bulk, "--ndjson", batch])
             check(append, "remedy append --ndjson")
             appendRuns.append(append)
+            log("run \(run)/\(options.runs): sqlite3 shell inserting the ledger's own rows (the store's floor)")
+            storeFloorRuns.append(storeFloor(of: bulk, options))
             log("run \(run)/\(options.runs): events > /dev/null")
             let read = ChildProcess.measure([options.remedy, "events", "--ledger", bulk])
             check(read, "remedy events")
@@ -107,6 +110,8 @@ struct LedgerBenchmark {
         row("remedy append --ndjson", rate(n, appendRuns), ">= 100000/s", peak(appendRuns))
         row("sqlite3 shell, the same batch (reference)", rate(n, shellRuns), "", peak(shellRuns))
         row("  remedy append --ndjson / sqlite3 shell", fixed(median(shellRuns.map(\.seconds)) / median(appendRuns.map(\.seconds)), 2) + "x", ">= 2x", nil)
+        row("sqlite3 inserting remedy's rows (store floor)", rate(n, storeFloorRuns), "", peak(storeFloorRuns))
+        row("  store floor / sqlite3 shell", fixed(median(shellRuns.map(\.seconds)) / median(storeFloorRuns.map(\.seconds)), 2) + "x", "", nil)
         row("remedy events > /dev/null", rate(n, readRuns), ">= 500000/s", peak(readRuns))
         row("remedy verify", rate(n, verifyRuns), ">= 500000/s", peak(verifyRuns))
         removeLedger(bulk)
@@ -359,6 +364,53 @@ struct LedgerBenchmark {
         return ChildProcess.measure([options.sqlite3, database], stdin: path)
     }
 
+    /// What the store alone costs for a batch: the sqlite3 shell inserting the rows `remedy
+    /// append --ndjson` wrote (`INSERT … SELECT` from that ledger, in position order, in one
+    /// transaction) into a new file with the ledger's own table, indexes and triggers, page
+    /// size, WAL and synchronous FULL. No JSON, hashing or rules: no append can be faster.
+    static func storeFloor(of ledger: String, _ options: Options) -> Measurement {
+        let floor = options.directory + "/store-floor.db"
+        removeLedger(floor)
+        defer { removeLedger(floor) }
+        let schema = ChildProcess.capture([options.sqlite3, ledger,
+                                           "SELECT sql || ';' FROM sqlite_master WHERE tbl_name = 'events' AND sql IS NOT NULL ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name"])
+        let pageSize = ChildProcess.capture([options.sqlite3, ledger, "PRAGMA page_size"]).filter(\.isNumber)
+        guard schema.contains("CREATE TABLE"), !pageSize.isEmpty else { log("cannot read the schema of \(ledger)"); exit(1) }
+        let script = floor + ".sql"
+        guard let file = fopen(script, "w") else { log("cannot write \(script)"); exit(1) }
+        fputs("""
+            PRAGMA page_size=\(pageSize); PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+            \(schema)
+            ATTACH '\(readOnlyURI(ledger))' AS l;
+            BEGIN;
+            INSERT INTO main.events SELECT * FROM l.events ORDER BY position;
+            COMMIT;
+
+            """, file)
+        fclose(file)
+        defer { unlink(script) }
+        let measurement = ChildProcess.measure([options.sqlite3, floor], stdin: script)
+        check(measurement, "sqlite3 inserting the ledger's rows")
+        return measurement
+    }
+
+    /// A ledger as the shell attaches it for a reference: read-only (`mode=ro`), so a
+    /// measurement never writes the ledger (a read-write attach makes the shell, as the last
+    /// connection to close, checkpoint the ledger and delete its `-wal`).
+    static func readOnlyURI(_ path: String) -> String {
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3F"
+            case "#": escaped += "%23"
+            case "'": escaped += "''"
+            default: escaped.append(character)
+            }
+        }
+        return "file:" + escaped + "?mode=ro"
+    }
+
     /// The sqlite3 shell's references over a ledger's events, same run: a bulk `INSERT …
     /// SELECT` of them into an event-shaped table, and a full read of them in order.
     static func shellReferences(_ ledger: String, _ options: Options) -> (insert: Measurement, read: Measurement) {
@@ -366,7 +418,7 @@ struct LedgerBenchmark {
         removeLedger(reference)
         defer { removeLedger(reference) }
         let insert = ChildProcess.measure([options.sqlite3, reference, """
-            PRAGMA journal_mode=WAL; ATTACH '\(ledger)' AS l;
+            PRAGMA journal_mode=WAL; ATTACH '\(readOnlyURI(ledger))' AS l;
             CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, stream TEXT, stream_version INTEGER, type TEXT,
                                  recorded_at TEXT, body BLOB, UNIQUE (stream, stream_version));
             INSERT INTO events SELECT position, event_id, stream, stream_version, type, recorded_at, body FROM l.events;
