@@ -13,7 +13,8 @@ import Darwin
 /// itself is not. `Passed` passes; `Failed` fails; `Error`, `Timeout` and `Aborted` are
 /// errors; `NotExecuted` and `Inconclusive` are skipped. A case's key is `className::testName`
 /// from `TestDefinitions` (the class prefix dropped from a test name that repeats it), the
-/// test name alone when the definition is missing.
+/// test name alone when the definition is missing, `test <testId>` (or `result <n>`) when the
+/// row has no test name.
 struct TRXReportParser {
     private let reader: XMLReader
     private let name: String
@@ -83,7 +84,7 @@ struct TRXReportParser {
                     if element != "Message", !rows.isEmpty { rows[rows.count - 1].output.append("\n") }
                 }
                 if element == "UnitTestResult", let row = rows.popLast(), !row.hasInner {
-                    let outcome = Self.outcome(of: row, className: try classes.value(for: row.testID))
+                    let outcome = Self.outcome(of: row, className: try classes.value(for: row.testID), number: facts.counts.tests + 1)
                     try facts.counts.count(outcome, seen: &seen)
                     try sink(outcome)
                 }
@@ -116,11 +117,14 @@ struct TRXReportParser {
         }
     }
 
-    private static func outcome(of row: Row, className: String?) -> CaseOutcome {
+    /// The outcome of result row `number` (1-based). A row without a `testName` is keyed by
+    /// its `testId` (or its number): a case key is never empty.
+    private static func outcome(of row: Row, className: String?, number: Int) -> CaseOutcome {
         var testName = row.testName
         if let className, testName.hasPrefix(className + "."), testName.count > className.count + 1 {
             testName = String(testName.dropFirst(className.count + 1))
         }
+        if testName.isEmpty { testName = row.testID.isEmpty ? "result \(number)" : "test \(row.testID)" }
         let key = CaseOutcome.caseKey(className.map { "\($0)::\(testName)" } ?? testName)
         let status: CaseOutcome.Status
         switch row.outcome {

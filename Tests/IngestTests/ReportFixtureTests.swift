@@ -154,6 +154,20 @@ import Testing
         #expect(facts.declaredMismatch == "the summary declares total=4 but the file holds 5 result rows; the rows are counted")
     }
 
+    /// An input the fuzzer found (a real xunit TRX with a result row's attributes cut short):
+    /// the row without a `testName` is keyed by its `testId`, never by an empty key.
+    @Test func aTRXResultWithoutATestNameIsKeyedByItsTestID() throws {
+        let path = Bundle.module.url(forResource: "fuzz", withExtension: nil, subdirectory: "Fixtures")!
+            .appendingPathComponent("trx-result-without-test-name.trx").path
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(facts.format == .trx)
+        #expect(outcomes.count == 2)
+        #expect(outcomes.allSatisfy { !$0.key.isEmpty })
+        #expect(outcomes.map(\.key).contains("XunitIssueRepro::TestClass.Fact_TestClassNotDisplayedCorrectly"))
+        #expect(outcomes.contains { $0.key.hasPrefix("test 86f0a63a-b89c-d4a8-fe55") })
+    }
+
     /// Bare `NaN` scores (inspect writes them) read as no score.
     @Test func nonFiniteScoresReadAsUnscored() throws {
         #expect(NonFiniteNumbers.nulled(Array(#"{"a": NaN, "b": "NaN", "c": [-Infinity, Infinity]}"#.utf8))
