@@ -64,6 +64,7 @@ final class PostgresCLITests: XCTestCase {
     private func assertEndedClearly(_ append: Process, _ errors: LockedData, ledger: String, file: StaticString = #filePath, line: UInt = #line) throws {
         defer { if append.isRunning { append.terminate() } }
         XCTAssertTrue(waitUntil(seconds: 30) { !append.isRunning }, "remedy still waits on a connection the server ended", file: file, line: line)
+        errors.waitForEnd(seconds: 10)
         XCTAssertEqual(append.terminationStatus, 5, errors.text, file: file, line: line)
         XCTAssertTrue(errors.text.hasPrefix("remedy: error: lost the connection to the PostgreSQL ledger"), errors.text, file: file, line: line)
         XCTAssertEqual(errors.text.split(separator: "\n").count, 1, errors.text, file: file, line: line)

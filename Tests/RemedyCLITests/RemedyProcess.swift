@@ -72,7 +72,16 @@ enum Remedy {
         process.standardOutput = stdout
         if let stderr {
             let pipe = Pipe()
-            pipe.fileHandleForReading.readabilityHandler = { handle in stderr.append(handle.availableData) }
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                // Empty at the end of the pipe: everything the process wrote has arrived.
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    stderr.end()
+                } else {
+                    stderr.append(data)
+                }
+            }
             process.standardError = pipe
         } else {
             process.standardError = FileHandle.nullDevice
@@ -87,10 +96,20 @@ enum Remedy {
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
+    private var ended = false
 
     func append(_ more: Data) { lock.lock(); data.append(more); lock.unlock() }
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
     var text: String { String(decoding: value, as: UTF8.self) }
+
+    /// Marks the end of the pipe the data came from.
+    func end() { lock.lock(); ended = true; lock.unlock() }
+    private var hasEnded: Bool { lock.lock(); defer { lock.unlock() }; return ended }
+
+    /// Waits up to `seconds` for the end of the pipe: a handler on another thread delivers the
+    /// last bytes, which may come after the process is seen to have exited.
+    @discardableResult
+    func waitForEnd(seconds: Double) -> Bool { waitUntil(seconds: seconds) { hasEnded } }
 }
 
 /// Waits up to `seconds` for `condition`, polling.
