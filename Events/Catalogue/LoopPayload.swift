@@ -76,7 +76,8 @@ extension DatasetDeclared {
 
 extension CaseOutcomeRecorded {
     /// Checks a canonical payload has the fields ``CaseOutcomeRecorded`` decodes, with their
-    /// types, as `Decodable` would (unknown fields are allowed, as they are there).
+    /// types, as `Decodable` would (unknown fields are allowed, as they are there), and a case
+    /// key that is not empty (the schema's `minLength`).
     ///
     /// - Returns: the fields folds read.
     /// - Throws: `DecodingError` naming the field, as the decoder would.
@@ -121,6 +122,10 @@ extension CaseOutcomeRecorded {
         }
         for (required, present) in [("case", key != nil), ("attempt", attempt != nil), ("status", status != nil)] where !present {
             throw DecodingError.keyNotFound(CodingKeys(stringValue: required)!, .init(codingPath: [], debugDescription: "no value for \"\(required)\""))
+        }
+        // Every read model keys a case by it: an empty key would be a case no command can name.
+        guard !key!.isEmpty else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.case], debugDescription: "must not be empty"))
         }
         return Summary(case: key!, attempt: attempt!, status: status!, skill: skill)
     }

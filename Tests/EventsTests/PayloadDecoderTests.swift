@@ -94,6 +94,11 @@ final class PayloadDecoderTests: XCTestCase {
         XCTAssertThrowsError(try ProposedEvent(stream: StreamName("fix-1"), type: EventType("FixMerged"), json: Array(#"{"fix":"fix-1","commit":7}"#.utf8))) { error in
             XCTAssertTrue("\(error)".contains(#""commit" must be String"#), "\(error)")
         }
+        // A case outcome names its case: an empty key is refused, with the field named.
+        XCTAssertThrowsError(try BatchLine.decode(Array(#"{"stream":"run-s/1","type":"CaseOutcomeRecorded","data":{"attempt":1,"case":"","status":"pass"}}"#.utf8))) { error in
+            XCTAssertEqual((error as? EventError)?.code, .catalogueMismatch)
+            XCTAssertTrue("\(error)".contains(#""case": must not be empty"#), "\(error)")
+        }
         // Other types are the user's own; a later schema version is a newer remedy's to read.
         XCTAssertNoThrow(try ProposedEvent(stream: StreamName("fix-1"), type: EventType("FixLanded"), json: Array("{}".utf8)))
         XCTAssertNoThrow(try BatchLine.decode(Array(#"{"stream":"fix-1","type":"FixMerged","schema_version":2,"data":{}}"#.utf8)))

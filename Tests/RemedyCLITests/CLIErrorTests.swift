@@ -210,6 +210,8 @@ extension CLIErrorTests {
     func testCatalogueEventsMustHaveTheCataloguesFields() throws {
         try assertFails(["append", "--init", "--ledger", ledger, "--stream", "failure-9", "--type", "FailureDetected", "--data", #"{"failure":"failure-9"}"#],
                         exit: 2, #"FailureDetected payloads must have the catalogue's fields"#)
+        try assertFails(["append", "--init", "--ledger", ledger, "--stream", "run-s/1", "--type", "CaseOutcomeRecorded", "--data", #"{"case":"","attempt":1,"status":"pass"}"#],
+                        exit: 2, #"CaseOutcomeRecorded payloads must have the catalogue's fields (Events/Catalogue/schemas/CaseOutcomeRecorded.schema.json): "case": must not be empty"#)
         let newer = #"{"stream":"failure-9","type":"FailureDetected","schema_version":2,"data":{"failure":"failure-9"}}"#
         try assertFails(["append", "--ledger", ledger, "--ndjson", "-"], input: Data(newer.utf8), exit: 2,
                         "line 1: FailureDetected of schema version 2 is not one this remedy can check")
