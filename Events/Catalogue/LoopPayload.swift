@@ -178,7 +178,7 @@ extension ProposedEvent {
     }
 
     /// The type of every case outcome, checked once (not once an event).
-    private static let caseOutcomeType = try! EventType(LoopEventType.caseOutcomeRecorded.rawValue)
+    private static let caseOutcomeType = EventType(LoopEventType.caseOutcomeRecorded)
 
     /// A case-outcome event from a payload encoded before (on another thread).
     ///
@@ -237,7 +237,7 @@ extension ProposedEvent {
     ///
     /// - Throws: ``EventError`` when the metadata is invalid or the payload too large.
     public init(stream: StreamName, failure: FailureDetected, metadata: EventMetadata, expectedVersion: ExpectedVersion) throws {
-        try self.init(stream: stream, type: try EventType(LoopEventType.failureDetected.rawValue),
+        try self.init(stream: stream, type: EventType(LoopEventType.failureDetected),
                       canonicalData: failure.canonicalBytes, metadata: metadata, expectedVersion: expectedVersion,
                       schemaVersion: LoopEventType.failureDetected.schemaVersion)
     }

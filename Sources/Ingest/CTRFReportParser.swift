@@ -84,8 +84,10 @@ struct CTRFReportParser {
         return facts
     }
 
+    /// A test's key: its name under its file or suite path; a test without a name is keyed by
+    /// its number (`test 3`).
     static func key(_ test: CTRFFile.Test, index: Int) -> String {
-        let name = test.name ?? "test \(index + 1)"
+        let name = CaseOutcome.name(test.name, or: "test \(index + 1)")
         if let path = test.filePath ?? test.file_path, !path.isEmpty {
             return name.hasPrefix(path) ? name : "\(path)::\(name)"
         }

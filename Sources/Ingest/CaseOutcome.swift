@@ -70,6 +70,18 @@ public struct CaseOutcome: Sendable, Equatable {
         return Int(value.rounded())
     }
 
+    /// A test's name as the report gives it, or `fallback` when the report gives none or an
+    /// empty one: each format keys a nameless test by something of its own (its id, its number),
+    /// so that no case key is empty (the catalogue refuses one).
+    ///
+    /// ```swift
+    /// CaseOutcome.name(test.name, or: "test \(index + 1)")
+    /// ```
+    static func name(_ name: String?, or fallback: @autoclosure () -> String) -> String {
+        if let name, !name.isEmpty { return name }
+        return fallback()
+    }
+
     /// A case key bounded to ``maximumKeyLength`` bytes.
     static func caseKey(_ key: String) -> String {
         guard key.utf8.count > maximumKeyLength else { return key }

@@ -233,7 +233,7 @@ struct TAPPoint {
             duration = trailing.milliseconds
             text = trailing.text
         }
-        let key = CaseOutcome.caseKey(text.isEmpty ? "point \(number.map(String.init) ?? "?")" : text)
+        let key = CaseOutcome.caseKey(CaseOutcome.name(text, or: "point \(number.map(String.init) ?? "?")"))
         let status: CaseOutcome.Status
         switch (passed, directive?.word) {
         case (_, "SKIP"): status = .skip

@@ -124,7 +124,7 @@ struct TRXReportParser {
         if let className, testName.hasPrefix(className + "."), testName.count > className.count + 1 {
             testName = String(testName.dropFirst(className.count + 1))
         }
-        if testName.isEmpty { testName = row.testID.isEmpty ? "result \(number)" : "test \(row.testID)" }
+        testName = CaseOutcome.name(testName, or: row.testID.isEmpty ? "result \(number)" : "test \(row.testID)")
         let key = CaseOutcome.caseKey(className.map { "\($0)::\(testName)" } ?? testName)
         let status: CaseOutcome.Status
         switch row.outcome {

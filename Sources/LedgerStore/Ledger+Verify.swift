@@ -110,12 +110,15 @@ extension Ledger {
     private func readBlocks(_ emit: (StoredEventBlock) throws -> Bool) throws {
         let rows = try connection.prepare("SELECT \(Self.storedEventColumns) FROM events ORDER BY position")
         let headRows = try connection.prepare("SELECT size, root FROM tree_heads ORDER BY size")
-        var nextHead = try headRows.step() ? StoredEventBlock.RecordedHead(size: headRows.int(0), root: headRows.blob(1)) : nil
+        func readHead() throws -> StoredEventBlock.RecordedHead? {
+            try headRows.step() ? StoredEventBlock.RecordedHead(size: headRows.int(0), root: headRows.blob(1)) : nil
+        }
+        var nextHead = try readHead()
         /// Moves the heads up to `size` (all of them for nil) into the block.
         func takeHeads(through size: Int?, into block: inout StoredEventBlock) throws {
             while let head = nextHead, size.map({ head.size <= $0 }) ?? true {
                 block.heads.append(head)
-                nextHead = try headRows.step() ? StoredEventBlock.RecordedHead(size: headRows.int(0), root: headRows.blob(1)) : nil
+                nextHead = try readHead()
             }
         }
         var more = true

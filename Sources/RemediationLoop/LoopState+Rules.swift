@@ -25,7 +25,7 @@ extension LoopState {
     public func check(_ event: LoopEvent, stream: String) throws {
         switch event {
         case .evalRunStarted(let payload): try check(payload, stream: stream)
-        case .caseOutcome(let outcome): _ = try check(outcome: outcome, stream: stream)
+        case .caseOutcome: try checkAcceptsOutcomes(on: stream)
         case .evalRunCompleted(let payload): try check(payload, stream: stream)
         case .failureDetected(let payload): try check(payload, stream: stream)
         case .regressionDetected(let payload): try check(payload, stream: stream)

@@ -188,7 +188,7 @@ public struct LoopState: Sendable, Equatable {
             // The hot path of a fold: two fields read straight from the canonical bytes, and
             // the run's map mutated in place (copying it per outcome would be quadratic).
             guard let run = runs.index(forKey: stream) else { return }
-            fold(try CaseOutcomeRecorded.summary(from: data), into: run)
+            runs.values[run].fold(try CaseOutcomeRecorded.summary(from: data))
             return
         }
         apply(try LoopEvent(known, data: data), stream: stream)
@@ -201,7 +201,7 @@ public struct LoopState: Sendable, Equatable {
             runs[stream] = Run(started: started)
         case .caseOutcome(let outcome):
             guard let run = runs.index(forKey: stream) else { return }
-            fold(outcome, into: run)
+            runs.values[run].fold(outcome)
         case .evalRunCompleted(let completed):
             guard runs[stream] != nil else { return }
             runs[stream]!.completed = completed
@@ -304,11 +304,6 @@ public struct LoopState: Sendable, Equatable {
         }
     }
 
-    /// Folds one case outcome into its run, found once (the hot path of every fold).
-    private mutating func fold(_ outcome: CaseOutcomeRecorded.Summary, into run: Dictionary<String, Run>.Index) {
-        runs.values[run].fold(outcome)
-    }
-
     /// Changes the earned record of a fix's kind (``AutonomyRecordProjection`` keeps the same).
     private mutating func countRecord(of fix: Fix, _ change: (inout AutonomyRecordRow) -> Void) {
         let key = AutonomyKey(fix.proposal)
@@ -329,18 +324,16 @@ public struct LoopState: Sendable, Equatable {
     /// through the dictionary's getter copied the whole run: a third of the door's time), and
     /// the payload not parsed again.
     ///
-    /// - Throws: ``LoopError`` when no run is open on the stream, or the status is unknown.
+    /// - Throws: ``LoopError`` when no run is open on the stream or its outcomes are final.
     public mutating func admit(outcome: CaseOutcomeRecorded.Summary, stream: String) throws {
         try runs.values[try runStarted(on: stream)].admit(outcome)
     }
 
-    /// The run a case outcome goes into, if the loop's rules allow it there.
+    /// Checks that the run on `stream` still takes case outcomes.
     ///
-    /// - Throws: ``LoopError`` when no run is open on the stream, or the status is unknown.
-    func check(outcome: CaseOutcomeRecorded.Summary, stream: String) throws -> Dictionary<String, Run>.Index {
-        let run = try runStarted(on: stream)
-        try runs.values[run].checkAcceptsOutcomes()
-        return run
+    /// - Throws: ``LoopError`` when no run is open on the stream or its outcomes are final.
+    func checkAcceptsOutcomes(on stream: String) throws {
+        try runs.values[try runStarted(on: stream)].checkAcceptsOutcomes()
     }
 
     /// Where the run started on `stream` is kept, whether it is still open or not.

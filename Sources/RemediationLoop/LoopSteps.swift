@@ -160,7 +160,7 @@ public struct LoopSteps {
         let event = try LoopEvent(type, data: data)
         try loader.prepare(for: event, stream: stream.rawValue)
         try loader.state.check(event, stream: stream.rawValue)
-        try writer.append(try ProposedEvent(stream: stream, type: try EventType(type.rawValue), json: data,
+        try writer.append(try ProposedEvent(stream: stream, type: EventType(type), json: data,
                                             metadata: EventMetadata(actor: actor), expectedVersion: expect,
                                             schemaVersion: type.schemaVersion))
         loader.state.apply(event, stream: stream.rawValue)

@@ -332,7 +332,7 @@ struct RunRecording {
     }
 
     private func append(_ stream: StreamName, _ type: LoopEventType, _ data: [UInt8], expect: ExpectedVersion = .any) throws {
-        try writer.append(try ProposedEvent(stream: stream, type: try EventType(type.rawValue), json: data,
+        try writer.append(try ProposedEvent(stream: stream, type: EventType(type), json: data,
                                             metadata: metadata, expectedVersion: expect, schemaVersion: type.schemaVersion))
     }
 

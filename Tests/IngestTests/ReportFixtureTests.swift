@@ -225,6 +225,19 @@ import Testing
         #expect(playwright.first?.message == "Test timeout of 30000ms exceeded.")
     }
 
+    /// CTRF: a test without a name, or with an empty one, is keyed by its number, never by an
+    /// empty key.
+    @Test func aCTRFTestWithoutANameIsKeyedByItsNumber() throws {
+        let path = NSTemporaryDirectory() + "remedy-ctrf-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"results":{"tool":{"name":"x"},"summary":{"tests":3,"passed":2,"failed":1},"tests":[{"name":"","status":"passed"},{"status":"failed"},{"name":"b","status":"passed"}]}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        var outcomes: [CaseOutcome] = []
+        let facts = try ReportReader.read(path: path) { outcomes.append($0) }
+        #expect(facts.format == .ctrf)
+        #expect(outcomes.map(\.key) == ["test 1", "test 2", "b"])
+    }
+
     /// TAP: YAML diagnostics, TODO and SKIP directives, nested subtests, plans and bail-outs.
     @Test func tapDirectivesSubtestsAndBailOut() throws {
         let path = NSTemporaryDirectory() + "remedy-tap-\(UUID().uuidString).tap"

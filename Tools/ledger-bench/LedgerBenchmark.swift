@@ -356,6 +356,12 @@ struct LedgerBenchmark {
               FROM lines ORDER BY rowid;
             COMMIT;
             """
+        return measureShell(script, on: database, options)
+    }
+
+    /// The sqlite3 shell running `script` on `database`, read from a file beside it (as its
+    /// standard input: dot-commands and all), timed.
+    static func measureShell(_ script: String, on database: String, _ options: Options) -> Measurement {
         let path = database + ".sql"
         guard let file = fopen(path, "w") else { log("cannot write \(path)"); exit(1) }
         fputs(script, file)
@@ -376,9 +382,7 @@ struct LedgerBenchmark {
                                            "SELECT sql || ';' FROM sqlite_master WHERE tbl_name = 'events' AND sql IS NOT NULL ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name"])
         let pageSize = ChildProcess.capture([options.sqlite3, ledger, "PRAGMA page_size"]).filter(\.isNumber)
         guard schema.contains("CREATE TABLE"), !pageSize.isEmpty else { log("cannot read the schema of \(ledger)"); exit(1) }
-        let script = floor + ".sql"
-        guard let file = fopen(script, "w") else { log("cannot write \(script)"); exit(1) }
-        fputs("""
+        let measurement = measureShell("""
             PRAGMA page_size=\(pageSize); PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
             \(schema)
             ATTACH '\(readOnlyURI(ledger))' AS l;
@@ -386,10 +390,7 @@ struct LedgerBenchmark {
             INSERT INTO main.events SELECT * FROM l.events ORDER BY position;
             COMMIT;
 
-            """, file)
-        fclose(file)
-        defer { unlink(script) }
-        let measurement = ChildProcess.measure([options.sqlite3, floor], stdin: script)
+            """, on: floor, options)
         check(measurement, "sqlite3 inserting the ledger's rows")
         return measurement
     }
